@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs into .venv and runs it. Used by the README and by CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test]'
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,1 @@
+"""The GraphQL service over the trace engine (strawberry on starlette)."""

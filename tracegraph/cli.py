@@ -1,0 +1,260 @@
+"""The ``tracegraph`` command. Every command is a thin shell over :class:`tracegraph.Graph`.
+
+Exit codes: 0 success; 1 a load rejected records; 2 a domain error (the message names the cause).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .errors import TraceGraphError
+from .graph import Graph, connect
+from .trace import GROUPS, RecallScope, TraceResult
+
+app = typer.Typer(help="TraceGraph: genealogy, trace and recall scope for medical devices.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+load_app = typer.Typer(help="Load records from source systems.", no_args_is_help=True)
+trace_app = typer.Typer(help="Forward and backward traces.", no_args_is_help=True)
+app.add_typer(load_app, name="load")
+app.add_typer(trace_app, name="trace")
+console = Console()
+err = Console(stderr=True)
+
+DB_HELP = "Store URL or path: sqlite:///trace.db, or a file path."
+Ids = Annotated[list[str] | None, typer.Option()]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+@app.callback()
+def main(ctx: typer.Context,
+         db: Annotated[str, typer.Option("--db", envvar="TRACEGRAPH_DB", help=DB_HELP)] = "tracegraph.db") -> None:
+    ctx.obj = db
+
+
+@contextmanager
+def _graph(ctx: typer.Context, *, read_only: bool = False) -> Iterator[Graph]:
+    """Open the graph named by --db, turning domain errors into a message and exit code 2."""
+    try:
+        with connect(ctx.obj, read_only=read_only) as graph:
+            yield graph
+    except TraceGraphError as exc:
+        err.print(f"[red]error[/red] ({exc.code}): {exc}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False) + "\n")
+
+
+def _summary(title: str, result: TraceResult) -> Table:
+    table = Table(title=title, show_header=True)
+    table.add_column("kind")
+    table.add_column("count", justify="right")
+    table.add_column("first ids")
+    for group in GROUPS:
+        ids = result.ids[group]
+        if ids:
+            table.add_row(group, str(len(ids)), ", ".join(ids[:4]) + (" ..." if len(ids) > 4 else ""))
+    return table
+
+
+def _load_with_progress(graph: Graph, directory: Path) -> Any:
+    with Progress(TextColumn("{task.description:<16}"), BarColumn(), TextColumn("{task.completed:>10,} rows"),
+                  TimeElapsedColumn(), console=err, transient=False) as progress:
+        tasks: dict[str, Any] = {}
+
+        def step(table: str, rows: int) -> None:
+            tasks.setdefault(table, progress.add_task(table, total=rows))
+            progress.update(tasks[table], completed=rows)
+        return graph.load_tables(directory, step)
+
+
+@load_app.command("tables")
+def load_tables_cmd(ctx: typer.Context, directory: Path,
+                    rejects: Annotated[Path, typer.Option(help="Where rejected records are written.")] = Path(
+                        "tracegraph-rejects.csv")) -> None:
+    """Load canonical tables (CSV or Parquet named after their kind) from DIRECTORY as one batch."""
+    with _graph(ctx) as graph:
+        report = _load_with_progress(graph, directory)
+    for table, n in sorted(report.loaded.items()):
+        console.print(f"loaded {n:>10,} {table}")
+    for name in report.skipped_files:
+        console.print(f"skipped {name} (not a canonical table)")
+    if report.rejected:
+        report.write_rejects(rejects)
+        console.print(f"rejected {len(report.rejected):,} record problem(s); see {rejects}")
+        for r in report.rejected[:10]:
+            err.print(f"  {r.file} row {r.row} field {r.field}: {r.reason}", highlight=False)
+        raise typer.Exit(1)
+    console.print("rejected          0")
+
+
+def _trace_cmd(direction: str) -> Callable[..., None]:
+    def command(ctx: typer.Context, lot: Ids = None, serial: Ids = None, container: Ids = None,
+                supplier: Ids = None, material: Ids = None, as_json: Json = False) -> None:
+        with _graph(ctx, read_only=True) as graph:
+            if direction == "forward":
+                result = graph.forward(lot=lot, serial=serial, container=container, supplier=supplier,
+                                       material=material)
+            else:
+                if supplier or material:
+                    err.print("error (BAD_INPUT): a backward trace starts from --lot, --serial or --container")
+                    raise typer.Exit(2)
+                result = graph.backward(lot=lot, serial=serial, container=container)
+        if as_json:
+            _print_json(result.as_dict())
+        else:
+            console.print(_summary(f"{direction} trace", result))
+    command.__doc__ = f"{direction.capitalize()} trace from --lot, --serial, --container" + (
+        ", --supplier or --material (where-used)." if direction == "forward" else ".")
+    return command
+
+
+trace_app.command("forward")(_trace_cmd("forward"))
+trace_app.command("backward")(_trace_cmd("backward"))
+
+
+def _print_scope(scope: RecallScope) -> None:
+    console.print(_summary("recall scope", scope.trace))
+    statuses: dict[str, int] = {}
+    for w in scope.whereabouts.values():
+        statuses[f"{w.item[0].lower()}s {w.status}"] = statuses.get(f"{w.item[0].lower()}s {w.status}", 0) + 1
+    console.print("where affected items are now: " + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())))
+    table = Table(title=f"affected customers ({len(scope.by_customer)})")
+    for column in ("customer", "serials", "lots", "shipments"):
+        table.add_column(column, justify="left" if column == "customer" else "right")
+    for customer, c in list(scope.by_customer.items())[:15]:
+        table.add_row(customer, str(c["serials"]), str(c["lots"]), str(c["shipments"]))
+    console.print(table)
+
+
+@app.command("recall-scope")
+def recall_scope_cmd(ctx: typer.Context, lot: Ids = None, serial: Ids = None, container: Ids = None,
+                     supplier: Ids = None, material: Ids = None, as_json: Json = False) -> None:
+    """Everything a recall of these lots (serials, containers, suppliers, materials) must reach."""
+    with _graph(ctx, read_only=True) as graph:
+        scope = graph.recall_scope(lots=lot, serials=serial, containers=container, suppliers=supplier,
+                                   materials=material)
+    if as_json:
+        _print_json(scope.as_dict())
+    else:
+        _print_scope(scope)
+
+
+@app.command("explain")
+def explain_cmd(ctx: typer.Context,
+                target: Annotated[str, typer.Argument(help="KIND:ID of a reached record, e.g. Serial:SN000000001")],
+                lot: Ids = None, serial: Ids = None, container: Ids = None, supplier: Ids = None,
+                material: Ids = None, backward: Annotated[bool, typer.Option(help="Explain a backward trace.")] = False,
+                as_json: Json = False) -> None:
+    """The shortest chain of records from the start to TARGET."""
+    kind, _, key = target.partition(":")
+    with _graph(ctx, read_only=True) as graph:
+        result = (graph.backward(lot=lot, serial=serial, container=container) if backward else
+                  graph.forward(lot=lot, serial=serial, container=container, supplier=supplier, material=material))
+        chain = result.explain(kind, key)
+    if as_json:
+        _print_json([link.as_dict() for link in chain])
+        return
+    for link in chain:
+        props = ", ".join(f"{k}={v}" for k, v in link.props.items() if v is not None)
+        console.print(f"{link.src[0]} {link.src[1]} -[{link.rel}]-> {link.dst[0]} {link.dst[1]}"
+                      + (f"  ({props})" if props else ""), highlight=False)
+
+
+@app.command("supplier-exposure")
+def supplier_exposure_cmd(ctx: typer.Context, supplier_id: str, as_json: Json = False) -> None:
+    """Products, finished lots, serials and customers depending on one supplier; its sole-source materials."""
+    with _graph(ctx, read_only=True) as graph:
+        exposure = graph.supplier_exposure(supplier_id)
+    data = exposure.as_dict()
+    if as_json:
+        _print_json(data)
+        return
+    for key in ("products", "finished_lots", "serials", "customers", "sole_source_materials"):
+        console.print(f"{key:<22} {len(data[key]):>8,}  {', '.join(data[key][:5])}")
+
+
+@app.command("counts")
+def counts_cmd(ctx: typer.Context, as_json: Json = False) -> None:
+    """Records per kind and edges per relationship."""
+    with _graph(ctx, read_only=True) as graph:
+        counts = graph.counts()
+    if as_json:
+        _print_json(counts)
+    else:
+        for name, n in counts.items():
+            console.print(f"{name:<16} {n:>12,}")
+
+
+@app.command("generate")
+def generate_cmd(outdir: Path, serials: Annotated[int, typer.Option(help="About how many units.")] = 5000,
+                 seed: Annotated[int, typer.Option(help="Same seed, same files.")] = 7) -> None:
+    """Write a synthetic medical-device genealogy as canonical tables into OUTDIR."""
+    from .generate import generate
+    rows = generate(outdir, serials, seed)
+    for table, n in rows.items():
+        console.print(f"{table:<16} {n:>10,}")
+
+
+@app.command("dictionary")
+def dictionary_cmd(out: Annotated[Path | None, typer.Option(help="Write to this file.")] = None) -> None:
+    """Print (or write) the data dictionary as Markdown."""
+    from .schema.docs import render_markdown
+    text = render_markdown()
+    if out:
+        out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+@app.command("demo")
+def demo_cmd(ctx: typer.Context, serials: Annotated[int, typer.Option(help="Size of the demo plant.")] = 5000,
+             seed: int = 7) -> None:
+    """Generate a demo plant, load it into the store and walk through a trace and a recall."""
+    from .generate import generate
+    with tempfile.TemporaryDirectory() as tmp:
+        console.rule("1. Generate a synthetic device plant")
+        rows = generate(tmp, serials, seed)
+        console.print(", ".join(f"{n:,} {t}" for t, n in rows.items()))
+        console.rule(f"2. Load it into {ctx.obj}")
+        with _graph(ctx) as graph:
+            report = _load_with_progress(graph, Path(tmp))
+            console.print(f"loaded {sum(report.loaded.values()):,} records, rejected {len(report.rejected)}")
+            _demo_walkthrough(graph)
+
+
+def _demo_walkthrough(graph: Graph) -> None:
+    raw_lot = next(iter(graph.store.keys("Lot")))
+    console.rule(f"3. Forward trace: where did raw lot {raw_lot} go?")
+    forward = graph.forward(lot=raw_lot)
+    console.print(_summary(f"forward from {raw_lot}", forward))
+    serial = forward.ids["serials"][0] if forward.ids["serials"] else next(iter(graph.store.keys("Serial")))
+    if forward.ids["customers"]:
+        customer = forward.ids["customers"][0]
+        console.print(f"Why is customer {customer} affected? The chain of records:")
+        for link in forward.explain("Customer", customer):
+            console.print(f"  {link.src[0]} {link.src[1]} -[{link.rel}]-> {link.dst[0]} {link.dst[1]}",
+                          highlight=False)
+    console.rule(f"4. Backward trace: where did unit {serial} come from?")
+    console.print(_summary(f"backward from {serial}", graph.backward(serial=serial)))
+    lots = list(forward.ids["lots"][:1]) + [raw_lot]
+    console.rule(f"5. Recall scope from lots {', '.join(lots)}")
+    _print_scope(graph.recall_scope(lots=lots))
+    console.print("Try: tracegraph --db " + str(graph.store.path if hasattr(graph.store, "path") else "...")
+                  + f" trace backward --serial {serial} --json")
+
+
+if __name__ == "__main__":
+    app()

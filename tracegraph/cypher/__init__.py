@@ -1,0 +1,1 @@
+"""Cypher text for the Neo4j backend, kept as files and generated from the data dictionary."""

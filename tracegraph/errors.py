@@ -1,0 +1,67 @@
+"""The one place where TraceGraph's exceptions are defined.
+
+Every error a user can meet derives from :class:`TraceGraphError`; each carries a stable
+``code`` that the CLI prints and the GraphQL API puts in ``extensions.code``::
+
+    TraceGraphError                      code
+    ├── NotFound                         NOT_FOUND       a start id or record that does not exist
+    ├── BadInput                         BAD_INPUT       a malformed argument or identifier
+    │   └── LoadError                    BAD_INPUT       a file that cannot be loaded at all
+    ├── LimitExceeded                    LIMIT_EXCEEDED  a trace deeper or larger than allowed
+    ├── StoreError                       STORE_ERROR     the backend failed or is misconfigured
+    └── AccessDenied                     FORBIDDEN       (API) a role may not do this
+        └── Unauthenticated              UNAUTHENTICATED (API) no valid key or token
+
+Anything else escaping the library is a bug and is masked by the API.
+"""
+
+from __future__ import annotations
+
+
+class TraceGraphError(Exception):
+    """Base of every domain error; ``code`` is stable and documented."""
+
+    code = "INTERNAL"
+
+
+class NotFound(TraceGraphError):
+    code = "NOT_FOUND"
+
+
+class BadInput(TraceGraphError):
+    code = "BAD_INPUT"
+
+
+class LoadError(BadInput):
+    """A whole file or batch could not be loaded; nothing from the batch was written.
+
+    The message names the file and, where known, the record (row) and field.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
+                 field: str | None = None) -> None:
+        where = ", ".join(
+            part for part in (
+                f"file {file}" if file else "",
+                f"row {row}" if row is not None else "",
+                f"field {field}" if field else "",
+            ) if part
+        )
+        super().__init__(f"{where}: {message}" if where else message)
+        self.file, self.row, self.field = file, row, field
+
+
+class LimitExceeded(TraceGraphError):
+    code = "LIMIT_EXCEEDED"
+
+
+class StoreError(TraceGraphError):
+    code = "STORE_ERROR"
+
+
+class AccessDenied(TraceGraphError):
+    code = "FORBIDDEN"
+
+
+class Unauthenticated(AccessDenied):
+    code = "UNAUTHENTICATED"

@@ -1,0 +1,247 @@
+"""A seeded generator of realistic synthetic medical-device genealogies, as canonical tables.
+
+The shape follows a device maker's plant: suppliers deliver raw-material lots (some materials
+single-sourced), work orders turn 3-6 input lots into sub-assembly lots and those into finished
+lots (two sibling batches per finished work order, each consuming its own inputs), finished lots
+are serialised, units are packed 24 to a case and cases 20 to a pallet (a few units repacked into
+another case, a few pallets broken down and reused), and pallets or loose cases ship to customers.
+The same seed and size always give the same files.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+EPOCH = datetime(2025, 1, 6, 6, 0, tzinfo=timezone.utc)
+COUNTRIES = ("US", "DE", "IE", "CN", "JP", "MX", "CR", "FR", "IT", "CH", "NL", "SG", "KR", "IN", "BR")
+UOMS = ("EA", "KG", "M", "L")
+CASE_SIZE, PALLET_CASES = 24, 20
+
+
+def gtin14(seed_digits: str) -> str:
+    """A GTIN-14 from 13 digits, with its GS1 check digit."""
+    body = seed_digits.zfill(13)[-13:]
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return body + str((10 - total % 10) % 10)
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    serials: int
+    suppliers: int = 50
+    materials: int = 2000
+    products: int = 24
+    customers: int = 20000
+    serials_per_lot: int = 300
+
+    @classmethod
+    def for_serials(cls, serials: int) -> Sizes:
+        """Full-size master data for benchmark volumes, smaller for demos and tests."""
+        if serials >= 100_000:
+            return cls(serials)
+        scale = max(serials / 100_000, 0.002)
+        return cls(serials, suppliers=max(8, int(50 * scale ** 0.3)), materials=max(40, int(2000 * scale ** 0.5)),
+                   products=max(4, int(24 * scale ** 0.3)), customers=max(20, int(20000 * scale)),
+                   serials_per_lot=max(24, int(300 * scale ** 0.2)))
+
+
+class _Tables:
+    """Open CSV writers, one per canonical table."""
+
+    def __init__(self, outdir: Path, columns: dict[str, list[str]]) -> None:
+        outdir.mkdir(parents=True, exist_ok=True)
+        self._files = {t: (outdir / f"{t}.csv").open("w", newline="", encoding="utf-8") for t in columns}
+        self.w = {t: csv.writer(f) for t, f in self._files.items()}
+        self.rows: dict[str, int] = dict.fromkeys(columns, 0)
+        for table, cols in columns.items():
+            self.w[table].writerow(cols)
+
+    def add(self, table: str, *values: object) -> None:
+        self.w[table].writerow(values)
+        self.rows[table] += 1
+
+    def close(self) -> None:
+        for f in self._files.values():
+            f.close()
+
+
+COLUMNS = {
+    "suppliers": ["supplier_id", "name", "country"],
+    "materials": ["material_id", "revision", "description"],
+    "products": ["product_id", "name"],
+    "customers": ["customer_id", "name", "country"],
+    "lots": ["lot_id", "item_id", "supplier_id", "quantity", "uom", "created_at", "expires_at"],
+    "serials": ["serial_id", "product_id", "lot_id", "created_at"],
+    "process_steps": ["step_id", "work_order", "operation", "equipment_id", "operator_id", "started_at",
+                      "ended_at", "bom_revision", "process_revision", "parameters"],
+    "consumptions": ["step_id", "input_type", "input_id", "output_type", "output_id", "quantity", "uom",
+                     "consumed_at"],
+    "inspections": ["inspection_id", "subject_type", "subject_id", "step_id", "characteristic", "value",
+                    "lower_limit", "upper_limit", "result", "inspected_at"],
+    "packing": ["child_type", "child_id", "container_id", "packed_at", "unpacked_at"],
+    "shipments": ["shipment_id", "customer_id", "shipped_at"],
+    "shipment_items": ["shipment_id", "item_type", "item_id", "quantity"],
+}
+
+
+def generate(outdir: str | Path, serials: int, seed: int = 7) -> dict[str, int]:
+    """Write the canonical tables for about ``serials`` units into ``outdir``; returns rows per table."""
+    rng = random.Random(seed)
+    size = Sizes.for_serials(serials)
+    out = _Tables(Path(outdir), COLUMNS)
+    try:
+        _generate(rng, size, out)
+    finally:
+        out.close()
+    return out.rows
+
+
+def _generate(rng: random.Random, size: Sizes, out: _Tables) -> None:
+    suppliers = [f"SUP-{i:04d}" for i in range(1, size.suppliers + 1)]
+    for i, s in enumerate(suppliers):
+        out.add("suppliers", s, f"Supplier {i + 1} GmbH" if i % 3 == 0 else f"Supplier {i + 1} Inc.",
+                COUNTRIES[i % len(COUNTRIES)])
+    n_sub = max(4, size.materials // 5)
+    raw_materials = [f"RM-{i:05d}" for i in range(1, size.materials - n_sub + 1)]
+    sub_materials = [f"SA-{i:05d}" for i in range(1, n_sub + 1)]
+    for m in raw_materials:
+        out.add("materials", m, rng.choice("ABC"), f"Raw material {m}")
+    for m in sub_materials:
+        out.add("materials", m, rng.choice("ABCD"), f"Sub-assembly {m}")
+    products = [gtin14(f"0884{i:09d}") for i in range(1, size.products + 1)]
+    for i, p in enumerate(products):
+        out.add("products", p, f"Device model {chr(65 + i % 26)}{i + 1:02d}")
+    customers = [f"CUST-{i:05d}" for i in range(1, size.customers + 1)]
+    for i, c in enumerate(customers):
+        out.add("customers", c, f"{'Hospital' if i % 4 else 'Distributor'} {i + 1}", rng.choice(COUNTRIES))
+    # Approved sources: most raw materials have 2-3 suppliers, a fifth are single-sourced.
+    sources = {m: rng.sample(suppliers, 1 if rng.random() < 0.2 else rng.randint(2, 3)) for m in raw_materials}
+
+    n_finished = max(2, size.serials // size.serials_per_lot)
+    n_sub_lots = max(4, int(n_finished * 1.5))
+    n_raw_lots = max(8, int(n_finished * 3))
+    clock = EPOCH
+    tick = timedelta(minutes=max(1, int(600_000 / (n_raw_lots + n_sub_lots + n_finished))))
+
+    raw_lots: list[str] = []
+    for i in range(1, n_raw_lots + 1):
+        m = rng.choice(raw_materials)
+        lot = f"RL-{i:07d}"
+        clock += tick
+        out.add("lots", lot, m, rng.choice(sources[m]), rng.choice((500, 1000, 2000, 5000)), rng.choice(UOMS),
+                iso(clock), iso(clock + timedelta(days=720)))
+        raw_lots.append(lot)
+
+    step_no = 0
+    inspection_no = 0
+
+    def make_step(work_order: str, operation: str, started: datetime, bom: str) -> str:
+        nonlocal step_no
+        step_no += 1
+        step = f"STEP-{step_no:08d}"
+        equipment = f"EQ-{rng.randint(1, 40):03d}"
+        params = {"temp_c": round(rng.uniform(170, 190), 1), "pressure_bar": round(rng.uniform(4, 6), 2)}
+        out.add("process_steps", step, work_order, operation, equipment, f"OP-{rng.randint(1, 120):04d}",
+                iso(started), iso(started + timedelta(hours=2)), bom, f"P{rng.randint(1, 4)}",
+                json.dumps(params, separators=(",", ":")))
+        return step
+
+    def inspect(kind: str, subject: str, step: str, when: datetime) -> None:
+        nonlocal inspection_no
+        inspection_no += 1
+        value = round(rng.gauss(10.0, 0.2), 3)
+        result = "pass" if 9.5 <= value <= 10.5 else "fail"
+        out.add("inspections", f"INS-{inspection_no:08d}", kind, subject, step, "diameter_mm", value, 9.5, 10.5,
+                result, iso(when))
+
+    def consume(step: str, inputs: list[str], output: str, when: datetime) -> None:
+        for lot in inputs:
+            out.add("consumptions", step, "lot", lot, "lot", output, rng.choice((5, 10, 20, 50)), "EA",
+                    iso(when))
+
+    sub_lots: list[str] = []
+    window = max(30, n_raw_lots // 4)
+    for i in range(1, n_sub_lots + 1):
+        clock += tick
+        lot = f"SL-{i:07d}"
+        recent = raw_lots[max(0, int(i / n_sub_lots * n_raw_lots) - window):int(i / n_sub_lots * n_raw_lots) + 1]
+        inputs = rng.sample(recent, min(len(recent), rng.randint(3, 6)))
+        step = make_step(f"WO-S{i:07d}", "0020 ASSEMBLE", clock, f"B{rng.randint(1, 3)}")
+        out.add("lots", lot, rng.choice(sub_materials), "", rng.choice((200, 400)), "EA", iso(clock), "")
+        consume(step, inputs, lot, clock)
+        inspect("lot", lot, step, clock + timedelta(hours=3))
+        sub_lots.append(lot)
+
+    serial_no = 0
+    case_no = pallet_no = shipment_no = 0
+    open_cases: list[tuple[str, datetime]] = []  # cases packed, waiting for a pallet
+    window = max(20, n_sub_lots // 4)
+    for i in range(1, n_finished + 1):
+        clock += tick
+        product = products[i % len(products)]
+        lot = f"FL-{i:07d}"
+        work_order = f"WO-F{(i + 1) // 2:07d}"  # two sibling batches per work order
+        pos = int(i / n_finished * n_sub_lots)
+        inputs = rng.sample(sub_lots[max(0, pos - window):pos + 1], min(pos + 1, rng.randint(2, 4)))
+        inputs += rng.sample(raw_lots, rng.randint(1, 2))
+        step = make_step(work_order, "0040 FINAL ASSEMBLY", clock, f"B{rng.randint(1, 3)}")
+        count = size.serials_per_lot if i < n_finished else max(1, size.serials - serial_no)
+        out.add("lots", lot, product, "", count, "EA", iso(clock), iso(clock + timedelta(days=1095)))
+        consume(step, inputs, lot, clock)
+        inspect("lot", lot, step, clock + timedelta(hours=3))
+        units = []
+        for _ in range(count):
+            serial_no += 1
+            serial = f"SN{serial_no:09d}"
+            out.add("serials", serial, product, lot, iso(clock + timedelta(hours=1)))
+            units.append(serial)
+        if rng.random() < 0.3:
+            inspect("serial", units[0], step, clock + timedelta(hours=4))
+        # pack 24 to a case; now and then a unit is repacked into the next case of the lot
+        packed = clock + timedelta(hours=6)
+        repack = len(units) > CASE_SIZE and rng.random() < 0.2
+        cases = []
+        for start in range(0, len(units), CASE_SIZE):
+            case_no += 1
+            case = f"CASE-{case_no:08d}"
+            cases.append(case)
+            for serial in units[start:start + CASE_SIZE]:
+                unpacked = iso(packed + timedelta(hours=1)) if repack and serial == units[0] else ""
+                out.add("packing", "serial", serial, case, iso(packed), unpacked)
+        if repack:
+            out.add("packing", "serial", units[0], cases[-1], iso(packed + timedelta(hours=1)), "")
+        open_cases += [(c, packed + timedelta(hours=2)) for c in cases]
+        while len(open_cases) >= PALLET_CASES:
+            batch, open_cases = open_cases[:PALLET_CASES], open_cases[PALLET_CASES:]
+            pallet_no += 1
+            shipment_no += 1
+            pallet = f"PAL-{pallet_no:07d}"
+            when = max(t for _, t in batch)
+            shipped = when + timedelta(hours=12)
+            if rng.random() < 0.15 and len(batch) > 4:
+                # the pallet is broken down: some cases ship loose to another customer, the rest
+                # stay on the pallet, which ships later
+                loose, batch = batch[:2], batch[2:]
+                shipment_no += 1
+                loose_shipment = f"SHP-{shipment_no:07d}"
+                out.add("shipments", loose_shipment, rng.choice(customers), iso(shipped))
+                for case, _ in loose:
+                    out.add("packing", "container", case, pallet, iso(when), iso(shipped - timedelta(hours=1)))
+                    out.add("shipment_items", loose_shipment, "container", case, 1)
+                shipped += timedelta(hours=24)
+                shipment_no += 1
+            for case, _ in batch:
+                out.add("packing", "container", case, pallet, iso(when), "")
+            shipment = f"SHP-{shipment_no:07d}"
+            out.add("shipments", shipment, rng.choice(customers), iso(shipped))
+            out.add("shipment_items", shipment, "container", pallet, 1)
+    # the last cases stay in the warehouse, unshipped

@@ -1,0 +1,261 @@
+"""Loads the canonical tables (CSV or Parquet files named after their kind) into a store.
+
+One call is one batch: every valid record lands in one transaction, or nothing does. A record
+that breaks the data dictionary or names a record that does not exist is rejected with its file,
+row, field and reason, and the rest of the batch still loads; a file that cannot be read as a
+table at all (unreadable, missing a required column, ragged rows) stops the whole batch.
+Loading the same tables again changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import LoadError
+from ..schema import EDGE_TABLES, KINDS, KINDS_BY_TABLE, LOAD_ORDER, RELS, EdgeTable, NodeKind, validate
+from ..store import Batch, Edge, NodeRef, Store
+
+Row = dict[str, Any]
+Progress = Callable[[str, int], None]
+TABLE_SUFFIXES = (".csv", ".parquet")
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """One rejected record: where it was, which field, and why."""
+
+    file: str
+    row: int  # 1-based record number in its file, the header not counted
+    field: str
+    reason: str
+    record: dict[str, Any]
+
+
+@dataclass
+class LoadReport:
+    loaded: Counter[str] = field(default_factory=Counter)
+    rejected: list[Rejected] = field(default_factory=list)
+    skipped_files: list[str] = field(default_factory=list)
+
+    def write_rejects(self, path: Path) -> None:
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            out = csv.writer(fh)
+            out.writerow(["file", "row", "field", "reason", "record"])
+            for r in self.rejected:
+                out.writerow([r.file, r.row, r.field, r.reason,
+                              "; ".join(f"{k}={v}" for k, v in r.record.items() if v not in (None, ""))])
+
+
+def read_table(path: Path) -> Iterator[Row]:
+    """Rows of one CSV or Parquet file as dicts of text; structural problems raise LoadError."""
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+        try:
+            table = pq.read_table(path)
+        except Exception as exc:  # pyarrow raises several unrelated types for a broken file
+            raise LoadError(f"not a readable Parquet file ({exc})", file=str(path)) from None
+        yield from table.to_pylist()
+        return
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh)
+            header = next(reader, None)
+            if not header:
+                raise LoadError("the file is empty (no header row)", file=str(path))
+            header = [h.strip() for h in header]
+            for number, values in enumerate(reader, start=1):
+                if len(values) != len(header):
+                    if not any(v.strip() for v in values):
+                        continue
+                    raise LoadError(f"has {len(values)} fields where the header has {len(header)}",
+                                    file=str(path), row=number)
+                yield dict(zip(header, values))
+    except UnicodeDecodeError as exc:
+        raise LoadError(f"is not UTF-8 text ({exc.reason} at byte {exc.start})", file=str(path)) from None
+    except csv.Error as exc:
+        raise LoadError(f"is not valid CSV ({exc})", file=str(path)) from None
+
+
+def _columns_present(path: Path, rows: list[Row], required: list[str]) -> None:
+    if rows:
+        missing = [c for c in required if c not in rows[0]]
+        if missing:
+            raise LoadError(f"lacks required column(s) {', '.join(missing)}", file=str(path))
+
+
+class TableLoader:
+    """Validates a directory of canonical tables against the dictionary and writes one batch."""
+
+    def __init__(self, store: Store, progress: Progress | None = None) -> None:
+        self.store = store
+        self.progress = progress or (lambda _table, _n: None)
+        self.report = LoadReport()
+        self.batch = Batch()
+        self._keys: dict[str, set[str]] = {}  # kind -> valid keys in this batch
+        self._known_cache: dict[str, set[str]] = {}
+
+    # -- references --------------------------------------------------------------------------
+    def _exists(self, kind: str, key: str) -> bool:
+        if key in self._keys.get(kind, ()):
+            return True
+        return key in self._known_cache.get(kind, ())
+
+    def _prefetch(self, kind: str, keys: set[str]) -> None:
+        """Look up, in one store call, which referenced keys the store already holds."""
+        unknown = keys - self._keys.get(kind, set()) - self._known_cache.get(kind, set())
+        if unknown:
+            self._known_cache.setdefault(kind, set()).update(self.store.get(kind, unknown))
+
+    def _item_kind(self, item_id: str) -> str:
+        return "Product" if self._exists("Product", item_id) else "Material"
+
+    def _reference_problem(self, kind: str, key: str | None, field_name: str) -> tuple[str, str] | None:
+        if key is None or self._exists(kind, key) or KINDS[kind].implicit:
+            return None
+        return field_name, f"no {kind} with id {key!r}"
+
+    # -- loading -----------------------------------------------------------------------------
+    def load_dir(self, directory: Path) -> LoadReport:
+        if not directory.is_dir():
+            raise LoadError("is not a directory", file=str(directory))
+        files: dict[str, Path] = {}
+        for path in sorted(directory.iterdir()):
+            name = path.name.removesuffix(path.suffix)
+            if path.suffix in TABLE_SUFFIXES and (name in KINDS_BY_TABLE or any(t.table == name for t in EDGE_TABLES)):
+                if name in files:
+                    raise LoadError(f"table {name} is given twice ({files[name].name} and {path.name})",
+                                    file=str(path))
+                files[name] = path
+            elif path.is_file():
+                self.report.skipped_files.append(path.name)
+        if not files:
+            raise LoadError("holds no canonical table (suppliers.csv, lots.csv, ...)", file=str(directory))
+        tables = {name: (path, list(read_table(path))) for name, path in files.items()}
+        for kind_name in LOAD_ORDER:
+            kind = KINDS[kind_name]
+            if kind.table in tables:
+                self._load_nodes(kind, *tables[kind.table])
+        for edge_table in EDGE_TABLES:
+            if edge_table.table in tables:
+                self._load_edges(edge_table, *tables[edge_table.table])
+        self.batch.derive_edges(self._item_kind)
+        self.store.write(self.batch)
+        return self.report
+
+    def _reject(self, path: Path, number: int, field_name: str, reason: str, raw: Row) -> None:
+        self.report.rejected.append(Rejected(path.name, number, field_name, reason, raw))
+
+    def _load_nodes(self, kind: NodeKind, path: Path, rows: list[Row]) -> None:
+        _columns_present(path, rows, [f.name for f in kind.fields if f.required])
+        known = {f.name for f in kind.fields}
+        refs = [f for f in kind.fields if f.references]
+        for f in refs:
+            self._prefetch(f.references, {str(r[f.name]).strip() for r in rows if r.get(f.name)})  # type: ignore[arg-type]
+        if kind.name == "Lot":
+            items = {str(r["item_id"]).strip() for r in rows if r.get("item_id")}
+            self._prefetch("Product", items)
+            self._prefetch("Material", items)
+        if kind.name == "Inspection":
+            for t, k in (("lot", "Lot"), ("serial", "Serial")):
+                self._prefetch(k, {str(r["subject_id"]).strip() for r in rows if r.get("subject_type") == t})
+        keys = self._keys.setdefault(kind.name, set())
+        loaded = 0
+        for number, raw in enumerate(rows, start=1):
+            clean, problems = validate(kind.fields, raw)
+            issues = [(p.field, p.reason) for p in problems]
+            key = clean.get(kind.key)
+            if not issues:
+                issues = [i for i in self._node_references(kind, clean) if i]
+                if key in keys:
+                    issues.append((kind.key, f"duplicate {kind.name} id {key!r} in {path.name}"))
+            if issues:
+                for field_name, reason in issues:
+                    self._reject(path, number, field_name, reason, raw)
+                continue
+            extra = {k: v for k, v in raw.items() if k not in known and v not in (None, "")}
+            if extra:
+                clean["attributes"] = extra
+            keys.add(key)  # type: ignore[arg-type]
+            self.batch.add_node(kind.name, clean)
+            loaded += 1
+        self.report.loaded[kind.table] += loaded
+        self.progress(kind.table, len(rows))
+
+    def _node_references(self, kind: NodeKind, clean: Row) -> list[tuple[str, str] | None]:
+        found = [self._reference_problem(f.references, clean.get(f.name), f.name)  # type: ignore[arg-type]
+                 for f in kind.fields if f.references]
+        if kind.name == "Lot":
+            item = clean["item_id"]
+            if not (self._exists("Material", item) or self._exists("Product", item)):
+                found.append(("item_id", f"no Material or Product with id {item!r}"))
+        if kind.name == "Inspection":
+            subject_kind = "Lot" if clean["subject_type"] == "lot" else "Serial"
+            found.append(self._reference_problem(subject_kind, clean["subject_id"], "subject_id"))
+        return found
+
+    def _endpoint(self, table: EdgeTable, raw: Row, type_col: str, id_col: str,
+                  fixed_kind: str | None) -> tuple[NodeRef | None, tuple[str, str] | None]:
+        key = str(raw.get(id_col) or "").strip()
+        if not key:
+            return None, (id_col, "required value is missing")
+        if fixed_kind is None:
+            type_name = str(raw.get(type_col) or "").strip()
+            if type_name not in table.type_names:
+                return None, (type_col, f"{type_name!r} is not one of {', '.join(table.type_names)}")
+            kind = table.type_names[type_name]
+        else:
+            kind = fixed_kind
+        problem = self._reference_problem(kind, key, id_col)
+        return (kind, key), problem
+
+    def _load_edges(self, table: EdgeTable, path: Path, rows: list[Row]) -> None:
+        rel = RELS[table.rel]
+        target_kind = None if table.target_type else rel.target[0]
+        _columns_present(path, rows, [c for c in (table.source_type, table.source_id, table.target_type,
+                                                  table.target_id) if c] + [f.name for f in rel.fields if f.required])
+        for type_col, id_col, fixed in ((table.source_type, table.source_id, None),
+                                        (table.target_type, table.target_id, target_kind)):
+            for kind in ([fixed] if fixed else set(table.type_names.values())):
+                wanted = {str(r.get(id_col)).strip() for r in rows
+                          if fixed or table.type_names.get(str(r.get(type_col)).strip()) == kind}
+                self._prefetch(kind, wanted)
+        for f in rel.fields:
+            if f.references:
+                self._prefetch(f.references, {str(r[f.name]).strip() for r in rows if r.get(f.name)})
+        seen: set[tuple[Any, ...]] = set()
+        loaded = 0
+        for number, raw in enumerate(rows, start=1):
+            src, src_problem = self._endpoint(table, raw, table.source_type, table.source_id, None)
+            dst, dst_problem = self._endpoint(table, raw, table.target_type, table.target_id, target_kind)
+            clean, problems = validate(rel.fields, raw)
+            issues = [p for p in (src_problem, dst_problem) if p] + [(p.field, p.reason) for p in problems]
+            if not issues:
+                issues = [i for f in rel.fields if f.references
+                          for i in [self._reference_problem(f.references, clean.get(f.name), f.name)] if i]
+            if not issues and src == dst:
+                issues = [(table.target_id, "an edge may not join a record to itself")]
+            identity = (src, dst, *(clean.get(n) for n in rel.identity))
+            if not issues and identity in seen:
+                issues = [(table.source_id, f"duplicate {rel.name} edge in {path.name}")]
+            if issues:
+                for field_name, reason in issues:
+                    self._reject(path, number, field_name, reason, raw)
+                continue
+            seen.add(identity)
+            for ref in (src, dst):
+                if KINDS[ref[0]].implicit and not self._exists(*ref):  # type: ignore[index]
+                    self.batch.add_stub(*ref)  # type: ignore[misc]
+            self.batch.add_edge(Edge(rel.name, src, dst, clean))  # type: ignore[arg-type]
+            loaded += 1
+        self.report.loaded[table.table] += loaded
+        self.progress(table.table, len(rows))
+
+
+def load_tables(store: Store, directory: str | Path, progress: Progress | None = None) -> LoadReport:
+    """Load every canonical table in ``directory`` as one batch; see the module docstring."""
+    return TableLoader(store, progress).load_dir(Path(directory))

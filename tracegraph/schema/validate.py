@@ -1,0 +1,91 @@
+"""Record validation and normalisation, driven only by the data dictionary."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from .dictionary import Field, FieldType
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why one field of one record was rejected."""
+
+    field: str
+    reason: str
+
+
+def normalize_datetime(value: str) -> str:
+    """ISO 8601 text to canonical UTC text that sorts chronologically.
+
+    A time without an offset is UTC; a bare date is midnight UTC.
+    """
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def coerce(field: Field, value: object) -> object:
+    """One value to its dictionary type; raises ValueError with a readable reason."""
+    t = field.type
+    if t in (FieldType.STRING, FieldType.ENUM):
+        text = str(value).strip()
+        if field.choices and text not in field.choices:
+            raise ValueError(f"{text!r} is not one of {', '.join(field.choices)}")
+        return text
+    if t == FieldType.DATETIME:
+        try:
+            return normalize_datetime(str(value))
+        except ValueError:
+            raise ValueError(f"{value!r} is not an ISO 8601 date-time") from None
+    if t == FieldType.JSON:
+        if isinstance(value, str):
+            try:
+                return json.dumps(json.loads(value), sort_keys=True)
+            except json.JSONDecodeError:
+                raise ValueError(f"{value!r} is not valid JSON") from None
+        return json.dumps(value, sort_keys=True)
+    try:
+        number: float | int = int(value) if t == FieldType.INTEGER else float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not a{'n integer' if t == FieldType.INTEGER else ' number'}") from None
+    if isinstance(number, float) and not math.isfinite(number):
+        raise ValueError(f"{value!r} is not a finite number")
+    if field.minimum is not None and number < field.minimum:
+        raise ValueError(f"{number:g} is below the minimum {field.minimum:g}")
+    return number
+
+
+def is_empty(value: object) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "") or (
+        isinstance(value, float) and math.isnan(value))
+
+
+def validate(fields: tuple[Field, ...], raw: dict[str, object]) -> tuple[dict[str, object], list[Problem]]:
+    """Check and normalise one record against ``fields``.
+
+    Returns the clean record (known fields only, empty values as None) and every problem found,
+    so a rejected record carries all its reasons at once.
+    """
+    clean: dict[str, object] = {}
+    problems: list[Problem] = []
+    for f in fields:
+        value = raw.get(f.name)
+        if is_empty(value):
+            if f.required:
+                problems.append(Problem(f.name, "required value is missing"))
+            clean[f.name] = None
+            continue
+        try:
+            clean[f.name] = coerce(f, value)
+        except ValueError as exc:
+            problems.append(Problem(f.name, str(exc)))
+    return clean, problems

@@ -1,0 +1,37 @@
+"""Graph stores, chosen by URL as SQLAlchemy chooses dialects.
+
+``sqlite:///trace.db`` (or a plain path) opens the embedded store; other backends register
+their URL schemes in ``_BACKENDS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from ..errors import BadInput
+from .base import Batch, Direction, Edge, NodeRef, Store
+from .sqlite import SQLiteStore
+
+
+def _open_sqlite(url: str, read_only: bool) -> Store:
+    # sqlite:///relative.db and sqlite:////absolute.db, as SQLAlchemy spells them
+    path = url.split("://", 1)[1].removeprefix("/") if "://" in url else url
+    return SQLiteStore(path or "tracegraph.db", read_only=read_only)
+
+
+_BACKENDS: dict[str, Callable[[str, bool], Store]] = {"sqlite": _open_sqlite, "": _open_sqlite}
+
+
+def open_store(url: str, *, read_only: bool = False) -> Store:
+    """Open the store a URL names; a bare path is an embedded SQLite file."""
+    scheme = urlsplit(url).scheme if "://" in url else ""
+    try:
+        opener = _BACKENDS[scheme]
+    except KeyError:
+        raise BadInput(f"unknown store URL scheme {scheme!r} in {url!r}; "
+                       f"known: {', '.join(s for s in _BACKENDS if s)}") from None
+    return opener(url, read_only)
+
+
+__all__ = ["Batch", "Direction", "Edge", "NodeRef", "Store", "SQLiteStore", "open_store"]

@@ -1,0 +1,134 @@
+"""The storage interface every backend implements.
+
+It is deliberately narrow: atomic batch writes, record look-ups and a few set-at-a-time graph
+primitives. The trace rules (what a forward trace reaches, time-bounded containment, scope)
+live in :mod:`tracegraph.trace`, never in a backend, so every backend gives the same answers.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+from ..schema import ITEM_TYPES, KINDS, RELS
+
+NodeRef = tuple[str, str]
+"""A node as (kind, key), e.g. ("Lot", "L-1001")."""
+
+Direction = Literal["out", "in"]
+
+
+@dataclass(frozen=True)
+class Edge:
+    rel: str
+    src: NodeRef
+    dst: NodeRef
+    props: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass
+class Batch:
+    """Records to write in one transaction: all of them land, or none do.
+
+    ``nodes`` maps a kind to clean records (see :func:`tracegraph.schema.validate`); ``stubs``
+    are keys of implicit kinds to create if absent; ``edges`` map a relationship kind to edges.
+    Edges of derived relationships (e.g. SUPPLIED from Lot.supplier_id) are added by
+    :meth:`derive_edges` and replace the owner's earlier ones when written.
+    """
+
+    nodes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    stubs: dict[str, set[str]] = field(default_factory=dict)
+    edges: dict[str, list[Edge]] = field(default_factory=dict)
+
+    def add_node(self, kind: str, record: dict[str, Any]) -> None:
+        self.nodes.setdefault(kind, []).append(record)
+
+    def add_stub(self, kind: str, key: str) -> None:
+        self.stubs.setdefault(kind, set()).add(key)
+
+    def add_edge(self, edge: Edge) -> None:
+        self.edges.setdefault(edge.rel, []).append(edge)
+
+    def derive_edges(self, item_kind: Callable[[str], str]) -> None:
+        """Add the edges implied by key fields of the batch's records.
+
+        ``item_kind(item_id)`` says whether a lot's item is a "Material" or a "Product".
+        """
+        for rel in RELS.values():
+            if rel.derived_from is None:
+                continue
+            owner_kind, column = rel.derived_from
+            owner_is_source = owner_kind in rel.source
+            for record in self.nodes.get(owner_kind, ()):
+                value = record.get(column)
+                if value is None:
+                    continue
+                if rel.name == "OF_ITEM":
+                    other = item_kind(value)
+                elif rel.name == "INSPECTS":
+                    other = ITEM_TYPES[record["subject_type"]]
+                else:
+                    other = (rel.target if owner_is_source else rel.source)[0]
+                owner: NodeRef = (owner_kind, record[KINDS[owner_kind].key])
+                ref: NodeRef = (other, value)
+                self.add_edge(Edge(rel.name, owner, ref) if owner_is_source else Edge(rel.name, ref, owner))
+
+    def __len__(self) -> int:
+        return (sum(map(len, self.nodes.values())) + sum(map(len, self.stubs.values()))
+                + sum(map(len, self.edges.values())))
+
+
+class Store(ABC):
+    """A genealogy graph store. Backends register a URL scheme in :mod:`tracegraph.store`."""
+
+    schemes: ClassVar[tuple[str, ...]] = ()
+
+    @abstractmethod
+    def write(self, batch: Batch) -> None:
+        """Upsert the batch atomically; writing the same batch twice changes nothing."""
+
+    @abstractmethod
+    def get(self, kind: str, keys: Collection[str]) -> dict[str, dict[str, Any]]:
+        """The records of ``kind`` with these keys (missing keys are absent from the result)."""
+
+    @abstractmethod
+    def find(self, kind: str, field: str, values: Collection[str]) -> list[str]:
+        """Keys of ``kind`` records whose ``field`` is one of ``values``."""
+
+    @abstractmethod
+    def keys(self, kind: str) -> Iterator[str]:
+        """Every key of ``kind``, in key order."""
+
+    @abstractmethod
+    def edges(self, rel: str, nodes: Iterable[NodeRef], direction: Direction) -> list[Edge]:
+        """Edges of ``rel`` leaving (``out``) or entering (``in``) any of ``nodes``, with properties."""
+
+    @abstractmethod
+    def reach(self, seeds: Iterable[NodeRef], rels: Collection[str], direction: Direction,
+              max_depth: int) -> dict[NodeRef, int]:
+        """Every node reachable from ``seeds`` over ``rels``, with its least hop count.
+
+        Seeds are included at depth 0. Exploration stops at ``max_depth + 1`` hops, so a
+        caller can tell a graph deeper than its limit from one that fits.
+        """
+
+    @abstractmethod
+    def counts(self) -> dict[str, int]:
+        """Number of records per node kind and of edges per relationship kind."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @contextmanager
+    def time_limit(self, seconds: float | None) -> Iterator[None]:
+        """Stop store work that runs longer than ``seconds`` with LimitExceeded (where supported)."""
+        yield
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,267 @@
+"""The embedded store: one SQLite file, no server.
+
+Tables come from the data dictionary: ``node`` gives every record an integer id across kinds,
+``n_<table>`` holds each kind's properties and ``r_<rel>`` each relationship's edges, indexed in
+both directions. WAL mode lets an API server and notebooks read while one process writes.
+Traversal is breadth-first and set-at-a-time: one query per relationship and hop, never one per node.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ..errors import LimitExceeded, StoreError
+from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, FieldType, NodeKind, RelKind
+from .base import Batch, Direction, Edge, NodeRef, Store
+
+SCHEMA_VERSION = 1
+_SQL_TYPES = {FieldType.STRING: "TEXT", FieldType.ENUM: "TEXT", FieldType.DATETIME: "TEXT",
+              FieldType.JSON: "TEXT", FieldType.INTEGER: "INTEGER", FieldType.DECIMAL: "REAL"}
+
+
+def schema_ddl() -> list[str]:
+    """CREATE statements for every table and index, generated from the data dictionary."""
+    ddl = [
+        "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS node (nid INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL,"
+        " UNIQUE (kind, key))",
+    ]
+    for kind in NODE_KINDS:
+        cols = ", ".join(f"{f.name} {_SQL_TYPES[f.type]}" for f in kind.fields)
+        ddl.append(f"CREATE TABLE IF NOT EXISTS {kind.sql_table} (nid INTEGER PRIMARY KEY, {cols},"
+                   f" attributes TEXT)")
+        ddl.append(f"CREATE UNIQUE INDEX IF NOT EXISTS {kind.sql_table}_key ON {kind.sql_table} ({kind.key})")
+        for f in kind.fields:
+            if f.references or f.name in ("item_id", "subject_id"):
+                ddl.append(f"CREATE INDEX IF NOT EXISTS {kind.sql_table}_{f.name} ON {kind.sql_table} ({f.name})")
+    for rel in REL_KINDS:
+        cols = "".join(f", {f.name} {_SQL_TYPES[f.type]}" for f in rel.fields)
+        unique = ", ".join(("src", "dst") + rel.identity)
+        ddl.append(f"CREATE TABLE IF NOT EXISTS {rel.sql_table} (src INTEGER NOT NULL, dst INTEGER NOT NULL"
+                   f"{cols}, UNIQUE ({unique}))")
+        ddl.append(f"CREATE INDEX IF NOT EXISTS {rel.sql_table}_dst ON {rel.sql_table} (dst)")
+    return ddl
+
+
+def _ids(values: Iterable[Any]) -> str:
+    return json.dumps(list(values))
+
+
+class SQLiteStore(Store):
+    schemes = ("sqlite",)
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = str(path)
+        self.read_only = read_only
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self._deadline: float | None = None
+        if not read_only:
+            with self._tx() as con:
+                for stmt in schema_ddl():
+                    con.execute(stmt)
+                con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        version = self._con().execute("SELECT value FROM meta WHERE name='schema_version'").fetchone()
+        if version is None or int(version[0]) != SCHEMA_VERSION:
+            raise StoreError(f"{self.path} is not a TraceGraph {SCHEMA_VERSION} database")
+
+    # -- connections -------------------------------------------------------------------------
+    def _con(self) -> sqlite3.Connection:
+        con = getattr(self._local, "con", None)
+        if con is None:
+            if self.read_only and not Path(self.path).exists():
+                raise StoreError(f"no database at {self.path}")
+            uri = f"file:{self.path}?mode=ro" if self.read_only else f"file:{self.path}"
+            try:
+                con = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
+                                      timeout=30.0)
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot open {self.path}: {exc}") from exc
+            if not self.read_only:
+                con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=NORMAL")
+            con.execute("PRAGMA cache_size=-262144")
+            con.execute("PRAGMA temp_store=MEMORY")
+            con.set_progress_handler(self._check_deadline, 10000)
+            self._local.con = con
+        return con
+
+    def _check_deadline(self) -> int:
+        return 1 if self._deadline is not None and time.monotonic() > self._deadline else 0
+
+    @contextmanager
+    def time_limit(self, seconds: float | None) -> Iterator[None]:
+        previous = self._deadline
+        self._deadline = None if seconds is None else time.monotonic() + seconds
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if "interrupted" in str(exc):
+                raise LimitExceeded(f"the query ran longer than its time limit of {seconds:g} s") from None
+            raise
+        finally:
+            self._deadline = previous
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        con = self._con()
+        with self._write_lock:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+
+    def close(self) -> None:
+        con = getattr(self._local, "con", None)
+        if con is not None:
+            con.close()
+            self._local.con = None
+
+    # -- writes ------------------------------------------------------------------------------
+    def write(self, batch: Batch) -> None:
+        with self._tx() as con:
+            for kind in NODE_KINDS:
+                records = batch.nodes.get(kind.name, [])
+                stubs = batch.stubs.get(kind.name, set())
+                if records or stubs:
+                    keys = [(kind.name, r[kind.key]) for r in records] + [(kind.name, k) for k in stubs]
+                    con.executemany("INSERT INTO node (kind, key) VALUES (?, ?) ON CONFLICT DO NOTHING", keys)
+                if records:
+                    self._upsert_records(con, kind, records)
+                if stubs:
+                    con.executemany(
+                        f"INSERT INTO {kind.sql_table} (nid, {kind.key}) VALUES "
+                        f"((SELECT nid FROM node WHERE kind = ? AND key = ?), ?) ON CONFLICT DO NOTHING",
+                        [(kind.name, k, k) for k in stubs])
+            for rel in REL_KINDS:
+                if rel.derived_from is not None:
+                    self._forget_derived(con, rel, batch.nodes.get(rel.derived_from[0], []))
+                edges = batch.edges.get(rel.name)
+                if edges:
+                    self._upsert_edges(con, rel, edges)
+
+    def _upsert_records(self, con: sqlite3.Connection, kind: NodeKind, records: list[dict[str, Any]]) -> None:
+        names = [f.name for f in kind.fields] + ["attributes"]
+        updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != kind.key)
+        sql = (f"INSERT INTO {kind.sql_table} (nid, {', '.join(names)}) VALUES "
+               f"((SELECT nid FROM node WHERE kind = '{kind.name}' AND key = ?), {', '.join('?' * len(names))})"
+               f" ON CONFLICT (nid) DO UPDATE SET {updates}")
+        con.executemany(sql, (
+            (r[kind.key], *(r.get(f.name) for f in kind.fields),
+             json.dumps(r["attributes"], sort_keys=True) if r.get("attributes") else None)
+            for r in records))
+
+    def _forget_derived(self, con: sqlite3.Connection, rel: RelKind, owners: list[dict[str, Any]]) -> None:
+        """Drop the derived edges of re-written owners, so a changed key field moves its edge."""
+        if not owners or con.execute(f"SELECT 1 FROM {rel.sql_table} LIMIT 1").fetchone() is None:
+            return
+        owner_kind = KINDS[rel.derived_from[0]]  # type: ignore[index]
+        column = "src" if owner_kind.name in rel.source else "dst"
+        con.executemany(f"DELETE FROM {rel.sql_table} WHERE {column} = "
+                        f"(SELECT nid FROM node WHERE kind = '{owner_kind.name}' AND key = ?)",
+                        ((r[owner_kind.key],) for r in owners))
+
+    def _upsert_edges(self, con: sqlite3.Connection, rel: RelKind, edges: list[Edge]) -> None:
+        names = [f.name for f in rel.fields]
+        conflict = ", ".join(("src", "dst") + rel.identity)
+        updates = [f"{n} = excluded.{n}" for n in names if n not in rel.identity]
+        on_conflict = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
+        sql = (f"INSERT INTO {rel.sql_table} (src, dst{''.join(', ' + n for n in names)}) VALUES "
+               f"((SELECT nid FROM node WHERE kind = ? AND key = ?), (SELECT nid FROM node WHERE kind = ? AND key = ?)"
+               f"{', ?' * len(names)}) ON CONFLICT ({conflict}) {on_conflict}")
+        try:
+            con.executemany(sql, ((*e.src, *e.dst, *(e.props.get(n) for n in names)) for e in edges))
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(f"{rel.name}: an edge names a record that does not exist ({exc})") from exc
+
+    # -- reads -------------------------------------------------------------------------------
+    def get(self, kind: str, keys: Collection[str]) -> dict[str, dict[str, Any]]:
+        k = KINDS[kind]
+        names = [f.name for f in k.fields]
+        rows = self._con().execute(
+            f"SELECT {', '.join(names)}, attributes FROM {k.sql_table} "
+            f"WHERE {k.key} IN (SELECT value FROM json_each(?))", (_ids(keys),))
+        out: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            record = dict(zip(names, row))
+            if row[-1]:
+                record["attributes"] = json.loads(row[-1])
+            out[record[k.key]] = record
+        return out
+
+    def find(self, kind: str, field: str, values: Collection[str]) -> list[str]:
+        k = KINDS[kind]
+        k.field(field)  # raises for an unknown field: names below are never user text
+        rows = self._con().execute(
+            f"SELECT {k.key} FROM {k.sql_table} WHERE {field} IN (SELECT value FROM json_each(?))", (_ids(values),))
+        return [r[0] for r in rows]
+
+    def keys(self, kind: str) -> Iterator[str]:
+        k = KINDS[kind]
+        for (key,) in self._con().execute(f"SELECT {k.key} FROM {k.sql_table} ORDER BY {k.key}"):
+            yield key
+
+    def _nids(self, nodes: Iterable[NodeRef]) -> list[int]:
+        by_kind: dict[str, list[str]] = {}
+        for kind, key in nodes:
+            by_kind.setdefault(kind, []).append(key)
+        out: list[int] = []
+        for kind, keys in by_kind.items():
+            out += [r[0] for r in self._con().execute(
+                "SELECT nid FROM node WHERE kind = ? AND key IN (SELECT value FROM json_each(?))", (kind, _ids(keys)))]
+        return out
+
+    def _refs(self, nids: Iterable[int]) -> dict[int, NodeRef]:
+        rows = self._con().execute("SELECT nid, kind, key FROM node WHERE nid IN (SELECT value FROM json_each(?))",
+                                   (_ids(nids),))
+        return {nid: (kind, key) for nid, kind, key in rows}
+
+    def edges(self, rel: str, nodes: Iterable[NodeRef], direction: Direction) -> list[Edge]:
+        r = RELS[rel]
+        names = [f.name for f in r.fields]
+        near, far = ("src", "dst") if direction == "out" else ("dst", "src")
+        nids = self._nids(nodes)
+        if not nids:
+            return []
+        sql = (f"SELECT a.kind, a.key, b.kind, b.key{''.join(', e.' + n for n in names)} FROM {r.sql_table} e "
+               f"JOIN node a ON a.nid = e.src JOIN node b ON b.nid = e.dst "
+               f"WHERE e.{near} IN (SELECT value FROM json_each(?)) ORDER BY e.{near}, e.{far}")
+        return [Edge(rel, (row[0], row[1]), (row[2], row[3]), dict(zip(names, row[4:])))
+                for row in self._con().execute(sql, (_ids(nids),))]
+
+    def reach(self, seeds: Iterable[NodeRef], rels: Collection[str], direction: Direction,
+              max_depth: int) -> dict[NodeRef, int]:
+        near, far = ("src", "dst") if direction == "out" else ("dst", "src")
+        con = self._con()
+        frontier = set(self._nids(seeds))
+        depth_of = dict.fromkeys(frontier, 0)
+        depth = 0
+        while frontier and depth <= max_depth:
+            depth += 1
+            payload = _ids(frontier)
+            found: set[int] = set()
+            for rel in rels:
+                found.update(r[0] for r in con.execute(
+                    f"SELECT {far} FROM {RELS[rel].sql_table} WHERE {near} IN (SELECT value FROM json_each(?))",
+                    (payload,)))
+            frontier = found.difference(depth_of)
+            for nid in frontier:
+                depth_of[nid] = depth
+        refs = self._refs(depth_of)
+        return {refs[nid]: d for nid, d in depth_of.items()}
+
+    def counts(self) -> dict[str, int]:
+        con = self._con()
+        out = {k.name: con.execute(f"SELECT count(*) FROM {k.sql_table}").fetchone()[0] for k in NODE_KINDS}
+        out.update({r.name: con.execute(f"SELECT count(*) FROM {r.sql_table}").fetchone()[0] for r in REL_KINDS})
+        return out

@@ -1,0 +1,386 @@
+"""The trace semantics, in one place.
+
+Genealogy: lots and serials linked by CONSUMED_INTO (input -> output, in a process step) and
+HAS_SERIAL (a lot -> the units built in it). A forward trace follows them downstream, a backward
+trace upstream. Process steps are never traversed, so a sibling batch of the same work order that
+did not consume the start stays out of scope.
+
+Containment is time-bounded: an item is inside a container from packed_at until unpacked_at,
+and inside an outer container only while both hold (the intervals intersect). A shipment of a
+container at time t carries exactly what was inside it at t.
+
+Every backend gives these answers because the rules are applied here, on top of the store's
+set-at-a-time primitives (``reach``, ``edges``, ``get``, ``find``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..errors import BadInput, LimitExceeded, NotFound
+from ..schema import GENEALOGY_RELS, KINDS
+from ..store import Edge, NodeRef, Store
+from .model import GROUP_OF_KIND, GROUPS, KIND_OF_GROUP, Held, Limits, Link, TraceStart, Whereabouts
+
+Direction = Literal["forward", "backward"]
+_ITEM_KINDS = ("Lot", "Serial")
+
+
+@dataclass
+class TraceResult:
+    """What a trace reached, grouped by kind, and how (for explanations)."""
+
+    direction: Direction
+    start: TraceStart
+    ids: dict[str, list[str]]
+    depth: dict[NodeRef, int]
+    held: list[Held]
+    carried: dict[str, list[Link]]  # shipment -> the links that put a reached item on it
+    _engine: TraceEngine = field(repr=False)
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self.ids.values())
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {group: list(self.ids[group]) for group in GROUPS}
+
+    def records(self, group: str) -> list[dict[str, Any]]:
+        """Full records of one group, in key order."""
+        rows = self._engine.store.get(KIND_OF_GROUP[group], self.ids[group])
+        return [rows[k] for k in self.ids[group] if k in rows]
+
+    def explain(self, kind: str, key: str) -> list[Link]:
+        """One shortest chain of records from the start to a reached node."""
+        return self._engine.explain_in(self, (kind, key))
+
+
+@dataclass
+class RecallScope:
+    trace: TraceResult
+    whereabouts: dict[NodeRef, Whereabouts]
+    by_customer: dict[str, dict[str, float]]
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = self.trace.as_dict()
+        out["by_customer"] = self.by_customer
+        out["whereabouts"] = [w.as_dict() for _, w in sorted(self.whereabouts.items())]
+        return out
+
+
+@dataclass
+class SupplierExposure:
+    supplier_id: str
+    trace: TraceResult
+    finished_lots: list[str]
+    sole_source_materials: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        t = self.trace.ids
+        return {"supplier_id": self.supplier_id, "lots": t["lots"], "products": t["products"],
+                "finished_lots": self.finished_lots, "serials": t["serials"], "customers": t["customers"],
+                "sole_source_materials": self.sole_source_materials}
+
+
+class TraceEngine:
+    def __init__(self, store: Store, limits: Limits | None = None) -> None:
+        self.store = store
+        self.limits = limits or Limits()
+
+    # -- public questions --------------------------------------------------------------------
+    def forward(self, start: TraceStart, limits: Limits | None = None) -> TraceResult:
+        return self._trace("forward", start, limits or self.limits)
+
+    def backward(self, start: TraceStart, limits: Limits | None = None) -> TraceResult:
+        if start.suppliers or start.materials:
+            raise BadInput("a backward trace starts from lots, serials or containers")
+        return self._trace("backward", start, limits or self.limits)
+
+    def recall_scope(self, trigger: TraceStart, limits: Limits | None = None) -> RecallScope:
+        trace = self.forward(trigger, limits)
+        whereabouts = self._whereabouts(trace)
+        by_customer: dict[str, dict[str, float]] = {}
+        lots_shipped = self._lot_quantities_shipped(trace)
+        for w in whereabouts.values():
+            for customer in w.customers:
+                counts = by_customer.setdefault(customer, {"lots": 0, "serials": 0, "shipments": 0,
+                                                           "lot_quantity": 0.0})
+                counts["lots" if w.item[0] == "Lot" else "serials"] += 1
+        shipments = self.store.get("Shipment", trace.ids["shipments"])
+        for s in shipments.values():
+            counts = by_customer.setdefault(s["customer_id"], {"lots": 0, "serials": 0, "shipments": 0,
+                                                               "lot_quantity": 0.0})
+            counts["shipments"] += 1
+            counts["lot_quantity"] += lots_shipped.get(s["shipment_id"], 0.0)
+        return RecallScope(trace, whereabouts, dict(sorted(by_customer.items())))
+
+    def supplier_exposure(self, supplier_id: str, limits: Limits | None = None) -> SupplierExposure:
+        trace = self.forward(TraceStart(suppliers=(supplier_id,)), limits)
+        lots = self.store.get("Lot", trace.ids["lots"])
+        products = set(trace.ids["products"])
+        finished = sorted(k for k, r in lots.items() if r["item_id"] in products)
+        own_lots = self.store.find("Lot", "supplier_id", [supplier_id])
+        own_items = {r["item_id"] for r in self.store.get("Lot", own_lots).values()}
+        sources: dict[str, set[str]] = defaultdict(set)
+        for r in self.store.get("Lot", self.store.find("Lot", "item_id", own_items)).values():
+            if r["supplier_id"] is not None:
+                sources[r["item_id"]].add(r["supplier_id"])
+        sole = sorted(item for item, who in sources.items() if who == {supplier_id})
+        return SupplierExposure(supplier_id, trace, finished, sole)
+
+    def explain(self, start: TraceStart, kind: str, key: str, direction: Direction = "forward") -> list[Link]:
+        trace = self.forward(start) if direction == "forward" else self.backward(start)
+        return self.explain_in(trace, (kind, key))
+
+    # -- the trace ---------------------------------------------------------------------------
+    def _trace(self, direction: Direction, start: TraceStart, limits: Limits) -> TraceResult:
+        if not start:
+            raise BadInput("a trace needs at least one start id")
+        seeds, start_containers = self._seeds(start)
+        step = "out" if direction == "forward" else "in"
+        depth = self.store.reach(seeds, GENEALOGY_RELS, step, limits.max_depth)
+        if depth and max(depth.values()) > limits.max_depth:
+            raise LimitExceeded(f"the genealogy is deeper than the limit of {limits.max_depth} hops")
+        self._check_size(len(depth), limits)
+        items = [ref for ref in depth if ref[0] in _ITEM_KINDS]
+        ids: dict[str, set[str]] = {g: set() for g in GROUPS}
+        for kind, key in depth:
+            ids[GROUP_OF_KIND[kind]].add(key)
+        ids["suppliers"].update(start.suppliers)
+        ids["containers"].update(start_containers)
+        held: list[Held] = []
+        carried: dict[str, list[Link]] = {}
+        if direction == "forward":
+            held = self._containment(items, limits)
+            ids["containers"].update(h.container for h in held)
+            carried = self._shipments(items, held)
+            ids["shipments"].update(carried)
+            for shipment in self.store.get("Shipment", carried).values():
+                ids["customers"].add(shipment["customer_id"])
+        self._context(items, step, ids)
+        self._check_size(sum(map(len, ids.values())), limits)
+        return TraceResult(direction, start, {g: sorted(v) for g, v in ids.items()}, depth, held, carried, self)
+
+    def _check_size(self, size: int, limits: Limits) -> None:
+        if size > limits.max_results:
+            raise LimitExceeded(f"the trace reaches {size} records, more than the limit of {limits.max_results}")
+
+    def _seeds(self, start: TraceStart) -> tuple[list[NodeRef], set[str]]:
+        """Start ids to genealogy seeds; a container stands for everything ever packed in it."""
+        for kind, keys in (("Lot", start.lots), ("Serial", start.serials), ("Container", start.containers),
+                           ("Supplier", start.suppliers), ("Material", start.materials)):
+            missing = sorted(set(keys) - set(self.store.get(kind, keys)))
+            if missing:
+                raise NotFound(f"no {kind} with id {', '.join(map(repr, missing))}")
+        seeds: list[NodeRef] = [("Lot", k) for k in start.lots] + [("Serial", k) for k in start.serials]
+        seeds += [("Lot", k) for k in self.store.find("Lot", "supplier_id", start.suppliers)]
+        seeds += [("Lot", k) for k in self.store.find("Lot", "item_id", start.materials)]
+        containers = set(start.containers)
+        frontier = [("Container", k) for k in start.containers]
+        while frontier:
+            contents = [e.src for e in self.store.edges("PACKED_IN", frontier, "in")]
+            seeds += [ref for ref in contents if ref[0] in _ITEM_KINDS]
+            frontier = [ref for ref in contents if ref[0] == "Container" and ref[1] not in containers]
+            containers.update(ref[1] for ref in frontier)
+        return seeds, containers
+
+    def _containment(self, items: list[NodeRef], limits: Limits) -> list[Held]:
+        """Every container that held a reached item, and when, through nested containers."""
+        held: list[Held] = []
+        # child -> [(item, start, end)] : when each reached item was inside that child
+        frontier: dict[NodeRef, list[tuple[NodeRef, str, str | None]]] = {i: [(i, "", None)] for i in items}
+        level = 0
+        while frontier:
+            level += 1
+            if level > limits.max_depth:
+                raise LimitExceeded(f"containers nest deeper than the limit of {limits.max_depth}")
+            nxt: dict[NodeRef, list[tuple[NodeRef, str, str | None]]] = defaultdict(list)
+            for e in self.store.edges("PACKED_IN", frontier, "out"):
+                packed, unpacked = e.props["packed_at"], e.props["unpacked_at"]
+                for item, start, end in frontier[e.src]:
+                    lo = max(start, packed)
+                    hi = unpacked if end is None else end if unpacked is None else min(end, unpacked)
+                    if hi is None or lo < hi:
+                        held.append(Held(item, e.dst[1], lo, hi, e.src, packed, unpacked))
+                        nxt[e.dst].append((item, lo, hi))
+            frontier = nxt
+            self._check_size(len(held), limits)
+        return held
+
+    def _shipments(self, items: list[NodeRef], held: list[Held]) -> dict[str, list[Link]]:
+        """Shipments that carried a reached item, directly or inside a container at shipping time."""
+        carried: dict[str, list[Link]] = defaultdict(list)
+        for e in self.store.edges("SHIPPED_IN", items, "out"):
+            carried[e.dst[1]].append(Link(e.rel, e.src, e.dst, e.props))
+        by_container: dict[str, list[Held]] = defaultdict(list)
+        for h in held:
+            by_container[h.container].append(h)
+        container_edges = self.store.edges("SHIPPED_IN", [("Container", c) for c in by_container], "out")
+        when = {k: r["shipped_at"] for k, r in self.store.get("Shipment", {e.dst[1] for e in container_edges}).items()}
+        for e in container_edges:
+            moment = when[e.dst[1]]
+            if any(h.holds_at(moment) for h in by_container[e.src[1]]):
+                carried[e.dst[1]].append(Link(e.rel, e.src, e.dst, e.props))
+        return dict(carried)
+
+    def _context(self, items: list[NodeRef], step: Literal["out", "in"], ids: dict[str, set[str]]) -> None:
+        """Suppliers, items, process steps and inspections of the reached lots and serials."""
+        lots = [i for i in items if i[0] == "Lot"]
+        ids["suppliers"].update(e.src[1] for e in self.store.edges("SUPPLIED", lots, "in"))
+        for e in self.store.edges("OF_ITEM", lots, "out"):
+            ids[GROUP_OF_KIND[e.dst[0]]].add(e.dst[1])
+        ids["products"].update(e.dst[1] for e in self.store.edges(
+            "OF_PRODUCT", [i for i in items if i[0] == "Serial"], "out"))
+        reached = set(items)
+        ids["process_steps"].update(
+            e.props["step_id"] for e in self.store.edges("CONSUMED_INTO", items, step)
+            if (e.dst if step == "out" else e.src) in reached)
+        ids["inspections"].update(e.src[1] for e in self.store.edges("INSPECTS", items, "in"))
+        ids["inspections"].update(e.src[1] for e in self.store.edges(
+            "RECORDED_AT", [("ProcessStep", s) for s in ids["process_steps"]], "in"))
+
+    # -- where things are now ------------------------------------------------------------------
+    def _whereabouts(self, trace: TraceResult) -> dict[NodeRef, Whereabouts]:
+        items = [("Lot", k) for k in trace.ids["lots"]] + [("Serial", k) for k in trace.ids["serials"]]
+        shipments = self.store.get("Shipment", trace.ids["shipments"])
+        shipped: dict[NodeRef, set[str]] = defaultdict(set)
+        for shipment, links in trace.carried.items():
+            moment = shipments[shipment]["shipped_at"]
+            for link in links:
+                if link.src[0] != "Container":
+                    shipped[link.src].add(shipment)
+                    continue
+                for h in trace.held:
+                    if h.container == link.src[1] and h.holds_at(moment):
+                        shipped[h.item].add(shipment)
+        consumed: dict[NodeRef, set[NodeRef]] = defaultdict(set)
+        for e in self.store.edges("CONSUMED_INTO", items, "out"):
+            consumed[e.src].add(e.dst)
+        now_in = {h.item: h.container for h in trace.held if h.end is None and h.via == h.item}
+        out: dict[NodeRef, Whereabouts] = {}
+        for item in items:
+            sent = sorted(shipped.get(item, ()), key=lambda s: (shipments[s]["shipped_at"], s))
+            status: Literal["shipped", "consumed", "in_stock"] = (
+                "shipped" if sent else "consumed" if item in consumed else "in_stock")
+            out[item] = Whereabouts(item, status, tuple(sorted({shipments[s]["customer_id"] for s in sent})),
+                                    tuple(sent), tuple(sorted(consumed.get(item, ()))), now_in.get(item))
+        return out
+
+    def _lot_quantities_shipped(self, trace: TraceResult) -> dict[str, float]:
+        out: dict[str, float] = defaultdict(float)
+        for shipment, links in trace.carried.items():
+            for link in links:
+                if link.src[0] == "Lot":
+                    out[shipment] += link.props.get("quantity") or 0.0
+        return out
+
+    # -- explanations --------------------------------------------------------------------------
+    def explain_in(self, trace: TraceResult, target: NodeRef) -> list[Link]:
+        """A shortest chain of edges from the trace's start to ``target``."""
+        kind, key = target
+        if kind not in KINDS:
+            raise BadInput(f"unknown kind {kind!r}")
+        if key not in trace.ids[GROUP_OF_KIND[kind]]:
+            raise NotFound(f"{kind} {key!r} is not in this trace")
+        if kind in _ITEM_KINDS:
+            return self._genealogy_chain(trace, target)
+        if kind == "Container":
+            return self._container_chain(trace, key)
+        if kind == "Shipment":
+            return self._shipment_chain(trace, key)
+        if kind == "Customer":
+            shipments = self.store.get("Shipment", trace.ids["shipments"])
+            best = min((s for s, r in shipments.items() if r["customer_id"] == key),
+                       key=lambda s: (len(self._shipment_chain(trace, s)), s))
+            return self._shipment_chain(trace, best) + [
+                Link("SHIPPED_TO", ("Shipment", best), ("Customer", key), {})]
+        return self._context_chain(trace, target)
+
+    def _genealogy_chain(self, trace: TraceResult, target: NodeRef) -> list[Link]:
+        chain: list[Link] = []
+        node = target
+        back = "in" if trace.direction == "forward" else "out"
+        while trace.depth.get(node, 0) > 0:
+            want = trace.depth[node] - 1
+            candidates = sorted(
+                (e for rel in GENEALOGY_RELS for e in self.store.edges(rel, [node], back)
+                 if trace.depth.get(e.src if back == "in" else e.dst) == want),
+                key=lambda e: (e.src, e.dst, e.rel))
+            edge = candidates[0]
+            chain.append(Link(edge.rel, edge.src, edge.dst, edge.props))
+            node = edge.src if back == "in" else edge.dst
+        chain.reverse()
+        return self._from_start(trace, node) + chain
+
+    def _from_start(self, trace: TraceResult, seed: NodeRef) -> list[Link]:
+        """The link that made ``seed`` a start item when the trace began from a supplier or material."""
+        if seed[0] == "Lot" and (seed[1] not in trace.start.lots):
+            lot = self.store.get("Lot", [seed[1]]).get(seed[1], {})
+            if lot.get("supplier_id") in trace.start.suppliers:
+                return [Link("SUPPLIED", ("Supplier", lot["supplier_id"]), seed, {})]
+            if lot.get("item_id") in trace.start.materials:
+                return [Link("OF_ITEM", seed, ("Material", lot["item_id"]), {})]
+        return []
+
+    def _container_chain(self, trace: TraceResult, container: str) -> list[Link]:
+        if container in trace.start.containers:
+            return []
+        options = [h for h in trace.held if h.container == container]
+        if not options:  # a container nested in a start container (backward or forward start)
+            return []
+        h = min(options, key=lambda h: (trace.depth.get(h.item, 0), h.via != h.item, h.item, h.via))
+        link = Link("PACKED_IN", h.via, ("Container", container),
+                    {"packed_at": h.packed_at, "unpacked_at": h.unpacked_at})
+        if h.via == h.item:
+            return self._genealogy_chain(trace, h.item) + [link]
+        return self._container_chain_for(trace, h) + [link]
+
+    def _container_chain_for(self, trace: TraceResult, outer: Held) -> list[Link]:
+        """Chain to the inner container through which ``outer.item`` reached ``outer.container``."""
+        inner = outer.via[1]
+        candidates = [h for h in trace.held if h.container == inner and h.item == outer.item
+                      and h.start <= outer.start and (h.end is None or (outer.end is not None and outer.end <= h.end))]
+        h = min(candidates, key=lambda h: (h.via != h.item, h.via))
+        link = Link("PACKED_IN", h.via, ("Container", inner), {"packed_at": h.packed_at, "unpacked_at": h.unpacked_at})
+        prefix = self._genealogy_chain(trace, h.item) if h.via == h.item else self._container_chain_for(trace, h)
+        return prefix + [link]
+
+    def _shipment_chain(self, trace: TraceResult, shipment: str) -> list[Link]:
+        def chain_to(link: Link) -> list[Link]:
+            if link.src[0] == "Container":
+                return self._container_chain(trace, link.src[1])
+            return self._genealogy_chain(trace, link.src)
+        best = min((chain_to(link) + [link] for link in trace.carried[shipment]), key=len)
+        return best
+
+    def _context_chain(self, trace: TraceResult, target: NodeRef) -> list[Link]:
+        """Suppliers, materials, products, steps and inspections hang off one reached item."""
+        kind, key = target
+        items = [("Lot", k) for k in trace.ids["lots"]] + [("Serial", k) for k in trace.ids["serials"]]
+        step = "out" if trace.direction == "forward" else "in"
+        finders: dict[str, Iterable[Edge]] = {
+            "Supplier": (e for e in self.store.edges("SUPPLIED", [target], "out") if e.dst in trace.depth),
+            "Material": (e for e in self.store.edges("OF_ITEM", [target], "in") if e.src in trace.depth),
+            "Product": (e for rel in ("OF_ITEM", "OF_PRODUCT") for e in self.store.edges(rel, [target], "in")
+                        if e.src in trace.depth),
+            "ProcessStep": (e for e in self.store.edges("CONSUMED_INTO", items, step)
+                            if e.props["step_id"] == key and e.src in trace.depth and e.dst in trace.depth),
+            "Inspection": (e for rel in ("INSPECTS", "RECORDED_AT") for e in self.store.edges(rel, [target], "out")),
+        }
+        if kind == "Supplier" and key in trace.start.suppliers:
+            return []
+        for edge in sorted(finders[kind], key=lambda e: (e.src, e.dst)):
+            anchor = edge.dst if kind in ("Supplier", "ProcessStep") else edge.src
+            if kind == "Inspection":
+                anchor = edge.dst
+                if anchor[0] == "ProcessStep":
+                    return self._context_chain(trace, anchor) + [Link(edge.rel, edge.src, edge.dst, edge.props)]
+                if anchor not in trace.depth:
+                    continue
+            if kind == "ProcessStep":
+                return self._genealogy_chain(trace, edge.dst if step == "out" else edge.src) + [
+                    Link(edge.rel, edge.src, edge.dst, edge.props)]
+            return self._genealogy_chain(trace, anchor) + [Link(edge.rel, edge.src, edge.dst, edge.props)]
+        raise NotFound(f"no chain explains {kind} {key!r} in this trace")

@@ -1,0 +1,100 @@
+"""Values the trace engine takes and returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..store import NodeRef
+
+# Result groups, named after the canonical tables, in the order people read them.
+GROUPS: tuple[str, ...] = ("lots", "serials", "containers", "shipments", "customers", "suppliers",
+                           "process_steps", "materials", "products", "inspections")
+GROUP_OF_KIND: dict[str, str] = {"Lot": "lots", "Serial": "serials", "Container": "containers",
+                                 "Shipment": "shipments", "Customer": "customers", "Supplier": "suppliers",
+                                 "ProcessStep": "process_steps", "Material": "materials",
+                                 "Product": "products", "Inspection": "inspections"}
+KIND_OF_GROUP: dict[str, str] = {g: k for k, g in GROUP_OF_KIND.items()}
+
+
+@dataclass(frozen=True)
+class TraceStart:
+    """Where a trace starts: any mix of lot, serial, container, supplier and material ids."""
+
+    lots: tuple[str, ...] = ()
+    serials: tuple[str, ...] = ()
+    containers: tuple[str, ...] = ()
+    suppliers: tuple[str, ...] = ()
+    materials: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, lot: str | list[str] | None = None, serial: str | list[str] | None = None,
+           container: str | list[str] | None = None, supplier: str | list[str] | None = None,
+           material: str | list[str] | None = None) -> TraceStart:
+        def tup(v: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+            return () if v is None else (v,) if isinstance(v, str) else tuple(v)
+        return cls(tup(lot), tup(serial), tup(container), tup(supplier), tup(material))
+
+    def refs(self) -> list[NodeRef]:
+        return ([("Lot", k) for k in self.lots] + [("Serial", k) for k in self.serials]
+                + [("Container", k) for k in self.containers] + [("Supplier", k) for k in self.suppliers]
+                + [("Material", k) for k in self.materials])
+
+    def __bool__(self) -> bool:
+        return bool(self.refs())
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on one trace; exceeding one raises LimitExceeded rather than cutting silently."""
+
+    max_depth: int = 64
+    max_results: int = 5_000_000
+
+
+@dataclass(frozen=True)
+class Held:
+    """An item inside a container during [start, end); end None means still inside."""
+
+    item: NodeRef
+    container: str
+    start: str
+    end: str | None
+    via: NodeRef  # the direct child of ``container`` that put the item there (the item or a container)
+    packed_at: str
+    unpacked_at: str | None
+
+    def holds_at(self, moment: str) -> bool:
+        return self.start <= moment and (self.end is None or moment < self.end)
+
+
+@dataclass(frozen=True)
+class Link:
+    """One record in an explaining chain: an edge of the graph with its properties."""
+
+    rel: str
+    src: NodeRef
+    dst: NodeRef
+    props: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rel": self.rel, "from": {"kind": self.src[0], "id": self.src[1]},
+                "to": {"kind": self.dst[0], "id": self.dst[1]}, "props": self.props}
+
+
+@dataclass(frozen=True)
+class Whereabouts:
+    """Where one affected lot or serial is now."""
+
+    item: NodeRef
+    status: Literal["shipped", "consumed", "in_stock"]
+    customers: tuple[str, ...] = ()
+    shipments: tuple[str, ...] = ()
+    consumed_into: tuple[NodeRef, ...] = ()
+    container: str | None = None  # the container it is in now, if any
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.item[0], "id": self.item[1], "status": self.status,
+                "customers": list(self.customers), "shipments": list(self.shipments),
+                "consumed_into": [{"kind": k, "id": i} for k, i in self.consumed_into],
+                "container": self.container}
