@@ -1,0 +1,171 @@
+"""The baselines a user would pick instead of TraceGraph, built from the same canonical tables.
+
+Each answers the genealogy part of a question (which lots and serials a trace reaches) the way
+its users would write it: a breadth-first search on an in-memory CSR matrix (the near-physical
+limit), a recursive CTE over the tables in plain SQLite, and networkx in a notebook.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import networkx as nx
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import breadth_first_order
+
+NodeRef = tuple[str, str]
+KIND = {"lot": "Lot", "serial": "Serial"}
+
+
+def rows(path: Path) -> Iterator[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        yield from csv.DictReader(fh)
+
+
+@dataclass
+class Genealogy:
+    """Lots and serials as numbered nodes, and the edges that carry the genealogy downstream."""
+
+    names: list[NodeRef] = field(default_factory=list)
+    index: dict[NodeRef, int] = field(default_factory=dict)
+    edges: list[tuple[int, int]] = field(default_factory=list)
+
+    def node(self, ref: NodeRef) -> int:
+        n = self.index.get(ref)
+        if n is None:
+            n = self.index[ref] = len(self.names)
+            self.names.append(ref)
+        return n
+
+    @classmethod
+    def read(cls, tables: Path) -> Genealogy:
+        g = cls()
+        for r in rows(tables / "lots.csv"):
+            g.node(("Lot", r["lot_id"]))
+        for r in rows(tables / "serials.csv"):
+            serial = g.node(("Serial", r["serial_id"]))
+            if r["lot_id"]:
+                g.edges.append((g.node(("Lot", r["lot_id"])), serial))
+        for r in rows(tables / "consumptions.csv"):
+            g.edges.append((g.node((KIND[r["input_type"]], r["input_id"])),
+                            g.node((KIND[r["output_type"]], r["output_id"]))))
+        return g
+
+
+class Baseline(Protocol):
+    name: str
+
+    def reach(self, seeds: list[NodeRef], direction: str) -> set[NodeRef]:
+        """Every lot and serial reachable from ``seeds`` (included), downstream or upstream."""
+
+
+class CsrBfs:
+    """scipy.sparse.csgraph breadth-first search; many seeds hang off one extra source node."""
+
+    name = "csr_bfs"
+
+    def __init__(self, g: Genealogy) -> None:
+        self.names = g.names
+        self.index = g.index
+        n = len(g.names)
+        pairs = np.array(g.edges, dtype=np.int32).reshape(-1, 2)
+        self.n = n
+        self.graphs = {"forward": self._csr(pairs[:, 0], pairs[:, 1], n),
+                       "backward": self._csr(pairs[:, 1], pairs[:, 0], n)}
+
+    @staticmethod
+    def _csr(src: np.ndarray, dst: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        order = np.argsort(src, kind="stable")
+        indptr = np.zeros(n + 2, dtype=np.int32)
+        np.cumsum(np.bincount(src, minlength=n), out=indptr[1:n + 1])
+        indptr[n + 1] = indptr[n]
+        return indptr, dst[order].astype(np.int32)
+
+    def reach(self, seeds: list[NodeRef], direction: str) -> set[NodeRef]:
+        indptr, indices = self.graphs[direction]
+        starts = np.array([self.index[s] for s in seeds], dtype=np.int32)
+        indptr = indptr.copy()
+        indptr[-1] += len(starts)
+        all_indices = np.concatenate([indices, starts])
+        m = csr_matrix((np.ones(len(all_indices)), all_indices, indptr), shape=(self.n + 1, self.n + 1))
+        order = breadth_first_order(m, self.n, directed=True, return_predecessors=False)
+        names = self.names
+        return {names[i] for i in order[1:].tolist()}
+
+
+class SqliteCte:
+    """The canonical tables in a plain SQLite file, and the recursive CTE a user would write."""
+
+    name = "sqlite_cte"
+    FORWARD = """
+        down(type, id) AS (
+            SELECT type, id FROM seeds
+            UNION
+            SELECT c.output_type, c.output_id FROM consumptions c JOIN down d
+                ON c.input_type = d.type AND c.input_id = d.id
+            UNION
+            SELECT 'serial', s.serial_id FROM serials s JOIN down d ON d.type = 'lot' AND s.lot_id = d.id
+        ) SELECT type, id FROM down"""
+    BACKWARD = """
+        up(type, id) AS (
+            SELECT type, id FROM seeds
+            UNION
+            SELECT c.input_type, c.input_id FROM consumptions c JOIN up u
+                ON c.output_type = u.type AND c.output_id = u.id
+            UNION
+            SELECT 'lot', s.lot_id FROM serials s JOIN up u
+                ON u.type = 'serial' AND s.serial_id = u.id AND s.lot_id <> ''
+        ) SELECT type, id FROM up"""
+    SEEDS = "WITH RECURSIVE seeds(type, id) AS (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?)),"
+
+    def __init__(self, tables: Path, path: Path) -> None:
+        path.unlink(missing_ok=True)
+        self.con = sqlite3.connect(path, isolation_level=None)
+        self.con.execute("BEGIN")
+        for table, index_columns in (("lots", ["lot_id", "supplier_id"]), ("serials", ["serial_id", "lot_id"]),
+                                     ("consumptions", ["input_type, input_id", "output_type, output_id"])):
+            data = rows(tables / f"{table}.csv")
+            first = next(data)
+            cols = list(first)
+            self.con.execute(f"CREATE TABLE {table} ({', '.join(cols)})")
+            insert = f"INSERT INTO {table} VALUES ({', '.join('?' * len(cols))})"
+            self.con.executemany(insert, (list(r.values()) for r in _chain(first, data)))
+            for i, columns in enumerate(index_columns):
+                self.con.execute(f"CREATE INDEX {table}_{i} ON {table} ({columns})")
+        self.con.execute("COMMIT")
+        self.con.execute("ANALYZE")
+
+    def reach(self, seeds: list[NodeRef], direction: str) -> set[NodeRef]:
+        query = self.SEEDS + (self.FORWARD if direction == "forward" else self.BACKWARD)
+        payload = json.dumps([[kind.lower(), key] for kind, key in seeds])
+        return {(KIND[t], i) for t, i in self.con.execute(query, (payload,))}
+
+
+def _chain(first: dict[str, str], rest: Iterable[dict[str, str]]) -> Iterator[dict[str, str]]:
+    yield first
+    yield from rest
+
+
+class Networkx:
+    """A networkx DiGraph, as an analyst would build in a notebook."""
+
+    name = "networkx"
+
+    def __init__(self, g: Genealogy) -> None:
+        self.graph = nx.DiGraph()
+        self.graph.add_nodes_from(g.names)
+        self.graph.add_edges_from((g.names[a], g.names[b]) for a, b in g.edges)
+
+    def reach(self, seeds: list[NodeRef], direction: str) -> set[NodeRef]:
+        step = nx.descendants if direction == "forward" else nx.ancestors
+        out = set(seeds)
+        for s in seeds:
+            out |= step(self.graph, s)
+        return out
