@@ -3,7 +3,8 @@
 Tables come from the data dictionary: ``node`` gives every record an integer id across kinds,
 ``n_<table>`` holds each kind's properties and ``r_<rel>`` each relationship's edges, indexed in
 both directions. WAL mode lets an API server and notebooks read while one process writes.
-Traversal is breadth-first and set-at-a-time: one query per relationship and hop, never one per node.
+Edges are read and traversed through an in-memory CSR index of these tables (:mod:`.index`), which
+every write invalidates through the ``changes`` counter in ``meta``, whichever process makes it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from ..errors import LimitExceeded, StoreError
 from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, FieldType, NodeKind, RelKind
 from .base import Batch, Direction, Edge, NodeRef, Store
+from .index import AdjacencyIndex, Stale, Relation, change_counter
 
 SCHEMA_VERSION = 1
 _SQL_TYPES = {FieldType.STRING: "TEXT", FieldType.ENUM: "TEXT", FieldType.DATETIME: "TEXT",
@@ -63,6 +65,7 @@ class SQLiteStore(Store):
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._deadline: float | None = None
+        self._adjacency: AdjacencyIndex | None = None
         if not read_only:
             with self._tx() as con:
                 for stmt in schema_ddl():
@@ -130,6 +133,8 @@ class SQLiteStore(Store):
     # -- writes ------------------------------------------------------------------------------
     def write(self, batch: Batch) -> None:
         with self._tx() as con:
+            con.execute("INSERT INTO meta VALUES ('changes', '1') "
+                        "ON CONFLICT (name) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
             for kind in NODE_KINDS:
                 records = batch.nodes.get(kind.name, [])
                 stubs = batch.stubs.get(kind.name, set())
@@ -211,54 +216,32 @@ class SQLiteStore(Store):
         for (key,) in self._con().execute(f"SELECT {k.key} FROM {k.sql_table} ORDER BY {k.key}"):
             yield key
 
-    def _nids(self, nodes: Iterable[NodeRef]) -> list[int]:
-        by_kind: dict[str, list[str]] = {}
-        for kind, key in nodes:
-            by_kind.setdefault(kind, []).append(key)
-        out: list[int] = []
-        for kind, keys in by_kind.items():
-            out += [r[0] for r in self._con().execute(
-                "SELECT nid FROM node WHERE kind = ? AND key IN (SELECT value FROM json_each(?))", (kind, _ids(keys)))]
-        return out
+    def _index(self) -> AdjacencyIndex:
+        """The adjacency index of the tables as they are now, rebuilt after any write."""
+        con = self._con()
+        index = self._adjacency
+        if index is None or index.version != change_counter(con):
+            index = self._adjacency = AdjacencyIndex(con)
+        return index
 
-    def _refs(self, nids: Iterable[int]) -> dict[int, NodeRef]:
-        rows = self._con().execute("SELECT nid, kind, key FROM node WHERE nid IN (SELECT value FROM json_each(?))",
-                                   (_ids(nids),))
-        return {nid: (kind, key) for nid, kind, key in rows}
+    def _relations(self, rels: Collection[str]) -> tuple[AdjacencyIndex, list[Relation]]:
+        for _attempt in range(3):
+            index = self._index()
+            try:
+                return index, [index.relation(self._con(), rel) for rel in rels]
+            except Stale:
+                self._adjacency = None
+        raise StoreError(f"{self.path} keeps changing while its index is built; try again")
 
     def edges(self, rel: str, nodes: Iterable[NodeRef], direction: Direction) -> list[Edge]:
-        r = RELS[rel]
-        names = [f.name for f in r.fields]
-        near, far = ("src", "dst") if direction == "out" else ("dst", "src")
-        nids = self._nids(nodes)
-        if not nids:
-            return []
-        sql = (f"SELECT a.kind, a.key, b.kind, b.key{''.join(', e.' + n for n in names)} FROM {r.sql_table} e "
-               f"JOIN node a ON a.nid = e.src JOIN node b ON b.nid = e.dst "
-               f"WHERE e.{near} IN (SELECT value FROM json_each(?)) ORDER BY e.{near}, e.{far}")
-        return [Edge(rel, (row[0], row[1]), (row[2], row[3]), dict(zip(names, row[4:])))
-                for row in self._con().execute(sql, (_ids(nids),))]
+        index, (relation,) = self._relations([RELS[rel].name])
+        return index.edges(relation, index.nids(nodes), direction)
 
     def reach(self, seeds: Iterable[NodeRef], rels: Collection[str], direction: Direction,
               max_depth: int) -> dict[NodeRef, int]:
-        near, far = ("src", "dst") if direction == "out" else ("dst", "src")
-        con = self._con()
-        frontier = set(self._nids(seeds))
-        depth_of = dict.fromkeys(frontier, 0)
-        depth = 0
-        while frontier and depth <= max_depth:
-            depth += 1
-            payload = _ids(frontier)
-            found: set[int] = set()
-            for rel in rels:
-                found.update(r[0] for r in con.execute(
-                    f"SELECT {far} FROM {RELS[rel].sql_table} WHERE {near} IN (SELECT value FROM json_each(?))",
-                    (payload,)))
-            frontier = found.difference(depth_of)
-            for nid in frontier:
-                depth_of[nid] = depth
-        refs = self._refs(depth_of)
-        return {refs[nid]: d for nid, d in depth_of.items()}
+        index, relations = self._relations(rels)
+        reached, depths = index.reach(relations, index.nids(seeds), direction, max_depth)
+        return dict(zip(index.refs(reached), depths.tolist()))
 
     def counts(self) -> dict[str, int]:
         con = self._con()

@@ -1,0 +1,174 @@
+"""An in-memory adjacency index over the embedded store's tables: CSR arrays per relationship.
+
+SQLite answers one breadth-first hop with an indexed query per relationship, paying a JSON round
+trip for the frontier and a B-tree probe per node; the index answers it with numpy slices, so a
+trace costs in proportion to its answer, not to the graph. It is a cache of the tables, never a
+second source of truth: built from them on first use, inside one read transaction, and thrown
+away when the store's change counter moves (a write by this process or by any other).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any
+
+import numpy as np
+
+from ..schema import NODE_KINDS, RELS
+from .base import Direction, Edge, NodeRef
+
+KIND_NAMES: tuple[str, ...] = tuple(k.name for k in NODE_KINDS)
+_KIND_CODE = {name: code for code, name in enumerate(KIND_NAMES)}
+
+
+class Stale(Exception):
+    """The tables changed while the index was being built; the caller rebuilds it."""
+
+
+def change_counter(con: sqlite3.Connection) -> int:
+    row = con.execute("SELECT value FROM meta WHERE name = 'changes'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _positions(indptr: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    """Positions of every entry of the CSR rows ``nodes``, row after row."""
+    starts = indptr[nodes]
+    counts = indptr[nodes + 1] - starts
+    total = int(counts.sum())
+    if total == 0:
+        return np.empty(0, dtype=np.int64)
+    ends = np.cumsum(counts)
+    return np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - counts), counts)
+
+
+@dataclass
+class _Adjacency:
+    """One relationship in one direction: CSR rows by near node, ordered by (near, far)."""
+
+    indptr: np.ndarray  # near nid -> first position
+    order: np.ndarray  # position -> edge number
+    far: np.ndarray  # position -> far nid
+
+
+class Relation:
+    """Every edge of one relationship, by edge number, with its properties as columns."""
+
+    def __init__(self, con: sqlite3.Connection, rel: str, size: int) -> None:
+        self.rel = rel
+        self.fields = [f.name for f in RELS[rel].fields]
+        table = RELS[rel].sql_table
+        if self.fields:
+            intern: dict[Any, Any] = {}
+            ends: list[int] = []
+            columns: list[list[Any]] = [[] for _ in self.fields]
+            for row in con.execute(f"SELECT src, dst, {', '.join(self.fields)} FROM {table}"):
+                ends += row[:2]
+                for column, value in zip(columns, row[2:]):
+                    column.append(intern.setdefault(value, value))  # repeated timestamps share one str
+            pairs = np.array(ends, dtype=np.int64)
+            self.columns = columns
+        else:
+            pairs = np.fromiter(chain.from_iterable(con.execute(f"SELECT src, dst FROM {table}")), dtype=np.int64)
+            self.columns = []
+        self.src, self.dst = pairs[0::2].copy(), pairs[1::2].copy()
+        self.by_direction = {"out": self._csr(self.src, self.dst, size), "in": self._csr(self.dst, self.src, size)}
+
+    @staticmethod
+    def _csr(near: np.ndarray, far: np.ndarray, size: int) -> _Adjacency:
+        order = np.lexsort((far, near))
+        indptr = np.zeros(size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(near, minlength=size), out=indptr[1:])
+        return _Adjacency(indptr, order, far[order])
+
+    def props(self, edge: int) -> dict[str, Any]:
+        return {name: column[edge] for name, column in zip(self.fields, self.columns)}
+
+
+class AdjacencyIndex:
+    """Node ids, keys and CSR adjacency of one version of the tables (see the module docstring)."""
+
+    def __init__(self, con: sqlite3.Connection) -> None:
+        con.execute("BEGIN")
+        try:
+            self.version = change_counter(con)
+            size = (con.execute("SELECT max(nid) FROM node").fetchone()[0] or 0) + 1
+            self.keys: list[str | None] = [None] * size
+            self.kind = np.zeros(size, dtype=np.uint8)
+            self.nid: dict[str, dict[str, int]] = {name: {} for name in KIND_NAMES}
+            for name in KIND_NAMES:
+                nids = self.nid[name]
+                code = _KIND_CODE[name]
+                keys = self.keys
+                for nid, key in con.execute("SELECT nid, key FROM node WHERE kind = ?", (name,)):
+                    nids[key] = nid
+                    keys[nid] = key
+                self.kind[list(nids.values())] = code
+        finally:
+            con.execute("COMMIT")
+        self.size = size
+        self._relations: dict[str, Relation] = {}
+        self._build_lock = threading.Lock()
+        self._scratch = np.full(size, -1, dtype=np.int32)  # depth per nid during reach, reset after
+        self._reach_lock = threading.Lock()
+
+    # -- nodes -----------------------------------------------------------------------------------
+    def nids(self, nodes: Iterable[NodeRef]) -> np.ndarray:
+        """Sorted unique ids of the nodes that exist."""
+        lookup = self.nid
+        found = [n for n in (lookup[kind].get(key) for kind, key in nodes) if n is not None]
+        return np.unique(np.array(found, dtype=np.int64))
+
+    def refs(self, nids: np.ndarray) -> list[NodeRef]:
+        keys, names = self.keys, KIND_NAMES
+        return [(names[c], keys[n]) for n, c in zip(nids.tolist(), self.kind[nids].tolist())]  # type: ignore[misc]
+
+    # -- edges -----------------------------------------------------------------------------------
+    def relation(self, con: sqlite3.Connection, rel: str) -> Relation:
+        relation = self._relations.get(rel)
+        if relation is None:
+            with self._build_lock:
+                relation = self._relations.get(rel)
+                if relation is None:
+                    con.execute("BEGIN")
+                    try:
+                        if change_counter(con) != self.version:
+                            raise Stale
+                        relation = self._relations[rel] = Relation(con, rel, self.size)
+                    finally:
+                        con.execute("COMMIT")
+        return relation
+
+    def edges(self, relation: Relation, nids: np.ndarray, direction: Direction) -> list[Edge]:
+        adj = relation.by_direction[direction]
+        numbers = adj.order[_positions(adj.indptr, nids)]
+        src, dst = self.refs(relation.src[numbers]), self.refs(relation.dst[numbers])
+        rel = relation.rel
+        if not relation.fields:
+            return [Edge(rel, s, d) for s, d in zip(src, dst)]
+        props = relation.props
+        return [Edge(rel, s, d, props(n)) for s, d, n in zip(src, dst, numbers.tolist())]
+
+    def reach(self, relations: Sequence[Relation], seeds: np.ndarray, direction: Direction,
+              max_depth: int) -> tuple[np.ndarray, np.ndarray]:
+        """Level-synchronous breadth-first search: (nids, least hop counts), seeds at depth 0."""
+        adjacency = [r.by_direction[direction] for r in relations]
+        with self._reach_lock:
+            depth_of = self._scratch
+            frontier = seeds
+            depth_of[frontier] = 0
+            levels = [frontier]
+            depth = 0
+            while frontier.size and depth <= max_depth:
+                depth += 1
+                found = np.unique(np.concatenate([a.far[_positions(a.indptr, frontier)] for a in adjacency]))
+                frontier = found[depth_of[found] < 0]
+                depth_of[frontier] = depth
+                levels.append(frontier)
+            reached = np.concatenate(levels)
+            depths = depth_of[reached].copy()
+            depth_of[reached] = -1
+        return reached, depths
