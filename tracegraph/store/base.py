@@ -21,7 +21,7 @@ NodeRef = tuple[str, str]
 Direction = Literal["out", "in"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Edge:
     rel: str
     src: NodeRef

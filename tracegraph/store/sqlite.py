@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections import defaultdict
 import time
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
@@ -135,57 +136,72 @@ class SQLiteStore(Store):
         with self._tx() as con:
             con.execute("INSERT INTO meta VALUES ('changes', '1') "
                         "ON CONFLICT (name) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+            nids: dict[str, dict[str, int]] = defaultdict(dict)  # kind -> key -> nid, looked up in bulk
             for kind in NODE_KINDS:
                 records = batch.nodes.get(kind.name, [])
                 stubs = batch.stubs.get(kind.name, set())
                 if records or stubs:
-                    keys = [(kind.name, r[kind.key]) for r in records] + [(kind.name, k) for k in stubs]
-                    con.executemany("INSERT INTO node (kind, key) VALUES (?, ?) ON CONFLICT DO NOTHING", keys)
+                    keys = [r[kind.key] for r in records] + list(stubs)
+                    con.executemany("INSERT INTO node (kind, key) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                                    ((kind.name, k) for k in keys))
+                    nids[kind.name].update(self._lookup_nids(con, kind.name, keys))
                 if records:
-                    self._upsert_records(con, kind, records)
+                    self._upsert_records(con, kind, records, nids[kind.name])
                 if stubs:
-                    con.executemany(
-                        f"INSERT INTO {kind.sql_table} (nid, {kind.key}) VALUES "
-                        f"((SELECT nid FROM node WHERE kind = ? AND key = ?), ?) ON CONFLICT DO NOTHING",
-                        [(kind.name, k, k) for k in stubs])
+                    ids = nids[kind.name]
+                    con.executemany(f"INSERT INTO {kind.sql_table} (nid, {kind.key}) VALUES (?, ?) "
+                                    f"ON CONFLICT DO NOTHING", ((ids[k], k) for k in stubs))
             for rel in REL_KINDS:
                 if rel.derived_from is not None:
-                    self._forget_derived(con, rel, batch.nodes.get(rel.derived_from[0], []))
+                    self._forget_derived(con, rel, batch.nodes.get(rel.derived_from[0], []), nids)
                 edges = batch.edges.get(rel.name)
                 if edges:
-                    self._upsert_edges(con, rel, edges)
+                    self._upsert_edges(con, rel, edges, nids)
 
-    def _upsert_records(self, con: sqlite3.Connection, kind: NodeKind, records: list[dict[str, Any]]) -> None:
+    @staticmethod
+    def _lookup_nids(con: sqlite3.Connection, kind: str, keys: Iterable[str]) -> dict[str, int]:
+        return dict(con.execute("SELECT key, nid FROM node WHERE kind = ? AND key IN (SELECT value FROM json_each(?))",
+                                (kind, _ids(keys))))
+
+    def _upsert_records(self, con: sqlite3.Connection, kind: NodeKind, records: list[dict[str, Any]],
+                        ids: dict[str, int]) -> None:
         names = [f.name for f in kind.fields] + ["attributes"]
         updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != kind.key)
-        sql = (f"INSERT INTO {kind.sql_table} (nid, {', '.join(names)}) VALUES "
-               f"((SELECT nid FROM node WHERE kind = '{kind.name}' AND key = ?), {', '.join('?' * len(names))})"
+        sql = (f"INSERT INTO {kind.sql_table} (nid, {', '.join(names)}) VALUES (?, {', '.join('?' * len(names))})"
                f" ON CONFLICT (nid) DO UPDATE SET {updates}")
         con.executemany(sql, (
-            (r[kind.key], *(r.get(f.name) for f in kind.fields),
+            (ids[r[kind.key]], *(r.get(f.name) for f in kind.fields),
              json.dumps(r["attributes"], sort_keys=True) if r.get("attributes") else None)
             for r in records))
 
-    def _forget_derived(self, con: sqlite3.Connection, rel: RelKind, owners: list[dict[str, Any]]) -> None:
+    def _forget_derived(self, con: sqlite3.Connection, rel: RelKind, owners: list[dict[str, Any]],
+                        nids: dict[str, dict[str, int]]) -> None:
         """Drop the derived edges of re-written owners, so a changed key field moves its edge."""
         if not owners or con.execute(f"SELECT 1 FROM {rel.sql_table} LIMIT 1").fetchone() is None:
             return
         owner_kind = KINDS[rel.derived_from[0]]  # type: ignore[index]
         column = "src" if owner_kind.name in rel.source else "dst"
-        con.executemany(f"DELETE FROM {rel.sql_table} WHERE {column} = "
-                        f"(SELECT nid FROM node WHERE kind = '{owner_kind.name}' AND key = ?)",
-                        ((r[owner_kind.key],) for r in owners))
+        ids = nids[owner_kind.name]
+        con.executemany(f"DELETE FROM {rel.sql_table} WHERE {column} = ?", ((ids[r[owner_kind.key]],) for r in owners))
 
-    def _upsert_edges(self, con: sqlite3.Connection, rel: RelKind, edges: list[Edge]) -> None:
+    def _upsert_edges(self, con: sqlite3.Connection, rel: RelKind, edges: list[Edge],
+                      nids: dict[str, dict[str, int]]) -> None:
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for e in edges:
+            for kind, key in (e.src, e.dst):
+                if key not in nids[kind]:
+                    wanted[kind].add(key)
+        for kind, keys in wanted.items():
+            nids[kind].update(self._lookup_nids(con, kind, keys))
         names = [f.name for f in rel.fields]
         conflict = ", ".join(("src", "dst") + rel.identity)
         updates = [f"{n} = excluded.{n}" for n in names if n not in rel.identity]
         on_conflict = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
         sql = (f"INSERT INTO {rel.sql_table} (src, dst{''.join(', ' + n for n in names)}) VALUES "
-               f"((SELECT nid FROM node WHERE kind = ? AND key = ?), (SELECT nid FROM node WHERE kind = ? AND key = ?)"
-               f"{', ?' * len(names)}) ON CONFLICT ({conflict}) {on_conflict}")
-        try:
-            con.executemany(sql, ((*e.src, *e.dst, *(e.props.get(n) for n in names)) for e in edges))
+               f"(?, ?{', ?' * len(names)}) ON CONFLICT ({conflict}) {on_conflict}")
+        try:  # an endpoint that is not in the store gives a NULL id, which NOT NULL rejects
+            con.executemany(sql, ((nids[e.src[0]].get(e.src[1]), nids[e.dst[0]].get(e.dst[1]),
+                                   *(e.props.get(n) for n in names)) for e in edges))
         except sqlite3.IntegrityError as exc:
             raise StoreError(f"{rel.name}: an edge names a record that does not exist ({exc})") from exc
 
