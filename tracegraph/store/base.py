@@ -56,7 +56,9 @@ class Batch:
         """Add the edges implied by key fields of the batch's records.
 
         ``item_kind(item_id)`` says whether a lot's item is a "Material" or a "Product".
+        Equal node refs are shared, as a million serials' edges name the same few products.
         """
+        refs: dict[NodeRef, NodeRef] = {}
         for rel in RELS.values():
             if rel.derived_from is None:
                 continue
@@ -72,8 +74,9 @@ class Batch:
                     other = ITEM_TYPES[record["subject_type"]]
                 else:
                     other = (rel.target if owner_is_source else rel.source)[0]
-                owner: NodeRef = (owner_kind, record[KINDS[owner_kind].key])
-                ref: NodeRef = (other, value)
+                owner = refs.setdefault((owner_kind, record[KINDS[owner_kind].key]),
+                                        (owner_kind, record[KINDS[owner_kind].key]))
+                ref = refs.setdefault((other, value), (other, value))
                 self.add_edge(Edge(rel.name, owner, ref) if owner_is_source else Edge(rel.name, ref, owner))
 
     def __len__(self) -> int:

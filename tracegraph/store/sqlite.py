@@ -91,7 +91,7 @@ class SQLiteStore(Store):
             if not self.read_only:
                 con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=NORMAL")
-            con.execute("PRAGMA cache_size=-262144")
+            con.execute("PRAGMA cache_size=-65536")  # 64 MiB per connection
             con.execute("PRAGMA temp_store=MEMORY")
             con.set_progress_handler(self._check_deadline, 10000)
             self._local.con = con
