@@ -73,7 +73,8 @@ def load(workdir: Path) -> dict[str, Any]:
 
 def choose_questions(tables: Path, seed: int) -> dict[str, Any]:
     rng = random.Random(seed)
-    raw_lots = sorted(r["lot_id"] for r in rows(tables / "lots.csv") if r["supplier_id"])
+    used = {r["input_id"] for r in rows(tables / "consumptions.csv") if r["input_type"] == "lot"}
+    raw_lots = sorted(r["lot_id"] for r in rows(tables / "lots.csv") if r["supplier_id"] and r["lot_id"] in used)
     serials = sorted(r["serial_id"] for r in rows(tables / "serials.csv"))
     suppliers = sorted(r["supplier_id"] for r in rows(tables / "suppliers.csv"))
     supplier = rng.choice(suppliers)

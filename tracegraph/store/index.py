@@ -61,19 +61,17 @@ class Relation:
         self.rel = rel
         self.fields = [f.name for f in RELS[rel].fields]
         table = RELS[rel].sql_table
+        self.values: list[tuple[Any, ...]] = []  # edge number -> its field values
         if self.fields:
-            intern: dict[Any, Any] = {}
+            intern: dict[Any, Any] = {}  # repeated values (a case's timestamps) share one object
             ends: list[int] = []
-            columns: list[list[Any]] = [[] for _ in self.fields]
             for row in con.execute(f"SELECT src, dst, {', '.join(self.fields)} FROM {table}"):
                 ends += row[:2]
-                for column, value in zip(columns, row[2:]):
-                    column.append(intern.setdefault(value, value))  # repeated timestamps share one str
+                values = tuple(intern.setdefault(v, v) for v in row[2:])
+                self.values.append(intern.setdefault(values, values))
             pairs = np.array(ends, dtype=np.int64)
-            self.columns = columns
         else:
             pairs = np.fromiter(chain.from_iterable(con.execute(f"SELECT src, dst FROM {table}")), dtype=np.int64)
-            self.columns = []
         self.src, self.dst = pairs[0::2].copy(), pairs[1::2].copy()
         self.by_direction = {"out": self._csr(self.src, self.dst, size), "in": self._csr(self.dst, self.src, size)}
 
@@ -84,8 +82,6 @@ class Relation:
         np.cumsum(np.bincount(near, minlength=size), out=indptr[1:])
         return _Adjacency(indptr, order, far[order])
 
-    def props(self, edge: int) -> dict[str, Any]:
-        return {name: column[edge] for name, column in zip(self.fields, self.columns)}
 
 
 class AdjacencyIndex:
@@ -149,8 +145,8 @@ class AdjacencyIndex:
         rel = relation.rel
         if not relation.fields:
             return [Edge(rel, s, d) for s, d in zip(src, dst)]
-        props = relation.props
-        return [Edge(rel, s, d, props(n)) for s, d, n in zip(src, dst, numbers.tolist())]
+        fields, values = relation.fields, relation.values
+        return [Edge(rel, s, d, dict(zip(fields, values[n]))) for s, d, n in zip(src, dst, numbers.tolist())]
 
     def reach(self, relations: Sequence[Relation], seeds: np.ndarray, direction: Direction,
               max_depth: int) -> tuple[np.ndarray, np.ndarray]:
