@@ -18,11 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from ..schema import NODE_KINDS, RELS
+from ..schema import RELS
 from .base import Direction, Edge, NodeRef
 
-KIND_NAMES: tuple[str, ...] = tuple(k.name for k in NODE_KINDS)
-_KIND_CODE = {name: code for code, name in enumerate(KIND_NAMES)}
 
 
 class Stale(Exception):
@@ -92,17 +90,13 @@ class AdjacencyIndex:
         try:
             self.version = change_counter(con)
             size = (con.execute("SELECT max(nid) FROM node").fetchone()[0] or 0) + 1
-            self.keys: list[str | None] = [None] * size
-            self.kind = np.zeros(size, dtype=np.uint8)
-            self.nid: dict[str, dict[str, int]] = {name: {} for name in KIND_NAMES}
-            for name in KIND_NAMES:
-                nids = self.nid[name]
-                code = _KIND_CODE[name]
-                keys = self.keys
-                for nid, key in con.execute("SELECT nid, key FROM node WHERE kind = ?", (name,)):
-                    nids[key] = nid
-                    keys[nid] = key
-                self.kind[list(nids.values())] = code
+            # one shared tuple per node: refs come back as the very keys the lookups hash
+            self.ref_of: list[NodeRef | None] = [None] * size
+            self.nid_of: dict[NodeRef, int] = {}
+            ref_of, nid_of = self.ref_of, self.nid_of
+            for nid, kind, key in con.execute("SELECT nid, kind, key FROM node"):
+                ref_of[nid] = ref = (kind, key)
+                nid_of[ref] = nid
         finally:
             con.execute("COMMIT")
         self.size = size
@@ -114,13 +108,12 @@ class AdjacencyIndex:
     # -- nodes -----------------------------------------------------------------------------------
     def nids(self, nodes: Iterable[NodeRef]) -> np.ndarray:
         """Sorted unique ids of the nodes that exist."""
-        lookup = self.nid
-        found = [n for n in (lookup[kind].get(key) for kind, key in nodes) if n is not None]
-        return np.unique(np.array(found, dtype=np.int64))
+        get = self.nid_of.get
+        return np.unique(np.array([n for n in map(get, nodes) if n is not None], dtype=np.int64))
 
     def refs(self, nids: np.ndarray) -> list[NodeRef]:
-        keys, names = self.keys, KIND_NAMES
-        return [(names[c], keys[n]) for n, c in zip(nids.tolist(), self.kind[nids].tolist())]  # type: ignore[misc]
+        ref_of = self.ref_of
+        return [ref_of[n] for n in nids.tolist()]  # type: ignore[misc]
 
     # -- edges -----------------------------------------------------------------------------------
     def relation(self, con: sqlite3.Connection, rel: str) -> Relation:
