@@ -103,3 +103,15 @@ def test_a_write_by_another_process_is_seen(plant: Path, tmp_path: Path) -> None
     subprocess.run([sys.executable, "-c", script, str(db), str(Path(__file__).parent)], check=True)
     assert reader.reach([("Lot", parent)], GENEALOGY_RELS, "out", 64)[("Lot", "NEW-2")] == 1
     reader.close()
+
+
+@pytest.mark.parametrize("rel", ["OF_PRODUCT", "INSPECTS", "PACKED_IN"])
+def test_neighbours_are_the_far_ends_of_edges(plant: Path, rel: str) -> None:
+    store = SQLiteStore(plant, read_only=True)
+    for direction, near, far in (("out", 0, 1), ("in", 1, 0)):
+        everything = sql_edges(plant, rel)
+        nodes = sorted({e[near] for e in everything})[:40]
+        want = {e[far] for e in everything if e[near] in set(nodes)}
+        assert store.neighbours(rel, nodes, direction) == want
+        assert super(SQLiteStore, store).neighbours(rel, nodes, direction) == want  # the generic default
+    store.close()

@@ -109,6 +109,10 @@ class Store(ABC):
     def edges(self, rel: str, nodes: Iterable[NodeRef], direction: Direction) -> list[Edge]:
         """Edges of ``rel`` leaving (``out``) or entering (``in``) any of ``nodes``, with properties."""
 
+    def neighbours(self, rel: str, nodes: Iterable[NodeRef], direction: Direction) -> set[NodeRef]:
+        """The far ends of :meth:`edges`, for callers that need no edge properties."""
+        return {e.dst if direction == "out" else e.src for e in self.edges(rel, nodes, direction)}
+
     @abstractmethod
     def reach(self, seeds: Iterable[NodeRef], rels: Collection[str], direction: Direction,
               max_depth: int) -> dict[NodeRef, int]:

@@ -141,6 +141,10 @@ class AdjacencyIndex:
         fields, values = relation.fields, relation.values
         return [Edge(rel, s, d, dict(zip(fields, values[n]))) for s, d, n in zip(src, dst, numbers.tolist())]
 
+    def neighbours(self, relation: Relation, nids: np.ndarray, direction: Direction) -> list[NodeRef]:
+        adj = relation.by_direction[direction]
+        return self.refs(np.unique(adj.far[_positions(adj.indptr, nids)]))
+
     def reach(self, relations: Sequence[Relation], seeds: np.ndarray, direction: Direction,
               max_depth: int) -> tuple[np.ndarray, np.ndarray]:
         """Level-synchronous breadth-first search: (nids, least hop counts), seeds at depth 0."""

@@ -256,6 +256,10 @@ class SQLiteStore(Store):
         index, (relation,) = self._relations([RELS[rel].name])
         return index.edges(relation, index.nids(nodes), direction)
 
+    def neighbours(self, rel: str, nodes: Iterable[NodeRef], direction: Direction) -> set[NodeRef]:
+        index, (relation,) = self._relations([RELS[rel].name])
+        return set(index.neighbours(relation, index.nids(nodes), direction))
+
     def reach(self, seeds: Iterable[NodeRef], rels: Collection[str], direction: Direction,
               max_depth: int) -> dict[NodeRef, int]:
         index, relations = self._relations(rels)

@@ -261,17 +261,17 @@ class TraceEngine:
     def _context(self, items: list[NodeRef], step: Literal["out", "in"], ids: dict[str, set[str]]) -> None:
         """Suppliers, items, process steps and inspections of the reached lots and serials."""
         lots = [i for i in items if i[0] == "Lot"]
-        ids["suppliers"].update(e.src[1] for e in self.store.edges("SUPPLIED", lots, "in"))
-        for e in self.store.edges("OF_ITEM", lots, "out"):
-            ids[GROUP_OF_KIND[e.dst[0]]].add(e.dst[1])
-        ids["products"].update(e.dst[1] for e in self.store.edges(
+        ids["suppliers"].update(key for _, key in self.store.neighbours("SUPPLIED", lots, "in"))
+        for kind, key in self.store.neighbours("OF_ITEM", lots, "out"):
+            ids[GROUP_OF_KIND[kind]].add(key)
+        ids["products"].update(key for _, key in self.store.neighbours(
             "OF_PRODUCT", [i for i in items if i[0] == "Serial"], "out"))
         reached = set(items)
         ids["process_steps"].update(
             e.props["step_id"] for e in self.store.edges("CONSUMED_INTO", items, step)
             if (e.dst if step == "out" else e.src) in reached)
-        ids["inspections"].update(e.src[1] for e in self.store.edges("INSPECTS", items, "in"))
-        ids["inspections"].update(e.src[1] for e in self.store.edges(
+        ids["inspections"].update(key for _, key in self.store.neighbours("INSPECTS", items, "in"))
+        ids["inspections"].update(key for _, key in self.store.neighbours(
             "RECORDED_AT", [("ProcessStep", s) for s in ids["process_steps"]], "in"))
 
     # -- where things are now ------------------------------------------------------------------
