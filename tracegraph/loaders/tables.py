@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LoadError
+from ..gcpause import paused_gc
 from ..schema import EDGE_TABLES, KINDS, KINDS_BY_TABLE, LOAD_ORDER, RELS, EdgeTable, NodeKind, validate
 from ..store import Batch, Edge, NodeRef, Store
 
@@ -256,6 +257,7 @@ class TableLoader:
         self.progress(table.table, len(rows))
 
 
+@paused_gc()
 def load_tables(store: Store, directory: str | Path, progress: Progress | None = None) -> LoadReport:
     """Load every canonical table in ``directory`` as one batch; see the module docstring."""
     return TableLoader(store, progress).load_dir(Path(directory))

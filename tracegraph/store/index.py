@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..schema import RELS
+from ..gcpause import paused_gc
 from .base import Direction, Edge, NodeRef
 
 
@@ -55,6 +56,7 @@ class _Adjacency:
 class Relation:
     """Every edge of one relationship, by edge number, with its properties as columns."""
 
+    @paused_gc()
     def __init__(self, con: sqlite3.Connection, rel: str, size: int) -> None:
         self.rel = rel
         self.fields = [f.name for f in RELS[rel].fields]
@@ -85,6 +87,7 @@ class Relation:
 class AdjacencyIndex:
     """Node ids, keys and CSR adjacency of one version of the tables (see the module docstring)."""
 
+    @paused_gc()
     def __init__(self, con: sqlite3.Connection) -> None:
         con.execute("BEGIN")
         try:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LimitExceeded, StoreError
+from ..gcpause import paused_gc
 from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, FieldType, NodeKind, RelKind
 from .base import Batch, Direction, Edge, NodeRef, Store
 from .index import AdjacencyIndex, Stale, Relation, change_counter
@@ -209,6 +210,7 @@ class SQLiteStore(Store):
             raise StoreError(f"{rel.name}: an edge names a record that does not exist ({exc})") from exc
 
     # -- reads -------------------------------------------------------------------------------
+    @paused_gc()
     def get(self, kind: str, keys: Collection[str]) -> dict[str, dict[str, Any]]:
         k = KINDS[kind]
         names = [f.name for f in k.fields]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..errors import BadInput, LimitExceeded, NotFound
+from ..gcpause import paused_gc
 from ..schema import GENEALOGY_RELS, KINDS
 from ..store import Edge, NodeRef, Store
 from .model import GROUP_OF_KIND, GROUPS, KIND_OF_GROUP, Held, Limits, Link, TraceStart, Whereabouts
@@ -96,6 +97,7 @@ class RecallScope:
         from .. import notebook
         return notebook.scope_html(self)
 
+    @paused_gc()
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = self.trace.as_dict()
         out["by_customer"] = self.by_customer
@@ -131,6 +133,7 @@ class TraceEngine:
             raise BadInput("a backward trace starts from lots, serials or containers")
         return self._trace("backward", start, limits or self.limits)
 
+    @paused_gc()
     def recall_scope(self, trigger: TraceStart, limits: Limits | None = None) -> RecallScope:
         trace = self.forward(trigger, limits)
         whereabouts = self._whereabouts(trace)
@@ -168,6 +171,7 @@ class TraceEngine:
         return self.explain_in(trace, (kind, key))
 
     # -- the trace ---------------------------------------------------------------------------
+    @paused_gc()
     def _trace(self, direction: Direction, start: TraceStart, limits: Limits) -> TraceResult:
         if not start:
             raise BadInput("a trace needs at least one start id")
