@@ -104,26 +104,20 @@ class SqliteCte:
     """The canonical tables in a plain SQLite file, and the recursive CTE a user would write."""
 
     name = "sqlite_cte"
-    FORWARD = """
-        down(type, id) AS (
+    # (near, far) consumption columns and (near kind, near column, far kind, far column) of a serial
+    STEPS = {"forward": ("input", "output", "lot", "lot_id", "serial", "serial_id"),
+             "backward": ("output", "input", "serial", "serial_id", "lot", "lot_id")}
+    QUERY = """
+        WITH RECURSIVE seeds(type, id) AS (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?)),
+        reached(type, id) AS (
             SELECT type, id FROM seeds
             UNION
-            SELECT c.output_type, c.output_id FROM consumptions c JOIN down d
-                ON c.input_type = d.type AND c.input_id = d.id
+            SELECT c.{far}_type, c.{far}_id FROM consumptions c JOIN reached r
+                ON c.{near}_type = r.type AND c.{near}_id = r.id
             UNION
-            SELECT 'serial', s.serial_id FROM serials s JOIN down d ON d.type = 'lot' AND s.lot_id = d.id
-        ) SELECT type, id FROM down"""
-    BACKWARD = """
-        up(type, id) AS (
-            SELECT type, id FROM seeds
-            UNION
-            SELECT c.input_type, c.input_id FROM consumptions c JOIN up u
-                ON c.output_type = u.type AND c.output_id = u.id
-            UNION
-            SELECT 'lot', s.lot_id FROM serials s JOIN up u
-                ON u.type = 'serial' AND s.serial_id = u.id AND s.lot_id <> ''
-        ) SELECT type, id FROM up"""
-    SEEDS = "WITH RECURSIVE seeds(type, id) AS (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?)),"
+            SELECT '{s_far}', s.{s_far_col} FROM serials s JOIN reached r
+                ON r.type = '{s_near}' AND s.{s_near_col} = r.id AND s.{s_far_col} <> ''
+        ) SELECT type, id FROM reached"""
 
     def __init__(self, tables: Path, path: Path) -> None:
         path.unlink(missing_ok=True)
@@ -143,7 +137,9 @@ class SqliteCte:
         self.con.execute("ANALYZE")
 
     def reach(self, seeds: list[NodeRef], direction: str) -> set[NodeRef]:
-        query = self.SEEDS + (self.FORWARD if direction == "forward" else self.BACKWARD)
+        near, far, s_near, s_near_col, s_far, s_far_col = self.STEPS[direction]
+        query = self.QUERY.format(near=near, far=far, s_near=s_near, s_near_col=s_near_col, s_far=s_far,
+                                  s_far_col=s_far_col)
         payload = json.dumps([[kind.lower(), key] for kind, key in seeds])
         return {(KIND[t], i) for t, i in self.con.execute(query, (payload,))}
 
