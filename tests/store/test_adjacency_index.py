@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 import sqlite3
 import subprocess
+import threading
+import time
 import sys
 from pathlib import Path
 
@@ -114,4 +116,33 @@ def test_neighbours_are_the_far_ends_of_edges(plant: Path, rel: str) -> None:
         want = {e[far] for e in everything if e[near] in set(nodes)}
         assert store.neighbours(rel, nodes, direction) == want
         assert super(SQLiteStore, store).neighbours(rel, nodes, direction) == want  # the generic default
+    store.close()
+
+
+def test_threads_reading_while_another_writes_see_one_state_or_the_other(plant: Path, tmp_path: Path) -> None:
+    db = tmp_path / "copy.db"
+    db.write_bytes(plant.read_bytes())
+    store = SQLiteStore(db)
+    parent = next(iter(store.keys("Lot")))
+    before = store.reach([("Lot", parent)], GENEALOGY_RELS, "out", 64)
+    after = {**before, ("Lot", "NEW-3"): 1}
+    seen: list[dict] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            seen.append(store.reach([("Lot", parent)], GENEALOGY_RELS, "out", 64))
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for t in readers:
+        t.start()
+    store.write(_new_output_batch(parent, "NEW-3"))
+    deadline = time.monotonic() + 60
+    while not any(s == after for s in seen) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop.set()
+    for t in readers:
+        t.join()
+    assert seen and all(s in (before, after) for s in seen)
+    assert store.reach([("Lot", parent)], GENEALOGY_RELS, "out", 64) == after
     store.close()

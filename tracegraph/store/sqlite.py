@@ -69,6 +69,7 @@ class SQLiteStore(Store):
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._adjacency: AdjacencyIndex | None = None
+        self._index_lock = threading.Lock()
         if not read_only:
             with self._tx() as con:
                 for stmt in schema_ddl():
@@ -240,9 +241,13 @@ class SQLiteStore(Store):
     def _index(self) -> AdjacencyIndex:
         """The adjacency index of the tables as they are now, rebuilt after any write."""
         con = self._con()
+        version = change_counter(con)
         index = self._adjacency
-        if index is None or index.version != change_counter(con):
-            index = self._adjacency = AdjacencyIndex(con)
+        if index is None or index.version != version:
+            with self._index_lock:  # one build at a time, however many threads ask
+                index = self._adjacency
+                if index is None or index.version != change_counter(con):
+                    index = self._adjacency = AdjacencyIndex(con)
         return index
 
     def _relations(self, rels: Collection[str]) -> tuple[AdjacencyIndex, list[Relation]]:
