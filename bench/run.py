@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import random
 import statistics
@@ -148,7 +149,6 @@ def build_baselines(names: list[str], workdir: Path) -> tuple[list[Baseline], di
 def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
-    import os
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GB RAM, {platform.system()} {platform.release()}, " \
            f"Python {platform.python_version()}"
@@ -158,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     workdir = args.workdir / str(args.serials)
     workdir.mkdir(parents=True, exist_ok=True)
-    result: dict[str, Any] = {"serials": args.serials, "seed": args.seed, "runs": args.runs, "machine": machine()}
+    result: dict[str, Any] = {"serials": args.serials, "seed": args.seed, "runs": args.runs, "machine": machine(),
+                              "load_average_at_start": os.getloadavg()}
     result["generate"] = prepare_tables(workdir, args.serials, args.seed)
     result["load"] = load(workdir)
     q = choose_questions(workdir / "tables", args.seed)
@@ -180,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
             same[name] = answer == tg_answers[name]
             ratio[name] = tg_ms[name] / times[name]
         result["baseline_ms"][b.name], result["same_sets"][b.name], result["ratio"][b.name] = times, same, ratio
+    result["load_average_at_end"] = os.getloadavg()  # other work on the machine skews every figure
     args.results.mkdir(parents=True, exist_ok=True)
     (args.results / f"{args.serials}.json").write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
     table = markdown(result)
@@ -196,7 +198,8 @@ def markdown(r: dict[str, Any]) -> str:
     load, size = r["load"], r["answer_size"]
     lines = [f"### {r['serials']:,} serials (seed {r['seed']}, median of {r['runs']} runs after a warm-up)", "",
              f"Load: {load['seconds']:.1f} s, peak RSS {load['peak_rss_mb']:.0f} MB, "
-             f"{load['disk_mb']:.0f} MB on disk. Machine: {r['machine']}.", "",
+             f"{load['disk_mb']:.0f} MB on disk. Machine: {r['machine']}; 1-minute load average "
+             f"{r['load_average_at_start'][0]:.1f} at the start, {r['load_average_at_end'][0]:.1f} at the end.", "",
              "| question | answer (lots+serials) | TraceGraph ms | "
              + " | ".join(f"{b} ms | ratio" for b in r["baseline_ms"]) + " |",
              "|---|---:|---:|" + "---:|---:|" * len(r["baseline_ms"])]
