@@ -113,23 +113,22 @@ class Neighbours:
     description: str
 
 
+# lots and serials alike: the genealogy, packing and shipping around one item
+_ITEM_NEIGHBOURS = (
+    Neighbours("inputs", "CONSUMED_INTO", "in", "relations", "What was consumed to make it, in which step."),
+    Neighbours("outputs", "CONSUMED_INTO", "out", "relations", "What it was consumed into."),
+    Neighbours("packedIn", "PACKED_IN", "out", "relations", "Containers it was packed in, and when."),
+    Neighbours("shipments", "SHIPPED_IN", "out", "relations", "Shipments it left in directly."),
+    Neighbours("inspections", "INSPECTS", "in", "records", "Inspections of it."),
+)
+
 NEIGHBOURS: dict[str, tuple[Neighbours, ...]] = {
     "Lot": (
         Neighbours("item", "OF_ITEM", "out", "one", "The material or product this lot is of."),
         Neighbours("serials", "HAS_SERIAL", "out", "records", "Units built in this lot."),
-        Neighbours("inputs", "CONSUMED_INTO", "in", "relations", "What was consumed to make it, in which step."),
-        Neighbours("outputs", "CONSUMED_INTO", "out", "relations", "What it was consumed into."),
-        Neighbours("packedIn", "PACKED_IN", "out", "relations", "Containers it was packed in, and when."),
-        Neighbours("shipments", "SHIPPED_IN", "out", "relations", "Shipments it left in directly."),
-        Neighbours("inspections", "INSPECTS", "in", "records", "Inspections of this lot."),
+        *_ITEM_NEIGHBOURS,
     ),
-    "Serial": (
-        Neighbours("inputs", "CONSUMED_INTO", "in", "relations", "What was consumed to make it, in which step."),
-        Neighbours("outputs", "CONSUMED_INTO", "out", "relations", "What it was consumed into."),
-        Neighbours("packedIn", "PACKED_IN", "out", "relations", "Containers it was packed in, and when."),
-        Neighbours("shipments", "SHIPPED_IN", "out", "relations", "Shipments it left in directly."),
-        Neighbours("inspections", "INSPECTS", "in", "records", "Inspections of this unit."),
-    ),
+    "Serial": _ITEM_NEIGHBOURS,
     "Container": (
         Neighbours("contents", "PACKED_IN", "in", "relations", "What was packed in it, and when."),
         Neighbours("packedIn", "PACKED_IN", "out", "relations", "Outer containers it was packed in, and when."),
