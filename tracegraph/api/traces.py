@@ -26,6 +26,7 @@ from .types import RECORD_TYPES, Record, RecordKind, Relation, load_many, to_rec
 # generated types under names that annotations (resolved by strawberry from this module) can use
 LotType: Any = RECORD_TYPES["Lot"]
 MaterialType: Any = RECORD_TYPES["Material"]
+CustomerType: Any = RECORD_TYPES["Customer"]
 
 
 @strawberry.input(description="Where a trace starts: any mix of ids; at least one.")
@@ -149,7 +150,7 @@ class CustomerCount:
     lot_quantity: float = strawberry.field(description="Quantity of affected lots shipped to it (lots' uom).")
 
     @strawberry.field
-    async def customer(self, info: strawberry.Info) -> Record | None:
+    async def customer(self, info: strawberry.Info) -> CustomerType | None:
         found = await load_many(info.context, [("Customer", self.customer_id)])
         return found[0] if found else None
 
