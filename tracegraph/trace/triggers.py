@@ -6,7 +6,7 @@ inspection. Resolving such a trigger to the lots and serials it implicates is tr
 it lives here beside the engine and uses only the store's primitives; the scope itself is then
 :meth:`TraceEngine.recall_scope` of the resolved start.
 
-Time windows are half-open, ``[since, until)``, compared as ISO-8601 UTC text (the stored form);
+Time windows are half-open, ``[since, until)``, normalised like stored times (UTC) and compared as text;
 a missing bound is open. A process step is in an equipment window when it overlaps it.
 """
 
@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from ..errors import BadInput, NotFound
-from ..schema import ITEM_TYPES
+from ..schema import ITEM_TYPES, normalize_datetime
 from ..store import NodeRef, Store
 from .model import TraceStart
 
@@ -51,6 +51,13 @@ class RecallTrigger:
         object.__setattr__(self, "ids", tuple(sorted(set(self.ids))))
         if self.kind not in ("lots", "serials") and len(self.ids) != 1:
             raise BadInput(f"a {self.kind} trigger names exactly one id, not {len(self.ids)}")
+        for bound in ("since", "until"):
+            value = getattr(self, bound)
+            if value is not None:
+                try:
+                    object.__setattr__(self, bound, normalize_datetime(value))
+                except ValueError:
+                    raise BadInput(f"trigger {bound}: {value!r} is not an ISO 8601 date-time") from None
         if self.since and self.until and self.since >= self.until:
             raise BadInput(f"the trigger window is empty: since {self.since} is not before until {self.until}")
 
