@@ -25,8 +25,12 @@ def _outputs(table: Any, steps: set[str], item: str | None = None) -> TraceStart
 
 
 def test_lots_and_serials(graph: Any) -> None:
-    assert resolve_trigger(graph.store, RecallTrigger("lots", ("B", "A", "A"))) == TraceStart(lots=("A", "B"))
-    assert resolve_trigger(graph.store, RecallTrigger("serials", ("S1",))) == TraceStart(serials=("S1",))
+    lots = ("RL-0000002", "RL-0000001", "RL-0000002")
+    assert resolve_trigger(graph.store, RecallTrigger("lots", lots)) == TraceStart(lots=("RL-0000001", "RL-0000002"))
+    serial = next(iter(graph.store.keys("Serial")))
+    assert resolve_trigger(graph.store, RecallTrigger("serials", (serial,))) == TraceStart(serials=(serial,))
+    with pytest.raises(NotFound, match="no Lot with id 'NOPE'"):
+        resolve_trigger(graph.store, RecallTrigger("lots", ("RL-0000001", "NOPE")))
 
 
 def test_supplier_lots_in_a_window(graph: Any, table: Any) -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
-from ..cli import Ids, Json, _graph, _print_json, console, err
 from ..graph import Graph
 from ..trace.triggers import RecallTrigger
 from .export import write_csv, write_html
@@ -25,6 +25,9 @@ recall_app = typer.Typer(help="Recalls: open, scope, hold, notify, dispose, clos
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 signer_app = typer.Typer(help="Electronic-signature secrets.", no_args_is_help=True)
 
+console, err = Console(), Console(stderr=True)
+Ids = Annotated[list[str] | None, typer.Option()]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 User = Annotated[str | None, typer.Option("--user", envvar="TRACEGRAPH_USER", help="Who is acting.")]
 Why = Annotated[str, typer.Option("--why", help="Why (recorded in the audit trail).")]
 Opt = Annotated[str | None, typer.Option()]
@@ -36,11 +39,25 @@ def register(app: typer.Typer) -> None:
     app.add_typer(signer_app, name="signer")
 
 
+# The main CLI module registers these commands, so its helpers are imported when a command runs.
+@contextmanager
+def _graph(ctx: typer.Context, *, read_only: bool = False) -> Iterator[Graph]:
+    """The graph named by --db; domain errors become a message and exit code 2 (as in every command)."""
+    from ..cli import _graph as open_graph
+    with open_graph(ctx, read_only=read_only) as graph:
+        yield graph
+
+
 @contextmanager
 def _recalls(ctx: typer.Context, user: str | None = None) -> Iterator[RecallService]:
-    """The recall service acting as ``user``; domain errors become a message and exit code 2."""
+    """The recall service acting as ``user``."""
     with _graph(ctx) as graph:
         yield graph.recalls(user)
+
+
+def _print_json(data: Any) -> None:
+    from ..cli import _print_json as print_json
+    print_json(data)
 
 
 def _secret(prompt: str, confirm: bool = False) -> str:

@@ -87,8 +87,10 @@ def resolve_trigger(store: Store, trigger: RecallTrigger) -> TraceStart:
     """The lots and serials a trigger implicates; NotFound when it names nothing or matches nothing."""
     kind, ids = trigger.kind, trigger.ids
     if kind == "lots":
+        _require(store, "Lot", ids)
         return TraceStart(lots=ids)
     if kind == "serials":
+        _require(store, "Serial", ids)
         return TraceStart(serials=ids)
     if kind == "material":
         _require(store, "Material", ids)
