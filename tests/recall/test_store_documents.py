@@ -11,14 +11,14 @@ import pytest
 from tracegraph.store import SQLiteStore
 
 
-def test_documents_upsert_and_list(tmp_path: Path) -> None:
+def test_documents_written_with_log_entries(tmp_path: Path) -> None:
     with SQLiteStore(tmp_path / "s.db") as store:
-        assert store.get_document("things", "a") is None
+        assert store.documents("things", ["a"]) == {}
         store.append("log", lambda seq, prev: {"n": seq}, {("things", "b"): {"v": 1}, ("things", "a"): {"v": 2}})
         store.append("log", lambda seq, prev: {"n": seq}, {("things", "a"): {"v": 3}})
-        assert store.get_document("things", "a") == {"v": 3}
-        assert store.documents("things") == [("a", {"v": 3}), ("b", {"v": 1})]
-        assert store.documents("other") == []
+        assert store.documents("things", ["a"]) == {"a": {"v": 3}}
+        assert list(store.documents("things").items()) == [("a", {"v": 3}), ("b", {"v": 1})]
+        assert store.documents("other") == {}
 
 
 def test_log_sequence_and_previous_entry(tmp_path: Path) -> None:
@@ -42,7 +42,7 @@ def test_entry_and_documents_are_one_transaction(tmp_path: Path) -> None:
     with SQLiteStore(tmp_path / "s.db") as store:
         with pytest.raises(RuntimeError):
             store.append("log", failing, {("things", "a"): {"v": 1}})
-        assert store.get_document("things", "a") is None
+        assert store.documents("things") == {}
         assert list(store.entries("log")) == []
 
 
@@ -61,7 +61,7 @@ def test_read_only_store_sees_documents(tmp_path: Path) -> None:
     with SQLiteStore(tmp_path / "s.db") as store:
         store.append("log", lambda seq, prev: {"seq": seq}, {("c", "k"): {"v": 1}})
     with SQLiteStore(tmp_path / "s.db", read_only=True) as ro:
-        assert ro.get_document("c", "k") == {"v": 1}
+        assert ro.documents("c", ["k"]) == {"k": {"v": 1}}
         assert [s for s, _ in ro.entries("log")] == [1]
 
 

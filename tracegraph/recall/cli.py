@@ -273,7 +273,7 @@ def log_cmd(ctx: typer.Context, target: Annotated[str | None, typer.Option(help=
 def signer_set_cmd(ctx: typer.Context, user: User = None) -> None:
     """Set (or change) your signing secret; it is stored only as a salted hash."""
     with _recalls(ctx, user) as svc:
-        current = _secret("Current signing secret") if svc.store.get_document(SIGNERS, svc.actor) else None
+        current = _secret("Current signing secret") if svc.store.documents(SIGNERS, [svc.actor]) else None
         svc.set_signing_secret(_secret("New signing secret", confirm=True), current)
     console.print("signing secret set")
 

@@ -33,8 +33,7 @@ def ref(kind: str, key: str) -> str:
 
 def holds_on(store: Store, items: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
     """The recall holds on each of ``items`` ("Kind:key") that has any."""
-    wanted = set(items)
-    return {key: doc["holds"] for key, doc in store.documents(HOLDS) if key in wanted and doc["holds"]}
+    return {key: doc["holds"] for key, doc in store.documents(HOLDS, list(items)).items() if doc["holds"]}
 
 
 def scope_key(recall_id: str, version: int) -> str:

@@ -37,19 +37,20 @@ class RecallService:
 
     # -- reading -------------------------------------------------------------------------------
     def get(self, recall_id: str) -> Recall:
-        doc = self.store.get_document(RECALLS, recall_id)
+        doc = self.store.documents(RECALLS, [recall_id]).get(recall_id)
         if doc is None:
             raise NotFound(f"no recall {recall_id!r}")
         return Recall.from_dict(doc)
 
     def list(self) -> list[Recall]:
-        return [Recall.from_dict(d) for _, d in self.store.documents(RECALLS)]
+        return [Recall.from_dict(d) for d in self.store.documents(RECALLS).values()]
 
     def version(self, recall_id: str, version: int | None = None) -> ScopeVersion:
         """One frozen scope version (the latest by default)."""
         recall = self.get(recall_id)
         number = recall.latest if version is None else version
-        doc = None if number is None else self.store.get_document(SCOPES, scope_key(recall_id, number))
+        key = scope_key(recall_id, number or 0)
+        doc = None if number is None else self.store.documents(SCOPES, [key]).get(key)
         if doc is None:
             raise NotFound(f"recall {recall_id} has no scope version {number}" if number else
                            f"recall {recall_id} has not been scoped yet")
@@ -119,8 +120,9 @@ class RecallService:
         else:
             self._check_in_scope(scope, items, ("lots", "serials", "containers"))
         placed, documents = [], {}
+        existing = self.store.documents(HOLDS, items)
         for item in items:
-            doc = self.store.get_document(HOLDS, item) or {"item": item, "holds": []}
+            doc = existing.get(item) or {"item": item, "holds": []}
             if any(h["recall_id"] == recall_id for h in doc["holds"]):
                 continue
             doc["holds"].append({"recall_id": recall_id, "placed_at": now(), "placed_by": self.actor,
@@ -220,7 +222,7 @@ class RecallService:
         day = now()[:10].replace("-", "")
         while True:
             recall_id = f"RC-{day}-{secrets.token_hex(2).upper()}"
-            if self.store.get_document(RECALLS, recall_id) is None:
+            if self.store.documents(RECALLS, [recall_id]).get(recall_id) is None:
                 return recall_id
 
     def _open_recall(self, recall_id: str) -> Recall:

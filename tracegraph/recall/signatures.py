@@ -37,7 +37,7 @@ class Signatures:
         """Set (or, given the current secret, change) a signer's signing secret."""
         if len(secret) < MIN_SECRET:
             raise BadInput(f"a signing secret needs at least {MIN_SECRET} characters")
-        existing = self.store.get_document(SIGNERS, signer)
+        existing = self.store.documents(SIGNERS, [signer]).get(signer)
         if existing is not None:
             if current is None:
                 raise AccessDenied(f"{signer} already has a signing secret: give the current one to change it")
@@ -50,7 +50,7 @@ class Signatures:
 
     def authenticate(self, signer: str, secret: str) -> None:
         """Raise Unauthenticated unless ``secret`` is ``signer``'s signing secret."""
-        doc = self.store.get_document(SIGNERS, signer)
+        doc = self.store.documents(SIGNERS, [signer]).get(signer)
         if doc is None:
             raise Unauthenticated(f"{signer} has no signing secret; set one with `tracegraph signer set`")
         if not hmac.compare_digest(_hash_secret(secret, bytes.fromhex(doc["salt"])), doc["hash"]):

@@ -130,14 +130,15 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
-    # -- documents and append-only logs: workflow state beside the graph (recalls, audit) --------
+    # -- documents and append-only logs: state beside the graph (API keys, recalls, audit trail) --
+    # Not part of the genealogy: no trace reads them.
     @abstractmethod
-    def get_document(self, collection: str, key: str) -> dict[str, Any] | None:
-        """One JSON document, or None."""
+    def documents(self, collection: str, keys: Collection[str] | None = None) -> dict[str, dict[str, Any]]:
+        """JSON documents of a collection by key, in key order; all of them without ``keys``."""
 
     @abstractmethod
-    def documents(self, collection: str) -> list[tuple[str, dict[str, Any]]]:
-        """Every (key, document) of a collection, in key order."""
+    def put_document(self, collection: str, key: str, body: dict[str, Any] | None) -> None:
+        """Create or replace one document atomically; ``None`` deletes it."""
 
     @abstractmethod
     def append(self, log: str, build: EntryBuilder,

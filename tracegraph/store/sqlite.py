@@ -32,6 +32,8 @@ def schema_ddl() -> list[str]:
         "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS node (nid INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL,"
         " UNIQUE (kind, key))",
+        "CREATE TABLE IF NOT EXISTS document (collection TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL,"
+        " PRIMARY KEY (collection, key))",
     ]
     for kind in NODE_KINDS:
         cols = ", ".join(f"{f.name} {_SQL_TYPES[f.type]}" for f in kind.fields)
@@ -50,11 +52,9 @@ def schema_ddl() -> list[str]:
         for f in rel.fields:
             if f.references:
                 ddl.append(f"CREATE INDEX IF NOT EXISTS {rel.sql_table}_{f.name} ON {rel.sql_table} ({f.name})")
-    # Workflow state beside the graph: JSON documents, and logs that only grow (guarded by triggers;
-    # the audit trail's hash chain detects edits made by going around them).
+    # Logs that only grow (guarded by triggers; the audit trail's hash chain detects edits made by
+    # going around them).
     ddl += [
-        "CREATE TABLE IF NOT EXISTS doc (collection TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL,"
-        " PRIMARY KEY (collection, key))",
         "CREATE TABLE IF NOT EXISTS log (log TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,"
         " PRIMARY KEY (log, seq))",
         "CREATE TRIGGER IF NOT EXISTS log_no_update BEFORE UPDATE ON log"
@@ -77,7 +77,6 @@ class SQLiteStore(Store):
         self.read_only = read_only
         self._local = threading.local()
         self._write_lock = threading.Lock()
-        self._deadline: float | None = None
         if not read_only:
             with self._tx() as con:
                 for stmt in schema_ddl():
@@ -109,12 +108,14 @@ class SQLiteStore(Store):
         return con
 
     def _check_deadline(self) -> int:
-        return 1 if self._deadline is not None and time.monotonic() > self._deadline else 0
+        # Per thread, like the connections: a server runs each request's store work in its own thread.
+        deadline = getattr(self._local, "deadline", None)
+        return 1 if deadline is not None and time.monotonic() > deadline else 0
 
     @contextmanager
     def time_limit(self, seconds: float | None) -> Iterator[None]:
-        previous = self._deadline
-        self._deadline = None if seconds is None else time.monotonic() + seconds
+        previous = getattr(self._local, "deadline", None)
+        self._local.deadline = None if seconds is None else time.monotonic() + seconds
         try:
             yield
         except sqlite3.OperationalError as exc:
@@ -122,7 +123,7 @@ class SQLiteStore(Store):
                 raise LimitExceeded(f"the query ran longer than its time limit of {seconds:g} s") from None
             raise
         finally:
-            self._deadline = previous
+            self._local.deadline = previous
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -284,29 +285,37 @@ class SQLiteStore(Store):
         refs = self._refs(depth_of)
         return {refs[nid]: d for nid, d in depth_of.items()}
 
+    def documents(self, collection: str, keys: Collection[str] | None = None) -> dict[str, dict[str, Any]]:
+        sql = "SELECT key, body FROM document WHERE collection = ?"
+        args: tuple[str, ...] = (collection,)
+        if keys is not None:
+            sql += " AND key IN (SELECT value FROM json_each(?))"
+            args += (_ids(keys),)
+        return {key: json.loads(body) for key, body in self._con().execute(sql + " ORDER BY key", args)}
+
+    def put_document(self, collection: str, key: str, body: dict[str, Any] | None) -> None:
+        with self._tx() as con:
+            if body is None:
+                con.execute("DELETE FROM document WHERE collection = ? AND key = ?", (collection, key))
+            else:
+                con.execute("INSERT INTO document VALUES (?, ?, ?) ON CONFLICT (collection, key) "
+                            "DO UPDATE SET body = excluded.body", (collection, key, json.dumps(body, sort_keys=True)))
+
     def counts(self) -> dict[str, int]:
         con = self._con()
         out = {k.name: con.execute(f"SELECT count(*) FROM {k.sql_table}").fetchone()[0] for k in NODE_KINDS}
         out.update({r.name: con.execute(f"SELECT count(*) FROM {r.sql_table}").fetchone()[0] for r in REL_KINDS})
         return out
 
-    # -- documents and logs ------------------------------------------------------------------
-    def _workflow_rows(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-        """Rows from the doc or log table; none from a database opened read-only before they existed."""
+    # -- append-only logs ----------------------------------------------------------------------
+    def _log_rows(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """Rows of the log table; none from a database opened read-only before it existed."""
         try:
             return self._con().execute(sql, params).fetchall()
         except sqlite3.OperationalError as exc:
             if self.read_only and "no such table" in str(exc):
                 return []
             raise
-
-    def get_document(self, collection: str, key: str) -> dict[str, Any] | None:
-        rows = self._workflow_rows("SELECT body FROM doc WHERE collection = ? AND key = ?", (collection, key))
-        return json.loads(rows[0][0]) if rows else None
-
-    def documents(self, collection: str) -> list[tuple[str, dict[str, Any]]]:
-        rows = self._workflow_rows("SELECT key, body FROM doc WHERE collection = ? ORDER BY key", (collection,))
-        return [(key, json.loads(body)) for key, body in rows]
 
     def append(self, log: str, build: EntryBuilder,
                documents: Mapping[DocRef, dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -316,12 +325,12 @@ class SQLiteStore(Store):
             entry = build(seq, None if last is None else json.loads(last[1]))
             con.execute("INSERT INTO log (log, seq, body) VALUES (?, ?, ?)", (log, seq, json.dumps(entry)))
             con.executemany(
-                "INSERT INTO doc (collection, key, body) VALUES (?, ?, ?) "
+                "INSERT INTO document (collection, key, body) VALUES (?, ?, ?) "
                 "ON CONFLICT (collection, key) DO UPDATE SET body = excluded.body",
-                ((c, k, json.dumps(d)) for (c, k), d in (documents or {}).items()))
+                ((c, k, json.dumps(d, sort_keys=True)) for (c, k), d in (documents or {}).items()))
         return entry
 
     def entries(self, log: str, start: int = 1) -> Iterator[tuple[int, dict[str, Any]]]:
-        for seq, body in self._workflow_rows("SELECT seq, body FROM log WHERE log = ? AND seq >= ? ORDER BY seq",
-                                             (log, start)):
+        for seq, body in self._log_rows("SELECT seq, body FROM log WHERE log = ? AND seq >= ? ORDER BY seq",
+                                        (log, start)):
             yield seq, json.loads(body)
