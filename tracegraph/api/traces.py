@@ -17,6 +17,7 @@ from ..trace.model import KIND_OF_GROUP, Whereabouts as EngineWhereabouts
 from .connections import Connection, paginate
 from .context import DEFAULT_PAGE_SIZE, Context
 from .permissions import requires
+from .recalls import actor
 from .types import RECORD_TYPES, Record, RecordKind, Relation, load_many, to_record, to_relation
 
 After = strawberry.argument(description="The endCursor of the previous page.")
@@ -82,6 +83,11 @@ def _trace_type() -> type:
         return GroupCounts(**{g: len(self.result.ids[g]) for g in GROUPS})
 
     namespace["counts"] = strawberry.field(resolver=counts, description="How many records each group has.")
+
+    def on_hold(self: Any) -> list[str]:
+        return sorted(self.result.holds)
+
+    namespace["on_hold"] = strawberry.field(resolver=on_hold, description="Reached records (Kind:id) on recall hold.")
     return strawberry.type(type("TraceResult", (), namespace),
                            description="What a trace reached, grouped by kind; each group a connection.")
 
@@ -231,7 +237,8 @@ class TraceQuery:
         ctx: Context = info.context
         ids = trigger.ids(ctx)
         scope = await ctx.run(ctx.graph.recall_scope, lots=ids["lot"], serials=ids["serial"],
-                              containers=ids["container"], suppliers=ids["supplier"], materials=ids["material"])
+                              containers=ids["container"], suppliers=ids["supplier"], materials=ids["material"],
+                              actor=actor(ctx), why="recallScope query")
         return RecallScope(scope=scope)
 
     @strawberry.field(permission_classes=[requires("trace")],

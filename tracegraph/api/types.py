@@ -21,6 +21,7 @@ from ..errors import NotFound
 from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, Field, FieldType
 from ..store import Direction, Edge, NodeRef
 from .context import DEFAULT_PAGE_SIZE, Context
+from .recalls import HOLDABLE_KINDS, holds_field
 
 _SCALARS: dict[FieldType, Any] = {FieldType.STRING: str, FieldType.ENUM: str, FieldType.DATETIME: str,
                                   FieldType.INTEGER: int, FieldType.DECIMAL: float, FieldType.JSON: JSON}
@@ -191,6 +192,8 @@ def _build() -> None:
                 namespace[f.name.removesuffix("_id")] = _reference_field(f)
         for spec in NEIGHBOURS.get(kind.name, ()):
             namespace[spec.name] = _neighbours_field(kind.name, spec)
+        if kind.name in HOLDABLE_KINDS:
+            namespace["recall_holds"] = holds_field(kind.name)
         namespace["__annotations__"] = annotations
         cls = type(kind.name, (Record,), namespace)
         RECORD_TYPES[kind.name] = strawberry.type(cls, description=kind.description)

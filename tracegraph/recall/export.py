@@ -9,6 +9,7 @@ customer, the chains of records that explain them, every audited action and the 
 from __future__ import annotations
 
 import csv
+import io
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -47,13 +48,22 @@ def csv_rows(service: RecallService, recall_id: str) -> list[dict[str, Any]]:
     return rows
 
 
+def _csv(rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, CSV_COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def csv_text(service: RecallService, recall_id: str) -> str:
+    return _csv(csv_rows(service, recall_id))
+
+
 def write_csv(service: RecallService, recall_id: str, path: str | Path) -> int:
     """Write the CSV; returns the number of rows."""
     rows = csv_rows(service, recall_id)
-    with Path(path).open("w", newline="", encoding="utf-8") as fh:
-        out = csv.DictWriter(fh, CSV_COLUMNS)
-        out.writeheader()
-        out.writerows(rows)
+    Path(path).write_text(_csv(rows), encoding="utf-8", newline="")
     return len(rows)
 
 
