@@ -51,10 +51,13 @@ class Graph:
                      why: str = "ad hoc recall scope") -> RecallScope:
         """The forward trace of a trigger, with where each affected item is now and counts per customer.
 
-        Every computation is audited (who, what it started from, what it reached)."""
+        The computation is audited (who, what it started from, what it reached) unless the graph is
+        open read-only and so cannot record anything; scopes of record come from :meth:`recalls`."""
         start = TraceStart.of(lots, serials, containers, suppliers, materials)
         scope = self.engine.recall_scope(start)
         self._with_holds(scope.trace)
+        if self.store.read_only:
+            return scope
         self.audit.record(actor or self.user, "scope.compute", "trace", why,
                           before={"start": {k: list(v) for k, v in vars(start).items() if v}},
                           after={"counts": {g: len(v) for g, v in scope.trace.ids.items()},

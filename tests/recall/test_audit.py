@@ -95,3 +95,14 @@ def test_rehashed_or_deleted_entries_break_the_chain(graph: Any, db: Path) -> No
 def test_an_audit_entry_needs_an_actor(graph: Any) -> None:
     with pytest.raises(ValueError):
         graph.audit.record("", "x", "y", "z")
+
+
+def test_read_only_graphs_answer_scopes_but_cannot_record(db: Path) -> None:
+    from tracegraph.errors import StoreError
+    with tracegraph.connect(str(db), read_only=True) as g:
+        before = g.audit.verify().entries
+        lot = next(iter(g.store.keys("Lot")))
+        assert g.recall_scope(lots=lot).trace.ids["lots"]
+        assert g.audit.verify().entries == before
+        with pytest.raises(StoreError, match="read-only"):
+            g.recalls("alice").open(RecallTrigger("lots", (lot,)), "x", "I")

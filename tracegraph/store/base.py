@@ -89,6 +89,7 @@ class Store(ABC):
     """A genealogy graph store. Backends register a URL scheme in :mod:`tracegraph.store`."""
 
     schemes: ClassVar[tuple[str, ...]] = ()
+    read_only: bool = False  # opened for reading only: writes, documents and log entries are refused
 
     @abstractmethod
     def write(self, batch: Batch) -> None:

@@ -319,6 +319,8 @@ class SQLiteStore(Store):
 
     def append(self, log: str, build: EntryBuilder,
                documents: Mapping[DocRef, dict[str, Any]] | None = None) -> dict[str, Any]:
+        if self.read_only:
+            raise StoreError(f"{self.path} is open read-only: nothing can be appended to {log!r}")
         with self._tx() as con:
             last = con.execute("SELECT seq, body FROM log WHERE log = ? ORDER BY seq DESC LIMIT 1", (log,)).fetchone()
             seq = 1 if last is None else last[0] + 1
