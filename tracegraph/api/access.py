@@ -44,6 +44,7 @@ class AccessQuery:
     @strawberry.field(permission_classes=[requires("read")], description="The caller: key id, name and role.")
     def me(self, info: strawberry.Info) -> Me:
         p = info.context.principal
+        assert p is not None  # the permission class let only a principal through
         return Me(key_id=p.key_id, name=p.name, role=p.role,
                   capabilities=sorted(c for c, roles in CAPABILITIES.items() if p.role in roles))
 

@@ -42,14 +42,14 @@ class ApiSettings:
 @dataclass
 class Context:
     graph: Graph
-    principal: Principal
+    principal: Principal | None
     settings: ApiSettings
     deadline: float
     _records: dict[str, DataLoader[str, dict[str, Any] | None]] = field(default_factory=dict)
     _edges: dict[tuple[str, Direction], DataLoader[NodeRef, list[Edge]]] = field(default_factory=dict)
 
     @classmethod
-    def start(cls, graph: Graph, principal: Principal, settings: ApiSettings) -> Context:
+    def start(cls, graph: Graph, principal: Principal | None, settings: ApiSettings) -> Context:
         return cls(graph, principal, settings, time.monotonic() + settings.request_time_limit)
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
