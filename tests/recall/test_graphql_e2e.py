@@ -5,77 +5,38 @@ from __future__ import annotations
 import csv
 import io
 import os
-import socket
 import sqlite3
 import subprocess
-import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 import tracegraph
-from tracegraph.api.keys import ApiKeys
 from tracegraph.trace.triggers import RecallTrigger, resolve_trigger
 
+from .conftest import CLI
+
 SECRET = "alice-signs-here"
-CLI = [sys.executable, "-m", "tracegraph.cli"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """`tracegraph demo` builds the store; `tracegraph serve` serves it; keys for a coordinator and a reader."""
-    db = tmp_path_factory.mktemp("e2e") / "demo.db"
-    demo = subprocess.run([*CLI, "--db", str(db), "demo"], capture_output=True, text=True, timeout=300)
-    assert demo.returncode == 0, demo.stderr
-    assert "6. Open and scope a recall" in demo.stdout and "scope_hash" in demo.stdout
-    with tracegraph.connect(str(db)) as g:
-        coordinator, _ = ApiKeys(g.store).create("recall_coordinator", "alice")
-        reader, _ = ApiKeys(g.store).create("reader", "rita")
-    port = _free_port()
-    proc = subprocess.Popen([*CLI, "--db", str(db), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("the server did not start")
-        yield {"db": db, "url": url, "coordinator": coordinator, "reader": reader}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
-def _gql(server: dict[str, Any], who: str, query: str, **variables: Any) -> dict[str, Any]:
-    response = httpx.post(f"{server['url']}/graphql", json={"query": query, "variables": variables},
-                          headers={"Authorization": f"Bearer {server[who]}"}, timeout=120)
+def _gql(api: dict[str, Any], who: str, query: str, **variables: Any) -> dict[str, Any]:
+    response = httpx.post(f"{api['url']}/graphql", json={"query": query, "variables": variables},
+                          headers={"Authorization": f"Bearer {api[who]}"}, timeout=120)
     assert response.status_code == 200, response.text
     return dict(response.json())
 
 
-def _data(server: dict[str, Any], who: str, query: str, **variables: Any) -> dict[str, Any]:
-    body = _gql(server, who, query, **variables)
+def _data(api: dict[str, Any], who: str, query: str, **variables: Any) -> dict[str, Any]:
+    body = _gql(api, who, query, **variables)
     assert not body.get("errors"), body["errors"]
     return dict(body["data"])
 
 
-def _code(server: dict[str, Any], who: str, query: str, **variables: Any) -> str:
-    body = _gql(server, who, query, **variables)
+def _code(api: dict[str, Any], who: str, query: str, **variables: Any) -> str:
+    body = _gql(api, who, query, **variables)
     assert body.get("errors"), body
     return str(body["errors"][0]["extensions"]["code"])
 
@@ -97,55 +58,56 @@ def _mixed_lots(g: Any) -> Iterator[tuple[str, Any]]:
             yield lot, scope
 
 
-def test_recall_over_graphql(server: dict[str, Any]) -> None:
-    with tracegraph.connect(str(server["db"]), read_only=True) as g:
+def test_recall_over_graphql(api: dict[str, Any]) -> None:
+    with tracegraph.connect(str(api["db"]), read_only=True) as g:
         lot, engine = next(_mixed_lots(g))
     # a reader may look but not act
-    assert _code(server, "reader", OPEN, lot=lot) == "FORBIDDEN"
-    opened = _data(server, "coordinator", OPEN, lot=lot)["openRecall"]
+    assert _code(api, "reader", OPEN, lot=lot) == "FORBIDDEN"
+    opened = _data(api, "coordinator", OPEN, lot=lot)["openRecall"]
     rid = opened["id"]
     assert (opened["status"], opened["openedBy"], opened["trigger"]["description"]) == ("open", "alice", f"lots {lot}")
-    assert _code(server, "reader", SCOPE, id=rid) == "FORBIDDEN"
+    assert _code(api, "reader", SCOPE, id=rid) == "FORBIDDEN"
 
-    scoped = _data(server, "coordinator", SCOPE, id=rid)["scopeRecall"]
+    scoped = _data(api, "coordinator", SCOPE, id=rid)["scopeRecall"]
     counts = scoped["scope"]["counts"]
     for group in ("lots", "serials", "containers", "shipments", "customers"):
         assert counts[group] == len(engine.trace.ids[group]), group
 
-    placed = _data(server, "coordinator", "mutation($id: ID!) { holdRecallStock(id: $id) }", id=rid)["holdRecallStock"]
-    assert placed and _code(server, "reader", "mutation($id: ID!) { holdRecallStock(id: $id) }", id=rid) == "FORBIDDEN"
+    placed = _data(api, "coordinator", "mutation($id: ID!) { holdRecallStock(id: $id) }", id=rid)["holdRecallStock"]
+    assert placed and _code(api, "reader", "mutation($id: ID!) { holdRecallStock(id: $id) }", id=rid) == "FORBIDDEN"
     serial = next(p for p in placed if p.startswith("Serial:")).split(":", 1)[1]
-    seen = _data(server, "reader", "query($s: ID!) { serial(id: $s) { id recallHolds { recallId placedBy } } }", s=serial)
+    seen = _data(api, "reader", "query($s: ID!) { serial(id: $s) { id recallHolds { recallId placedBy } } }", s=serial)
     assert seen["serial"]["recallHolds"] == [{"recallId": rid, "placedBy": "alice"}]
-    later = _data(server, "coordinator", "query($lot: ID!) { forwardTrace(start: {lots: [$lot]}) { onHold } }", lot=lot)
+    later = _data(api, "coordinator", "query($lot: ID!) { forwardTrace(start: {lots: [$lot]}) { onHold } }", lot=lot)
     assert later["forwardTrace"]["onHold"] == sorted(placed)
 
-    _data(server, "coordinator", "mutation($id: ID!) { assignRecallCustomers(id: $id, person: \"bob\") { id } }", id=rid)
-    _data(server, "coordinator", "mutation($id: ID!) { notifyRecallCustomers(id: $id, method: \"letter\") { id } }", id=rid)
-    acked = _data(server, "coordinator", "mutation($id: ID!) { notifyRecallCustomers(id: $id, acknowledged: true) "
+    _data(api, "coordinator", "mutation($id: ID!) { assignRecallCustomers(id: $id, person: \"bob\") { id } }", id=rid)
+    _data(api, "coordinator", "mutation($id: ID!) { notifyRecallCustomers(id: $id, method: \"letter\") { id } }",
+          id=rid)
+    acked = _data(api, "coordinator", "mutation($id: ID!) { notifyRecallCustomers(id: $id, acknowledged: true) "
                   "{ scope { customers { customerId assignee notifiedAt acknowledgedAt } } } }", id=rid)
     customers = acked["notifyRecallCustomers"]["scope"]["customers"]
     assert [c["customerId"] for c in customers] == engine.trace.ids["customers"]
     assert all(c["assignee"] == "bob" and c["notifiedAt"] and c["acknowledgedAt"] for c in customers)
 
-    assert _code(server, "coordinator", CLOSE, id=rid, secret=SECRET) == "BAD_INPUT"  # units not dispositioned
-    destroyed = _data(server, "coordinator", DISPOSE, id=rid, status="in_stock", remaining=False,
+    assert _code(api, "coordinator", CLOSE, id=rid, secret=SECRET) == "BAD_INPUT"  # units not dispositioned
+    destroyed = _data(api, "coordinator", DISPOSE, id=rid, status="in_stock", remaining=False,
                       outcome="DESTROYED", reason="")["disposeRecallUnits"]
-    returned = _data(server, "coordinator", DISPOSE, id=rid, status=None, remaining=True, outcome="RETURNED",
+    returned = _data(api, "coordinator", DISPOSE, id=rid, status=None, remaining=True, outcome="RETURNED",
                      reason="")["disposeRecallUnits"]
     assert len(destroyed) + len(returned) == counts["units"]
-    assert _code(server, "reader", DISPOSE, id=rid, status=None, remaining=True, outcome="RETURNED",
+    assert _code(api, "reader", DISPOSE, id=rid, status=None, remaining=True, outcome="RETURNED",
                  reason="") == "FORBIDDEN"
 
-    _data(server, "coordinator", "mutation($s: String!) { setSigningSecret(secret: $s) }", s=SECRET)
-    assert _code(server, "coordinator", CLOSE, id=rid, secret="wrong-secret") == "UNAUTHENTICATED"
-    assert _code(server, "reader", CLOSE, id=rid, secret=SECRET) == "FORBIDDEN"
-    closed = _data(server, "coordinator", CLOSE, id=rid, secret=SECRET)["closeRecall"]
+    _data(api, "coordinator", "mutation($s: String!) { setSigningSecret(secret: $s) }", s=SECRET)
+    assert _code(api, "coordinator", CLOSE, id=rid, secret="wrong-secret") == "UNAUTHENTICATED"
+    assert _code(api, "reader", CLOSE, id=rid, secret=SECRET) == "FORBIDDEN"
+    closed = _data(api, "coordinator", CLOSE, id=rid, secret=SECRET)["closeRecall"]
     assert closed["status"] == "closed" and closed["signatures"] == [
         {"signer": "alice", "meaning": "closed", "recordHash": closed["recordHash"], "intact": True}]
 
     # export, viewed by a reader: counts equal the engine's scope
-    export = _data(server, "reader", "query($id: ID!) { recall(id: $id) { status csv evidenceHtml "
+    export = _data(api, "reader", "query($id: ID!) { recall(id: $id) { status csv evidenceHtml "
                    "actions { actor action } } }", id=rid)["recall"]
     kinds = Counter(row["kind"] for row in csv.DictReader(io.StringIO(export["csv"])))
     for group, kind in (("lots", "Lot"), ("serials", "Serial"), ("containers", "Container"),
@@ -161,17 +123,46 @@ def test_recall_over_graphql(server: dict[str, Any]) -> None:
     assert {a["actor"] for a in export["actions"]} == {"alice"}
 
 
-def test_editing_an_audit_entry_makes_verify_fail_there(server: dict[str, Any]) -> None:
-    assert _data(server, "reader", "{ auditVerify { ok entries firstBad } }")["auditVerify"]["ok"]
-    con = sqlite3.connect(server["db"])
+def test_editing_an_audit_entry_makes_verify_fail_there(api: dict[str, Any]) -> None:
+    assert _data(api, "reader", "{ auditVerify { ok entries firstBad } }")["auditVerify"]["ok"]
+    con = sqlite3.connect(api["db"])
     seq = con.execute("SELECT max(seq) FROM log WHERE log = 'audit' AND body LIKE '%recall.hold%'").fetchone()[0]
     con.execute("DROP TRIGGER IF EXISTS log_no_update")
     con.execute("UPDATE log SET body = replace(body, '\"alice\"', '\"mallory\"') WHERE log = 'audit' AND seq = ?",
                 (seq,))
     con.commit()
     con.close()
-    verdict = _data(server, "reader", "{ auditVerify { ok firstBad problem } }")["auditVerify"]
+    verdict = _data(api, "reader", "{ auditVerify { ok firstBad problem } }")["auditVerify"]
     assert (verdict["ok"], verdict["firstBad"]) == (False, seq)
-    cli = subprocess.run([*CLI, "--db", str(server["db"]), "audit", "verify"], capture_output=True, text=True,
+    cli = subprocess.run([*CLI, "--db", str(api["db"]), "audit", "verify"], capture_output=True, text=True,
                          env={**os.environ}, timeout=60)
     assert cli.returncode == 3 and f"broken at entry {seq}" in cli.stderr
+
+
+# operation -> (query, variables); allowed roles get a domain error at most (nothing exists), never FORBIDDEN
+MUTATIONS = {
+    "openRecall": ('mutation { openRecall(trigger: {kind: LOTS, ids: ["NOPE"]}, reason: "x", classification: I) '
+                   '{ id } }'),
+    "scopeRecall": 'mutation { scopeRecall(id: "RC-NOPE") { diff } }',
+    "holdRecallStock": 'mutation { holdRecallStock(id: "RC-NOPE") }',
+    "assignRecallCustomers": 'mutation { assignRecallCustomers(id: "RC-NOPE", person: "p") { id } }',
+    "notifyRecallCustomers": 'mutation { notifyRecallCustomers(id: "RC-NOPE", method: "letter") { id } }',
+    "disposeRecallUnits": 'mutation { disposeRecallUnits(id: "RC-NOPE", outcome: RETURNED, remaining: true) }',
+    "signRecall": 'mutation { signRecall(id: "RC-NOPE", meaning: REVIEWED, secret: "x") { signer } }',
+    "closeRecall": 'mutation { closeRecall(id: "RC-NOPE", secret: "x") { id } }',
+    "setSigningSecret": 'mutation { setSigningSecret(secret: "short") }',
+}
+QUERIES = {"recalls": "{ recalls { id status } }", "auditVerify": "{ auditVerify { entries } }"}
+
+
+@pytest.mark.parametrize("role", ["reader", "analyst", "recall_coordinator", "admin"])
+def test_role_matrix(api: dict[str, Any], role: str) -> None:
+    for name, query in MUTATIONS.items():
+        body = _gql(api, role, query)
+        codes = {e["extensions"]["code"] for e in body["errors"]}
+        if role in ("recall_coordinator", "admin"):
+            assert "FORBIDDEN" not in codes and codes <= {"NOT_FOUND", "BAD_INPUT"}, (name, body)
+        else:
+            assert codes == {"FORBIDDEN"}, (name, body)
+    for name, query in QUERIES.items():
+        assert not _gql(api, role, query).get("errors"), name

@@ -105,7 +105,8 @@ def test_recall_from_open_to_close(graph: Any, tmp_path: Path) -> None:
     write_html(svc, recall.recall_id, tmp_path / "evidence.html")
     html = (tmp_path / "evidence.html").read_text(encoding="utf-8")
     for text in (recall.recall_id, "Trigger", f"lots {lot}", "Scope versions", f"Customer {customers[0]}",
-                 "Explaining chains", f"-[SHIPPED_TO]-&gt; Customer {customers[0]}", "recall.close", "Electronic signatures", signature["signature_hash"],
+                 "Explaining chains", f"-[SHIPPED_TO]-&gt; Customer {customers[0]}", "recall.close",
+                 "Electronic signatures", signature["signature_hash"],
                  "implanted; patients followed up", "verifies"):
         assert text in html, text
 
@@ -120,7 +121,8 @@ def test_new_data_makes_a_new_scope_version_with_a_diff(graph: Any, tmp_path: Pa
     customer = next(iter(graph.store.keys("Customer")))
     new = tmp_path / "late"
     new.mkdir()
-    (new / "shipments.csv").write_text(f"shipment_id,customer_id,shipped_at\nSHP-LATE,{customer},2030-01-01T00:00:00Z\n")
+    (new / "shipments.csv").write_text(
+        f"shipment_id,customer_id,shipped_at\nSHP-LATE,{customer},2030-01-01T00:00:00Z\n")
     (new / "shipment_items.csv").write_text(f"shipment_id,item_type,item_id,quantity\nSHP-LATE,container,{case},1\n")
     assert graph.load_tables(new).rejected == []
     v2, change = svc.scope(recall.recall_id, "late shipment found")

@@ -335,7 +335,7 @@ class RecallQuery:
     @strawberry.field(permission_classes=[requires("read")], description="Every recall, by id.")
     async def recalls(self, info: strawberry.Info) -> list[Recall]:
         ctx: Context = info.context
-        return [Recall(r=r) for r in await ctx.run(_service(ctx).list)]
+        return [Recall(r=r) for r in await ctx.run(_service(ctx).recalls)]
 
     @strawberry.field(permission_classes=[requires("read")],
                       description="Check the audit trail's hash chain; names the first entry that fails.")
@@ -380,7 +380,7 @@ class RecallMutation:
         return Recall(r=await ctx.run(svc.get, id))
 
     @strawberry.mutation(permission_classes=[requires("recall")],
-                         description="Record customers' notification (how) or, with acknowledged, their acknowledgement.")
+                         description="Record customers' notification (how), or their acknowledgement.")
     async def notify_recall_customers(self, info: strawberry.Info, id: strawberry.ID,
                                       customers: list[str] | None = None, method: str = "",
                                       acknowledged: bool = False, note: str = "", why: str = "") -> Recall:

@@ -191,7 +191,7 @@ def close_cmd(ctx: typer.Context, recall_id: str, user: User = None, why: Why = 
 @recall_app.command("export")
 def export_cmd(ctx: typer.Context, recall_id: str,
                csv_path: Annotated[Path | None, typer.Option("--csv", help="Write the scope and status here.")] = None,
-               html_path: Annotated[Path | None, typer.Option("--html", help="Write the evidence document here.")] = None,
+               html_path: Annotated[Path | None, typer.Option("--html", help="Write the evidence here.")] = None,
                ) -> None:
     """Export the scope and status as CSV and/or the evidence document as HTML."""
     if not csv_path and not html_path:
@@ -229,7 +229,7 @@ def print_summary(summary: dict[str, Any]) -> None:
 def list_cmd(ctx: typer.Context) -> None:
     """Every recall."""
     with _recalls(ctx) as svc:
-        for r in svc.list():
+        for r in svc.recalls():
             console.print(f"{r.recall_id}  {r.status:<6} class {r.classification:<3} {r.reason}", highlight=False)
 
 

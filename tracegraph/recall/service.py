@@ -42,7 +42,7 @@ class RecallService:
             raise NotFound(f"no recall {recall_id!r}")
         return Recall.from_dict(doc)
 
-    def list(self) -> list[Recall]:
+    def recalls(self) -> list[Recall]:
         return [Recall.from_dict(d) for d in self.store.documents(RECALLS).values()]
 
     def version(self, recall_id: str, version: int | None = None) -> ScopeVersion:
