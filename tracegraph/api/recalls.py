@@ -170,24 +170,18 @@ class RecallCustomer:
 
 @strawberry.type(description="One frozen scope computation of a recall.")
 class ScopeVersion:
+    version: int
+    computed_at: str
+    computed_by: str
+    why: str
+    hash: str = strawberry.field(description="SHA-256 of the frozen version.")
     snapshot: strawberry.Private[Snapshot]
     recall: strawberry.Private[RecallRecord]
 
-    @strawberry.field
-    def version(self) -> int:
-        return self.snapshot.version
-
-    @strawberry.field
-    def computed_at(self) -> str:
-        return self.snapshot.computed_at
-
-    @strawberry.field
-    def computed_by(self) -> str:
-        return self.snapshot.computed_by
-
-    @strawberry.field(description="SHA-256 of the frozen version.")
-    def hash(self) -> str:
-        return self.snapshot.hash
+    @classmethod
+    def of(cls, snapshot: Snapshot, recall: RecallRecord) -> ScopeVersion:
+        return cls(version=snapshot.version, computed_at=snapshot.computed_at, computed_by=snapshot.computed_by,
+                   why=snapshot.why, hash=snapshot.hash, snapshot=snapshot, recall=recall)
 
     @strawberry.field(description="Count per group (lots, serials, containers, ...) and of units.")
     def counts(self) -> JSON:
@@ -229,39 +223,21 @@ class ScopeVersion:
 
 @strawberry.type(description="A recall: trigger, scope versions, actions and signatures.")
 class Recall:
+    id: strawberry.ID
+    status: str = strawberry.field(description="open or closed.")
+    classification: RecallClass
+    reason: str
+    owner: str
+    opened_at: str
+    opened_by: str
+    closed_at: str | None
     r: strawberry.Private[RecallRecord]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return self.r.recall_id
-
-    @strawberry.field
-    def status(self) -> str:
-        return self.r.status
-
-    @strawberry.field
-    def classification(self) -> RecallClass:
-        return RecallClass(self.r.classification)
-
-    @strawberry.field
-    def reason(self) -> str:
-        return self.r.reason
-
-    @strawberry.field
-    def owner(self) -> str:
-        return self.r.owner
-
-    @strawberry.field
-    def opened_at(self) -> str:
-        return self.r.opened_at
-
-    @strawberry.field
-    def opened_by(self) -> str:
-        return self.r.opened_by
-
-    @strawberry.field
-    def closed_at(self) -> str | None:
-        return self.r.closed_at
+    @classmethod
+    def of(cls, r: RecallRecord) -> Recall:
+        return cls(id=strawberry.ID(r.recall_id), status=r.status, classification=RecallClass(r.classification),
+                   reason=r.reason, owner=r.owner, opened_at=r.opened_at, opened_by=r.opened_by,
+                   closed_at=r.closed_at, r=r)
 
     @strawberry.field
     def trigger(self) -> TriggerInfo:
@@ -289,13 +265,13 @@ class Recall:
     async def versions(self, info: strawberry.Info) -> list[ScopeVersion]:
         ctx: Context = info.context
         svc = _service(ctx)
-        return [ScopeVersion(snapshot=await ctx.run(svc.version, self.r.recall_id, v["version"]), recall=self.r)
+        return [ScopeVersion.of(await ctx.run(svc.version, self.r.recall_id, v["version"]), self.r)
                 for v in self.r.versions]
 
     @strawberry.field(description="One scope version; the latest without `version`.")
     async def scope(self, info: strawberry.Info, version: int | None = None) -> ScopeVersion:
         ctx: Context = info.context
-        return ScopeVersion(snapshot=await ctx.run(_service(ctx).version, self.r.recall_id, version), recall=self.r)
+        return ScopeVersion.of(await ctx.run(_service(ctx).version, self.r.recall_id, version), self.r)
 
     @strawberry.field(description="What changed between two scope versions, per group and per customer.")
     async def diff(self, info: strawberry.Info, old: int, new: int) -> JSON:
@@ -330,12 +306,12 @@ class RecallQuery:
     @strawberry.field(permission_classes=[requires("read")], description="One recall by id.")
     async def recall(self, info: strawberry.Info, id: strawberry.ID) -> Recall:
         ctx: Context = info.context
-        return Recall(r=await ctx.run(_service(ctx).get, id))
+        return Recall.of(await ctx.run(_service(ctx).get, id))
 
     @strawberry.field(permission_classes=[requires("read")], description="Every recall, by id.")
     async def recalls(self, info: strawberry.Info) -> list[Recall]:
         ctx: Context = info.context
-        return [Recall(r=r) for r in await ctx.run(_service(ctx).recalls)]
+        return [Recall.of(r) for r in await ctx.run(_service(ctx).recalls)]
 
     @strawberry.field(permission_classes=[requires("read")],
                       description="Check the audit trail's hash chain; names the first entry that fails.")
@@ -352,7 +328,7 @@ class RecallMutation:
                           classification: RecallClass, owner: str | None = None, why: str = "") -> Recall:
         ctx: Context = info.context
         svc = _service(ctx)
-        return Recall(r=await ctx.run(svc.open, trigger.value(), reason, classification.value, owner, why))
+        return Recall.of(await ctx.run(svc.open, trigger.value(), reason, classification.value, owner, why))
 
     @strawberry.mutation(permission_classes=[requires("recall")],
                          description="Compute the scope now and freeze it as the next version.")
@@ -360,7 +336,7 @@ class RecallMutation:
         ctx: Context = info.context
         svc = _service(ctx)
         snapshot, change = await ctx.run(svc.scope, id, why)
-        return ScopeResult(scope=ScopeVersion(snapshot=snapshot, recall=await ctx.run(svc.get, id)), diff=change)
+        return ScopeResult(scope=ScopeVersion.of(snapshot, await ctx.run(svc.get, id)), diff=change)
 
     @strawberry.mutation(permission_classes=[requires("recall")],
                          description="Hold affected stock (default: lots and serials in stock and their containers); "
@@ -377,7 +353,7 @@ class RecallMutation:
         ctx: Context = info.context
         svc = _service(ctx)
         await ctx.run(lambda: svc.assign(id, customers or svc.version(id).items["customers"], person, why))
-        return Recall(r=await ctx.run(svc.get, id))
+        return Recall.of(await ctx.run(svc.get, id))
 
     @strawberry.mutation(permission_classes=[requires("recall")],
                          description="Record customers' notification (how), or their acknowledgement.")
@@ -388,7 +364,7 @@ class RecallMutation:
         svc = _service(ctx)
         await ctx.run(lambda: svc.notify(id, customers or svc.version(id).items["customers"], method,
                                          acknowledged=acknowledged, note=note, why=why))
-        return Recall(r=await ctx.run(svc.get, id))
+        return Recall.of(await ctx.run(svc.get, id))
 
     @strawberry.mutation(permission_classes=[requires("recall")],
                          description="Record units' disposition (or a documented reason); returns the units (Kind:id).")
@@ -411,7 +387,7 @@ class RecallMutation:
                          description="Close the recall with your signature; every unit needs a disposition or reason.")
     async def close_recall(self, info: strawberry.Info, id: strawberry.ID, secret: str, why: str = "") -> Recall:
         ctx: Context = info.context
-        return Recall(r=await ctx.run(_service(ctx).close, id, secret, why))
+        return Recall.of(await ctx.run(_service(ctx).close, id, secret, why))
 
     @strawberry.mutation(permission_classes=[requires("recall")],
                          description="Set your signing secret (changing it needs the current one).")
