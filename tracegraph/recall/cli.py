@@ -283,7 +283,7 @@ def demo_recall(graph: Graph, lots: list[str]) -> None:
     console.rule(f"6. Open and scope a recall of lots {', '.join(lots)}")
     service = graph.recalls()
     trigger = RecallTrigger("lots", tuple(lots))
-    recall = service.open(trigger, "Demo: out-of-specification raw material", "II", why="tracegraph demo")
+    recall = service.open(trigger, "Demo: seal failure found at final inspection", "II", why="tracegraph demo")
     print_version(service.scope(recall.recall_id, "tracegraph demo")[0])
     print_summary(service.summary(recall.recall_id))
     console.print(f"Next: tracegraph recall hold {recall.recall_id}; recall notify ...; recall dispose ...; "
