@@ -145,6 +145,7 @@ MUTATIONS = {
                    '{ id } }'),
     "scopeRecall": 'mutation { scopeRecall(id: "RC-NOPE") { diff } }',
     "holdRecallStock": 'mutation { holdRecallStock(id: "RC-NOPE") }',
+    "releaseRecallHolds": 'mutation { releaseRecallHolds(id: "RC-NOPE") }',
     "assignRecallCustomers": 'mutation { assignRecallCustomers(id: "RC-NOPE", person: "p") { id } }',
     "notifyRecallCustomers": 'mutation { notifyRecallCustomers(id: "RC-NOPE", method: "letter") { id } }',
     "disposeRecallUnits": 'mutation { disposeRecallUnits(id: "RC-NOPE", outcome: RETURNED, remaining: true) }',

@@ -164,3 +164,41 @@ def test_bad_requests(graph: Any) -> None:
         svc.hold(recall.recall_id)
     with pytest.raises(Exception, match="no recall"):
         svc.get("RC-NOPE")
+
+
+def test_holds_are_released_without_changing_the_signed_record(graph: Any) -> None:
+    svc = graph.recalls("alice")
+    lot = _last_finished_lot(graph)
+    recall = svc.open(RecallTrigger("lots", (lot,)), "seal failure", "II")
+    svc.scope(recall.recall_id)
+    placed = svc.hold(recall.recall_id)
+    first = placed[0]
+    assert svc.release(recall.recall_id, [first], "cleared by QA") == [first]
+    kind, key = first.split(":", 1)
+    assert "holds" not in graph.record(kind, key) and first not in graph.forward(lot=lot).holds
+    assert svc.summary(recall.recall_id)["on_hold"] == len(placed) - 1
+    with pytest.raises(BadInput, match="no active holds"):
+        svc.release(recall.recall_id, [first])
+    assert svc.hold(recall.recall_id, [first]) == [first]  # held again
+    svc.dispose(recall.recall_id, "destroyed", remaining=True)
+    svc.set_signing_secret(SECRET)
+    closed = svc.close(recall.recall_id, SECRET)
+    assert sorted(svc.release(recall.recall_id, why="stock destroyed")) == sorted(placed)
+    assert graph.forward(lot=lot).holds == {} and svc.get(recall.recall_id).record_hash() == closed.record_hash()
+    history = graph.store.documents("holds", [first])[first]["holds"]
+    assert [(h["placed_by"], h.get("release_why")) for h in history] == [("alice", "cleared by QA"),
+                                                                          ("alice", "stock destroyed")]
+
+
+def test_concurrent_actions_on_one_recall_keep_every_change(graph: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    svc = graph.recalls("alice")
+    recall = svc.open(RecallTrigger("lots", (_last_finished_lot(graph),)), "seal failure", "II")
+    units = svc.scope(recall.recall_id)[0].units[:16]
+
+    def dispose(unit: str) -> list[str]:
+        return graph.recalls(f"user-{unit}").dispose(recall.recall_id, "returned", items=[unit])
+    with ThreadPoolExecutor(8) as pool:
+        assert sorted(u for done in pool.map(dispose, units) for u in done) == sorted(units)
+    assert set(svc.get(recall.recall_id).dispositions) == set(units)
+    assert graph.audit.verify().ok

@@ -347,6 +347,13 @@ class RecallMutation:
         return await ctx.run(_service(ctx).hold, id, items, why)
 
     @strawberry.mutation(permission_classes=[requires("recall")],
+                         description="Release this recall's holds (all, or on `items`); returns the records released.")
+    async def release_recall_holds(self, info: strawberry.Info, id: strawberry.ID, items: list[str] | None = None,
+                                   why: str = "") -> list[str]:
+        ctx: Context = info.context
+        return await ctx.run(_service(ctx).release, id, items, why)
+
+    @strawberry.mutation(permission_classes=[requires("recall")],
                          description="Make a person responsible for customers (all affected ones without `customers`).")
     async def assign_recall_customers(self, info: strawberry.Info, id: strawberry.ID, person: str,
                                       customers: list[str] | None = None, why: str = "") -> Recall:

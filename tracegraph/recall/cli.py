@@ -130,6 +130,16 @@ def hold_cmd(ctx: typer.Context, recall_id: str,
     console.print(f"placed {len(placed):,} hold(s)")
 
 
+@recall_app.command("release")
+def release_cmd(ctx: typer.Context, recall_id: str,
+                item: Annotated[list[str] | None, typer.Option(help="Kind:id to release; default: all.")] = None,
+                user: User = None, why: Why = "") -> None:
+    """Release this recall's holds (all, or --item ...), e.g. once the stock is destroyed or cleared."""
+    with _recalls(ctx, user) as svc:
+        released = svc.release(recall_id, item, why)
+    console.print(f"released {len(released):,} hold(s)")
+
+
 @recall_app.command("assign")
 def assign_cmd(ctx: typer.Context, recall_id: str, to: Annotated[str, typer.Option(help="The person.")],
                customer: Ids = None, all_customers: bool = False, user: User = None, why: Why = "") -> None:

@@ -32,8 +32,10 @@ def ref(kind: str, key: str) -> str:
 
 
 def holds_on(store: Store, items: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
-    """The recall holds on each of ``items`` ("Kind:key") that has any."""
-    return {key: doc["holds"] for key, doc in store.documents(HOLDS, list(items)).items() if doc["holds"]}
+    """The active (unreleased) recall holds on each of ``items`` ("Kind:key") that has any."""
+    active = {key: [h for h in doc["holds"] if not h.get("released_at")]
+              for key, doc in store.documents(HOLDS, list(items)).items()}
+    return {key: holds for key, holds in active.items() if holds}
 
 
 def scope_key(recall_id: str, version: int) -> str:

@@ -8,23 +8,37 @@ and acts on it. The CLI, the GraphQL API and notebooks all call this class.
 
 from __future__ import annotations
 
+import functools
 import secrets
-from collections.abc import Collection, Iterable
-from typing import TYPE_CHECKING, Any
+import threading
+from collections.abc import Callable, Collection, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import BadInput, NotFound
 from ..trace import RecallScope
 from ..trace.model import KIND_OF_GROUP
 from ..trace.triggers import RecallTrigger, resolve_trigger
 from .audit import AuditLog, now
-from .model import (CLASSIFICATIONS, HOLDS, OUTCOMES, RECALLS, SCOPES, Recall, ScopeVersion, diff, ref,
-                    scope_key)
+from .model import (CLASSIFICATIONS, HOLDS, OUTCOMES, RECALLS, SCOPES, Recall, ScopeVersion, diff, holds_on,
+                    ref, scope_key)
 from .signatures import Signatures
 
 if TYPE_CHECKING:
     from ..graph import Graph
 
 _STATUSES = ("shipped", "consumed", "in_stock")
+_WRITING = threading.RLock()
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _serialized(method: F) -> F:
+    """Run one read-modify-write of a recall at a time in this process (API requests run in threads),
+    so concurrent actions on one recall cannot overwrite each other's changes."""
+    @functools.wraps(method)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with _WRITING:
+            return method(*args, **kwargs)
+    return run  # type: ignore[return-value]
 
 
 class RecallService:
@@ -65,7 +79,9 @@ class RecallService:
             "recall_id": recall.recall_id, "status": recall.status, "classification": recall.classification,
             "reason": recall.reason, "owner": recall.owner, "trigger": recall.trigger_value.describe(),
             "opened_at": recall.opened_at, "opened_by": recall.opened_by, "versions": len(recall.versions),
-            "held": len(recall.held), "signatures": [f"{s['meaning']} by {s['signer']} at {s['signed_at']}"
+            "on_hold": sum(any(h["recall_id"] == recall_id for h in holds)
+                           for holds in holds_on(self.store, recall.held).values()),
+            "signatures": [f"{s['meaning']} by {s['signer']} at {s['signed_at']}"
                                                      for s in recall.signatures]}
         if recall.latest is not None:
             scope = self.version(recall_id)
@@ -79,6 +95,7 @@ class RecallService:
         return out
 
     # -- acting --------------------------------------------------------------------------------
+    @_serialized
     def open(self, trigger: RecallTrigger, reason: str, classification: str, owner: str | None = None,
              why: str = "") -> Recall:
         """Open a recall; the trigger must implicate at least one lot or serial."""
@@ -94,6 +111,7 @@ class RecallService:
                    {k: v for k, v in recall.as_dict().items() if k in ("reason", "classification", "owner", "trigger")})
         return recall
 
+    @_serialized
     def scope(self, recall_id: str, why: str = "") -> tuple[ScopeVersion, dict[str, Any]]:
         """Compute the scope now and freeze it as the next version; returns it and its diff."""
         recall = self._open_recall(recall_id)
@@ -110,6 +128,7 @@ class RecallService:
                    {(SCOPES, scope_key(recall_id, number)): snapshot.as_dict()})
         return snapshot, change
 
+    @_serialized
     def hold(self, recall_id: str, items: Collection[str] | None = None, why: str = "") -> list[str]:
         """Put affected stock on hold: by default every lot and serial in stock and its container."""
         recall = self._open_recall(recall_id)
@@ -123,7 +142,7 @@ class RecallService:
         existing = self.store.documents(HOLDS, items)
         for item in items:
             doc = existing.get(item) or {"item": item, "holds": []}
-            if any(h["recall_id"] == recall_id for h in doc["holds"]):
+            if any(h["recall_id"] == recall_id and not h.get("released_at") for h in doc["holds"]):
                 continue
             doc["holds"].append({"recall_id": recall_id, "placed_at": now(), "placed_by": self.actor,
                                  "why": why or recall.reason})
@@ -134,6 +153,27 @@ class RecallService:
         self._save(recall, "recall.hold", why or f"hold affected stock of {recall_id}", {"held": before},
                    {"held": len(recall.held), "placed": placed}, documents)
         return placed
+
+    @_serialized
+    def release(self, recall_id: str, items: Collection[str] | None = None, why: str = "") -> list[str]:
+        """Release this recall's holds (all, or on ``items``); also after closing, as stock is dealt with.
+
+        The hold records keep who placed and who released them; the recall record is unchanged.
+        """
+        recall = self.get(recall_id)
+        targets = list(recall.held if items is None else items)
+        documents, released = {}, []
+        for item, doc in self.store.documents(HOLDS, targets).items():
+            for h in doc["holds"]:
+                if h["recall_id"] == recall_id and not h.get("released_at"):
+                    h.update(released_at=now(), released_by=self.actor, release_why=why)
+                    documents[(HOLDS, item)] = doc
+                    released.append(item)
+        if not released:
+            raise BadInput(f"no active holds of {recall_id} on those records")
+        self.audit.record(self.actor, "recall.release", f"recall:{recall_id}", why or "holds released",
+                          before={"active": len(released)}, after={"released": released}, documents=documents)
+        return released
 
     def assign(self, recall_id: str, customers: Iterable[str], person: str, why: str = "") -> None:
         """Make ``person`` responsible for notifying these customers."""
@@ -158,6 +198,7 @@ class RecallService:
         self._update_customers(recall_id, customers, "recall.acknowledge" if acknowledged else "recall.notify",
                                why or ("acknowledgement received" if acknowledged else f"notified by {method}"), fields)
 
+    @_serialized
     def dispose(self, recall_id: str, outcome: str | None = None, reason: str = "", *,
                 items: Collection[str] | None = None, customer: str | None = None, status: str | None = None,
                 remaining: bool = False, why: str = "") -> list[str]:
@@ -195,6 +236,7 @@ class RecallService:
                    {"outcome": outcome, "reason": entry["reason"], "units": chosen})
         return chosen
 
+    @_serialized
     def sign(self, recall_id: str, meaning: str, secret: str, why: str = "") -> dict[str, Any]:
         """Sign the recall record as it stands (reviewed or approved), re-authenticating the signer."""
         if meaning == "closed":
@@ -202,6 +244,7 @@ class RecallService:
         recall = self.get(recall_id)
         return self._sign_and_save(recall, meaning, secret, "recall.sign", why or f"signed as {meaning}")
 
+    @_serialized
     def close(self, recall_id: str, secret: str, why: str = "") -> Recall:
         """Close the recall with the closer's signature; every unit needs a disposition or a reason."""
         recall = self._open_recall(recall_id)
@@ -214,6 +257,7 @@ class RecallService:
         self._sign_and_save(recall, "closed", secret, "recall.close", why or "all units dispositioned")
         return recall
 
+    @_serialized
     def set_signing_secret(self, secret: str, current: str | None = None) -> None:
         self.signatures.set_secret(self.actor, secret, current=current)
 
@@ -243,6 +287,7 @@ class RecallService:
         self._save(recall, action, why, None, signature)
         return signature
 
+    @_serialized
     def _update_customers(self, recall_id: str, customers: Iterable[str], action: str, why: str,
                           fields: dict[str, Any]) -> None:
         recall = self._open_recall(recall_id)
