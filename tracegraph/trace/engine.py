@@ -194,10 +194,11 @@ class TraceEngine:
         level = 0
         while frontier:
             level += 1
-            if level > limits.max_depth:
+            edges = self.store.edges("PACKED_IN", frontier, "out")
+            if edges and level > limits.max_depth:
                 raise LimitExceeded(f"containers nest deeper than the limit of {limits.max_depth}")
             nxt: dict[NodeRef, list[tuple[NodeRef, str, str | None]]] = defaultdict(list)
-            for e in self.store.edges("PACKED_IN", frontier, "out"):
+            for e in edges:
                 packed, unpacked = e.props["packed_at"], e.props["unpacked_at"]
                 for item, start, end in frontier[e.src]:
                     lo = max(start, packed)
