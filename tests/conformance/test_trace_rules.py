@@ -279,9 +279,9 @@ def test_explain_from_supplier_material_and_container_starts(load_graph: LoadGra
         ("OF_ITEM", "R3", "SCREW"), ("CONSUMED_INTO", "R3", "F2")]
     assert g.forward(material="SCREW").explain("Material", "SCREW") == []
     assert g.forward(supplier="SUP-A").explain("Supplier", "SUP-A") == []
-    # from pallet P1: S2 was in K2 while K2 was on P1
+    # from pallet P1: S1 was in K1 while K1 was on P1 (S2 is as near; ties go to the smaller id)
     assert chain(g.backward(container="P1").explain("Lot", "F1")) == [
-        ("PACKED_IN", "K2", "P1"), ("PACKED_IN", "S2", "K2"), ("HAS_SERIAL", "F1", "S2")]
+        ("PACKED_IN", "K1", "P1"), ("PACKED_IN", "S1", "K1"), ("HAS_SERIAL", "F1", "S1")]
     assert chain(g.forward(container="P1").explain("Container", "K2")) == [("PACKED_IN", "K2", "P1")]
 
 

@@ -39,6 +39,7 @@ class TraceResult:
     depth: dict[NodeRef, int]
     held: list[Held]
     carried: dict[str, list[Link]]  # shipment -> the links that put a reached item on it
+    entry: dict[NodeRef, list[Link]]  # inside a start container -> the packing links from it down to there
     _engine: TraceEngine = field(repr=False)
 
     def __len__(self) -> int:
@@ -138,7 +139,7 @@ class TraceEngine:
     def _trace(self, direction: Direction, start: TraceStart, limits: Limits) -> TraceResult:
         if not start:
             raise BadInput("a trace needs at least one start id")
-        seeds, start_containers = self._seeds(start)
+        seeds, entry = self._seeds(start)
         step = "out" if direction == "forward" else "in"
         depth = self.store.reach(seeds, GENEALOGY_RELS, step, limits.max_depth)
         if depth and max(depth.values()) > limits.max_depth:
@@ -149,7 +150,8 @@ class TraceEngine:
         for kind, key in depth:
             ids[GROUP_OF_KIND[kind]].add(key)
         ids["suppliers"].update(start.suppliers)
-        ids["containers"].update(start_containers)
+        ids["containers"].update(start.containers)
+        ids["containers"].update(ref[1] for ref in entry if ref[0] == "Container")
         held: list[Held] = []
         carried: dict[str, list[Link]] = {}
         if direction == "forward":
@@ -161,14 +163,19 @@ class TraceEngine:
                 ids["customers"].add(shipment["customer_id"])
         self._context(items, step, ids)
         self._check_size(sum(map(len, ids.values())), limits)
-        return TraceResult(direction, start, {g: sorted(v) for g, v in ids.items()}, depth, held, carried, self)
+        return TraceResult(direction, start, {g: sorted(v) for g, v in ids.items()}, depth, held, carried, entry,
+                           self)
 
     def _check_size(self, size: int, limits: Limits) -> None:
         if size > limits.max_results:
             raise LimitExceeded(f"the trace reaches {size} records, more than the limit of {limits.max_results}")
 
-    def _seeds(self, start: TraceStart) -> tuple[list[NodeRef], set[str]]:
-        """Start ids to genealogy seeds; a container stands for everything ever packed in it."""
+    def _seeds(self, start: TraceStart) -> tuple[list[NodeRef], dict[NodeRef, list[Link]]]:
+        """Start ids to genealogy seeds, and what is inside start containers with the links that put it there.
+
+        A container stands for everything that was ever inside it; a nested child counts only
+        while its parent was inside (the same time-bounded rule as for shipments).
+        """
         for kind, keys in (("Lot", start.lots), ("Serial", start.serials), ("Container", start.containers),
                            ("Supplier", start.suppliers), ("Material", start.materials)):
             missing = sorted(set(keys) - set(self.store.get(kind, keys)))
@@ -177,14 +184,29 @@ class TraceEngine:
         seeds: list[NodeRef] = [("Lot", k) for k in start.lots] + [("Serial", k) for k in start.serials]
         seeds += [("Lot", k) for k in self.store.find("Lot", "supplier_id", start.suppliers)]
         seeds += [("Lot", k) for k in self.store.find("Lot", "item_id", start.materials)]
-        containers = set(start.containers)
-        frontier = [("Container", k) for k in start.containers]
+        entry: dict[NodeRef, list[Link]] = {}
+        # top-down, one level at a time: (container, inside the start from, until, links from the start)
+        frontier: dict[NodeRef, list[tuple[str, str | None, list[Link]]]] = {
+            ("Container", k): [("", None, [])] for k in start.containers}
+        seen: set[tuple[NodeRef, str, str | None]] = set()
         while frontier:
-            contents = [e.src for e in self.store.edges("PACKED_IN", frontier, "in")]
-            seeds += [ref for ref in contents if ref[0] in _ITEM_KINDS]
-            frontier = [ref for ref in contents if ref[0] == "Container" and ref[1] not in containers]
-            containers.update(ref[1] for ref in frontier)
-        return seeds, containers
+            nxt: dict[NodeRef, list[tuple[str, str | None, list[Link]]]] = defaultdict(list)
+            for e in self.store.edges("PACKED_IN", frontier, "in"):
+                packed, unpacked = e.props["packed_at"], e.props["unpacked_at"]
+                for start_at, end, path in frontier[e.dst]:
+                    lo = max(start_at, packed)
+                    hi = unpacked if end is None else end if unpacked is None else min(end, unpacked)
+                    if (hi is not None and lo >= hi) or (e.src, lo, hi) in seen:
+                        continue
+                    seen.add((e.src, lo, hi))
+                    links = path + [Link(e.rel, e.src, e.dst, e.props)]
+                    if e.src[0] != "Container" or e.src[1] not in start.containers:
+                        entry.setdefault(e.src, links)  # level by level: the first is a shortest
+                    if e.src[0] == "Container":
+                        nxt[e.src].append((lo, hi, links))
+            frontier = nxt
+        seeds += [ref for ref in entry if ref[0] in _ITEM_KINDS]
+        return seeds, entry
 
     def _containment(self, items: list[NodeRef], limits: Limits) -> list[Held]:
         """Every container that held a reached item, and when, through nested containers."""
@@ -316,8 +338,12 @@ class TraceEngine:
         return self._from_start(trace, node) + chain
 
     def _from_start(self, trace: TraceResult, seed: NodeRef) -> list[Link]:
-        """The link that made ``seed`` a start item when the trace began from a supplier or material."""
-        if seed[0] == "Lot" and (seed[1] not in trace.start.lots):
+        """The links that made ``seed`` a start item: from a start supplier, material or container."""
+        if seed[1] in (trace.start.lots if seed[0] == "Lot" else trace.start.serials):
+            return []
+        if seed in trace.entry:
+            return trace.entry[seed]
+        if seed[0] == "Lot":
             lot = self.store.get("Lot", [seed[1]]).get(seed[1], {})
             if lot.get("supplier_id") in trace.start.suppliers:
                 return [Link("SUPPLIED", ("Supplier", lot["supplier_id"]), seed, {})]
@@ -328,6 +354,8 @@ class TraceEngine:
     def _container_chain(self, trace: TraceResult, container: str) -> list[Link]:
         if container in trace.start.containers:
             return []
+        if ("Container", container) in trace.entry:
+            return trace.entry[("Container", container)]
         options = [h for h in trace.held if h.container == container]
         if not options:  # a container nested in a start container (backward or forward start)
             return []
