@@ -226,7 +226,7 @@ class TraceEngine:
                     lo = max(start, packed)
                     hi = unpacked if end is None else end if unpacked is None else min(end, unpacked)
                     if hi is None or lo < hi:
-                        held.append(Held(item, e.dst[1], lo, hi, e.src, packed, unpacked))
+                        held.append(Held(item, e.dst[1], lo, hi, e.src, packed, unpacked, level))
                         nxt[e.dst].append((item, lo, hi))
             frontier = nxt
             self._check_size(len(held), limits)
@@ -316,7 +316,7 @@ class TraceEngine:
         if kind == "Customer":
             shipments = self.store.get("Shipment", trace.ids["shipments"])
             best = min((s for s, r in shipments.items() if r["customer_id"] == key),
-                       key=lambda s: (len(self._shipment_chain(trace, s)), s))
+                       key=lambda s: (_cost(self._shipment_chain(trace, s)), s))
             return self._shipment_chain(trace, best) + [
                 Link("SHIPPED_TO", ("Shipment", best), ("Customer", key), {})]
         return self._context_chain(trace, target)
@@ -351,15 +351,14 @@ class TraceEngine:
                 return [Link("OF_ITEM", seed, ("Material", lot["item_id"]), {})]
         return []
 
-    def _container_chain(self, trace: TraceResult, container: str) -> list[Link]:
+    def _container_chain(self, trace: TraceResult, container: str, at: str | None = None) -> list[Link]:
+        """A shortest chain to ``container`` through an item it held (at moment ``at``, if given)."""
         if container in trace.start.containers:
             return []
         if ("Container", container) in trace.entry:
             return trace.entry[("Container", container)]
-        options = [h for h in trace.held if h.container == container]
-        if not options:  # a container nested in a start container (backward or forward start)
-            return []
-        h = min(options, key=lambda h: (trace.depth.get(h.item, 0), h.via != h.item, h.item, h.via))
+        options = [h for h in trace.held if h.container == container and (at is None or h.holds_at(at))]
+        h = min(options, key=lambda h: (trace.depth.get(h.item, 0), h.level, h.item, h.via))
         link = Link("PACKED_IN", h.via, ("Container", container),
                     {"packed_at": h.packed_at, "unpacked_at": h.unpacked_at})
         if h.via == h.item:
@@ -371,18 +370,19 @@ class TraceEngine:
         inner = outer.via[1]
         candidates = [h for h in trace.held if h.container == inner and h.item == outer.item
                       and h.start <= outer.start and (h.end is None or (outer.end is not None and outer.end <= h.end))]
-        h = min(candidates, key=lambda h: (h.via != h.item, h.via))
+        h = min(candidates, key=lambda h: (h.level, h.via))
         link = Link("PACKED_IN", h.via, ("Container", inner), {"packed_at": h.packed_at, "unpacked_at": h.unpacked_at})
         prefix = self._genealogy_chain(trace, h.item) if h.via == h.item else self._container_chain_for(trace, h)
         return prefix + [link]
 
     def _shipment_chain(self, trace: TraceResult, shipment: str) -> list[Link]:
+        shipped_at = self.store.get("Shipment", [shipment])[shipment]["shipped_at"]
+
         def chain_to(link: Link) -> list[Link]:
-            if link.src[0] == "Container":
-                return self._container_chain(trace, link.src[1])
+            if link.src[0] == "Container":  # through what the container held when it left
+                return self._container_chain(trace, link.src[1], shipped_at)
             return self._genealogy_chain(trace, link.src)
-        best = min((chain_to(link) + [link] for link in trace.carried[shipment]), key=len)
-        return best
+        return min((chain_to(link) + [link] for link in trace.carried[shipment]), key=_cost)
 
     def _context_chain(self, trace: TraceResult, target: NodeRef) -> list[Link]:
         """Suppliers, materials, products, steps and inspections hang off one reached item."""
@@ -413,3 +413,8 @@ class TraceEngine:
                     Link(edge.rel, edge.src, edge.dst, edge.props)]
             return self._genealogy_chain(trace, anchor) + [Link(edge.rel, edge.src, edge.dst, edge.props)]
         raise NotFound(f"no chain explains {kind} {key!r} in this trace")
+
+
+def _cost(chain: list[Link]) -> tuple[int, int]:
+    """How explanations are compared: fewest genealogy links, then fewest links."""
+    return sum(link.rel in GENEALOGY_RELS for link in chain), len(chain)
