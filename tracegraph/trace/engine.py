@@ -387,31 +387,37 @@ class TraceEngine:
     def _context_chain(self, trace: TraceResult, target: NodeRef) -> list[Link]:
         """Suppliers, materials, products, steps and inspections hang off one reached item."""
         kind, key = target
-        items = [("Lot", k) for k in trace.ids["lots"]] + [("Serial", k) for k in trace.ids["serials"]]
-        step = "out" if trace.direction == "forward" else "in"
-        finders: dict[str, Iterable[Edge]] = {
-            "Supplier": (e for e in self.store.edges("SUPPLIED", [target], "out") if e.dst in trace.depth),
-            "Material": (e for e in self.store.edges("OF_ITEM", [target], "in") if e.src in trace.depth),
-            "Product": (e for rel in ("OF_ITEM", "OF_PRODUCT") for e in self.store.edges(rel, [target], "in")
-                        if e.src in trace.depth),
-            "ProcessStep": (e for e in self.store.edges("CONSUMED_INTO", items, step)
-                            if e.props["step_id"] == key and e.src in trace.depth and e.dst in trace.depth),
-            "Inspection": (e for rel in ("INSPECTS", "RECORDED_AT") for e in self.store.edges(rel, [target], "out")),
-        }
-        if kind == "Supplier" and key in trace.start.suppliers:
+        if (kind == "Supplier" and key in trace.start.suppliers) or (kind == "Material" and key in trace.start.materials):
             return []
-        for edge in sorted(finders[kind], key=lambda e: (e.src, e.dst)):
-            anchor = edge.dst if kind in ("Supplier", "ProcessStep") else edge.src
-            if kind == "Inspection":
-                anchor = edge.dst
-                if anchor[0] == "ProcessStep":
-                    return self._context_chain(trace, anchor) + [Link(edge.rel, edge.src, edge.dst, edge.props)]
-                if anchor not in trace.depth:
-                    continue
-            if kind == "ProcessStep":
-                return self._genealogy_chain(trace, edge.dst if step == "out" else edge.src) + [
-                    Link(edge.rel, edge.src, edge.dst, edge.props)]
-            return self._genealogy_chain(trace, anchor) + [Link(edge.rel, edge.src, edge.dst, edge.props)]
+        options: list[list[Link]] = []
+        if kind == "ProcessStep":  # a consumption of the step: the chain reaches its near end first
+            items = [("Lot", k) for k in trace.ids["lots"]] + [("Serial", k) for k in trace.ids["serials"]]
+            step = "out" if trace.direction == "forward" else "in"
+            edges = [e for e in self.store.edges("CONSUMED_INTO", items, step)
+                     if e.props["step_id"] == key and e.src in trace.depth and e.dst in trace.depth]
+            if edges:
+                near = (lambda e: e.src) if step == "out" else (lambda e: e.dst)
+                edge = min(edges, key=lambda e: (trace.depth[near(e)], e.src, e.dst))
+                options.append(self._genealogy_chain(trace, near(edge)) + [Link(edge.rel, edge.src, edge.dst, edge.props)])
+        elif kind == "Inspection":  # of a reached item, or recorded at a step of the trace
+            for rel in ("INSPECTS", "RECORDED_AT"):
+                for e in self.store.edges(rel, [target], "out"):
+                    link = Link(e.rel, e.src, e.dst, e.props)
+                    if e.dst in trace.depth:
+                        options.append(self._genealogy_chain(trace, e.dst) + [link])
+                    elif e.dst[0] == "ProcessStep" and e.dst[1] in trace.ids["process_steps"]:
+                        options.append(self._context_chain(trace, e.dst) + [link])
+        else:
+            rels, direction = {"Supplier": (("SUPPLIED",), "out"), "Material": (("OF_ITEM",), "in"),
+                               "Product": (("OF_ITEM", "OF_PRODUCT"), "in")}[kind]
+            anchored = [(e.dst if direction == "out" else e.src, e) for rel in rels
+                        for e in self.store.edges(rel, [target], direction)]
+            anchored = [(a, e) for a, e in anchored if a in trace.depth]
+            if anchored:  # the nearest reached item that names it
+                anchor, e = min(anchored, key=lambda ae: (trace.depth[ae[0]], ae[0]))
+                options.append(self._genealogy_chain(trace, anchor) + [Link(e.rel, e.src, e.dst, e.props)])
+        if options:
+            return min(options, key=lambda c: (_cost(c), [(link.src, link.dst) for link in c]))
         raise NotFound(f"no chain explains {kind} {key!r} in this trace")
 
 
