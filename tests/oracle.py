@@ -195,15 +195,16 @@ class Oracle:
     def shortest_to_container(self, dist: dict[Ref, int], container: str) -> int:
         return min(dist[item] + hops for item, hops in self.nesting_hops_down(container).items() if item in dist)
 
-    def shortest_to_shipment(self, dist: dict[Ref, int], shipment: str) -> int:
+    def shortest_to_shipment(self, dist: dict[Ref, int], shipment: str, start: dict[str, list[str]]) -> int:
         when = self.shipments[shipment][1]
+        starts = {("Container", c) for c in start.get("containers", [])}
         best = []
         for r in self.rows.get("shipment_items", []):
             if r["shipment_id"] != shipment:
                 continue
             ref = (KIND[r["item_type"]], r["item_id"])
-            if ref in dist:
-                best.append(dist[ref] + 1)
+            if ref in dist or ref in starts:
+                best.append(dist.get(ref, 0) + 1)
             elif ref[0] == "Container":
                 best += [dist[item] + self._hops_at(ref[1], item, when) + 1
                          for item in self.contents_at(ref[1], when) if item in dist]
@@ -269,6 +270,8 @@ def chain_problem(oracle: Oracle, start: dict[str, list[str]], target: Ref, chai
             identity = (moment(link.props["packed_at"]), moment(unpacked) if unpacked else None)
         if (link.rel, link.src, link.dst, identity) not in records:
             return f"link {n} {link} is not a record in the tables"
+        if any(node[0] in ITEM_KINDS for node in at_node):
+            window = None  # leaving an item: any containment from here on is a new story
         here = {node for node in at_node if node in (link.src, link.dst)}
         if not here:
             return f"link {n} {link} does not continue the chain from {sorted(at_node)}"
@@ -283,7 +286,8 @@ def chain_problem(oracle: Oracle, start: dict[str, list[str]], target: Ref, chai
             if hi is not None and not lo < hi:
                 return f"link {n} {link}: the packing intervals along the chain never overlap"
             window = (lo, hi)
-        elif link.rel == "SHIPPED_IN" and link.src[0] == "Container":
+        elif link.rel == "SHIPPED_IN" and link.src[0] == "Container" and not (n == 0 and link.src[1] in start.get(
+                "containers", [])):  # a start container itself shipping needs no more
             shipped = oracle.shipments[link.dst[1]][1]
             if window is None or not (window[0] <= shipped and (window[1] is None or shipped < window[1])):
                 return f"link {n} {link}: the chain's item was not in the container when it shipped"

@@ -355,10 +355,10 @@ class TraceEngine:
         """A shortest chain to ``container`` through an item it held (at moment ``at``, if given)."""
         if container in trace.start.containers:
             return []
-        if ("Container", container) in trace.entry:
+        if ("Container", container) in trace.entry and at is None:  # a shipment needs what it held then
             return trace.entry[("Container", container)]
         options = [h for h in trace.held if h.container == container and (at is None or h.holds_at(at))]
-        h = min(options, key=lambda h: (trace.depth.get(h.item, 0), h.level, h.item, h.via))
+        h = min(options, key=lambda h: (trace.depth.get(h.item, 0) + h.level, h.item, h.via))
         link = Link("PACKED_IN", h.via, ("Container", container),
                     {"packed_at": h.packed_at, "unpacked_at": h.unpacked_at})
         if h.via == h.item:
@@ -422,5 +422,5 @@ class TraceEngine:
 
 
 def _cost(chain: list[Link]) -> tuple[int, int]:
-    """How explanations are compared: fewest genealogy links, then fewest links."""
-    return sum(link.rel in GENEALOGY_RELS for link in chain), len(chain)
+    """How explanations are compared: fewest links, then fewest genealogy links."""
+    return len(chain), sum(link.rel in GENEALOGY_RELS for link in chain)
