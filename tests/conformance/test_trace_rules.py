@@ -372,3 +372,12 @@ def test_unknown_start_ids_are_not_found(load_graph: LoadGraph, start: dict[str,
         g.forward(**start)  # type: ignore[arg-type]
     with pytest.raises(NotFound, match="NOPE"):
         g.recall_scope(**{k + "s": v for k, v in start.items()})  # type: ignore[arg-type]
+
+
+def test_start_ids_are_in_their_groups(load_graph: LoadGraph) -> None:
+    t = plant()
+    t.material("UNUSED")  # a material no lot is of
+    t.supplier("IDLE")  # a supplier with no lots
+    g = load_graph(t)
+    assert ids(g.forward(material="UNUSED"), "materials", "lots") == {"materials": {"UNUSED"}, "lots": set()}
+    assert ids(g.forward(supplier="IDLE"), "suppliers", "lots") == {"suppliers": {"IDLE"}, "lots": set()}

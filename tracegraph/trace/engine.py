@@ -150,6 +150,7 @@ class TraceEngine:
         for kind, key in depth:
             ids[GROUP_OF_KIND[kind]].add(key)
         ids["suppliers"].update(start.suppliers)
+        ids["materials"].update(start.materials)
         ids["containers"].update(start.containers)
         ids["containers"].update(ref[1] for ref in entry if ref[0] == "Container")
         held: list[Held] = []
