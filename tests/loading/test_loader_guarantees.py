@@ -7,6 +7,7 @@ full dump of every record and edge, read back through the Store interface.
 from __future__ import annotations
 
 import sqlite3
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -229,3 +230,24 @@ def test_same_record_in_csv_and_parquet_is_refused(store: Store, tmp_path: Path)
     with pytest.raises(LoadError, match="given twice"):
         Graph(store).load_tables(directory)
     assert store.counts()[KINDS["Lot"].name] == 0
+
+
+def test_typed_parquet_columns(store: Store, tmp_path: Path) -> None:
+    """Parquet from other systems carries real timestamps, dates and numbers, not text."""
+    t = small_plant()
+    directory = write_csv(tmp_path / "t", {k: v for k, v in t.rows.items() if k not in ("shipments", "lots")})
+    pq.write_table(pa.table({
+        "shipment_id": ["SH1", "SH2"], "customer_id": ["CUST-1", "CUST-2"],
+        "shipped_at": pa.array([datetime(2025, 3, 1, 4), datetime(2025, 3, 1, 7, tzinfo=timezone(timedelta(hours=2)))],
+                               pa.timestamp("us", tz="UTC"))}), directory / "shipments.parquet")
+    pq.write_table(pa.table({
+        "lot_id": ["R1", "F1"], "item_id": ["RESIN", "DEV"], "supplier_id": ["SUP-A", None], "quantity": [100, 2],
+        "created_at": pa.array([date(2025, 1, 1), None], pa.date32())}), directory / "lots.parquet")
+    report = Graph(store).load_tables(directory)
+    assert report.rejected == []
+    shipped = store.get("Shipment", ["SH1", "SH2"])
+    assert [shipped["SH1"]["shipped_at"], shipped["SH2"]["shipped_at"]] == [
+        "2025-03-01T04:00:00.000Z", "2025-03-01T05:00:00.000Z"]
+    assert store.get("Lot", ["R1"])["R1"] == {
+        "lot_id": "R1", "item_id": "RESIN", "supplier_id": "SUP-A", "quantity": 100.0, "uom": None,
+        "created_at": "2025-01-01T00:00:00.000Z", "expires_at": None}
