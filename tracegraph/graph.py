@@ -27,7 +27,11 @@ Ids = str | list[str] | None
 
 
 def default_user() -> str:
-    return os.environ.get("TRACEGRAPH_USER") or getpass.getuser()
+    """``$TRACEGRAPH_USER``, else the login name, else the numeric user id (a container may have no name)."""
+    try:
+        return os.environ.get("TRACEGRAPH_USER") or getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid:{os.getuid()}"
 
 
 class Graph:
