@@ -16,10 +16,11 @@ from strawberry.scalars import JSON
 
 from ..recall.audit import AuditLog
 from ..recall.export import csv_text, evidence_html
-from ..recall.model import ITEM_GROUPS, Recall as RecallRecord, ScopeVersion as Snapshot, holds_on, ref
+from ..recall.model import (CLASSIFICATIONS, ITEM_GROUPS, OUTCOMES, Recall as RecallRecord,
+                            ScopeVersion as Snapshot, holds_on, ref)
 from ..recall.service import RecallService
-from ..recall.signatures import signature_valid
-from ..trace.triggers import RecallTrigger
+from ..recall.signatures import MEANINGS, signature_valid
+from ..trace.triggers import TRIGGER_KINDS, RecallTrigger
 from .connections import Connection, paginate
 from .context import DEFAULT_PAGE_SIZE, Context
 from .permissions import requires
@@ -34,37 +35,16 @@ def _service(ctx: Context) -> RecallService:
     return ctx.graph.recalls(actor(ctx))
 
 
-@strawberry.enum(description="What a recall starts from.")
-class TriggerKind(Enum):
-    LOTS = "lots"
-    SERIALS = "serials"
-    SUPPLIER = "supplier"
-    MATERIAL = "material"
-    EQUIPMENT = "equipment"
-    BOM_REVISION = "bom_revision"
-    PROCESS_REVISION = "process_revision"
-    INSPECTION = "inspection"
+def _enum(name: str, values: tuple[str, ...], description: str) -> Any:
+    """A GraphQL enum over one of the workflow's tuples of allowed values (kept in one place)."""
+    return strawberry.enum(Enum(name, {v.upper(): v for v in values}), description=description)  # type: ignore[misc]
 
 
-@strawberry.enum(description="Health hazard class of a recall (I most serious).")
-class RecallClass(Enum):
-    I = "I"  # noqa: E741
-    II = "II"
-    III = "III"
-
-
-@strawberry.enum(description="What happened to an affected unit.")
-class Outcome(Enum):
-    RETURNED = "returned"
-    DESTROYED = "destroyed"
-    CORRECTED = "corrected"
-    NOT_FOUND = "not_found"
-
-
-@strawberry.enum(description="What a signature means.")
-class SignatureMeaning(Enum):
-    REVIEWED = "reviewed"
-    APPROVED = "approved"
+TriggerKind = _enum("TriggerKind", TRIGGER_KINDS, "What a recall starts from.")
+RecallClass = _enum("RecallClass", CLASSIFICATIONS, "Health hazard class of a recall (I most serious).")
+Outcome = _enum("Outcome", OUTCOMES, "What happened to an affected unit.")
+SignatureMeaning = _enum("SignatureMeaning", tuple(m for m in MEANINGS if m != "closed"),
+                         "What a signature means (closing signs as closed).")
 
 
 @strawberry.input(description="The quality event: ids are lots or serials, or the one supplier, material, "
