@@ -160,8 +160,9 @@ def _by_customer(service: RecallService, recall: Recall, scope: ScopeVersion) ->
 
 def _chains(scope: ScopeVersion) -> str:
     rows = [[item, _chain(links)] for item, links in sorted(scope.chains.items())]
-    return (f"<h2>Explaining chains (version {scope.version})</h2><p>Why each customer and lot is in scope: "
-            f"one shortest chain of records from the trigger. A serial is in scope through its lot.</p>"
+    return (f"<h2>Explaining chains (version {scope.version})</h2><p>Why each customer, shipment and lot is in "
+            "scope: one shortest chain of records from the trigger. A serial is in scope through its lot, a "
+            "container through what it held.</p>"
             + _table(["record", "chain"], rows))
 
 

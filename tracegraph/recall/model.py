@@ -45,7 +45,7 @@ def scope_key(recall_id: str, version: int) -> str:
 @dataclass
 class ScopeVersion:
     """One frozen scope computation. ``items`` are ids per group; ``where`` maps "Kind:key" of each
-    affected lot and serial to its whereabouts; ``chains`` explain customers and lots."""
+    affected lot and serial to its whereabouts; ``chains`` explain customers, shipments and lots."""
 
     recall_id: str
     version: int
