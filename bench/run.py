@@ -165,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     q = choose_questions(workdir / "tables", args.seed)
     result["questions"] = {k: q[k] for k in QUESTIONS}
     tg_ms, tg_answers = time_tracegraph(workdir / "tracegraph.db", q, args.runs)
+    result["first_query_after_open_ms"] = tg_ms.pop("first_query_after_open")
     result["answer_size"] = {name: len(a) for name, a in tg_answers.items()}
     result["tracegraph_ms"] = tg_ms
     forward = tg_answers["forward"]
@@ -211,7 +212,7 @@ def markdown(r: dict[str, Any]) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     http_ms = r["http_forward_ms"]
     lines.insert(3, f"First query after opening the store (builds its index): "
-                    f"{r['tracegraph_ms']['first_query_after_open'] / 1000:.1f} s.")
+                    f"{r['first_query_after_open_ms'] / 1000:.1f} s.")
     http_text = f"{http_ms:.1f} ms (counts and the first page of every group)" if http_ms is not None \
         else r["http_note"]
     lines += ["", f"forwardTrace over HTTP: {http_text}",

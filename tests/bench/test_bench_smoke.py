@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-QUESTIONS = {"forward", "backward", "recall_scope", "supplier_exposure"}
+QUESTIONS = {"forward", "backward", "recall_scope", "supplier_exposure", "forward_finished_lot"}
 
 
 def test_bench_runs_and_baselines_agree(tmp_path: Path) -> None:
@@ -23,6 +23,7 @@ def test_bench_runs_and_baselines_agree(tmp_path: Path) -> None:
     result = json.loads((tmp_path / "results" / "20000.json").read_text())
     assert result["load"]["rejected"] == 0 and result["load"]["seconds"] > 0
     assert result["load"]["peak_rss_mb"] > 0 and result["load"]["disk_mb"] > 0
+    assert result["first_query_after_open_ms"] > 0
     assert set(result["tracegraph_ms"]) == QUESTIONS
     assert all(size > 1 for size in result["answer_size"].values())
     assert set(result["baseline_ms"]) == {"csr_bfs", "sqlite_cte", "networkx"}
