@@ -29,8 +29,13 @@ class Stale(Exception):
 
 
 def change_counter(con: sqlite3.Connection) -> int:
-    row = con.execute("SELECT value FROM meta WHERE name = 'changes'").fetchone()
-    return int(row[0]) if row else 0
+    """The write counter, kept in the database header's user_version so that it is no table's row."""
+    return int(con.execute("PRAGMA user_version").fetchone()[0])
+
+
+def bump_change_counter(con: sqlite3.Connection) -> None:
+    """Count one more write; call inside the write's transaction, so a rollback undoes it."""
+    con.execute(f"PRAGMA user_version = {(change_counter(con) + 1) % 2**31}")
 
 
 def _positions(indptr: np.ndarray, nodes: np.ndarray) -> np.ndarray:

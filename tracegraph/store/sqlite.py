@@ -4,7 +4,7 @@ Tables come from the data dictionary: ``node`` gives every record an integer id 
 ``n_<table>`` holds each kind's properties and ``r_<rel>`` each relationship's edges, indexed in
 both directions. WAL mode lets an API server and notebooks read while one process writes.
 Edges are read and traversed through an in-memory CSR index of these tables (:mod:`.index`), which
-every write invalidates through the ``changes`` counter in ``meta``, whichever process makes it.
+every write invalidates by bumping the header's ``user_version``, whichever process makes it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ..errors import LimitExceeded, StoreError
 from ..gcpause import paused_gc
 from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, FieldType, NodeKind, RelKind
 from .base import Batch, Direction, DocRef, Edge, EntryBuilder, NodeRef, Store
-from .index import AdjacencyIndex, Relation, Stale, change_counter
+from .index import AdjacencyIndex, Relation, Stale, bump_change_counter, change_counter
 
 SCHEMA_VERSION = 1
 _SQL_TYPES = {FieldType.STRING: "TEXT", FieldType.ENUM: "TEXT", FieldType.DATETIME: "TEXT",
@@ -152,8 +152,7 @@ class SQLiteStore(Store):
     # -- writes ------------------------------------------------------------------------------
     def write(self, batch: Batch) -> None:
         with self._tx() as con:
-            con.execute("INSERT INTO meta VALUES ('changes', '1') "
-                        "ON CONFLICT (name) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+            bump_change_counter(con)
             nids: dict[str, dict[str, int]] = defaultdict(dict)  # kind -> key -> nid, looked up in bulk
             for kind in NODE_KINDS:
                 records = batch.nodes.get(kind.name, [])
