@@ -80,11 +80,18 @@ def _new_output_batch(parent: str, lot: str) -> Batch:
     return batch
 
 
-def test_a_write_through_the_same_store_is_seen(plant: Path, tmp_path: Path) -> None:
+@pytest.fixture
+def plant_copy(plant: Path, tmp_path: Path) -> tuple[Path, str]:
+    """A copy of the plant to write to, and a lot to hang new outputs on."""
     db = tmp_path / "copy.db"
     db.write_bytes(plant.read_bytes())
+    with SQLiteStore(db, read_only=True) as store:
+        return db, next(iter(store.keys("Lot")))
+
+
+def test_a_write_through_the_same_store_is_seen(plant_copy: tuple[Path, str]) -> None:
+    db, parent = plant_copy
     store = SQLiteStore(db)
-    parent = next(iter(store.keys("Lot")))
     before = store.reach([("Lot", parent)], GENEALOGY_RELS, "out", 64)
     store.write(_new_output_batch(parent, "NEW-1"))
     after = store.reach([("Lot", parent)], GENEALOGY_RELS, "out", 64)
@@ -93,11 +100,9 @@ def test_a_write_through_the_same_store_is_seen(plant: Path, tmp_path: Path) -> 
     store.close()
 
 
-def test_a_write_by_another_process_is_seen(plant: Path, tmp_path: Path) -> None:
-    db = tmp_path / "copy.db"
-    db.write_bytes(plant.read_bytes())
+def test_a_write_by_another_process_is_seen(plant_copy: tuple[Path, str]) -> None:
+    db, parent = plant_copy
     reader = SQLiteStore(db, read_only=True)
-    parent = next(iter(reader.keys("Lot")))
     assert ("Lot", "NEW-2") not in reader.reach([("Lot", parent)], GENEALOGY_RELS, "out", 64)
     script = ("import sys; sys.path.insert(0, sys.argv[2]); from test_adjacency_index import _new_output_batch;"
               "from tracegraph.store import SQLiteStore; s = SQLiteStore(sys.argv[1]);"
@@ -119,11 +124,9 @@ def test_neighbours_are_the_far_ends_of_edges(plant: Path, rel: str) -> None:
     store.close()
 
 
-def test_threads_reading_while_another_writes_see_one_state_or_the_other(plant: Path, tmp_path: Path) -> None:
-    db = tmp_path / "copy.db"
-    db.write_bytes(plant.read_bytes())
+def test_threads_reading_while_another_writes_see_one_state_or_the_other(plant_copy: tuple[Path, str]) -> None:
+    db, parent = plant_copy
     store = SQLiteStore(db)
-    parent = next(iter(store.keys("Lot")))
     before = store.reach([("Lot", parent)], GENEALOGY_RELS, "out", 64)
     after = {**before, ("Lot", "NEW-3"): 1}
     seen: list[dict] = []
