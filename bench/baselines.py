@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 import networkx as nx
 import numpy as np
@@ -105,7 +105,7 @@ class SqliteCte:
 
     name = "sqlite_cte"
     # (near, far) consumption columns and (near kind, near column, far kind, far column) of a serial
-    STEPS = {"forward": ("input", "output", "lot", "lot_id", "serial", "serial_id"),
+    STEPS: ClassVar[dict[str, tuple[str, ...]]] = {"forward": ("input", "output", "lot", "lot_id", "serial", "serial_id"),
              "backward": ("output", "input", "serial", "serial_id", "lot", "lot_id")}
     QUERY = """
         WITH RECURSIVE seeds(type, id) AS (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?)),

@@ -19,7 +19,7 @@ import tracegraph
 from tracegraph.generate import generate
 
 from . import http
-from .baselines import Baseline, CsrBfs, Genealogy, NodeRef, Networkx, SqliteCte, rows
+from .baselines import Baseline, CsrBfs, Genealogy, Networkx, NodeRef, SqliteCte, rows
 
 HERE = Path(__file__).resolve().parent
 QUESTIONS = ("forward", "backward", "recall_scope", "supplier_exposure", "forward_finished_lot")
@@ -198,11 +198,11 @@ def main(argv: list[str] | None = None) -> int:
 def markdown(r: dict[str, Any]) -> str:
     load, size = r["load"], r["answer_size"]
     lines = [f"### {r['serials']:,} serials (seed {r['seed']}, median of {r['runs']} runs after a warm-up)", "",
-             f"Load: {load['seconds']:.1f} s, peak RSS {load['peak_rss_mb']:.0f} MB, "
-             f"{load['disk_mb']:.0f} MB on disk. Machine: {r['machine']}; 1-minute load average "
-             f"{r['load_average_at_start'][0]:.1f} at the start, {r['load_average_at_end'][0]:.1f} at the end.", "",
-             "| question | answer (lots+serials) | TraceGraph ms | "
-             + " | ".join(f"{b} ms | ratio" for b in r["baseline_ms"]) + " |",
+             (f"Load: {load['seconds']:.1f} s, peak RSS {load['peak_rss_mb']:.0f} MB, "
+              f"{load['disk_mb']:.0f} MB on disk. Machine: {r['machine']}; 1-minute load average "
+              f"{r['load_average_at_start'][0]:.1f} at the start, {r['load_average_at_end'][0]:.1f} at the end."), "",
+             ("| question | answer (lots+serials) | TraceGraph ms | "
+              + " | ".join(f"{b} ms | ratio" for b in r["baseline_ms"]) + " |"),
              "|---|---:|---:|" + "---:|---:|" * len(r["baseline_ms"])]
     for q in QUESTIONS:
         cells = [q.replace("_", " "), f"{size[q]:,}", f"{r['tracegraph_ms'][q]:.1f}"]

@@ -9,9 +9,9 @@ from __future__ import annotations
 import random
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
-import sys
 from pathlib import Path
 
 import networkx as nx

@@ -18,10 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from ..schema import RELS
 from ..gcpause import paused_gc
+from ..schema import RELS
 from .base import Direction, Edge, NodeRef
-
 
 
 class Stale(Exception):
