@@ -67,9 +67,15 @@ class Baseline(Protocol):
 
 
 class CsrBfs:
-    """scipy.sparse.csgraph breadth-first search; many seeds hang off one extra source node."""
+    """scipy.sparse.csgraph breadth-first search on CSR matrices built once.
+
+    One seed is searched from directly; many seeds hang off one extra source node, whose row is
+    the last of the matrix: its entries are written into spare room at the end of the index array,
+    so a question costs no copy of the graph.
+    """
 
     name = "csr_bfs"
+    MAX_SEEDS = 100_000
 
     def __init__(self, g: Genealogy) -> None:
         self.names = g.names
@@ -80,24 +86,29 @@ class CsrBfs:
         self.graphs = {"forward": self._csr(pairs[:, 0], pairs[:, 1], n),
                        "backward": self._csr(pairs[:, 1], pairs[:, 0], n)}
 
-    @staticmethod
-    def _csr(src: np.ndarray, dst: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    def _csr(self, src: np.ndarray, dst: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         order = np.argsort(src, kind="stable")
         indptr = np.zeros(n + 2, dtype=np.int32)
         np.cumsum(np.bincount(src, minlength=n), out=indptr[1:n + 1])
         indptr[n + 1] = indptr[n]
-        return indptr, dst[order].astype(np.int32)
+        indices = np.empty(len(dst) + self.MAX_SEEDS, dtype=np.int32)
+        indices[:len(dst)] = dst[order]
+        return indptr, indices, np.ones(len(indices))
 
     def reach(self, seeds: list[NodeRef], direction: str) -> set[NodeRef]:
-        indptr, indices = self.graphs[direction]
-        starts = np.array([self.index[s] for s in seeds], dtype=np.int32)
-        indptr = indptr.copy()
-        indptr[-1] += len(starts)
-        all_indices = np.concatenate([indices, starts])
-        m = csr_matrix((np.ones(len(all_indices)), all_indices, indptr), shape=(self.n + 1, self.n + 1))
-        order = breadth_first_order(m, self.n, directed=True, return_predecessors=False)
+        indptr, indices, data = self.graphs[direction]
+        starts = [self.index[s] for s in seeds]
+        edges = int(indptr[self.n])
+        nnz = edges + len(starts)
+        indices[edges:nnz] = starts
+        indptr[self.n + 1] = nnz
+        m = csr_matrix((data[:nnz], indices[:nnz], indptr), shape=(self.n + 1, self.n + 1), copy=False)
+        if len(starts) == 1:
+            order = breadth_first_order(m, starts[0], directed=True, return_predecessors=False)
+        else:
+            order = breadth_first_order(m, self.n, directed=True, return_predecessors=False)[1:]
         names = self.names
-        return {names[i] for i in order[1:].tolist()}
+        return {names[i] for i in order.tolist()}
 
 
 class SqliteCte:
