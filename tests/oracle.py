@@ -194,11 +194,6 @@ class Oracle:
         lengths.pop(origin)
         return lengths
 
-    def genealogy_distance(self, direction: str, start: dict[str, list[str]], target: Ref) -> int:
-        """Fewest genealogy links from any start item to ``target``."""
-        graph = self.genealogy if direction == "forward" else self.genealogy.reverse(copy=False)
-        return nx.multi_source_dijkstra_path_length(graph, self.seeds(start)[0])[target]
-
     def nesting_hops_down(self, container: str) -> dict[Ref, int]:
         """Fewest PACKED_IN links from anything ever inside ``container`` up to it (time-bounded)."""
         best: dict[Ref, int] = {}
