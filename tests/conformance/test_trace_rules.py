@@ -400,3 +400,18 @@ def test_start_ids_are_in_their_groups(load_graph: LoadGraph) -> None:
     g = load_graph(t)
     assert ids(g.forward(material="UNUSED"), "materials", "lots") == {"materials": {"UNUSED"}, "lots": set()}
     assert ids(g.forward(supplier="IDLE"), "suppliers", "lots") == {"suppliers": {"IDLE"}, "lots": set()}
+
+
+def test_explain_from_container_counts_the_packing_links(load_graph: LoadGraph) -> None:
+    """Lot A is nested deeper in the start pallet than lot B: the chain to X goes through B."""
+    t = Tables()
+    t.lot("A", material="RESIN")
+    t.lot("B", material="RESIN")
+    t.lot("X", material="PART")
+    t.make("ST1", ["A", "B"], "X")
+    t.pack("A", "K1", 0)
+    t.pack("K1", "P1", 0)
+    t.pack("B", "P1", 0)
+    r = load_graph(t).forward(container="P1")
+    assert chain(r.explain("Lot", "X")) == [("PACKED_IN", "B", "P1"), ("CONSUMED_INTO", "B", "X")]
+    assert chain(r.explain("Lot", "A")) == [("PACKED_IN", "K1", "P1"), ("PACKED_IN", "A", "K1")]
