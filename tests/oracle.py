@@ -142,7 +142,7 @@ class Oracle:
                            else "in_stock", "remaining": remaining,
                            "customers": sorted({self.shipments[s][0] for s in sent}),
                            "shipments": sorted(sent, key=lambda s: (self.shipments[s][1], s)),
-                           "consumed_into": sorted(outputs), "container": now_in[0] if now_in else None}
+                           "consumed_into": sorted(outputs), "containers": sorted(now_in)}
         by_customer: dict[str, dict[str, float]] = {}
 
         def counts(customer: str) -> dict[str, float]:

@@ -77,7 +77,7 @@ def compare(graph: Graph, tables: dict[str, list[dict[str, Any]]], questions: li
             groups, whereabouts, by_customer = oracle.recall(start)
             assert _diff(scope.trace.ids, groups) == {}, where
             engine_where = {ref: {"status": w.status, "customers": list(w.customers), "shipments": list(w.shipments),
-                                  "consumed_into": list(w.consumed_into), "container": w.container,
+                                  "consumed_into": list(w.consumed_into), "containers": list(w.containers),
                                   "remaining": w.remaining}
                             for ref, w in scope.whereabouts.items()}
             assert engine_where == whereabouts, where

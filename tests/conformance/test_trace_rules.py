@@ -257,10 +257,14 @@ def test_whereabouts_of_used_up_and_unknown_lots(load_graph: LoadGraph) -> None:
     t.ship("SH1", "CUST-1", 5, "C", quantity=6)  # the rest of C shipped
     t.pack("D", "K1", 1)
     t.ship("SH2", "CUST-2", 2, "K1")  # D left in a case: how much of it is not recorded
+    t.pack("OUT", "K9", 1)  # OUT is split between a case and a pallet
+    t.pack("OUT", "P2", 1)
     scope = load_graph(t).recall_scope(lots=["A", "B", "C", "D"])
     w = {ref[1]: (x.status, x.remaining) for ref, x in scope.whereabouts.items()}
     assert w == {"A": ("consumed", 0.0), "B": ("consumed", None), "C": ("shipped", 0.0), "D": ("shipped", None),
                  "OUT": ("in_stock", None)}
+    split = scope.whereabouts[("Lot", "OUT")]
+    assert (split.containers, split.container) == (("K9", "P2"), "K9")
 
 
 # -- explanations -----------------------------------------------------------------------------

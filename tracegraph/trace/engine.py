@@ -346,7 +346,10 @@ class TraceEngine:
             consumed[e.src].add(e.dst)
             taken[e.src].append((e.props["quantity"], e.props["uom"]))
         lots = self.store.get("Lot", trace.ids["lots"])
-        now_in = {h.item: h.container for h in trace.held if h.end is None and h.via == h.item}
+        now_in: dict[NodeRef, set[str]] = defaultdict(set)  # a split lot can sit in several at once
+        for h in trace.held:
+            if h.end is None and h.via == h.item:
+                now_in[h.item].add(h.container)
         out: dict[NodeRef, Whereabouts] = {}
         for item in items:
             sent = sorted(shipped.get(item, ()), key=lambda s: (shipments[s]["shipped_at"], s))
@@ -354,7 +357,8 @@ class TraceEngine:
             status: Literal["shipped", "consumed", "in_stock"] = (
                 "in_stock" if remaining else "shipped" if sent else "consumed" if item in consumed else "in_stock")
             out[item] = Whereabouts(item, status, tuple(sorted({shipments[s]["customer_id"] for s in sent})),
-                                    tuple(sent), tuple(sorted(consumed.get(item, ()))), now_in.get(item), remaining)
+                                    tuple(sent), tuple(sorted(consumed.get(item, ()))), remaining=remaining,
+                                    containers=tuple(sorted(now_in.get(item, ()))))
         return out
 
     def _lot_quantities_shipped(self, trace: TraceResult) -> dict[str, float]:
