@@ -20,7 +20,8 @@ was consumed and shipped loose, in its unit: ``remaining``), even if the rest wa
 shipped, so a hold list from the in-stock items misses no partial lot. When the records cannot
 tell what is left (no quantity, a use without quantity or in another unit, a lot shipped inside a
 container), the furthest it went decides: shipped, else consumed, else in stock. A serialised
-lot's units have their own whereabouts.
+lot's units have their own whereabouts. ``containers`` are those it is packed in now (a lot may
+be split between several).
 
 Explanations (``explain``): a chain of records (edges with their properties) from the start to
 the target, each link joined to the next, time-consistent through containers; a shortest one by
