@@ -3,7 +3,11 @@
 Genealogy: lots and serials linked by CONSUMED_INTO (input -> output, in a process step) and
 HAS_SERIAL (a lot -> the units built in it). A forward trace follows them downstream, a backward
 trace upstream. Process steps are never traversed, so a sibling batch of the same work order that
-did not consume the start stays out of scope.
+did not consume the start stays out of scope. Both directions add the context of the reached lots
+and serials: suppliers, materials, products, the process steps of the consumptions among them and
+the inspections of them or of those steps. Containers, shipments and customers that held or carried
+a reached item belong to forward traces (a backward trace lists only start containers and what was
+nested in them).
 
 Containment is time-bounded: an item is inside a container from packed_at (inclusive) until
 unpacked_at (exclusive), and inside an outer container only while both hold (the intervals
@@ -27,7 +31,8 @@ Explanations (``explain``): a chain of records (edges with their properties) fro
 the target, each link joined to the next, time-consistent through containers; a shortest one by
 number of links, ties going to the smaller ids. A process step is explained by a consumption
 recorded in it, an inspection through its subject or its step. From a container start the chain
-begins with the packing links down to the start item.
+begins with the packing links down to the start item; it is shortest for lots and serials, and for
+a container, shipment or customer it is a valid chain that may not be the shortest.
 
 Every backend gives these answers because the rules are applied here, on top of the store's
 set-at-a-time primitives (``reach``, ``edges``, ``get``, ``find``).
