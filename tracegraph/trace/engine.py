@@ -9,12 +9,17 @@ Containment is time-bounded: an item is inside a container from packed_at until 
 and inside an outer container only while both hold (the intervals intersect). A shipment of a
 container at time t carries exactly what was inside it at t.
 
+An edge whose every source event was declared erroneous (EPCIS errorDeclaration) carries
+``retracted_at`` and no longer counts; links keep their ``evidence`` (source eventIDs), which
+:meth:`TraceResult.evidence` returns with the chain that explains a reached record.
+
 Every backend gives these answers because the rules are applied here, on top of the store's
 set-at-a-time primitives (``reach``, ``edges``, ``get``, ``find``).
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -55,6 +60,10 @@ class TraceResult:
     def explain(self, kind: str, key: str) -> list[Link]:
         """One shortest chain of records from the start to a reached node."""
         return self._engine.explain_in(self, (kind, key))
+
+    def evidence(self, kind: str, key: str) -> list[tuple[Link, list[str]]]:
+        """The explaining chain to a reached node, each link with the EPCIS eventIDs that prove it."""
+        return [(link, json.loads(link.props.get("evidence") or "[]")) for link in self.explain(kind, key)]
 
 
 @dataclass
@@ -140,7 +149,7 @@ class TraceEngine:
             raise BadInput("a trace needs at least one start id")
         seeds, start_containers = self._seeds(start)
         step = "out" if direction == "forward" else "in"
-        depth = self.store.reach(seeds, GENEALOGY_RELS, step, limits.max_depth)
+        depth = self._reach(seeds, step, limits.max_depth)
         if depth and max(depth.values()) > limits.max_depth:
             raise LimitExceeded(f"the genealogy is deeper than the limit of {limits.max_depth} hops")
         self._check_size(len(depth), limits)
@@ -162,6 +171,22 @@ class TraceEngine:
         self._context(items, step, ids)
         self._check_size(sum(map(len, ids.values())), limits)
         return TraceResult(direction, start, {g: sorted(v) for g, v in ids.items()}, depth, held, carried, self)
+
+    def _reach(self, seeds: list[NodeRef], step: Literal["out", "in"], max_depth: int) -> dict[NodeRef, int]:
+        """The store's reach; walked again over live edges only when a reached consumption is retracted."""
+        depth = self.store.reach(seeds, GENEALOGY_RELS, step, max_depth)
+        reached = [ref for ref in depth if ref[0] in _ITEM_KINDS]
+        if not any(e.props.get("retracted_at") for e in self.store.edges("CONSUMED_INTO", reached, step)):
+            return depth
+        depth = dict.fromkeys((ref for ref in seeds if ref in depth), 0)
+        frontier, hops = list(depth), 0
+        while frontier and hops <= max_depth:
+            hops += 1
+            found = {e.dst if step == "out" else e.src for rel in GENEALOGY_RELS
+                     for e in self.store.edges(rel, frontier, step) if not e.props.get("retracted_at")}
+            frontier = [ref for ref in found if ref not in depth]
+            depth.update(dict.fromkeys(frontier, hops))
+        return depth
 
     def _check_size(self, size: int, limits: Limits) -> None:
         if size > limits.max_results:
@@ -213,7 +238,8 @@ class TraceEngine:
         """Shipments that carried a reached item, directly or inside a container at shipping time."""
         carried: dict[str, list[Link]] = defaultdict(list)
         for e in self.store.edges("SHIPPED_IN", items, "out"):
-            carried[e.dst[1]].append(Link(e.rel, e.src, e.dst, e.props))
+            if not e.props.get("retracted_at"):
+                carried[e.dst[1]].append(Link(e.rel, e.src, e.dst, e.props))
         by_container: dict[str, list[Held]] = defaultdict(list)
         for h in held:
             by_container[h.container].append(h)
@@ -221,7 +247,7 @@ class TraceEngine:
         when = {k: r["shipped_at"] for k, r in self.store.get("Shipment", {e.dst[1] for e in container_edges}).items()}
         for e in container_edges:
             moment = when[e.dst[1]]
-            if any(h.holds_at(moment) for h in by_container[e.src[1]]):
+            if not e.props.get("retracted_at") and any(h.holds_at(moment) for h in by_container[e.src[1]]):
                 carried[e.dst[1]].append(Link(e.rel, e.src, e.dst, e.props))
         return dict(carried)
 
@@ -306,7 +332,7 @@ class TraceEngine:
             want = trace.depth[node] - 1
             candidates = sorted(
                 (e for rel in GENEALOGY_RELS for e in self.store.edges(rel, [node], back)
-                 if trace.depth.get(e.src if back == "in" else e.dst) == want),
+                 if trace.depth.get(e.src if back == "in" else e.dst) == want and not e.props.get("retracted_at")),
                 key=lambda e: (e.src, e.dst, e.rel))
             edge = candidates[0]
             chain.append(Link(edge.rel, edge.src, edge.dst, edge.props))
