@@ -20,6 +20,7 @@ from rich.table import Table
 
 from .errors import TraceGraphError
 from .graph import Graph, connect
+from .standards_cli import register as register_standards
 from .trace import GROUPS, RecallScope, TraceResult
 
 app = typer.Typer(help="TraceGraph: genealogy, trace and recall scope for medical devices.",
@@ -254,6 +255,9 @@ def _demo_walkthrough(graph: Graph) -> None:
     _print_scope(graph.recall_scope(lots=lots))
     console.print("Try: tracegraph --db " + str(graph.store.path if hasattr(graph.store, "path") else "...")
                   + f" trace backward --serial {serial} --json")
+
+
+register_standards(app, load_app, _graph, _print_json)
 
 
 if __name__ == "__main__":

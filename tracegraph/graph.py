@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .identifiers import Identification, identify, trace_start
+from .loaders.epcis import EpcisReport, load_epcis
+from .loaders.gudid import GudidReport, load_gudid
 from .loaders.tables import LoadReport, Progress, load_tables
 from .store import Store, open_store
 from .trace import Limits, RecallScope, SupplierExposure, TraceEngine, TraceResult, TraceStart
@@ -38,6 +41,21 @@ class Graph:
 
     def load_tables(self, directory: str | Path, progress: Progress | None = None) -> LoadReport:
         return load_tables(self.store, directory, progress)
+
+    def load_epcis(self, paths: list[str | Path], proceed: bool = False) -> EpcisReport:
+        """Capture EPCIS 2.0 documents; a document with invalid events loads nothing unless ``proceed``."""
+        return load_epcis(self.store, paths, proceed)
+
+    def load_gudid(self, path: str | Path) -> GudidReport:
+        return load_gudid(self.store, path)
+
+    def identify(self, text: str) -> Identification:
+        """What a scanned or typed identifier means: its parts and the records it matches."""
+        return identify(text, self.store)
+
+    def start_of(self, text: str) -> TraceStart:
+        """The trace start any identifier of a lot, serial or container names (never a guess)."""
+        return trace_start(self.identify(text))
 
     def counts(self) -> dict[str, int]:
         return self.store.counts()

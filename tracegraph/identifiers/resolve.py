@@ -82,7 +82,13 @@ def _lookup(store: Store, reading: Parsed, text: str) -> dict[str, list[dict[str
 
 def identify(text: str, store: Store | None = None) -> Identification:
     """Parse ``text`` and, given a store, find the records it (and each ambiguous reading) matches."""
-    reading = parse(text)
+    try:
+        reading = parse(text)
+    except BadInput as exc:  # not a valid standard identifier: still a stored key if one matches exactly
+        plain = Parsed("plain", {"key": text.strip()}, (f"not a valid standard identifier ({exc})",))
+        if store is None or not _lookup(store, plain, text):
+            raise
+        reading = plain
 
     def one(r: Parsed) -> Identification:
         return Identification(text, r, _lookup(store, r, text) if store is not None else {})

@@ -97,7 +97,7 @@ S, I, D, T, E, J = (FieldType.STRING, FieldType.INTEGER, FieldType.DECIMAL, Fiel
                     FieldType.ENUM, FieldType.JSON)
 
 ITEM_TYPES = {"lot": "Lot", "serial": "Serial", "container": "Container"}
-IDENTIFIER_SCHEMES = ("gs1", "digital-link", "epc", "hibc", "erp")
+IDENTIFIER_SCHEMES = ("gs1", "digital-link", "epc", "hibc", "iccbba", "ifa", "erp")
 EPCIS_EVENT_TYPES = ("ObjectEvent", "AggregationEvent", "TransformationEvent", "TransactionEvent",
                      "AssociationEvent")
 
