@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,9 @@ import pytest
 import tracegraph
 
 DATA = Path(__file__).parent / "data"
-GS1_EXAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "EPCIS"
+# <repo>/../shared/data, as CI lays it out; TRACEGRAPH_SHARED_DATA points elsewhere (e.g. from a worktree)
+SHARED = Path(os.environ.get("TRACEGRAPH_SHARED_DATA", Path(__file__).resolve().parents[2].parent / "shared" / "data"))
+GS1_EXAMPLES = SHARED / "EPCIS"
 VALID_COPIED = sorted((DATA / "openepcis").glob("*.json")) + sorted((DATA / "openepcis").glob("*.xml")) + sorted(
     (DATA / "opentraceability").glob("*.jsonld"))
 INVALID_COPIED = sorted((DATA / "openepcis" / "invalid").glob("*.json"))

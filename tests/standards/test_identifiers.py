@@ -96,7 +96,7 @@ def test_hibc_secondary_alone_keeps_its_link_character() -> None:
 
 def test_hibc_bad_forms() -> None:
     with pytest.raises(BadInput, match="labeler code"):
-        parse_hibc(_sign("+1999123"))
+        parse_hibc(_sign("+1A99123"))
     with pytest.raises(BadInput, match="supplementary"):
         parse_hibc(_sign("+A99912341/$LOT/X1"))
     with pytest.raises(BadInput, match="date"):

@@ -100,6 +100,8 @@ def _dropped_fnc1(body: str, message: GS1Message) -> tuple[Parsed, ...]:
                 parts, checks = _parts(head.element_strings, "GS1 element string")
             except (ParseError, BadInput):
                 continue
+            if not all(parts.values()):
+                continue
             readings.append(Parsed("gs1-element-string", parts, tuple(checks)))
     return tuple(readings)
 

@@ -124,7 +124,7 @@ def _primary(data: str, parts: dict[str, str]) -> None:
 
 def parse_hibc(text: str) -> Parsed:
     """Parse a primary, secondary or concatenated HIBC LIC string and verify its check character."""
-    value = text.strip().upper()
+    value = text.lstrip().rstrip("\r\n\t").upper()  # a space is a valid check character
     for prefix in ("]C0", "]A0", "]D1"):  # Code 128, Code 39 and Data Matrix symbology identifiers
         value = value.removeprefix(prefix)
     value = value.strip("*")  # Code 39 start/stop characters some scanners pass through

@@ -34,7 +34,7 @@ def parse(text: str) -> Parsed:
     if value.startswith("(") and value[1:2].isdigit():
         return gs1.parse_hri(value)
     if value.lstrip("*").startswith("+") or value.startswith(("]C0+", "]A0+", "]d1+")):
-        return hibc.parse_hibc(value)
+        return hibc.parse_hibc(text.lstrip())  # a trailing space can be the check character
     if (value.startswith(gs1.SYMBOLOGY_PREFIXES) or gs1.GS in value or "<GS>" in value
             or _ELEMENT_STRING.match(value)):
         return gs1.parse_element_string(value)

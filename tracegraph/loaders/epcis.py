@@ -275,14 +275,14 @@ class _Builder:
                  kind: str) -> list[tuple[str, Event]]:
         """Every capture of events of ``kind`` sharing ``column`` = value: held ones and this batch's."""
         out: dict[tuple[str, str], tuple[str, Event]] = {}
+        field_name = {"parent_id": "parentID", "transformation_id": "transformationID"}[column]
         held = self.store.get("Event", self.store.find("Event", column, [value]))
         for eid, record in held.items():
             self.events.setdefault(eid, record)
-        for eid, record in list(held.items()) + [(e, r) for e, _, r in fresh]:
-            if record["event_type"] != kind or record.get(column) != value:
-                continue
-            for capture in json.loads(self.events[eid]["captures"]):
-                out[(eid, json.dumps(capture, sort_keys=True))] = (eid, capture)
+        for eid in list(held) + [e for e, _, _ in fresh]:
+            for capture in json.loads(self.events[eid]["captures"]):  # matched per capture: ids repeat
+                if capture["type"] == kind and capture.get(field_name) == value:
+                    out[(eid, json.dumps(capture, sort_keys=True))] = (eid, capture)
         if kind == "TransformationEvent":  # events without a transformationID are keyed by their eventID
             for eid, event, _ in fresh:
                 if eid == value and not event.get("transformationID"):

@@ -262,7 +262,7 @@ class TraceEngine:
         reached = set(items)
         ids["process_steps"].update(
             e.props["step_id"] for e in self.store.edges("CONSUMED_INTO", items, step)
-            if (e.dst if step == "out" else e.src) in reached)
+            if (e.dst if step == "out" else e.src) in reached and not e.props.get("retracted_at"))
         ids["inspections"].update(e.src[1] for e in self.store.edges("INSPECTS", items, "in"))
         ids["inspections"].update(e.src[1] for e in self.store.edges(
             "RECORDED_AT", [("ProcessStep", s) for s in ids["process_steps"]], "in"))
