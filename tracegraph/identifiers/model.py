@@ -43,26 +43,24 @@ class Identification:
                 "records": self.records, "alternatives": [a.as_dict() for a in self.alternatives]}
 
 
-def lot_key(parts: dict[str, str]) -> str | None:
-    """The canonical Lot key of a reading: GS1 HRI ``(01)GTIN(10)LOT`` or HIBC ``+DI/$LOT``."""
-    if "lot" not in parts:
+def _item_key(parts: dict[str, str], name: str, ai: str, hibc_flag: str) -> str | None:
+    if name not in parts:
         return None
     if "gtin" in parts:
-        return f"(01){parts['gtin']}(10){parts['lot']}"
+        return f"(01){parts['gtin']}({ai}){parts[name]}"
     if "hibc_di" in parts:
-        return f"+{parts['hibc_di']}/${parts['lot']}"
+        return f"+{parts['hibc_di']}/{hibc_flag}{parts[name]}"
     return None
+
+
+def lot_key(parts: dict[str, str]) -> str | None:
+    """The canonical Lot key of a reading: GS1 HRI ``(01)GTIN(10)LOT`` or HIBC ``+DI/$LOT``."""
+    return _item_key(parts, "lot", "10", "$")
 
 
 def serial_key(parts: dict[str, str]) -> str | None:
     """The canonical Serial key: GS1 HRI ``(01)GTIN(21)SERIAL`` or HIBC ``+DI/$+SERIAL``."""
-    if "serial" not in parts:
-        return None
-    if "gtin" in parts:
-        return f"(01){parts['gtin']}(21){parts['serial']}"
-    if "hibc_di" in parts:
-        return f"+{parts['hibc_di']}/$+{parts['serial']}"
-    return None
+    return _item_key(parts, "serial", "21", "$+")
 
 
 def record_keys(parts: dict[str, str]) -> dict[str, str]:
