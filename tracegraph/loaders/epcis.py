@@ -30,6 +30,7 @@ from ..store import Batch, Edge, NodeRef, Store
 from .epcis_document import Document, Event, event_problems, read_document, short
 
 _SHIP_STEPS = {"shipping", "departing"}
+UNKNOWN_RECEIVER = "unknown-receiver"  # the Customer of a shipment whose event names no destination
 _RECEIVE_STEPS = {"receiving", "arriving", "accepting"}
 _EVIDENCE_RELS = [name for name, rel in RELS.items() if any(f.name == "evidence" for f in rel.fields)]
 
@@ -134,7 +135,8 @@ class EpcisLoader:
             for kind, records in batch.nodes.items():
                 self.report.written[kind] += len(records)
             for rel, edges in batch.edges.items():
-                self.report.written[rel] += len(edges)
+                identity = RELS[rel].identity
+                self.report.written[rel] += len({(e.src, e.dst, *(e.props.get(n) for n in identity)) for e in edges})
 
     def _fresh(self, events: list[tuple[str, Event]], source: str) -> list[tuple[str, Event, dict[str, Any]]]:
         """Events not already held unchanged, each with the Event record to write."""
@@ -147,8 +149,8 @@ class EpcisLoader:
             capture = json.loads(_capture(event))
             declaration = event.get("errorDeclaration")
             declared = normalize_datetime(declaration["declarationTime"]) if declaration else None
-            if capture in captures and (declared is None or declared == record["error_declared_at"]) and (
-                    eid in held and eid not in records):
+            unchanged = capture in captures and declared in (None, record["error_declared_at"])
+            if unchanged and eid in held and eid not in records:
                 self.report.recaptured += 1
                 continue
             if capture not in captures:
@@ -174,6 +176,12 @@ def _event_record(eid: str, event: Event, source: str, held: dict[str, Any] | No
             "disposition": short(event.get("disposition")), "parent_id": event.get("parentID"),
             "transformation_id": event.get("transformationID") or None, "source": source, "captures": "[]",
             "error_declared_at": None, "error_reason": None, "corrective_event_ids": None}
+
+
+def _party(entries: list[dict[str, Any]] | None, key: str) -> str | None:
+    """The owning party of a source or destination list, else the possessing party, else the location."""
+    by_type = {short(e.get("type")): e[key] for e in entries or []}
+    return by_type.get("owning_party") or by_type.get("possessing_party") or by_type.get("location")
 
 
 def _ilmd(event: Event) -> dict[str, str]:
@@ -343,31 +351,36 @@ class _Builder:
 
     def _shipment(self, eid: str, event: Event, when: str, step: str, things: list[Thing],
                   classes: list[tuple[Thing, dict[str, Any]]]) -> None:
-        advices = [e["bizTransaction"] for e in event.get("bizTransactionList") or [] if short(e.get("type")) == "desadv"]
-        parties = {short(d.get("type")): d["destination"] for d in event.get("destinationList") or []}
-        sources = {short(s.get("type")): s["source"] for s in event.get("sourceList") or []}
-        receiver = parties.get("owning_party") or parties.get("possessing_party") or parties.get("location")
-        shipment = advices[0] if advices else eid
+        """A shipping event makes a Shipment; a receiving event marks the shipment naming the same documents."""
+        documents = sorted({e["bizTransaction"] for e in event.get("bizTransactionList") or []})
+        receiver = _party(event.get("destinationList"), "destination")
         if step in _RECEIVE_STEPS:
-            if not advices and receiver is None:
-                return  # a receipt naming neither shipment nor receiver: evidence only (the Event)
-            held = self.store.get("Shipment", [shipment]).get(shipment) or self.records["Shipment"].get(shipment)
-            attributes = dict((held or {}).get("attributes") or {})
-            attributes.update({"received_at": when, "receiving_event": eid})
-            if held is not None:
-                self._put("Shipment", shipment, customer_id=held["customer_id"], shipped_at=held["shipped_at"],
-                          attributes=attributes)
-                return
-            shipment = advices[0] if advices else f"receipt:{eid}"
-            self._put("Shipment", shipment, shipped_at=when, attributes=attributes)
+            receiver = receiver or (event.get("bizLocation") or {}).get("id")
+            shipment = self._shipment_naming(documents)
+            if shipment is None:
+                if receiver is None:
+                    return  # a receipt naming neither a known shipment nor a receiver: evidence only (the Event)
+                shipment = f"receipt:{eid}"
+                self._put("Shipment", shipment, shipped_at=when, customer_id=receiver)
+            record = self.records["Shipment"].get(shipment) or self.store.get("Shipment", [shipment])[shipment]
+            customer = record.get("customer_id")
+            if customer in (None, UNKNOWN_RECEIVER) and receiver:
+                customer = receiver
+            self._put("Shipment", shipment, customer_id=customer, shipped_at=record["shipped_at"],
+                      attributes={**(record.get("attributes") or {}), "received_at": when, "receiving_event": eid})
         else:
-            self._put("Shipment", shipment, shipped_at=when,
-                      attributes={"shipping_event": eid, **({"source": sources.get("owning_party") or
-                                                           sources.get("location")} if sources else {})})
-        customer = receiver or "unknown-receiver"
+            advices = [e["bizTransaction"] for e in event.get("bizTransactionList") or []
+                       if short(e.get("type")) == "desadv"]
+            shipment = advices[0] if advices else eid
+            source = _party(event.get("sourceList"), "source")
+            self._put("Shipment", shipment, shipped_at=when, customer_id=receiver or UNKNOWN_RECEIVER,
+                      attributes={"shipping_event": eid, **({"source": source} if source else {})})
+        customer = self.records["Shipment"][shipment]["customer_id"]
         self._put("Customer", customer, name=self.doc.names.get(customer) or (
-            "Unknown receiver (the event has no destinationList)" if receiver is None else customer))
-        self.records["Shipment"][shipment].setdefault("customer_id", customer)
+            "Unknown receiver (the shipping event has no destinationList)" if customer == UNKNOWN_RECEIVER
+            else customer))
+        for document in documents:
+            self._edge("REFERS_TO", ("Shipment", shipment), ("BizTransaction", document), [eid])
         for thing in things:
             if thing.kind in ("Lot", "Serial", "Container"):
                 self._edge("SHIPPED_IN", thing.ref, ("Shipment", shipment), [eid], quantity=1.0)
@@ -375,6 +388,14 @@ class _Builder:
             if thing.kind == "Lot":
                 self._edge("SHIPPED_IN", thing.ref, ("Shipment", shipment), [eid],
                            quantity=float(q["quantity"]) if q.get("quantity") is not None else None, uom=q.get("uom"))
+
+    def _shipment_naming(self, documents: list[str]) -> str | None:
+        """The first shipment (this batch's or held) that names one of these business documents."""
+        wanted = {("BizTransaction", d) for d in documents}
+        found = {e[1][1] for e in self.edges if e[0] == "REFERS_TO" and e[1][0] == "Shipment" and e[2] in wanted}
+        found.update(e.src[1] for e in self.store.edges("REFERS_TO", wanted, "in") if e.src[0] == "Shipment")
+        found.update(d for d in documents if d in self.records["Shipment"] or self.store.get("Shipment", [d]))
+        return min(found) if found else None
 
     def _replay(self, rel: str, start: str, end: str, parent_uri: str, events: list[tuple[str, Event]]) -> None:
         """Time-bounded membership of one parent, from all its aggregation (association) events in time order."""
@@ -403,6 +424,7 @@ class _Builder:
                         interval = open_.pop(ref)
                         interval["end"] = when
                         interval["evidence"].add(eid)
+        made = set()
         for interval in intervals:
             if interval["retract"] is not None and (interval["end"] is None or interval["retract"] < interval["end"]):
                 interval["end"] = interval["retract"]
@@ -410,6 +432,13 @@ class _Builder:
                        **{start: interval["start"], end: interval["end"]})
             edge = self.edges[(rel, interval["child"], parent.ref, (interval["start"],))]
             edge.props[end] = interval["end"]  # a replay may reopen what an erroneous DELETE closed
+            made.add((interval["child"], interval["start"]))
+        for held in self.store.edges(rel, [parent.ref], "in"):
+            if (held.src, held.props[start]) not in made:
+                # an interval an earlier, partial replay opened (e.g. an OBSERVE captured before its ADD):
+                # the store keeps no deletes, so it is closed at its own start, empty, with its evidence
+                self._edge(rel, held.src, parent.ref, (), **{start: held.props[start]})
+                self.edges[(rel, held.src, parent.ref, (held.props[start],))].props[end] = held.props[start]
 
     def _transformation(self, tid: str, events: list[tuple[str, Event]]) -> None:
         """Every input of the transformation consumed into every output, in one process step."""

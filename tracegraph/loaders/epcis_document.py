@@ -66,9 +66,9 @@ def short(value: str | None) -> str | None:
     if value is None:
         return None
     for prefix in ("urn:epcglobal:cbv:bizstep:", "urn:epcglobal:cbv:disp:", "urn:epcglobal:cbv:btt:",
-                   "urn:epcglobal:cbv:sdt:", "https://ref.gs1.org/cbv/BizStep-", "https://ref.gs1.org/cbv/Disp-",
-                   "https://ref.gs1.org/cbv/BTT-", "https://ref.gs1.org/cbv/SDT-", "cbv:BizStep-", "cbv:Disp-",
-                   "cbv:BTT-", "cbv:SDT-"):
+                   "urn:epcglobal:cbv:sdt:", "urn:epcglobal:cbv:er:", "https://ref.gs1.org/cbv/BizStep-",
+                   "https://ref.gs1.org/cbv/Disp-", "https://ref.gs1.org/cbv/BTT-", "https://ref.gs1.org/cbv/SDT-",
+                   "https://ref.gs1.org/cbv/ER-", "cbv:BizStep-", "cbv:Disp-", "cbv:BTT-", "cbv:SDT-", "cbv:ER-"):
         if value.startswith(prefix):
             return value[len(prefix):]
     return value
