@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from tracegraph.loaders.epcis import load_epcis
-
 from .conftest import DATA, INVALID_COPIED, VALID_COPIED, gs1_examples
 
 TRACEBACK = DATA / "opentraceability" / "traceback_tests.jsonld"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-
 from api.conftest import serve
+
 from tracegraph import Graph
 from tracegraph.api.app import create_app
 from tracegraph.api.keys import ApiKeys

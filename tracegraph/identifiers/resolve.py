@@ -44,7 +44,7 @@ def parse(text: str) -> Parsed:
 def identifier_forms(parts: dict[str, str]) -> list[tuple[str, str]]:
     """Every written form, with its scheme, that names the thing ``parts`` describe."""
     forms: list[tuple[str, str]] = []
-    thing = {k: parts[k] for k in ("gtin", "lot", "serial", "sscc") if k in parts}
+    thing: dict[str, str] = {k: parts[k] for k in ("gtin", "lot", "serial", "sscc") if k in parts}
     if "sscc" in thing or ("gtin" in thing and ("lot" in thing) != ("serial" in thing)):
         forms.append((gs1.hri(thing), "gs1"))
         forms.append((gs1.digital_link(thing), "digital-link"))

@@ -158,7 +158,7 @@ class EpcisLoader:
                 if len(captures) > 1:
                     self.report.warnings.append(f"eventID {eid} was captured with {len(captures)} different contents")
             record["captures"] = json.dumps(captures, sort_keys=True)
-            if declared:
+            if declaration:
                 record["error_declared_at"] = declared
                 record["error_reason"] = short(declaration.get("reason"))
                 record["corrective_event_ids"] = json.dumps(declaration.get("correctiveEventIDs") or [])
@@ -480,7 +480,7 @@ class _Builder:
                 if kind == "Lot" and not merged.get("item_id"):
                     continue
                 self.batch.add_node(kind, merged)
-        for eid, record in self.events.items():
+        for record in self.events.values():
             self.batch.add_node("Event", record)
         by_rel: dict[str, list[Edge]] = defaultdict(list)
         for edge in self.edges.values():

@@ -21,18 +21,18 @@ from ..schema.dictionary import EPCIS_EVENT_TYPES
 
 Event = dict[str, Any]
 
-BIZ_STEPS = frozenset(
+BIZ_STEPS = frozenset((
     "accepting arriving assembling collecting commissioning consigning creating_class_instance cycle_counting "
     "decommissioning departing destroying disassembling dispensing encoding entering_exiting holding inspecting "
     "installing killing loading other packing picking receiving removing repackaging repairing replacing "
     "reserving retail_selling sampling sensor_reporting shipping staging_outbound stock_taking stocking storing "
-    "transporting unloading unpacking void_shipping".split())
-DISPOSITIONS = frozenset(
+    "transporting unloading unpacking void_shipping").split())
+DISPOSITIONS = frozenset((
     "active available completeness_inferred completeness_verified conformant container_closed container_open "
     "damaged destroyed dispensed disposed encoded expired in_progress in_transit inactive mismatch_instance "
     "mismatch_class mismatch_quantity needs_replacement no_pedigree_match non_conformant non_sellable_other "
     "partially_dispensed recalled reserved retail_sold returned sellable_accessible sellable_not_accessible "
-    "stolen unavailable unknown".split())
+    "stolen unavailable unknown").split())
 BIZ_TRANSACTION_TYPES = frozenset("bol cert desadv inv pedigree po poc prodorder recadv rma testprd testres upevt".split())
 PARTY_TYPES = frozenset(("owning_party", "possessing_party", "location"))
 
@@ -226,9 +226,8 @@ def event_problems(event: Any, read_epc: Any) -> list[str]:
     offset = event.get("eventTimeZoneOffset")
     if not isinstance(offset, str) or not _OFFSET.match(offset):
         problems.append(f"eventTimeZoneOffset {offset!r} is not +hh:mm or -hh:mm")
-    if kind != "TransformationEvent":
-        if event.get("action") not in ("ADD", "OBSERVE", "DELETE"):
-            problems.append(f"action {event.get('action')!r} is not ADD, OBSERVE or DELETE")
+    if kind != "TransformationEvent" and event.get("action") not in ("ADD", "OBSERVE", "DELETE"):
+        problems.append(f"action {event.get('action')!r} is not ADD, OBSERVE or DELETE")
     for key in event:
         if key not in FIELDS[kind] and ":" not in key:
             problems.append(f"field {key!r} is not an EPCIS {kind} field and has no namespace prefix")

@@ -136,10 +136,10 @@ def load_gudid(store: Store, path: str | Path) -> GudidReport:
                                 "attributes": {"gudid_record_key": key}}
         for di, id_type, agency, element in valid:
             if id_type == "Package":
-                quantity = _text(element, "pkgQuantity")
+                count = _text(element, "pkgQuantity")
                 products.setdefault(di, {"product_id": di, "name": f"{name} ({_text(element, 'pkgType') or 'package'})",
                                          "issuing_agency": agency, **base, "attributes": {"gudid_record_key": key}})
-                contains.append((di, _text(element, "containsDINumber"), float(quantity) if quantity else None,
+                contains.append((di, _text(element, "containsDINumber"), float(count) if count else None,
                                  _text(element, "pkgType") or None, key))
                 report.packages += 1
             elif id_type != "Primary":

@@ -181,7 +181,7 @@ class TraceEngine:
         if not start:
             raise BadInput("a trace needs at least one start id")
         seeds, start_containers = self._seeds(start)
-        step = "out" if direction == "forward" else "in"
+        step: Literal["out", "in"] = "out" if direction == "forward" else "in"
         depth = self._reach(seeds, step, limits.max_depth)
         if depth and max(depth.values()) > limits.max_depth:
             raise LimitExceeded(f"the genealogy is deeper than the limit of {limits.max_depth} hops")
