@@ -260,7 +260,7 @@ def _demo_walkthrough(graph: Graph) -> None:
                   + f" trace backward --serial {serial} --json")
 
 
-register_standards(app, load_app, _graph, _print_json)
+register_standards(app, load_app, trace_app, _graph, _print_json, _summary)
 
 
 if __name__ == "__main__":

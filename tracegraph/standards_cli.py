@@ -15,9 +15,23 @@ console = Console()
 err = Console(stderr=True)
 
 
-def register(app: typer.Typer, load_app: typer.Typer, graph: Callable[..., AbstractContextManager[Any]],
-             print_json: Callable[[Any], None]) -> None:
-    """Add the commands to the main app; ``graph(ctx, read_only=...)`` opens the store as the CLI does."""
+def register(app: typer.Typer, load_app: typer.Typer, trace_app: typer.Typer,
+             graph: Callable[..., AbstractContextManager[Any]], print_json: Callable[[Any], None],
+             summary: Callable[[str, Any], Any]) -> None:
+    """Add the commands to the CLI; ``graph(ctx, read_only=...)`` opens the store as the CLI does."""
+
+    @trace_app.command("id")
+    def trace_id_cmd(ctx: typer.Context, text: str,
+                     backward: Annotated[bool, typer.Option(help="Trace upstream instead.")] = False,
+                     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False) -> None:
+        """Trace from any identifier of a lot, serial or container (EPC URN, Digital Link, GS1, HIBC, key)."""
+        with graph(ctx, read_only=True) as g:
+            start = g.start_of(text)
+            result = g.engine.backward(start) if backward else g.engine.forward(start)
+        if as_json:
+            print_json(result.as_dict())
+        else:
+            console.print(summary(f"{'backward' if backward else 'forward'} trace from {text}", result))
 
     @load_app.command("epcis")
     def load_epcis_cmd(ctx: typer.Context, files: list[Path],

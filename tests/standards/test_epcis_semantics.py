@@ -153,5 +153,10 @@ def test_command_line(tmp_path: Path) -> None:
     found = json.loads(run.stdout)
     assert found["format"] == "plain" and found["records"]["Container"][0]["container_id"] == \
         "urn:epc:id:sscc:08600031303.0004"
+    run = _cli(db, "trace", "id", "--backward", "--json", "urn:epc:id:sscc:08600031303.0005")
+    assert run.returncode == 0 and "urn:gdst:example.org:product:lot:class:hatchery.1u.tf12012021" in \
+        json.loads(run.stdout)["lots"]
+    run = _cli(db, "trace", "id", "0109501101020917171905081012345621XYZ")
+    assert run.returncode == 2 and "ambiguous" in run.stderr
     run = _cli(db, "identify", "]d20109501101020918")
     assert run.returncode == 2 and "check digit" in run.stderr

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+import tracegraph
+
 from tracegraph.errors import BadInput
 from tracegraph.identifiers import parse
 from tracegraph.identifiers.hibc import check_character, parse_hibc
@@ -48,6 +50,11 @@ def test_dropped_fnc1_is_reported_not_guessed() -> None:
         {"gtin": "09501101020917", "expiry": "2019-05-08", "lot": "123456", "serial": "XYZ"}]
     # with the separator in place there is nothing to report
     assert parse("01095011010209171719050810123456\x1d21XYZ").ambiguities == ()
+
+
+def test_identify_without_a_store_reads_the_parts() -> None:
+    found = tracegraph.identify("(01)09501101020917(17)190508(10)ABCD1234(21)10")
+    assert found.reading.parts == UNIT and found.records == {} and not found.ambiguous
 
 
 def test_epc_urns() -> None:
