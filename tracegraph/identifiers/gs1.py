@@ -7,6 +7,8 @@ scanner that dropped the FNC1 after a variable-length field, so the field swallo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
 from biip import ParseConfig, ParseError
@@ -106,24 +108,23 @@ def _dropped_fnc1(body: str, message: GS1Message) -> tuple[Parsed, ...]:
     return tuple(readings)
 
 
+def _read(text: str, parser: Callable[..., Any], form: str, what: str) -> Parsed:
+    try:
+        element_strings = parser(text.strip(), config=_CONFIG).element_strings
+    except ParseError as exc:
+        raise BadInput(f"not a valid {what}: {exc}") from None
+    parts, checks = _parts(element_strings, what)
+    return Parsed(form, parts, tuple(checks))
+
+
 def parse_hri(text: str) -> Parsed:
     """The bracketed human-readable form, e.g. ``(01)09501101020917(17)190508(10)AB12``."""
-    try:
-        message = GS1Message.parse_hri(text.strip(), config=_CONFIG)
-    except ParseError as exc:
-        raise BadInput(f"not a valid GS1 human-readable string: {exc}") from None
-    parts, checks = _parts(message.element_strings, "GS1 human-readable string")
-    return Parsed("gs1-hri", parts, tuple(checks))
+    return _read(text, GS1Message.parse_hri, "gs1-hri", "GS1 human-readable string")
 
 
 def parse_digital_link(text: str) -> Parsed:
     """A GS1 Digital Link URI on any domain, e.g. ``https://id.gs1.org/01/.../10/...?17=...``."""
-    try:
-        uri = GS1DigitalLinkURI.parse(text.strip(), config=_CONFIG)
-    except ParseError as exc:
-        raise BadInput(f"not a valid GS1 Digital Link URI: {exc}") from None
-    parts, checks = _parts(uri.element_strings, "GS1 Digital Link")
-    return Parsed("digital-link", parts, tuple(checks))
+    return _read(text, GS1DigitalLinkURI.parse, "digital-link", "GS1 Digital Link URI")
 
 
 def _fields(parts: dict[str, str]) -> list[tuple[str, str]]:
