@@ -118,6 +118,14 @@ def test_association_is_time_bounded(graph: tracegraph.Graph, tmp_path: Path) ->
                                                                       "2026-01-04T08:00:00.000Z")
 
 
+def test_a_bad_check_digit_in_an_epc_rejects_the_event(graph: tracegraph.Graph, tmp_path: Path) -> None:
+    bad = _event("ObjectEvent", "2026-01-01T08:00:00Z", "urn:uuid:bad", action="OBSERVE",
+                 epcList=["https://id.gs1.org/01/04012345111119/21/U1"])
+    report = graph.load_epcis([_doc(tmp_path, "bad.json", PACK, bad)])
+    assert [(r.index, r.event_id) for r in report.rejected] == [(2, "urn:uuid:bad")]
+    assert "check digit" in report.rejected[0].reason and graph.counts()["Event"] == 0  # rolled back whole
+
+
 def test_identify_finds_an_erp_serial_by_its_gs1_forms(graph: tracegraph.Graph, tmp_path: Path) -> None:
     tables = tmp_path / "tables"
     tables.mkdir()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from ..store import Batch, Edge, NodeRef, Store
 from .epcis_document import Document, Event, event_problems, read_document, short
 
 _SHIP_STEPS = {"shipping", "departing"}
+_GS1_PATH = re.compile(r"^https?://[^?#]*/(00|01)/\d")  # a Digital Link of an SSCC or GTIN
 UNKNOWN_RECEIVER = "unknown-receiver"  # the Customer of a shipment whose event names no destination
 _RECEIVE_STEPS = {"receiving", "arriving", "accepting"}
 _EVIDENCE_RELS = [name for name, rel in RELS.items() if any(f.name == "evidence" for f in rel.fields)]
@@ -75,8 +77,8 @@ def read_thing(uri: str) -> Thing:
         except BadInput:
             if uri.startswith("urn:epc:id:sscc:"):  # real documents carry short SSCCs: keep them, opaque
                 return Thing("Container", uri, {"malformed": "true"})
-            if uri.startswith(("urn:epc:id:sgtin", "urn:epc:class:lgtin", "urn:epc:idpat:sgtin")):
-                raise
+            if uri.startswith(("urn:epc:id:sgtin", "urn:epc:class:lgtin", "urn:epc:idpat:sgtin")) or _GS1_PATH.search(uri):
+                raise  # a GS1 key with a bad check digit or form is an error, not some other thing
             parts = {}
         keys = record_keys(parts)
         for kind in ("Container", "Serial", "Lot", "Product"):
@@ -307,16 +309,13 @@ class _Builder:
         step = short(event.get("bizStep")) or ""
         things = [self._thing(u) for u in event.get("epcList") or []]
         classes = [(self._thing(q["epcClass"]), q) for q in event.get("quantityList") or []]
-        for uri in self._uris(event):
-            self._thing(uri)
         if event.get("parentID"):
             self._thing(event["parentID"])
-        creating = event.get("action") == "ADD" and event["type"] == "ObjectEvent"
-        if creating:
+        items = [self._thing(u) for u in self._uris(event)]
+        if event.get("action") == "ADD" and event["type"] == "ObjectEvent":
             self._commission(eid, when, ilmd, things + [t for t, _ in classes], {t.key: q for t, q in classes})
         if event["type"] in ("ObjectEvent", "TransactionEvent") and step in _SHIP_STEPS | _RECEIVE_STEPS:
             self._shipment(eid, event, when, step, things, classes)
-        items = [self._thing(u) for u in self._uris(event)]
         if event["type"] == "TransformationEvent":
             items = [self._thing(u) for u in (event.get("outputEPCList") or [])] + [
                 self._thing(q["epcClass"]) for q in event.get("outputQuantityList") or []]
