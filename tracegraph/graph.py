@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .identifiers import Identification, identify, trace_start
-from .loaders.epcis import EpcisReport, load_epcis
-from .loaders.gudid import GudidReport, load_gudid
+from typing import TYPE_CHECKING
+
 from .loaders.tables import LoadReport, Progress, load_tables
 from .store import Store, open_store
 from .trace import Limits, RecallScope, SupplierExposure, TraceEngine, TraceResult, TraceStart
+
+if TYPE_CHECKING:  # the standards modules need the [standards] extra, so they are imported when used
+    from .identifiers import Identification
+    from .loaders.epcis import EpcisReport
+    from .loaders.gudid import GudidReport
 
 Ids = str | list[str] | None
 
@@ -44,17 +48,21 @@ class Graph:
 
     def load_epcis(self, paths: list[str | Path], proceed: bool = False) -> EpcisReport:
         """Capture EPCIS 2.0 documents; a document with invalid events loads nothing unless ``proceed``."""
+        from .loaders.epcis import load_epcis
         return load_epcis(self.store, paths, proceed)
 
     def load_gudid(self, path: str | Path) -> GudidReport:
+        from .loaders.gudid import load_gudid
         return load_gudid(self.store, path)
 
     def identify(self, text: str) -> Identification:
         """What a scanned or typed identifier means: its parts and the records it matches."""
+        from .identifiers import identify
         return identify(text, self.store)
 
     def start_of(self, text: str) -> TraceStart:
         """The trace start any identifier of a lot, serial or container names (never a guess)."""
+        from .identifiers import trace_start
         return trace_start(self.identify(text))
 
     def counts(self) -> dict[str, int]:

@@ -6,7 +6,6 @@ from typing import Any
 
 import strawberry
 
-from ..identifiers import Identification as EngineIdentification
 from .context import Context
 from .permissions import requires
 from .types import Record, to_record
@@ -20,7 +19,7 @@ class IdentifierPart:
 
 @strawberry.type(description="One reading of an identifier and the records it matches.")
 class Identification:
-    found: strawberry.Private[EngineIdentification]
+    found: strawberry.Private[Any]  # a tracegraph.identifiers.Identification
 
     @strawberry.field(description="gs1-element-string, gs1-hri, digital-link, epc-urn, hibc or plain (an ERP key).")
     def format(self) -> str:

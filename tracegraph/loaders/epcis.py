@@ -317,9 +317,9 @@ class _Builder:
         if event["type"] in ("ObjectEvent", "TransactionEvent") and step in _SHIP_STEPS | _RECEIVE_STEPS:
             self._shipment(eid, event, when, step, things, classes)
         if event["type"] == "TransformationEvent":
-            items = [self._thing(u) for u in (event.get("outputEPCList") or [])] + [
-                self._thing(q["epcClass"]) for q in event.get("outputQuantityList") or []]
-            self._commission(eid, when, ilmd, items, {})
+            outputs = [(self._thing(q["epcClass"]), q) for q in event.get("outputQuantityList") or []]
+            items = [self._thing(u) for u in (event.get("outputEPCList") or [])] + [t for t, _ in outputs]
+            self._commission(eid, when, ilmd, items, {t.key: q for t, q in outputs})
         for entry in event.get("bizTransactionList") or []:
             document = entry["bizTransaction"]
             self._put("BizTransaction", document, type=short(entry.get("type")))

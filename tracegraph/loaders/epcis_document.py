@@ -132,6 +132,16 @@ def _children(element: Any) -> list[Any]:
     return out
 
 
+def _qname(element: Any) -> str:
+    """``prefix:name`` of a namespaced extension element (``namespace#name`` under a default namespace),
+    the bare name of an EPCIS one (EPCIS event fields are in no namespace)."""
+    tag = element.tag
+    if not tag.startswith("{"):
+        return tag
+    namespace, local = tag[1:].split("}", 1)
+    return f"{element.prefix}:{local}" if element.prefix else f"{namespace}#{local}"
+
+
 def _text(element: Any) -> str:
     return (element.text or "").strip()
 
@@ -148,10 +158,18 @@ def _quantity(element: Any) -> dict[str, Any]:
     return out
 
 
+def _value(element: Any, etree: Any) -> str:
+    """Text of a simple element; a structured one (sensor data, extensions) is kept as its XML."""
+    if len(element):
+        return str(etree.tostring(element, encoding="unicode", with_tail=False)).strip()
+    return _text(element)
+
+
 def _xml_event(element: Any) -> Event:
+    from lxml import etree
     event: Event = {"type": _local(element.tag)}
     for child in _children(element):
-        name = _local(child.tag)
+        name = _qname(child)
         if name in _LISTS:
             event[name] = [_text(e) for e in _children(child)]
         elif name in _QUANTITY_LISTS:
@@ -164,20 +182,15 @@ def _xml_event(element: Any) -> Event:
             key = "source" if name == "sourceList" else "destination"
             event[name] = [{"type": c.get("type"), key: _text(c)} for c in _children(child)]
         elif name == "ilmd":
-            event[name] = {(c.prefix + ":" if c.prefix else "") + _local(c.tag): _text(c) for c in _children(child)}
+            event[name] = {_qname(c): _value(c, etree) for c in _children(child)}
         elif name == "errorDeclaration":
             declaration: dict[str, Any] = {}
             for c in _children(child):
                 cname = _local(c.tag)
                 declaration[cname] = ([_text(x) for x in _children(c)] if cname == "correctiveEventIDs" else _text(c))
             event[name] = declaration
-        elif name in ("sensorElementList", "persistentDisposition", "certificationInfo"):
-            event[name] = "(kept as XML)"
-        elif len(child):
-            event[(child.prefix + ":" if child.prefix else "") + name] = "(extension)"
         else:
-            event[name if child.prefix is None or name in FIELDS.get(event["type"], ()) else
-                  f"{child.prefix}:{name}"] = _text(child)
+            event[name] = _value(child, etree)
     return event
 
 
