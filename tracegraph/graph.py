@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from .loaders.tables import LoadReport, Progress, load_tables
 from .store import Store, open_store
-from .trace import Limits, RecallScope, SupplierExposure, TraceEngine, TraceResult, TraceStart
+from .trace import Limits, Link, RecallScope, SupplierExposure, TraceEngine, TraceResult, TraceStart
 
 if TYPE_CHECKING:  # the standards modules need the [standards] extra, so they are imported when used
     from .identifiers import Identification
@@ -64,6 +64,10 @@ class Graph:
         """The trace start any identifier of a lot, serial or container names (never a guess)."""
         from .identifiers import trace_start
         return trace_start(self.identify(text))
+
+    def attachments(self, kind: str, key: str, at: str | None = None) -> list[Link]:
+        """What is (or was, ``at`` a time) attached to a record or it to: EPCIS associations."""
+        return self.engine.attachments((kind, key), at)
 
     def counts(self) -> dict[str, int]:
         return self.store.counts()

@@ -116,6 +116,9 @@ def test_association_is_time_bounded(graph: tracegraph.Graph, tmp_path: Path) ->
     assert edge.dst == ("Asset", asset)
     assert (edge.props["attached_at"], edge.props["detached_at"]) == ("2026-01-01T08:00:00.000Z",
                                                                       "2026-01-04T08:00:00.000Z")
+    assert [link.src[1] for link in graph.attachments("Asset", asset, at="2026-01-02T00:00:00Z")] == [sensor]
+    assert graph.attachments("Asset", asset, at="2026-01-05T00:00:00Z") == []
+    assert [link.dst[1] for link in graph.attachments("Asset", sensor)] == [asset]
 
 
 def test_a_bad_check_digit_in_an_epc_rejects_the_event(graph: tracegraph.Graph, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import zipfile
 
+from tracegraph.identifiers.hibc import encode_hibc
 from tracegraph.loaders.gudid import di_problem
 
 from .conftest import DATA
@@ -31,6 +32,10 @@ def test_whole_extract_loads_and_reports_invalid_dis(graph) -> None:
     assert reported_gs1 == bad_gs1 and len(bad_gs1) == 12
     assert all(i.record_key and i.reason for i in report.invalid)
     assert any("labelled HIBCC but is a GS1 GTIN-14" in i.reason for i in report.invalid)
+    hibcc = graph.store.find("Product", "issuing_agency", ["HIBCC"])
+    assert len(hibcc) > 100
+    [symbol] = encode_hibc(hibcc[0])
+    assert [r["product_id"] for r in graph.identify(symbol).records["Product"]] == [hibcc[0]]
     counts = graph.counts()
     assert counts["Product"] == report.products and counts["CONTAINS_DI"] == report.packages
     again = graph.load_gudid(EXTRACT)

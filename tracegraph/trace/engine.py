@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..errors import BadInput, LimitExceeded, NotFound
-from ..schema import GENEALOGY_RELS, KINDS
+from ..schema import GENEALOGY_RELS, KINDS, normalize_datetime
 from ..store import Edge, NodeRef, Store
 from .model import GROUP_OF_KIND, GROUPS, KIND_OF_GROUP, Held, Limits, Link, TraceStart, Whereabouts
 
@@ -175,6 +175,17 @@ class TraceEngine:
     def explain(self, start: TraceStart, kind: str, key: str, direction: Direction = "forward") -> list[Link]:
         trace = self.forward(start) if direction == "forward" else self.backward(start)
         return self.explain_in(trace, (kind, key))
+
+    def attachments(self, node: NodeRef, moment: str | None = None) -> list[Link]:
+        """Equipment or sensors attached to a record, or what it was attached to (EPCIS associations):
+        every ATTACHED_TO link in either direction, or only those holding at ``moment``."""
+        links = [Link(e.rel, e.src, e.dst, e.props) for direction in ("out", "in")
+                 for e in self.store.edges("ATTACHED_TO", [node], direction)]  # type: ignore[arg-type]
+        if moment is not None:
+            at = normalize_datetime(moment)
+            links = [link for link in links if link.props["attached_at"] <= at
+                     and (link.props["detached_at"] is None or at < link.props["detached_at"])]
+        return sorted(links, key=lambda link: (link.props["attached_at"], link.src, link.dst))
 
     # -- the trace ---------------------------------------------------------------------------
     def _trace(self, direction: Direction, start: TraceStart, limits: Limits) -> TraceResult:
