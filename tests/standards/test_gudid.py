@@ -32,10 +32,13 @@ def test_whole_extract_loads_and_reports_invalid_dis(graph) -> None:
     assert reported_gs1 == bad_gs1 and len(bad_gs1) == 12
     assert all(i.record_key and i.reason for i in report.invalid)
     assert any("labelled HIBCC but is a GS1 GTIN-14" in i.reason for i in report.invalid)
-    hibcc = graph.store.find("Product", "issuing_agency", ["HIBCC"])
-    assert len(hibcc) > 100
-    [symbol] = encode_hibc(hibcc[0])
-    assert [r["product_id"] for r in graph.identify(symbol).records["Product"]] == [hibcc[0]]
+    # HIBCC DIs here are secondary DIs of GS1-primary devices: a scan of one finds the device
+    hibc = graph.store.find("Identifier", "scheme", ["hibc"])
+    assert len(hibc) > 300
+    [edge] = graph.store.edges("IDENTIFIES", [("Identifier", hibc[0])], "out")
+    [symbol] = encode_hibc(hibc[0][1:-1])
+    assert symbol == hibc[0]
+    assert [r["product_id"] for r in graph.identify(symbol).records["Product"]] == [edge.dst[1]]
     counts = graph.counts()
     assert counts["Product"] == report.products and counts["CONTAINS_DI"] == report.packages
     again = graph.load_gudid(EXTRACT)
