@@ -21,7 +21,6 @@ import uvicorn
 
 from tracegraph import Graph
 from tracegraph.api.app import create_app
-from tracegraph.api.context import ApiSettings
 from tracegraph.api.keys import ApiKeys
 from tracegraph.generate import generate
 from tracegraph.store import SQLiteStore

@@ -60,3 +60,12 @@ def test_bearer_and_x_api_key_headers_both_work(server: Server) -> None:
     by_header = server.post(ME, role=None, headers={"X-API-Key": key}).json()
     assert by_bearer == by_header
     assert by_bearer["data"]["me"]["role"] == "ANALYST"
+
+
+@pytest.mark.parametrize("method, body, status", [("POST", b"{not json", 400), ("PUT", b"{}", 405)])
+def test_requests_refused_before_graphql_get_the_error_shape(server: Server, method: str, body: bytes,
+                                                             status: int) -> None:
+    response = httpx.request(method, f"{server.url}/graphql", content=body, headers={
+        "Authorization": f"Bearer {server.keys['reader']}", "Content-Type": "application/json"})
+    assert response.status_code == status
+    assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["BAD_INPUT"]

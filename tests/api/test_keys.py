@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -27,7 +30,7 @@ def empty_db(tmp_path: Path) -> Path:
 def test_keys_are_stored_only_as_hashes(empty_db: Path) -> None:
     store = SQLiteStore(empty_db)
     key, record = ApiKeys(store).create("analyst", "etl")
-    secret = key.rsplit("_", 1)[1]
+    secret = key.split("_", 2)[2]  # tgk_<hex id>_<secret>; the secret itself may hold "_"
     stored = store.documents(COLLECTION)[record.id]
     assert stored["sha256"] == hashlib.sha256(secret.encode()).hexdigest()
     assert secret not in str(stored)
@@ -58,9 +61,36 @@ def test_cli_creates_lists_and_revokes_keys(empty_db: Path) -> None:
 
 def test_serve_refuses_a_non_loopback_host_without_keys(empty_db: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "tracegraph.cli", "--db", str(empty_db), "serve",
-                           "--host", "0.0.0.0", "--port", "1"], capture_output=True, text=True, timeout=60)
+                           "--host", "0.0.0.0", "--port", "1"], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2
     assert "refusing to serve on 0.0.0.0" in done.stderr and "apikey create" in done.stderr
+
+
+def test_serve_runs_the_api_on_loopback(plant_db: Path, server: Server) -> None:
+    """The CLI path end to end: `tracegraph serve` in its own process answers health checks and queries."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "tracegraph.cli", "--db", str(plant_db), "serve",
+                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
+                time.sleep(0.1)
+        assert httpx.get(f"{url}/readyz").status_code == 200
+        assert httpx.post(f"{url}/graphql", json={"query": "{ me { role } }"}).status_code == 401
+        me = httpx.post(f"{url}/graphql", json={"query": "{ me { role } }"},
+                        headers={"Authorization": f"Bearer {server.keys['reader']}"}).json()
+        assert me == {"data": {"me": {"role": "READER"}}}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def test_admins_manage_keys_over_graphql(server: Server) -> None:
