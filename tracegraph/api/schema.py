@@ -17,12 +17,13 @@ from .access import AccessMutation, AccessQuery
 from .context import ApiSettings
 from .errors import ErrorCodes
 from .identify import IdentifyQuery
+from .recalls import RecallMutation, RecallQuery
 from .records import RecordQuery
 from .traces import TraceQuery
 from .types import RECORD_TYPES, RELATION_TYPES
 
-QUERY_AREAS: tuple[type, ...] = (RecordQuery, TraceQuery, AccessQuery, IdentifyQuery)
-MUTATION_AREAS: tuple[type, ...] = (AccessMutation,)
+QUERY_AREAS: tuple[type, ...] = (RecordQuery, TraceQuery, AccessQuery, RecallQuery, IdentifyQuery)
+MUTATION_AREAS: tuple[type, ...] = (AccessMutation, RecallMutation)
 
 
 def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
