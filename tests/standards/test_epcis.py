@@ -81,6 +81,20 @@ def test_backward_trace_returns_upstream_lots_and_their_events(graph) -> None:
     assert all(json.loads(e["captures"])[0]["type"] == "TransformationEvent" for e in events.values())
 
 
+def test_every_link_from_lot_to_customer_has_its_events(graph) -> None:
+    graph.load_epcis([DATA / "openepcis" / "GS1_US_Pharma_Example_2_2_1_1.xml"])
+    [lot] = graph.store.keys("Lot")
+    trace = graph.forward(lot=lot)
+    assert trace.ids["customers"] == ["urn:epc:id:sgln:039999.999999.0"]
+    chain = trace.evidence("Customer", "urn:epc:id:sgln:039999.999999.0")
+    assert [link.rel for link, _ in chain] == ["HAS_SERIAL", "PACKED_IN", "PACKED_IN", "SHIPPED_IN", "SHIPPED_TO"]
+    held = graph.store.get("Event", {i for _, ids in chain for i in ids})
+    for link, ids in chain:
+        assert ids and set(ids) <= set(held), link
+    kinds = [json.loads(held[ids[0]]["captures"])[0]["type"] for _, ids in chain]
+    assert kinds == ["ObjectEvent", "AggregationEvent", "AggregationEvent", "ObjectEvent", "ObjectEvent"]
+
+
 def test_containment_is_time_bounded(graph) -> None:
     graph.load_epcis([TRACEBACK])
     [inner] = graph.store.edges("PACKED_IN", [("Lot", PACKED_LOT)], "out")

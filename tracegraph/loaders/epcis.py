@@ -374,7 +374,10 @@ class _Builder:
             source = _party(event.get("sourceList"), "source")
             self._put("Shipment", shipment, shipped_at=when, customer_id=receiver or UNKNOWN_RECEIVER,
                       attributes={"shipping_event": eid, **({"source": source} if source else {})})
-        customer = self.records["Shipment"][shipment]["customer_id"]
+        record = self.records["Shipment"][shipment]
+        customer = record["customer_id"]
+        sources = {eid, (record.get("attributes") or {}).get("shipping_event")} - {None}
+        self._edge("SHIPPED_TO", ("Shipment", shipment), ("Customer", customer), sources)  # type: ignore[arg-type]
         self._put("Customer", customer, name=self.doc.names.get(customer) or (
             "Unknown receiver (the shipping event has no destinationList)" if customer == UNKNOWN_RECEIVER
             else customer))

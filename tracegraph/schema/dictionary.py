@@ -244,7 +244,7 @@ REL_KINDS: tuple[RelKind, ...] = (
                 EVIDENCE, RETRACTED,
             ), table="shipment_items"),
     RelKind("SHIPPED_TO", ("Shipment",), ("Customer",), "The customer a shipment went to.",
-            derived_from=("Shipment", "customer_id")),
+            (EVIDENCE,), derived_from=("Shipment", "customer_id")),
     RelKind("SUPPLIED", ("Supplier",), ("Lot",), "A supplier and the lots bought from it.",
             derived_from=("Lot", "supplier_id")),
     RelKind("OF_ITEM", ("Lot",), ("Material", "Product"), "The material or product a lot is of.",

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..errors import BadInput, LimitExceeded, NotFound
-from ..schema import GENEALOGY_RELS, KINDS, normalize_datetime
+from ..schema import GENEALOGY_RELS, KINDS, RELS, normalize_datetime
 from ..store import Edge, NodeRef, Store
 from .model import GROUP_OF_KIND, GROUPS, KIND_OF_GROUP, Held, Limits, Link, TraceStart, Whereabouts
 
@@ -71,7 +71,17 @@ class TraceResult:
 
     def evidence(self, kind: str, key: str) -> list[tuple[Link, list[str]]]:
         """The explaining chain to a reached node, each link with the EPCIS eventIDs that prove it."""
-        return [(link, json.loads(link.props.get("evidence") or "[]")) for link in self.explain(kind, key)]
+        out = []
+        for link in self.explain(kind, key):
+            found = link.props.get("evidence")
+            if found is None and any(f.name == "evidence" for f in RELS[link.rel].fields):
+                # containment links are rebuilt from intervals: read their edge's evidence
+                identity = RELS[link.rel].identity
+                found = next((e.props.get("evidence") for e in self._engine.store.edges(link.rel, [link.src], "out")
+                              if e.dst == link.dst and all(e.props.get(n) == link.props.get(n) for n in identity)),
+                             None)
+            out.append((link, json.loads(found or "[]")))
+        return out
 
     # -- notebook views (tracegraph.notebook; pandas and networkx from the [notebook] extra) ------
     def to_pandas(self, tidy: bool = False) -> Any:
