@@ -76,9 +76,17 @@ def test_backward_trace_returns_upstream_lots_and_their_events(graph) -> None:
          ["urn:uuid:3b156702-d58e-4ab1-a4d7-3e29b4ba7e6aU"]),
         ("hatchery.1u.tf12012021", "fishfarm.1u.farmed-tuna-01192022", ["urn:uuid:a3377b60-6663-4a39-9456-a32b166ffc4dU"]),
     ]
-    # every cited event is held, with the content it was captured with
-    events = graph.store.get("Event", {i for _, ids in chain for i in ids})
-    assert all(json.loads(e["captures"])[0]["type"] == "TransformationEvent" for e in events.values())
+    # oracle, from the raw document: each cited event consumes the link's input into its output
+    raw = json.loads(TRACEBACK.read_text("utf-8"))["epcisBody"]["eventList"]
+    for lot in trace.ids["lots"]:
+        if lot == PACKED_LOT:
+            continue
+        for link, ids in trace.evidence("Lot", lot):
+            assert link.rel == "CONSUMED_INTO" and ids
+            for event in (e for e in raw if e["eventID"] in ids):
+                assert event["type"] == "TransformationEvent"
+                assert link.src[1] in [q["epcClass"] for q in event["inputQuantityList"]]
+                assert link.dst[1] in [q["epcClass"] for q in event["outputQuantityList"]]
 
 
 def test_every_link_from_lot_to_customer_has_its_events(graph) -> None:
