@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 import tracegraph
-
 from tracegraph.errors import BadInput
 from tracegraph.identifiers import parse
 from tracegraph.identifiers.hibc import check_character, parse_hibc
