@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .loaders.tables import LoadReport, Progress, load_tables
+from .quality import QualityReport, assess
 from .store import Store, open_store
 from .trace import Limits, RecallScope, SupplierExposure, TraceEngine, TraceResult, TraceStart
 
@@ -41,6 +42,10 @@ class Graph:
 
     def counts(self) -> dict[str, int]:
         return self.store.counts()
+
+    def quality(self) -> QualityReport:
+        """Data-quality findings and KPIs over the whole graph (see :mod:`tracegraph.quality`)."""
+        return assess(self.store, self.engine)
 
     def close(self) -> None:
         self.store.close()

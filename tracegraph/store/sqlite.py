@@ -185,19 +185,22 @@ class SQLiteStore(Store):
             raise StoreError(f"{rel.name}: an edge names a record that does not exist ({exc})") from exc
 
     # -- reads -------------------------------------------------------------------------------
-    def get(self, kind: str, keys: Collection[str]) -> dict[str, dict[str, Any]]:
+    def _select_records(self, kind: str, where: str, params: tuple[Any, ...]) -> Iterator[dict[str, Any]]:
         k = KINDS[kind]
         names = [f.name for f in k.fields]
-        rows = self._con().execute(
-            f"SELECT {', '.join(names)}, attributes FROM {k.sql_table} "
-            f"WHERE {k.key} IN (SELECT value FROM json_each(?))", (_ids(keys),))
-        out: dict[str, dict[str, Any]] = {}
-        for row in rows:
+        for row in self._con().execute(f"SELECT {', '.join(names)}, attributes FROM {k.sql_table} {where}", params):
             record = dict(zip(names, row))
             if row[-1]:
                 record["attributes"] = json.loads(row[-1])
-            out[record[k.key]] = record
-        return out
+            yield record
+
+    def get(self, kind: str, keys: Collection[str]) -> dict[str, dict[str, Any]]:
+        key = KINDS[kind].key
+        return {r[key]: r for r in self._select_records(
+            kind, f"WHERE {key} IN (SELECT value FROM json_each(?))", (_ids(keys),))}
+
+    def records(self, kind: str, chunk: int = 10_000) -> Iterator[dict[str, Any]]:
+        return self._select_records(kind, f"ORDER BY {KINDS[kind].key}", ())
 
     def find(self, kind: str, field: str, values: Collection[str]) -> list[str]:
         k = KINDS[kind]
@@ -226,18 +229,24 @@ class SQLiteStore(Store):
                                    (_ids(nids),))
         return {nid: (kind, key) for nid, kind, key in rows}
 
-    def edges(self, rel: str, nodes: Iterable[NodeRef], direction: Direction) -> list[Edge]:
+    def _select_edges(self, rel: str, where: str, params: tuple[Any, ...]) -> Iterator[Edge]:
         r = RELS[rel]
         names = [f.name for f in r.fields]
+        sql = (f"SELECT a.kind, a.key, b.kind, b.key{''.join(', e.' + n for n in names)} FROM {r.sql_table} e "
+               f"JOIN node a ON a.nid = e.src JOIN node b ON b.nid = e.dst {where}")
+        for row in self._con().execute(sql, params):
+            yield Edge(rel, (row[0], row[1]), (row[2], row[3]), dict(zip(names, row[4:])))
+
+    def edges(self, rel: str, nodes: Iterable[NodeRef], direction: Direction) -> list[Edge]:
         near, far = ("src", "dst") if direction == "out" else ("dst", "src")
         nids = self._nids(nodes)
         if not nids:
             return []
-        sql = (f"SELECT a.kind, a.key, b.kind, b.key{''.join(', e.' + n for n in names)} FROM {r.sql_table} e "
-               f"JOIN node a ON a.nid = e.src JOIN node b ON b.nid = e.dst "
-               f"WHERE e.{near} IN (SELECT value FROM json_each(?)) ORDER BY e.{near}, e.{far}")
-        return [Edge(rel, (row[0], row[1]), (row[2], row[3]), dict(zip(names, row[4:])))
-                for row in self._con().execute(sql, (_ids(nids),))]
+        return list(self._select_edges(
+            rel, f"WHERE e.{near} IN (SELECT value FROM json_each(?)) ORDER BY e.{near}, e.{far}", (_ids(nids),)))
+
+    def all_edges(self, rel: str, chunk: int = 10_000) -> Iterator[Edge]:
+        return self._select_edges(rel, "ORDER BY e.src, e.dst", ())
 
     def reach(self, seeds: Iterable[NodeRef], rels: Collection[str], direction: Direction,
               max_depth: int) -> dict[NodeRef, int]:
