@@ -16,11 +16,13 @@ from strawberry.tools import merge_types
 from .access import AccessMutation, AccessQuery
 from .context import ApiSettings
 from .errors import ErrorCodes
+from .explorer import ExplorerQuery
+from .quality import QualityQuery
 from .records import RecordQuery
 from .traces import TraceQuery
 from .types import RECORD_TYPES, RELATION_TYPES
 
-QUERY_AREAS: tuple[type, ...] = (RecordQuery, TraceQuery, AccessQuery)
+QUERY_AREAS: tuple[type, ...] = (RecordQuery, TraceQuery, AccessQuery, QualityQuery, ExplorerQuery)
 MUTATION_AREAS: tuple[type, ...] = (AccessMutation,)
 
 
