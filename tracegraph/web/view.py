@@ -22,7 +22,7 @@ LAYERS: tuple[str, ...] = ("suppliers", "purchased_lots", "subassembly_lots", "f
 LAYER_TITLES = {"suppliers": "Suppliers", "purchased_lots": "Purchased lots", "subassembly_lots": "Sub-assemblies",
                 "finished_lots": "Finished lots", "serials": "Serials", "containers": "Containers",
                 "shipments": "Shipments", "customers": "Customers"}
-DEFAULT_LIMIT = 300  # nodes a layer shows before it collapses into a counted group
+DEFAULT_LIMIT = 100  # nodes a layer shows before it collapses into a counted group
 EXPAND_CAP = 2000  # nodes an expanded layer shows; the rest stay in a group
 
 
@@ -116,6 +116,8 @@ def trace_view(store: Store, trace: TraceResult, *, limit: int = DEFAULT_LIMIT,
     merged: dict[tuple[str, str, str], dict[str, Any]] = {}
     for link in _links(store, trace, layer, lots, serials):
         src, dst = shown_as[link.src], shown_as[link.dst]
+        if src == dst:  # e.g. a case packed on a pallet, both inside one group
+            continue
         key = (link.rel, src, dst)
         if key in merged:
             merged[key]["count"] += 1
@@ -129,8 +131,8 @@ def trace_view(store: Store, trace: TraceResult, *, limit: int = DEFAULT_LIMIT,
             "nodes": nodes, "edges": list(merged.values())}
 
 
-def record_view(store: Store, kind: str, key: str, per_rel: int = 100) -> dict[str, Any] | None:
-    """One record's properties and its direct neighbours (first ``per_rel`` per relationship)."""
+def record_view(store: Store, kind: str, key: str, per_rel: int = 10) -> dict[str, Any] | None:
+    """One record's properties and its direct neighbours (the first ``per_rel`` per relationship)."""
     found = store.get(kind, [key])
     if key not in found:
         return None

@@ -23,13 +23,13 @@ function el(tag, attrs, ...children) {
     if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
     else if (value !== undefined && value !== null && value !== false) node.setAttribute(name, value);
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child !== undefined && child !== null) node.append(child instanceof Node ? child : String(child));
   }
   return node;
 }
 const main = () => document.getElementById("main");
-const show = (...nodes) => main().replaceChildren(...nodes);
+const show = (...nodes) => main().replaceChildren(...nodes.flat().filter((n) => n !== null && n !== undefined));
 const recordHref = (kind, id) => `/#/record/${encodeURIComponent(kind)}/${encodeURIComponent(id)}`;
 const recordLink = (kind, id) => el("a", { href: recordHref(kind, id) }, id);
 const camel = (name) => name.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
@@ -56,9 +56,12 @@ async function gql(query, variables) {
   return body.data;
 }
 
-async function guarded(draw) {
+// Run a drawing step; its error replaces the page, or only ``into`` (a section) when given.
+async function guarded(draw, into) {
   try { await draw(); } catch (exc) {
-    if (!(exc instanceof Stop)) show(el("p", { class: "error" }, exc.message));
+    if (exc instanceof Stop) return;
+    const message = el("p", { class: "error" }, exc.message);
+    if (into) into.replaceChildren(message); else show(message);
   }
 }
 
@@ -125,8 +128,8 @@ async function showRecord(kind, id) {
     .map(([name, v]) => el("tr", {}, el("td", {}, name), el("td", {}, typeof v === "object" ? JSON.stringify(v) : v))));
   const near = el("table", {}, el("tr", {}, el("th", {}, "relationship"), el("th", {}, "record"), el("th", {}, "details")),
     view.neighbours.map((n) => el("tr", {}, el("td", {}, n.direction === "out" ? `${n.rel} →` : `← ${n.rel}`),
-      el("td", {}, n.kind === "More" ? "…" : [`${n.kind} `, recordLink(n.kind, n.key)]),
-      el("td", { class: "muted" }, Object.entries(n.props).map(([k, v]) => `${k} ${v}`).join(", ")))));
+      el("td", {}, n.kind === "More" ? `… ${fmt(n.props["not shown"])} more` : [`${n.kind} `, recordLink(n.kind, n.key)]),
+      el("td", { class: "muted" }, n.kind === "More" ? "" : Object.entries(n.props).map(([k, v]) => `${k} ${v}`).join(", ")))));
   const page = [el("h1", { id: "record-title" }, `${kind} ${id}`),
     el("div", { class: "split" }, el("section", {}, el("h2", {}, "Properties"), props),
       el("section", {}, el("h2", {}, "Linked records"), near))];
@@ -140,7 +143,7 @@ async function showRecord(kind, id) {
       d === "forward" ? "Forward trace (where it went)" : "Backward trace (where it came from)"));
     const pick = (d) => {
       buttons.forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.direction === d)));
-      guarded(() => drawTrace(traceArea, { [field]: [id] }, d, []));
+      guarded(() => drawTrace(traceArea, { [field]: [id] }, d, []), traceArea);
     };
     page.push(el("h2", {}, "Trace"), el("div", { class: "tabs" }, buttons), traceArea);
     show(...page);
@@ -163,12 +166,13 @@ async function drawTrace(area, start, direction, expand, onDrawn) {
     el("tr", {}, el("th", {}, "kind"), el("th", { class: "num" }, "count")),
     TRACE_GROUPS.filter((g) => view.counts[g]).map((g) => el("tr", { "data-group": g },
       el("td", {}, el("a", { href: "#", onclick: (ev) => { ev.preventDefault();
-        pageGroup(tables, start, direction, g, []); } }, g.replace("_", " "))),
+        guarded(() => pageGroup(tables, start, direction, g, []), tables); } }, g.replace("_", " "))),
       el("td", { class: "num" }, fmt(view.counts[g])))));
   area.replaceChildren(el("div", { class: "trace" }, box,
     el("aside", {}, el("h2", {}, `${direction === "forward" ? "Forward" : "Backward"} trace: counts per kind`),
       counts, tables)));
-  const cy = drawGraph(box, view, direction, (layer) => drawTrace(area, start, direction, [...expand, layer], onDrawn));
+  const cy = drawGraph(box, view, direction,
+    (layer) => guarded(() => drawTrace(area, start, direction, [...expand, layer], onDrawn), area));
   if (onDrawn) onDrawn(cy);
   return cy;
 }
@@ -185,10 +189,10 @@ async function pageGroup(area, start, direction, group, cursors) {
     el("table", { id: `table-${group}` }, conn.nodes.map((n) => el("tr", {}, el("td", {}, recordLink(KIND_OF_GROUP[group], n.id))))),
     el("div", { class: "pager" },
       el("button", { type: "button", disabled: cursors.length === 0,
-        onclick: () => guarded(() => pageGroup(area, start, direction, group, cursors.slice(0, -1))) }, "‹ Previous"),
+        onclick: () => guarded(() => pageGroup(area, start, direction, group, cursors.slice(0, -1)), area) }, "‹ Previous"),
       el("span", { class: "muted" }, `${fmt(first)}–${fmt(first + conn.nodes.length - 1)} of ${fmt(conn.totalCount)}`),
       el("button", { type: "button", disabled: !conn.pageInfo.hasNextPage,
-        onclick: () => guarded(() => pageGroup(area, start, direction, group, [...cursors, conn.pageInfo.endCursor])) },
+        onclick: () => guarded(() => pageGroup(area, start, direction, group, [...cursors, conn.pageInfo.endCursor]), area) },
       "Next ›")));
 }
 
@@ -219,9 +223,9 @@ function drawGraph(box, view, name, onExpand) {
     style: [
       { selector: "node", style: { "background-color": "data(color)", label: "data(label)", "font-size": 9,
         "text-valign": "bottom", "text-margin-y": 3, width: 16, height: 16, color: "#1d2733" } },
-      { selector: "node.group", style: { shape: "round-rectangle", width: 90, height: 26, "text-valign": "center",
-        "text-margin-y": 0, color: "#fff", "font-size": 10, "font-weight": 600, "border-style": "dashed",
-        "border-width": 2, "border-color": "#475467" } },
+      { selector: "node.group", style: { shape: "round-rectangle", width: 120, height: 30, "text-valign": "center",
+        "text-margin-y": 0, color: "#1d2733", "background-color": "#eaecf0", "font-size": 11, "font-weight": 600,
+        "border-style": "dashed", "border-width": 2, "border-color": "#475467" } },
       { selector: "node.start", style: { "border-width": 3, "border-color": "#f79009", width: 22, height: 22 } },
       { selector: "edge", style: { width: 1.2, "line-color": "#b8c1cc", "target-arrow-color": "#b8c1cc",
         "target-arrow-shape": "triangle", "curve-style": "bezier", "arrow-scale": 0.7 } },
@@ -230,8 +234,8 @@ function drawGraph(box, view, name, onExpand) {
         "border-color": "#d92d20", "border-width": 4, "z-index": 9 } },
       { selector: ".faded", style: { opacity: 0.25 } },
     ],
-    layout: { name: "dagre", rankDir: "LR", nodeSep: 6, rankSep: 70, edgeSep: 4, animate: false },
-    minZoom: 0.05, maxZoom: 3, wheelSensitivity: 0.25,
+    layout: { name: "dagre", rankDir: "LR", nodeSep: 14, rankSep: 80, edgeSep: 4, animate: false },
+    minZoom: 0.05, maxZoom: 3,
   });
   cy.on("tap", "node", (ev) => {
     const d = ev.target.data();
@@ -302,8 +306,9 @@ async function showRecall(lotsText) {
     graphArea,
     el("div", { class: "split" }, el("section", {}, el("h2", {}, `Affected customers (${fmt(scope.byCustomer.length)})`), customers),
       el("section", {}, chainBox, el("div", { id: "affected" }))));
-  pageAffected(main().querySelector("#affected"), trigger, [], explain);
-  await drawTrace(graphArea, { lots }, "forward", [], (drawn) => { cy = drawn; });
+  const affected = main().querySelector("#affected");
+  guarded(() => pageAffected(affected, trigger, [], explain), affected);
+  await guarded(() => drawTrace(graphArea, { lots }, "forward", [], (drawn) => { cy = drawn; }), graphArea);
 }
 
 async function pageAffected(area, trigger, cursors, explain) {
