@@ -125,6 +125,8 @@ def test_recall_scope_counts_customers_and_the_explaining_chain(page: Any, graph
         f"{l.src[0]} {l.src[1]} —{l.rel}→ {l.dst[0]} {l.dst[1]}" for l in chain]
     highlighted = set(page.evaluate("() => window.tg.graphs.forward.nodes('.chain').map(n => n.id())"))
     assert f"Customer:{customer}" in highlighted and f"Lot:{chain[0].src[1]}" in highlighted
+    edges = page.evaluate("() => window.tg.graphs.forward.edges('.chain').map(e => e.data('rel'))")
+    assert edges and set(edges) <= {link.rel for link in chain} and "SHIPPED_TO" in edges
     screenshot(page, "4-recall-scope")
 
 

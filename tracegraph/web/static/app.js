@@ -230,8 +230,8 @@ function drawGraph(box, view, name, onExpand) {
       { selector: "edge", style: { width: 1.2, "line-color": "#b8c1cc", "target-arrow-color": "#b8c1cc",
         "target-arrow-shape": "triangle", "curve-style": "bezier", "arrow-scale": 0.7 } },
       { selector: "edge:selected, edge.hover", style: { "line-color": "#0b6bcb", "target-arrow-color": "#0b6bcb", width: 2.5 } },
-      { selector: ".chain", style: { "line-color": "#d92d20", "target-arrow-color": "#d92d20", width: 4,
-        "border-color": "#d92d20", "border-width": 4, "z-index": 9 } },
+      { selector: "edge.chain", style: { "line-color": "#d92d20", "target-arrow-color": "#d92d20", width: 4, "z-index": 9 } },
+      { selector: "node.chain", style: { "border-color": "#d92d20", "border-width": 4, "font-weight": 700, "z-index": 9 } },
       { selector: ".faded", style: { opacity: 0.25 } },
     ],
     layout: { name: "dagre", rankDir: "LR", nodeSep: 14, rankSep: 80, edgeSep: 4, animate: false },
@@ -249,18 +249,24 @@ function drawGraph(box, view, name, onExpand) {
 }
 
 function highlightChain(cy, chain) {
+  // a record hidden in a collapsed layer is shown by that layer's group
+  const shown = (end) => {
+    const id = `${end.__typename}:${end.id}`;
+    if (cy.getElementById(id).nonempty()) return [id];
+    return (LAYER_OF_KIND[end.__typename] || []).map((layer) => `group:${layer}`)
+      .filter((group) => cy.getElementById(group).nonempty());
+  };
   cy.elements().removeClass("chain").addClass("faded");
-  const ids = new Set();
+  let marked = cy.collection();
   for (const link of chain) {
-    for (const end of [link.from, link.to]) {
-      const id = `${end.__typename}:${end.id}`;
-      if (cy.getElementById(id).nonempty()) ids.add(id);
-      else (LAYER_OF_KIND[end.__typename] || []).forEach((layer) => ids.add(`group:${layer}`));
-    }
+    const sources = shown(link.from);
+    const targets = shown(link.to);
+    marked = marked.union(cy.nodes().filter((n) => sources.includes(n.id()) || targets.includes(n.id())));
+    marked = marked.union(cy.edges().filter((e) => e.data("rel") === link.rel
+      && sources.includes(e.data("source")) && targets.includes(e.data("target"))));
   }
-  const nodes = cy.nodes().filter((n) => ids.has(n.id()));
-  nodes.removeClass("faded").addClass("chain");
-  nodes.edgesWith(nodes).removeClass("faded").addClass("chain");
+  marked.removeClass("faded").addClass("chain");
+  cy.fit(marked, 40);  // zoom to the chain: a big scope is unreadable at full extent
 }
 
 // ------------------------------------------------------------------------------------ recall scope
