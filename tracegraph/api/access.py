@@ -21,7 +21,7 @@ class ApiKeyInfo:
 
     @classmethod
     def of(cls, key: ApiKey) -> ApiKeyInfo:
-        return cls(id=key.id, name=key.name, role=Role(key.role), created_at=key.created_at,
+        return cls(id=strawberry.ID(key.id), name=key.name, role=Role(key.role), created_at=key.created_at,
                    expires_at=key.expires_at, revoked_at=key.revoked_at)
 
 
@@ -44,7 +44,8 @@ class AccessQuery:
     @strawberry.field(permission_classes=[requires("read")], description="The caller: key id, name and role.")
     def me(self, info: strawberry.Info) -> Me:
         p = info.context.principal
-        return Me(key_id=p.key_id, name=p.name, role=p.role,
+        assert p is not None  # the permission class let only a principal through
+        return Me(key_id=strawberry.ID(p.key_id), name=p.name, role=p.role,
                   capabilities=sorted(c for c, roles in CAPABILITIES.items() if p.role in roles))
 
     @strawberry.field(permission_classes=[requires("admin")], description="Every API key, revoked ones too.")

@@ -1,8 +1,9 @@
 """The ASGI application: ``/graphql`` (GraphiQL in a browser), ``/healthz``, ``/readyz`` and the web pages.
 
 Authentication happens here, before GraphQL: every request but the health checks (and the
-GraphiQL page and the web explorer's pages and assets, which hold no data) needs an API key, as ``Authorization: Bearer <key>``
-or ``X-API-Key: <key>``; without a valid one the answer is HTTP 401 with the API's error shape.
+GraphiQL page and the web explorer's pages and assets, which hold no data) needs an API key, as
+``Authorization: Bearer <key>`` or ``X-API-Key: <key>``; without a valid one the answer is HTTP 401
+with the API's error shape.
 Authorization (roles) is enforced in the schema.
 """
 
@@ -12,7 +13,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import anyio.to_thread
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.authentication import AuthCredentials, AuthenticationBackend, AuthenticationError, BaseUser
 from starlette.middleware import Middleware
@@ -21,6 +24,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
+from strawberry.types.unset import UNSET
 
 from ..errors import TraceGraphError, Unauthenticated
 from ..graph import Graph, connect
@@ -83,13 +87,22 @@ def _unauthenticated(conn: HTTPConnection, exc: Exception) -> Response:
 
 def create_app(graph: str | Graph, *, settings: ApiSettings | None = None) -> Starlette:
     """The service over a graph, given as a store URL (opened here, closed at shutdown) or a Graph."""
-    settings = settings or ApiSettings()
+    limits: ApiSettings = settings or ApiSettings()
     owned = isinstance(graph, str)
     g = connect(graph) if isinstance(graph, str) else graph
+    store_threads = anyio.CapacityLimiter(limits.store_threads)
 
     class GraphQLApp(GraphQL[Context, None]):
         async def get_context(self, request: Any, response: Any) -> Context:
-            return Context.start(g, request.user.principal, settings)
+            # No principal only for the GraphiQL page, which the middleware lets through and runs no query.
+            return Context.start(g, getattr(request.user, "principal", None), limits, store_threads)
+
+        async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+            """Requests strawberry refuses before GraphQL (bad JSON, wrong method) get the error shape too."""
+            try:
+                return await super().run(request, context, root_value)
+            except HTTPException as exc:
+                return JSONResponse(error_body("BAD_INPUT", exc.reason), status_code=exc.status_code)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -99,7 +112,7 @@ def create_app(graph: str | Graph, *, settings: ApiSettings | None = None) -> St
             await anyio.to_thread.run_sync(g.store.get, "Lot", [])
         except TraceGraphError as exc:
             return JSONResponse(error_body(exc.code, str(exc)), status_code=503)
-        except Exception:
+        except Exception:  # noqa: BLE001 -- any failure means not ready; it is logged
             log.exception("readiness check failed")
             return JSONResponse(error_body("INTERNAL", "the store is not ready"), status_code=503)
         return JSONResponse({"status": "ready"})
@@ -112,7 +125,7 @@ def create_app(graph: str | Graph, *, settings: ApiSettings | None = None) -> St
 
     return Starlette(
         routes=[Route("/healthz", healthz), Route("/readyz", readyz),
-                Route("/graphql", GraphQLApp(build_schema(settings)), methods=["GET", "POST"]), *web_routes()],
+                Route("/graphql", GraphQLApp(build_schema(limits))), *web_routes()],
         middleware=[Middleware(AuthenticationMiddleware, backend=KeyBackend(ApiKeys(g.store)),
                                on_error=_unauthenticated)],
         lifespan=lifespan,

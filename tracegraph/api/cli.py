@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import json
+from dataclasses import asdict
 from typing import Annotated
 
 import typer
@@ -82,13 +84,17 @@ def create_cmd(ctx: typer.Context, role: Annotated[Role, typer.Option(help="What
 
 
 @apikey_app.command("list")
-def list_cmd(ctx: typer.Context) -> None:
-    """Every key: id, name, role, when created, expires, revoked."""
+def list_cmd(ctx: typer.Context,
+             as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False) -> None:
+    """Every key: id, name, role, when created, expires, revoked (never the key or its hash)."""
     try:
         with connect(ctx.obj, read_only=True) as graph:
             keys = ApiKeys(graph.store).list()
     except TraceGraphError as exc:
         raise _fail(exc) from None
+    if as_json:
+        print(json.dumps([{k: v for k, v in asdict(key).items() if k != "sha256"} for key in keys], indent=2))
+        return
     table = Table("id", "name", "role", "created", "expires", "revoked")
     for k in keys:
         table.add_row(k.id, k.name, k.role, k.created_at, k.expires_at or "", k.revoked_at or "")

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from ..errors import BadInput, NotFound, Unauthenticated
 from ..store import Store
@@ -28,7 +28,7 @@ def _digest(secret: str) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class ApiKeys:
             raise BadInput("expires_in_days must be positive")
         key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
         expires = None if expires_in_days is None else (
-            datetime.now(timezone.utc) + timedelta(days=expires_in_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            datetime.now(UTC) + timedelta(days=expires_in_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
         record = ApiKey(key_id, name, role.value, _now(), expires, None, _digest(secret))
         self.store.put_document(COLLECTION, key_id, asdict(record))
         return f"{PREFIX}_{key_id}_{secret}", record

@@ -21,7 +21,8 @@ def requires(capability: str) -> type[BasePermission]:
     roles = ", ".join(sorted(r.value for r in CAPABILITIES[capability]))
 
     def has_permission(self: BasePermission, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
-        return bool(info.context.principal.may(capability))
+        principal = info.context.principal
+        return principal is not None and principal.may(capability)
 
     # built with type() so the class has its own name from the start (strawberry derives a directive from it)
     return type(f"Requires{capability.capitalize()}", (BasePermission,), {

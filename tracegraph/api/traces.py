@@ -12,14 +12,21 @@ from typing import Any
 import strawberry
 
 from ..errors import BadInput, LimitExceeded, NotFound
-from ..trace import GROUPS, RecallScope as EngineScope, SupplierExposure as EngineExposure, TraceResult as EngineTrace
-from ..trace.model import KIND_OF_GROUP, Whereabouts as EngineWhereabouts
+from ..trace import GROUPS
+from ..trace import RecallScope as EngineScope
+from ..trace import SupplierExposure as EngineExposure
+from ..trace import TraceResult as EngineTrace
+from ..trace.model import KIND_OF_GROUP
+from ..trace.model import Whereabouts as EngineWhereabouts
 from .connections import Connection, paginate
 from .context import DEFAULT_PAGE_SIZE, Context
 from .permissions import requires
 from .types import RECORD_TYPES, Record, RecordKind, Relation, load_many, to_record, to_relation
 
-After = strawberry.argument(description="The endCursor of the previous page.")
+# generated types under names that annotations (resolved by strawberry from this module) can use
+LotType: Any = RECORD_TYPES["Lot"]
+MaterialType: Any = RECORD_TYPES["Material"]
+CustomerType: Any = RECORD_TYPES["Customer"]
 
 
 @strawberry.input(description="Where a trace starts: any mix of ids; at least one.")
@@ -34,8 +41,10 @@ class TraceStartInput:
                                                       description="Forward only: every lot of the material.")
 
     def ids(self, ctx: Context) -> dict[str, list[str]]:
-        ids = {"lot": list(self.lots), "serial": list(self.serials), "container": list(self.containers),
-               "supplier": list(self.suppliers), "material": list(self.materials)}
+        """The start ids by Graph.forward's argument names."""
+        ids = {name: [str(i) for i in values] for name, values in (
+            ("lot", self.lots), ("serial", self.serials), ("container", self.containers),
+            ("supplier", self.suppliers), ("material", self.materials))}
         if sum(map(len, ids.values())) > ctx.settings.max_start_ids:
             raise LimitExceeded(f"a trace may start from at most {ctx.settings.max_start_ids} ids")
         return ids
@@ -52,7 +61,7 @@ async def _page_records(ctx: Context, kind: str, keys: list[str]) -> list[Any]:
 def _group_field(group: str) -> Any:
     kind = KIND_OF_GROUP[group]
 
-    async def resolve(self: TraceResult, info: strawberry.Info, first: int = DEFAULT_PAGE_SIZE,
+    async def resolve(self: Any, info: strawberry.Info, first: int = DEFAULT_PAGE_SIZE,
                       after: str | None = None) -> Any:
         ctx: Context = info.context
         return await paginate(ctx, self.result.ids[group], first, after, lambda keys: _page_records(ctx, kind, keys))
@@ -72,15 +81,16 @@ def _trace_type() -> type:
     namespace["__annotations__"] = {"direction": str, "result": strawberry.Private[EngineTrace]}
     namespace["direction"] = strawberry.field(description="forward or backward.")
 
-    async def explain(self: Any, info: strawberry.Info, kind: RecordKind, id: strawberry.ID) -> list[Relation]:
+    async def explain(self: Any, info: strawberry.Info, kind: RecordKind, id: strawberry.ID) -> list[Relation]:  # type: ignore[valid-type]
         return await _explain(info.context, self.result, kind, id)
 
     namespace["explain"] = strawberry.field(
         resolver=explain, description="One shortest chain of records from the start to a reached record.")
 
-    def counts(self: Any) -> GroupCounts:
+    def counts(self: Any) -> Any:
         return GroupCounts(**{g: len(self.result.ids[g]) for g in GROUPS})
 
+    counts.__annotations__["return"] = GroupCounts
     namespace["counts"] = strawberry.field(resolver=counts, description="How many records each group has.")
     return strawberry.type(type("TraceResult", (), namespace),
                            description="What a trace reached, grouped by kind; each group a connection.")
@@ -116,15 +126,15 @@ class Whereabouts:
 
     @strawberry.field(description="Customers it was shipped to.")
     def customer_ids(self) -> list[strawberry.ID]:
-        return list(self.w.customers)
+        return [strawberry.ID(c) for c in self.w.customers]
 
     @strawberry.field(description="Shipments that carried it, oldest first.")
     def shipment_ids(self) -> list[strawberry.ID]:
-        return list(self.w.shipments)
+        return [strawberry.ID(s) for s in self.w.shipments]
 
     @strawberry.field(description="The container it is in now, if any.")
     def container_id(self) -> strawberry.ID | None:
-        return self.w.container
+        return None if self.w.container is None else strawberry.ID(self.w.container)
 
     @strawberry.field(description="What it was consumed into.")
     async def consumed_into(self, info: strawberry.Info) -> list[Record]:
@@ -140,7 +150,7 @@ class CustomerCount:
     lot_quantity: float = strawberry.field(description="Quantity of affected lots shipped to it (lots' uom).")
 
     @strawberry.field
-    async def customer(self, info: strawberry.Info) -> Record | None:
+    async def customer(self, info: strawberry.Info) -> CustomerType | None:
         found = await load_many(info.context, [("Customer", self.customer_id)])
         return found[0] if found else None
 
@@ -168,12 +178,12 @@ class RecallScope:
 
     @strawberry.field(description="Counts per affected customer, by customer id.")
     def by_customer(self) -> list[CustomerCount]:
-        return [CustomerCount(customer_id=c, lots=int(n["lots"]), serials=int(n["serials"]),
+        return [CustomerCount(customer_id=strawberry.ID(c), lots=int(n["lots"]), serials=int(n["serials"]),
                               shipments=int(n["shipments"]), lot_quantity=n["lot_quantity"])
                 for c, n in self.scope.by_customer.items()]
 
     @strawberry.field(description="One shortest chain of records from the trigger to an affected record.")
-    async def explain(self, info: strawberry.Info, kind: RecordKind, id: strawberry.ID) -> list[Relation]:
+    async def explain(self, info: strawberry.Info, kind: RecordKind, id: strawberry.ID) -> list[Relation]:  # type: ignore[valid-type]
         return await _explain(info.context, self.scope.trace, kind, id)
 
 
@@ -183,7 +193,7 @@ class SupplierExposure:
 
     @strawberry.field
     def supplier_id(self) -> strawberry.ID:
-        return self.exposure.supplier_id
+        return strawberry.ID(self.exposure.supplier_id)
 
     @strawberry.field(description="The forward trace from the supplier's lots.")
     def trace(self) -> TraceResult:  # type: ignore[valid-type]
@@ -191,13 +201,13 @@ class SupplierExposure:
 
     @strawberry.field(description="Reached lots of finished products.")
     async def finished_lots(self, info: strawberry.Info, first: int = DEFAULT_PAGE_SIZE,
-                            after: str | None = None) -> Connection[RECORD_TYPES["Lot"]]:  # type: ignore[valid-type]
+                            after: str | None = None) -> Connection[LotType]:
         ctx: Context = info.context
         return await paginate(ctx, self.exposure.finished_lots, first, after,
                               lambda keys: _page_records(ctx, "Lot", keys))
 
     @strawberry.field(description="Materials this supplier is the only source of.")
-    async def sole_source_materials(self, info: strawberry.Info) -> list[RECORD_TYPES["Material"]]:  # type: ignore[valid-type]
+    async def sole_source_materials(self, info: strawberry.Info) -> list[MaterialType]:
         return await _page_records(info.context, "Material", self.exposure.sole_source_materials)
 
 

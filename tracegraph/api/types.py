@@ -9,6 +9,7 @@ through the request's DataLoaders, so a nested query costs one store call per le
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from enum import Enum
@@ -20,6 +21,7 @@ from strawberry.scalars import JSON
 from ..errors import NotFound
 from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, Field, FieldType
 from ..store import Direction, Edge, NodeRef
+from ..trace import Link
 from .context import DEFAULT_PAGE_SIZE, Context
 
 _SCALARS: dict[FieldType, Any] = {FieldType.STRING: str, FieldType.ENUM: str, FieldType.DATETIME: str,
@@ -64,20 +66,19 @@ def to_record(kind: str, record: dict[str, Any]) -> Any:
                               **{f.name: _value(f, record.get(f.name)) for f in k.fields})
 
 
-def to_relation(edge: Edge) -> Any:
+def to_relation(edge: Edge | Link) -> Any:
+    """The GraphQL object for a store edge or an explaining link (the same four parts)."""
     rel = RELS[edge.rel]
     return RELATION_TYPES[edge.rel](rel=edge.rel, edge=edge, **{f.name: edge.props.get(f.name) for f in rel.fields})
 
 
 async def load_many(ctx: Context, refs: list[NodeRef]) -> list[Any]:
-    """Records for refs, in order, skipping any that have no record."""
-    out = []
-    for kind in dict.fromkeys(k for k, _ in refs):
-        keys = [key for k, key in refs if k == kind]
-        rows = await ctx.records(kind).load_many(keys)
-        out += [(kind, key, row) for key, row in zip(keys, rows) if row is not None]
-    order = {ref: i for i, ref in enumerate(refs)}
-    return [to_record(kind, row) for kind, key, row in sorted(out, key=lambda t: order[(t[0], t[1])])]
+    """Records for refs, in order, skipping any that have no record; one loader batch per kind."""
+    kinds = list(dict.fromkeys(kind for kind, _ in refs))
+    loaded = await asyncio.gather(*(ctx.records(kind).load_many([k for kk, k in refs if kk == kind])
+                                    for kind in kinds))
+    rows = {(kind, row[KINDS[kind].key]): row for kind, found in zip(kinds, loaded) for row in found if row}
+    return [to_record(kind, rows[(kind, key)]) for kind, key in refs if (kind, key) in rows]
 
 
 async def load_one(ctx: Context, ref: NodeRef) -> Any:
@@ -94,7 +95,8 @@ def _reference_field(field: Field) -> Any:
 
     async def resolve(self: Any, info: strawberry.Info) -> Any:
         key = getattr(self, field.name)
-        return None if key is None else (await load_many(info.context, [(kind, key)]) or [None])[0]
+        found = [] if key is None else await load_many(info.context, [(kind, key)])
+        return found[0] if found else None
 
     resolve.__annotations__ = {"info": strawberry.Info, "return": _lazy(kind) | None}
     return strawberry.field(resolver=resolve, description=f"The {kind} that {field.name} names.")
@@ -111,23 +113,22 @@ class Neighbours:
     description: str
 
 
+# lots and serials alike: the genealogy, packing and shipping around one item
+_ITEM_NEIGHBOURS = (
+    Neighbours("inputs", "CONSUMED_INTO", "in", "relations", "What was consumed to make it, in which step."),
+    Neighbours("outputs", "CONSUMED_INTO", "out", "relations", "What it was consumed into."),
+    Neighbours("packedIn", "PACKED_IN", "out", "relations", "Containers it was packed in, and when."),
+    Neighbours("shipments", "SHIPPED_IN", "out", "relations", "Shipments it left in directly."),
+    Neighbours("inspections", "INSPECTS", "in", "records", "Inspections of it."),
+)
+
 NEIGHBOURS: dict[str, tuple[Neighbours, ...]] = {
     "Lot": (
         Neighbours("item", "OF_ITEM", "out", "one", "The material or product this lot is of."),
         Neighbours("serials", "HAS_SERIAL", "out", "records", "Units built in this lot."),
-        Neighbours("inputs", "CONSUMED_INTO", "in", "relations", "What was consumed to make it, in which step."),
-        Neighbours("outputs", "CONSUMED_INTO", "out", "relations", "What it was consumed into."),
-        Neighbours("packedIn", "PACKED_IN", "out", "relations", "Containers it was packed in, and when."),
-        Neighbours("shipments", "SHIPPED_IN", "out", "relations", "Shipments it left in directly."),
-        Neighbours("inspections", "INSPECTS", "in", "records", "Inspections of this lot."),
+        *_ITEM_NEIGHBOURS,
     ),
-    "Serial": (
-        Neighbours("inputs", "CONSUMED_INTO", "in", "relations", "What was consumed to make it, in which step."),
-        Neighbours("outputs", "CONSUMED_INTO", "out", "relations", "What it was consumed into."),
-        Neighbours("packedIn", "PACKED_IN", "out", "relations", "Containers it was packed in, and when."),
-        Neighbours("shipments", "SHIPPED_IN", "out", "relations", "Shipments it left in directly."),
-        Neighbours("inspections", "INSPECTS", "in", "records", "Inspections of this unit."),
-    ),
+    "Serial": _ITEM_NEIGHBOURS,
     "Container": (
         Neighbours("contents", "PACKED_IN", "in", "relations", "What was packed in it, and when."),
         Neighbours("packedIn", "PACKED_IN", "out", "relations", "Outer containers it was packed in, and when."),
@@ -168,7 +169,7 @@ def _neighbours_field(kind: str, spec: Neighbours) -> Any:
         return await load_many(info.context, [far_ref(e) for e in found])
 
     item_type = _lazy(_type_name(spec.rel)) if spec.shape == "relations" else far_type
-    resolve.__annotations__ = {"info": strawberry.Info, "first": int, "return": list[item_type]}
+    resolve.__annotations__ = {"info": strawberry.Info, "first": int, "return": list[item_type]}  # type: ignore[valid-type]
     return strawberry.field(resolver=resolve, name=spec.name,
                             description=f"{spec.description} The first `first` in key order.")
 
@@ -210,5 +211,5 @@ def _build() -> None:
 
 _build()
 
-RecordKind = strawberry.enum(Enum("RecordKind", {k.name: k.name for k in NODE_KINDS}),  # type: ignore[misc]
-                             description="A kind of record, as in the data dictionary.")
+_record_kinds: type[Enum] = Enum("RecordKind", {k.name: k.name for k in NODE_KINDS})  # type: ignore[misc]
+RecordKind = strawberry.enum(_record_kinds, description="A kind of record, as in the data dictionary.")
