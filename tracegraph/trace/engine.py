@@ -279,14 +279,17 @@ class TraceEngine:
         items = [("Lot", k) for k in trace.ids["lots"]] + [("Serial", k) for k in trace.ids["serials"]]
         shipments = self.store.get("Shipment", trace.ids["shipments"])
         shipped: dict[NodeRef, set[str]] = defaultdict(set)
+        held_in: dict[str, list[Held]] = defaultdict(list)  # container -> what it held, when
+        for h in trace.held:
+            held_in[h.container].append(h)
         for shipment, links in trace.carried.items():
             moment = shipments[shipment]["shipped_at"]
             for link in links:
                 if link.src[0] != "Container":
                     shipped[link.src].add(shipment)
                     continue
-                for h in trace.held:
-                    if h.container == link.src[1] and h.holds_at(moment):
+                for h in held_in.get(link.src[1], ()):
+                    if h.holds_at(moment):
                         shipped[h.item].add(shipment)
         consumed: dict[NodeRef, set[NodeRef]] = defaultdict(set)
         for e in self.store.edges("CONSUMED_INTO", items, "out"):
