@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import strawberry
 
 from ..errors import BadInput
-from ..quality import CHECKS, QualityReport
+from ..quality import CHECKS, QualityReport, model
 from ..store import NodeRef
 from .context import Context
 from .permissions import requires
@@ -36,32 +39,22 @@ class QualityCheck:
     findings: int
 
 
-@strawberry.type(description="How well one field of one kind (or relationship) is filled.")
-class FieldCompleteness:
-    kind: str
-    field: str
-    required: bool
-    records: int
-    filled: int
-    fill_rate: float
-    invalid: int
+def _mirror(source: type, description: str, **properties: type) -> Any:
+    """A GraphQL type with the fields of a :mod:`tracegraph.quality` dataclass, plus (or retyping) ``properties``."""
+    annotations = {f.name: f.type for f in dataclasses.fields(source)} | properties
+    return strawberry.type(type(source.__name__, (), {"__annotations__": annotations}), description=description)
 
 
-@strawberry.type(description="Share of shipped serials whose backward trace reaches supplier lots.")
-class TraceCoverage:
-    shipped_serials: int
-    covered: int
-    share: float
-    target: float
-    meets_target: bool
+def _to(gql_type: Any, value: object) -> Any:
+    return gql_type(**{name: getattr(value, name) for name in gql_type.__annotations__})
 
 
-@strawberry.type(description="One supplier's consumed lots and those with a failed inspection.")
-class SupplierCompliance:
-    supplier_id: strawberry.ID
-    consumed_lots: int
-    failed_lots: int
-    share_failed: float
+FieldCompleteness = _mirror(model.FieldCompleteness, "How well one field of one kind (or relationship) is filled.",
+                            fill_rate=float)
+TraceCoverage = _mirror(model.TraceCoverage, "Share of shipped serials whose backward trace reaches supplier lots.",
+                        share=float, meets_target=bool)
+SupplierCompliance = _mirror(model.SupplierCompliance, "One supplier's consumed lots and those with a failed "
+                             "inspection.", supplier_id=strawberry.ID, share_failed=float)
 
 
 @strawberry.type(description="Data quality and KPIs over the whole graph.")
@@ -74,22 +67,16 @@ class Quality:
                 for c, found in self.report.by_check().items()]
 
     @strawberry.field
-    def trace_coverage(self) -> TraceCoverage:
-        c = self.report.coverage
-        return TraceCoverage(shipped_serials=c.shipped_serials, covered=c.covered, share=c.share, target=c.target,
-                             meets_target=c.meets_target)
+    def trace_coverage(self) -> TraceCoverage:  # type: ignore[valid-type]
+        return _to(TraceCoverage, self.report.coverage)
 
     @strawberry.field(description="Per supplier, by supplier id.")
-    def supplier_compliance(self) -> list[SupplierCompliance]:
-        return [SupplierCompliance(supplier_id=s.supplier_id, consumed_lots=s.consumed_lots,
-                                   failed_lots=s.failed_lots, share_failed=s.share_failed)
-                for s in self.report.suppliers]
+    def supplier_compliance(self) -> list[SupplierCompliance]:  # type: ignore[valid-type]
+        return [_to(SupplierCompliance, s) for s in self.report.suppliers]
 
     @strawberry.field(description="Per kind (and relationship) and field of the data dictionary.")
-    def completeness(self) -> list[FieldCompleteness]:
-        return [FieldCompleteness(kind=c.kind, field=c.field, required=c.required, records=c.records,
-                                  filled=c.filled, fill_rate=c.fill_rate, invalid=c.invalid)
-                for c in self.report.completeness]
+    def completeness(self) -> list[FieldCompleteness]:  # type: ignore[valid-type]
+        return [_to(FieldCompleteness, c) for c in self.report.completeness]
 
     @strawberry.field(description="Findings, of one check if given; the first `first`.")
     def findings(self, info: strawberry.Info, check: str | None = None, first: int = 100) -> list[QualityFinding]:
