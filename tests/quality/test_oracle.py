@@ -27,7 +27,8 @@ def test_checks_agree_with_a_networkx_oracle(tmp_path: Path) -> None:
     lots = {r["lot_id"]: r for r in _rows(tables, "lots")}
     uses = _rows(tables, "consumptions")
     genealogy = nx.DiGraph()
-    genealogy.add_edges_from((f"{u['input_type']}:{u['input_id']}", f"{u['output_type']}:{u['output_id']}") for u in uses)
+    genealogy.add_edges_from((f"{u['input_type']}:{u['input_id']}", f"{u['output_type']}:{u['output_id']}")
+                             for u in uses)
     genealogy.add_edges_from((f"lot:{s['lot_id']}", f"serial:{s['serial_id']}") for s in _rows(tables, "serials"))
     purchased = {f"lot:{k}" for k, r in lots.items() if r["supplier_id"]}
 

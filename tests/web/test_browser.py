@@ -112,7 +112,8 @@ def test_recall_scope_counts_customers_and_the_explaining_chain(page: Any, graph
     page.wait_for_selector("#counts-forward")
     cards = dict(page.eval_on_selector_all("#recall-counts [data-count]",
                                            "cs => cs.map(c => [c.dataset.count, c.querySelector('.kpi').textContent])"))
-    assert cards == {k: f"{len(scope.trace.ids[k]):,}" for k in ("lots", "serials", "containers", "shipments", "customers")}
+    kinds = ("lots", "serials", "containers", "shipments", "customers")
+    assert cards == {k: f"{len(scope.trace.ids[k]):,}" for k in kinds}
     rows = page.eval_on_selector_all("#recall-customers tr[data-customer]",
                                      "rs => rs.map(r => [...r.cells].slice(0, 4).map(c => c.textContent))")
     assert rows == [[c, f"{int(n['serials']):,}", f"{int(n['lots']):,}", f"{int(n['shipments']):,}"]
@@ -140,7 +141,8 @@ def test_quality_dashboard_shows_the_planted_defects(page: Any, graph: tracegrap
     assert set(rows) == set(CHECKS)
     cov = report.coverage
     assert page.text_content("#kpi-coverage .kpi") == f"{100 * cov.share:.2f}%"
-    orphans = page.eval_on_selector_all("#check-orphan_consumed_lot tr td:first-child", "c => c.map(x => x.textContent)")
+    orphans = page.eval_on_selector_all("#check-orphan_consumed_lot tr td:first-child",
+                                        "c => c.map(x => x.textContent)")
     assert orphans == [f.detail for f in report.by_check()["orphan_consumed_lot"]]
     assert page.is_visible("#check-empty_container_shipped a[href='/#/record/Container/PAL-X000001']")
     screenshot(page, "5-quality-dashboard")
