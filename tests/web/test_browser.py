@@ -34,7 +34,7 @@ def _point(page: Any, name: str, element_id: str) -> tuple[float, float]:
     page.locator(f"#graph-{name}").scroll_into_view_if_needed()
     # A full-page screenshot resizes the viewport behind Cytoscape's back: let it re-measure its
     # container, and wait out the 250 ms after a page scroll during which it ignores taps.
-    page.evaluate("g => window.tg.graphs[g].resize()", name)
+    page.evaluate("g => { window.tg.graphs[g].resize(); }", name)
     page.wait_for_function("g => !window.tg.graphs[g].renderer().scrollingPage", arg=name)
     p = page.evaluate("""([g, id]) => { const cy = window.tg.graphs[g]; const e = cy.getElementById(id);
         const at = e.isNode() ? e.renderedPosition() : e.renderedMidpoint();
