@@ -18,12 +18,13 @@ from .context import ApiSettings
 from .errors import ErrorCodes
 from .explorer import ExplorerQuery
 from .quality import QualityQuery
+from .recalls import RecallMutation, RecallQuery
 from .records import RecordQuery
 from .traces import TraceQuery
 from .types import RECORD_TYPES, RELATION_TYPES
 
-QUERY_AREAS: tuple[type, ...] = (RecordQuery, TraceQuery, AccessQuery, QualityQuery, ExplorerQuery)
-MUTATION_AREAS: tuple[type, ...] = (AccessMutation,)
+QUERY_AREAS: tuple[type, ...] = (RecordQuery, TraceQuery, AccessQuery, RecallQuery, QualityQuery, ExplorerQuery)
+MUTATION_AREAS: tuple[type, ...] = (AccessMutation, RecallMutation)
 
 
 def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
