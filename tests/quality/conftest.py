@@ -1,14 +1,14 @@
-"""A small plant with one known defect of each kind, loaded through the real table loader."""
+"""A small plant with one known defect of each kind, loaded through the real table loader.
+
+``plant`` runs on every backend of the conformance suite (``load_graph`` in tests/conftest.py).
+"""
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
 import pytest
 
-import tracegraph
 from tracegraph.graph import Graph
 
 T1, T2, T3 = "2025-03-01T08:00:00Z", "2025-03-01T10:00:00Z", "2025-03-02T08:00:00Z"
@@ -47,17 +47,11 @@ TABLES: dict[str, list[list[object]]] = {
 }
 
 
-def write_tables(directory: Path, tables: dict[str, list[list[object]]]) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, rows in tables.items():
-        with (directory / f"{name}.csv").open("w", newline="", encoding="utf-8") as fh:
-            csv.writer(fh).writerows(rows)
-    return directory
+def as_records(tables: dict[str, list[list[object]]]) -> dict[str, list[dict[str, Any]]]:
+    """Header-first rows to records, as ``load_graph`` takes them."""
+    return {name: [dict(zip(rows[0], (str(v) for v in row))) for row in rows[1:]] for name, rows in tables.items()}
 
 
 @pytest.fixture
-def plant(tmp_path: Path) -> Iterator[Graph]:
-    with tracegraph.connect(f"sqlite:///{tmp_path / 'plant.db'}") as graph:
-        report = graph.load_tables(write_tables(tmp_path / "tables", TABLES))
-        assert report.rejected == []
-        yield graph
+def plant(load_graph: Any) -> Graph:
+    return load_graph(as_records(TABLES))

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import tracegraph
 from tracegraph.graph import Graph
 from tracegraph.quality import QualityReport
-from tracegraph.store import Batch, Edge
+from tracegraph.store import Batch, Edge, Store
 
 
 def _found(report: QualityReport, check: str) -> list[tuple[tuple[str, str], list[tuple[str, str]]]]:
@@ -70,7 +67,7 @@ def test_completeness_of_loaded_data(plant: Graph) -> None:
     assert report.by_check()["required_missing"] == report.by_check()["invalid_value"] == []
 
 
-def test_completeness_of_records_written_without_validation(tmp_path: Path) -> None:
+def test_completeness_of_records_written_without_validation(store: Store) -> None:
     """Another writer may bypass the loader: required gaps, bad values and dangling references."""
     batch = Batch()
     batch.add_node("ProcessStep", {"step_id": "ST1", "work_order": "W1", "operation": None})
@@ -78,9 +75,8 @@ def test_completeness_of_records_written_without_validation(tmp_path: Path) -> N
     batch.add_node("Lot", {"lot_id": "L2", "item_id": "M1"})
     batch.add_node("Container", {"container_id": "K1", "container_type": "crate"})
     batch.add_edge(Edge("CONSUMED_INTO", ("Lot", "L1"), ("Lot", "L2"), {"step_id": "GONE", "quantity": -1.0}))
-    with tracegraph.connect(f"sqlite:///{tmp_path / 'raw.db'}") as graph:
-        graph.store.write(batch)
-        report = graph.quality()
+    store.write(batch)
+    report = Graph(store).quality()
     assert [(f.subject, f.detail) for f in report.by_check()["required_missing"]] == [
         (("Lot", "L1"), "Lot L1: required field item_id is empty"),
         (("ProcessStep", "ST1"), "ProcessStep ST1: required field operation is empty")]
@@ -98,7 +94,6 @@ def test_completeness_of_records_written_without_validation(tmp_path: Path) -> N
     assert (rows["CONSUMED_INTO", "step_id"].filled, rows["CONSUMED_INTO", "step_id"].invalid) == (1, 1)
 
 
-def test_empty_store_has_no_findings(tmp_path: Path) -> None:
-    with tracegraph.connect(f"sqlite:///{tmp_path / 'empty.db'}") as graph:
-        report = graph.quality()
+def test_empty_store_has_no_findings(store: Store) -> None:
+    report = Graph(store).quality()
     assert report.findings == [] and report.coverage.shipped_serials == 0 and report.suppliers == []

@@ -22,24 +22,22 @@ PLANTED = {
 }
 
 
-def _load(tmp_path: Path, defects: bool) -> tracegraph.Graph:
+def _load(store: Store, tmp_path: Path, defects: bool) -> tracegraph.Graph:
     generate(tmp_path / "tables", 1000, seed=5, defects=defects)
-    graph = tracegraph.connect(f"sqlite:///{tmp_path / 'g.db'}")
+    graph = tracegraph.Graph(store)
     assert graph.load_tables(tmp_path / "tables").rejected == []
     return graph
 
 
-def test_generated_plant_without_defects_is_clean(tmp_path: Path) -> None:
-    with _load(tmp_path, defects=False) as graph:
-        report = graph.quality()
+def test_generated_plant_without_defects_is_clean(store: Store, tmp_path: Path) -> None:
+    report = _load(store, tmp_path, defects=False).quality()
     assert report.findings == []
     assert report.coverage.covered == report.coverage.shipped_serials > 0
 
 
-def test_demo_defects_are_found_exactly(tmp_path: Path) -> None:
-    with _load(tmp_path, defects=True) as graph:
-        report = graph.quality()
-        inspections = graph.store.get("Inspection", ["INS-X000001", "INS-X000002", "INS-X000003"])
+def test_demo_defects_are_found_exactly(store: Store, tmp_path: Path) -> None:
+    report = _load(store, tmp_path, defects=True).quality()
+    inspections = store.get("Inspection", ["INS-X000001", "INS-X000002", "INS-X000003"])
     found = report.by_check()
     for check, subjects in PLANTED.items():
         assert [f.subject[1] for f in found[check]] == subjects, check
@@ -50,22 +48,23 @@ def test_demo_defects_are_found_exactly(tmp_path: Path) -> None:
     assert rows["Lot", "quantity"].records - rows["Lot", "quantity"].filled == 2  # RL-X000001, RL-X000002
 
 
-def test_store_primitives_match_their_generic_definitions(tmp_path: Path) -> None:
-    """The SQLite overrides of records/all_edges give what the base class builds from keys/get/edges."""
-    with _load(tmp_path, defects=True) as graph:
-        store = graph.store
-        for kind in NODE_KINDS:
-            assert list(store.records(kind.name)) == list(Store.records(store, kind.name, chunk=7)), kind.name
-        for rel in REL_KINDS:
-            fast = sorted((e.src, e.dst, sorted(e.props.items(), key=str)) for e in store.all_edges(rel.name))
-            generic = sorted((e.src, e.dst, sorted(e.props.items(), key=str))
-                             for e in Store.all_edges(store, rel.name, chunk=7))
-            assert fast == generic and len(fast) == store.counts()[rel.name], rel.name
+def test_store_primitives_match_their_generic_definitions(store: Store, tmp_path: Path) -> None:
+    """A backend's records/all_edges (if it overrides them) give what the base class builds from keys/get/edges."""
+    _load(store, tmp_path, defects=True)
+    for kind in NODE_KINDS:
+        assert list(store.records(kind.name)) == list(Store.records(store, kind.name, chunk=7)), kind.name
+    for rel in REL_KINDS:
+        fast = sorted((e.src, e.dst, sorted(e.props.items(), key=str)) for e in store.all_edges(rel.name))
+        generic = sorted((e.src, e.dst, sorted(e.props.items(), key=str))
+                         for e in Store.all_edges(store, rel.name, chunk=7))
+        assert fast == generic and len(fast) == store.counts()[rel.name], rel.name
 
 
 def test_cli_quality_json(tmp_path: Path) -> None:
-    _load(tmp_path, defects=True).close()
     db = str(tmp_path / "g.db")
+    with tracegraph.connect(db) as graph:
+        generate(tmp_path / "tables", 1000, seed=5, defects=True)
+        assert graph.load_tables(tmp_path / "tables").rejected == []
     result = CliRunner().invoke(app, ["--db", db, "quality", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
