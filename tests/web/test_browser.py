@@ -9,6 +9,7 @@ from typing import Any
 
 import tracegraph
 from tracegraph.quality import CHECKS
+from tracegraph.web.view import DEFAULT_LIMIT, EXPAND_CAP
 
 from .conftest import Site, screenshot
 
@@ -91,7 +92,7 @@ def test_a_large_layer_collapses_into_a_counted_group_that_expands_on_click(
         page: Any, graph: tracegraph.Graph) -> None:
     lot = "RL-0000001"
     serials = graph.forward(lot=lot).ids["serials"]
-    assert 100 < len(serials) <= 2000
+    assert DEFAULT_LIMIT < len(serials) <= EXPAND_CAP
     page.goto(f"{page.url.split('#')[0]}#/record/Lot/{lot}")
     page.wait_for_selector("#counts-forward")
     nodes = _graph_nodes(page, "forward")

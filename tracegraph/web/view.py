@@ -22,7 +22,7 @@ LAYERS: tuple[str, ...] = ("suppliers", "purchased_lots", "subassembly_lots", "f
 LAYER_TITLES = {"suppliers": "Suppliers", "purchased_lots": "Purchased lots", "subassembly_lots": "Sub-assemblies",
                 "finished_lots": "Finished lots", "serials": "Serials", "containers": "Containers",
                 "shipments": "Shipments", "customers": "Customers"}
-DEFAULT_LIMIT = 100  # nodes a layer shows before it collapses into a counted group
+DEFAULT_LIMIT = 50  # nodes a layer shows before it collapses (8 layers: a few hundred nodes at most)
 EXPAND_CAP = 2000  # nodes an expanded layer shows; the rest stay in a group
 
 
