@@ -21,6 +21,7 @@ from rich.table import Table
 from .api import cli as api_cli
 from .errors import TraceGraphError
 from .graph import Graph, connect
+from .standards_cli import register as register_standards
 from .trace import GROUPS, RecallScope, TraceResult
 
 app = typer.Typer(help="TraceGraph: genealogy, trace and recall scope for medical devices.",
@@ -306,6 +307,9 @@ def _demo_walkthrough(graph: Graph) -> None:
 from .recall.cli import register as _register_recall  # noqa: E402  (the recall commands use the helpers above)
 
 _register_recall(app)
+
+
+register_standards(app, load_app, trace_app, _graph, _print_json, _summary)
 
 
 if __name__ == "__main__":

@@ -9,19 +9,24 @@ Containment is time-bounded: an item is inside a container from packed_at until 
 and inside an outer container only while both hold (the intervals intersect). A shipment of a
 container at time t carries exactly what was inside it at t.
 
+An edge whose every source event was declared erroneous (EPCIS errorDeclaration) carries
+``retracted_at`` and no longer counts; links keep their ``evidence`` (source eventIDs), which
+:meth:`TraceResult.evidence` returns with the chain that explains a reached record.
+
 Every backend gives these answers because the rules are applied here, on top of the store's
 set-at-a-time primitives (``reach``, ``edges``, ``get``, ``find``).
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..errors import BadInput, LimitExceeded, NotFound
-from ..schema import GENEALOGY_RELS, KINDS
+from ..schema import GENEALOGY_RELS, KINDS, RELS, normalize_datetime
 from ..store import Edge, NodeRef, Store
 from .model import GROUP_OF_KIND, GROUPS, KIND_OF_GROUP, Held, Limits, Link, TraceStart, Whereabouts
 
@@ -63,6 +68,20 @@ class TraceResult:
     def explain(self, kind: str, key: str) -> list[Link]:
         """One shortest chain of records from the start to a reached node."""
         return self._engine.explain_in(self, (kind, key))
+
+    def evidence(self, kind: str, key: str) -> list[tuple[Link, list[str]]]:
+        """The explaining chain to a reached node, each link with the EPCIS eventIDs that prove it."""
+        out = []
+        for link in self.explain(kind, key):
+            found = link.props.get("evidence")
+            if found is None and any(f.name == "evidence" for f in RELS[link.rel].fields):
+                # containment links are rebuilt from intervals: read their edge's evidence
+                identity = RELS[link.rel].identity
+                found = next((e.props.get("evidence") for e in self._engine.store.edges(link.rel, [link.src], "out")
+                              if e.dst == link.dst and all(e.props.get(n) == link.props.get(n) for n in identity)),
+                             None)
+            out.append((link, json.loads(found or "[]")))
+        return out
 
     # -- notebook views (tracegraph.notebook; pandas and networkx from the [notebook] extra) ------
     def to_pandas(self, tidy: bool = False) -> Any:
@@ -175,13 +194,24 @@ class TraceEngine:
         trace = self.forward(start) if direction == "forward" else self.backward(start)
         return self.explain_in(trace, (kind, key))
 
+    def attachments(self, node: NodeRef, moment: str | None = None) -> list[Link]:
+        """Equipment or sensors attached to a record, or what it was attached to (EPCIS associations):
+        every ATTACHED_TO link in either direction, or only those holding at ``moment``."""
+        links = [Link(e.rel, e.src, e.dst, e.props) for direction in ("out", "in")
+                 for e in self.store.edges("ATTACHED_TO", [node], direction)]  # type: ignore[arg-type]
+        if moment is not None:
+            at = normalize_datetime(moment)
+            links = [link for link in links if link.props["attached_at"] <= at
+                     and (link.props["detached_at"] is None or at < link.props["detached_at"])]
+        return sorted(links, key=lambda link: (link.props["attached_at"], link.src, link.dst))
+
     # -- the trace ---------------------------------------------------------------------------
     def _trace(self, direction: Direction, start: TraceStart, limits: Limits) -> TraceResult:
         if not start:
             raise BadInput("a trace needs at least one start id")
         seeds, entry = self._seeds(start)
-        step = "out" if direction == "forward" else "in"
-        depth = self.store.reach(seeds, GENEALOGY_RELS, step, limits.max_depth)
+        step: Literal["out", "in"] = "out" if direction == "forward" else "in"
+        depth = self._reach(seeds, step, limits.max_depth)
         if depth and max(depth.values()) > limits.max_depth:
             raise LimitExceeded(f"the genealogy is deeper than the limit of {limits.max_depth} hops")
         self._check_size(len(depth), limits)
@@ -206,6 +236,22 @@ class TraceEngine:
         self._check_size(sum(map(len, ids.values())), limits)
         return TraceResult(direction, start, {g: sorted(v) for g, v in ids.items()}, depth, held, carried, entry,
                            self)
+
+    def _reach(self, seeds: list[NodeRef], step: Literal["out", "in"], max_depth: int) -> dict[NodeRef, int]:
+        """The store's reach; walked again over live edges only when a reached consumption is retracted."""
+        depth = self.store.reach(seeds, GENEALOGY_RELS, step, max_depth)
+        reached = [ref for ref in depth if ref[0] in _ITEM_KINDS]
+        if not any(e.props.get("retracted_at") for e in self.store.edges("CONSUMED_INTO", reached, step)):
+            return depth
+        depth = dict.fromkeys((ref for ref in seeds if ref in depth), 0)
+        frontier, hops = list(depth), 0
+        while frontier and hops <= max_depth:
+            hops += 1
+            found = {e.dst if step == "out" else e.src for rel in GENEALOGY_RELS
+                     for e in self.store.edges(rel, frontier, step) if not e.props.get("retracted_at")}
+            frontier = [ref for ref in found if ref not in depth]
+            depth.update(dict.fromkeys(frontier, hops))
+        return depth
 
     def _check_size(self, size: int, limits: Limits) -> None:
         if size > limits.max_results:
@@ -277,7 +323,8 @@ class TraceEngine:
         """Shipments that carried a reached item, directly or inside a container at shipping time."""
         carried: dict[str, list[Link]] = defaultdict(list)
         for e in self.store.edges("SHIPPED_IN", items, "out"):
-            carried[e.dst[1]].append(Link(e.rel, e.src, e.dst, e.props))
+            if not e.props.get("retracted_at"):
+                carried[e.dst[1]].append(Link(e.rel, e.src, e.dst, e.props))
         by_container: dict[str, list[Held]] = defaultdict(list)
         for h in held:
             by_container[h.container].append(h)
@@ -285,7 +332,7 @@ class TraceEngine:
         when = {k: r["shipped_at"] for k, r in self.store.get("Shipment", {e.dst[1] for e in container_edges}).items()}
         for e in container_edges:
             moment = when[e.dst[1]]
-            if any(h.holds_at(moment) for h in by_container[e.src[1]]):
+            if not e.props.get("retracted_at") and any(h.holds_at(moment) for h in by_container[e.src[1]]):
                 carried[e.dst[1]].append(Link(e.rel, e.src, e.dst, e.props))
         return dict(carried)
 
@@ -300,7 +347,7 @@ class TraceEngine:
         reached = set(items)
         ids["process_steps"].update(
             e.props["step_id"] for e in self.store.edges("CONSUMED_INTO", items, step)
-            if (e.dst if step == "out" else e.src) in reached)
+            if (e.dst if step == "out" else e.src) in reached and not e.props.get("retracted_at"))
         ids["inspections"].update(e.src[1] for e in self.store.edges("INSPECTS", items, "in"))
         ids["inspections"].update(e.src[1] for e in self.store.edges(
             "RECORDED_AT", [("ProcessStep", s) for s in ids["process_steps"]], "in"))
@@ -373,7 +420,7 @@ class TraceEngine:
             want = trace.depth[node] - 1
             candidates = sorted(
                 (e for rel in GENEALOGY_RELS for e in self.store.edges(rel, [node], back)
-                 if trace.depth.get(e.src if back == "in" else e.dst) == want),
+                 if trace.depth.get(e.src if back == "in" else e.dst) == want and not e.props.get("retracted_at")),
                 key=lambda e: (e.src, e.dst, e.rel))
             edge = candidates[0]
             chain.append(Link(edge.rel, edge.src, edge.dst, edge.props))
