@@ -165,3 +165,14 @@ def test_login_refuses_a_bad_key_and_roles_still_apply(browser: Any, site: Site)
     assert "FORBIDDEN" in page.text_content("#trace .error")
     assert page.text_content("#record-title") == f"Serial {SERIAL}"
     context.close()
+
+
+def test_a_scanned_udi_opens_the_unit_and_an_unknown_id_says_so(page: Any, graph: tracegraph.Graph) -> None:
+    product = graph.store.get("Serial", [SERIAL])[SERIAL]["product_id"]
+    page.fill("#q", f"(01){product}(21){SERIAL}")
+    page.press("#q", "Enter")
+    page.wait_for_selector(f"#record-title:text-is('Serial {SERIAL}')")
+    page.fill("#q", "NO-SUCH-ID-42")
+    page.press("#q", "Enter")
+    page.wait_for_selector("main h1:text-is('Search: NO-SUCH-ID-42')")
+    assert "No lot, serial, container, supplier, customer or other record" in page.text_content("main")

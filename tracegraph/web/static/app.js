@@ -109,11 +109,26 @@ function showHome() {
       el("a", { href: "/quality" }, "data-quality dashboard"), "."));
 }
 
+// The most specific record a scanned identifier names comes first (a GS1 code names the product too).
+const SPECIFIC = ["Serial", "Container", "Lot", "Product"];
+
 async function doSearch(text) {
   const { search } = await gql("query($t: String!) { search(text: $t) { kind id } }", { t: text });
-  if (search.length === 1) { location.replace(recordHref(search[0].kind, search[0].id)); return; }
+  let hits = search;
+  let reading = null;
+  if (!hits.length) {  // not an id: perhaps a scanned UDI (GS1, Digital Link, EPC URN, HIBC)
+    const { identify } = await gql(`query($t: String!) { identify(text: $t) {
+      format parts { name value } records { __typename id } } }`, { t: text });
+    reading = identify;
+    const found = identify.records.map((r) => ({ kind: r.__typename, id: r.id }));
+    const best = SPECIFIC.map((kind) => found.filter((h) => h.kind === kind)).find((same) => same.length);
+    hits = best && best.length === 1 ? best : found;
+  }
+  if (hits.length === 1) { location.replace(recordHref(hits[0].kind, hits[0].id)); return; }
   show(el("h1", {}, `Search: ${text}`),
-    search.length ? el("ul", {}, search.map((h) => el("li", {}, `${h.kind} `, recordLink(h.kind, h.id))))
+    reading && reading.format !== "plain" ? el("p", { class: "muted", id: "reading" }, `Read as ${reading.format}: `,
+      reading.parts.map((part) => `${part.name} ${part.value}`).join(", ")) : null,
+    hits.length ? el("ul", {}, hits.map((h) => el("li", {}, `${h.kind} `, recordLink(h.kind, h.id))))
       : el("p", {}, `No lot, serial, container, supplier, customer or other record has the id “${text}”.`));
 }
 
