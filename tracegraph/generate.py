@@ -101,8 +101,11 @@ COLUMNS = {
 }
 
 
-def generate(outdir: str | Path, serials: int, seed: int = 7) -> dict[str, int]:
-    """Write the canonical tables for about ``serials`` units into ``outdir``; returns rows per table."""
+def generate(outdir: str | Path, serials: int, seed: int = 7, defects: bool = False) -> dict[str, int]:
+    """Write the canonical tables for about ``serials`` units into ``outdir``; returns rows per table.
+
+    ``defects`` adds a few deliberate data-quality defects of each kind (see :func:`plant_defects`).
+    """
     rng = random.Random(seed)
     size = Sizes.for_serials(serials)
     out = _Tables(Path(outdir), COLUMNS)
@@ -110,6 +113,9 @@ def generate(outdir: str | Path, serials: int, seed: int = 7) -> dict[str, int]:
         _generate(rng, size, out)
     finally:
         out.close()
+    if defects:
+        for table, n in plant_defects(Path(outdir)).items():
+            out.rows[table] += n
     return out.rows
 
 
@@ -284,3 +290,74 @@ def _generate(rng: random.Random, size: Sizes, out: _Tables) -> None:
             palletise(open_cases[:PALLET_CASES], ready)
             open_cases = open_cases[PALLET_CASES:]
     # the last open cases stay in the warehouse, unshipped
+
+
+def plant_defects(outdir: Path) -> dict[str, int]:
+    """Append a few deliberate defects of each kind the quality checks find (ids contain ``X``).
+
+    Works on the written tables only, so it holds whatever the plant generator does: two lots
+    without quantity or receipt time; serials of a finished lot built from a sub-assembly lot
+    nobody received or produced, shipped (no supplier behind them); a second orphan lot consumed
+    into an existing finished lot; a case emptied before it shipped and a pallet shipped with
+    nothing ever packed; two lots consumed beyond their quantity; and three consumed supplier
+    lots that failed incoming inspection. Returns rows added per table.
+    """
+    def column(table: str, name: str) -> list[str]:
+        with (outdir / f"{table}.csv").open(newline="", encoding="utf-8") as fh:
+            return [row[name] for row in csv.DictReader(fh)]
+
+    supplier, customer, product = column("suppliers", "supplier_id")[0], column("customers", "customer_id")[0], \
+        column("products", "product_id")[0]
+    materials = column("materials", "material_id")
+    raw, sub = materials[0], materials[-1]
+    bought = {lot for lot, s in zip(column("lots", "lot_id"), column("lots", "supplier_id")) if s}
+    inputs = list(dict.fromkeys(i for i in column("consumptions", "input_id") if i in bought))
+    finished = column("consumptions", "output_id")[-1]
+    t, later = "2026-01-15T08:00:00Z", "2026-01-15T09:00:00Z"
+
+    def lot(lot_id: str, item: str, supplier_id: str = "", quantity: object = "", uom: str = "") -> dict:
+        return {"lot_id": lot_id, "item_id": item, "supplier_id": supplier_id, "quantity": quantity, "uom": uom,
+                "created_at": t if quantity != "" else ""}
+
+    def use(step: str, lot_id: str, output: str, quantity: float, uom: str = "EA") -> dict:
+        return {"step_id": step, "input_type": "lot", "input_id": lot_id, "output_type": "lot",
+                "output_id": output, "quantity": quantity, "uom": uom, "consumed_at": t}
+
+    def ship(shipment: str, container: str) -> dict:
+        return {"shipment_id": shipment, "item_type": "container", "item_id": container, "quantity": 1}
+
+    rows: dict[str, list[dict[str, object]]] = {
+        "lots": [lot("RL-X000001", raw, supplier), lot("RL-X000002", raw, supplier),
+                 lot("SL-X000001", sub, "", 200, "EA"), lot("SL-X000002", sub, "", 200, "EA"),
+                 lot("FL-X000001", product, "", 4, "EA"), lot("RL-X000003", raw, supplier, 10, "EA"),
+                 lot("RL-X000004", raw, supplier, 5, "KG"), lot("SL-X000003", sub, "", 100, "EA"),
+                 lot("SL-X000004", sub, "", 100, "EA")],
+        "serials": [{"serial_id": f"SNX0000000{i}", "product_id": product, "lot_id": "FL-X000001",
+                     "created_at": t} for i in range(1, 5)],
+        "process_steps": [{"step_id": f"STEP-X00000{i}", "work_order": f"WO-X{i}", "operation": "0099 DEFECT DEMO",
+                           "started_at": t, "ended_at": later} for i in range(1, 5)],
+        "consumptions": [use("STEP-X000001", "SL-X000001", "FL-X000001", 4),
+                         use("STEP-X000002", "SL-X000002", finished, 1),
+                         use("STEP-X000003", "RL-X000003", "SL-X000003", 8),
+                         use("STEP-X000004", "RL-X000003", "SL-X000004", 7),
+                         use("STEP-X000003", "RL-X000004", "SL-X000003", 6, "KG")],
+        "packing": [{"child_type": "serial", "child_id": f"SNX0000000{i}", "container_id": "CASE-X000001",
+                     "packed_at": t} for i in range(1, 4)]
+        + [{"child_type": "serial", "child_id": "SNX00000004", "container_id": "CASE-X000002", "packed_at": t,
+            "unpacked_at": later}],
+        "shipments": [{"shipment_id": "SHP-X000001", "customer_id": customer, "shipped_at": "2026-01-16T08:00:00Z"},
+                      {"shipment_id": "SHP-X000002", "customer_id": customer, "shipped_at": "2026-01-16T09:00:00Z"}],
+        "shipment_items": [ship("SHP-X000001", "CASE-X000001"), ship("SHP-X000002", "CASE-X000002"),
+                           ship("SHP-X000002", "PAL-X000001")],
+        "inspections": [{"inspection_id": f"INS-X00000{n}", "subject_type": "lot", "subject_id": lot_id,
+                         "characteristic": "incoming_hardness", "value": 62.0, "lower_limit": 45.0,
+                         "upper_limit": 60.0, "result": "fail", "inspected_at": t}
+                        for n, lot_id in enumerate(inputs[:3], start=1)],
+    }
+    for table, new in rows.items():
+        path = outdir / f"{table}.csv"
+        with path.open(newline="", encoding="utf-8") as fh:
+            header = next(csv.reader(fh))
+        with path.open("a", newline="", encoding="utf-8") as fh:
+            csv.DictWriter(fh, header, restval="").writerows(new)
+    return {table: len(new) for table, new in rows.items()}

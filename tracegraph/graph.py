@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import NotFound
 from .loaders.tables import TABLE_SUFFIXES, LoadReport, Progress, load_tables
+from .quality import QualityReport, assess
 from .recall.audit import AuditLog, digest
 from .recall.model import holds_on
 from .recall.service import RecallService
@@ -130,6 +131,10 @@ class Graph:
 
     def counts(self) -> dict[str, int]:
         return self.store.counts()
+
+    def quality(self) -> QualityReport:
+        """Data-quality findings and KPIs over the whole graph (see :mod:`tracegraph.quality`)."""
+        return assess(self.store, self.engine)
 
     def close(self) -> None:
         self.store.close()

@@ -120,6 +120,40 @@ class Store(ABC):
         caller can tell a graph deeper than its limit from one that fits.
         """
 
+    def records(self, kind: str, chunk: int = 10_000) -> Iterator[dict[str, Any]]:
+        """Every record of ``kind``, in key order, for whole-table checks (data quality).
+
+        Built on ``keys`` and ``get`` one chunk at a time; a backend may override it with one
+        streaming query.
+        """
+        keys: list[str] = []
+        for key in self.keys(kind):
+            keys.append(key)
+            if len(keys) == chunk:
+                yield from self._ordered(kind, keys)
+                keys = []
+        yield from self._ordered(kind, keys)
+
+    def _ordered(self, kind: str, keys: list[str]) -> Iterator[dict[str, Any]]:
+        found = self.get(kind, keys) if keys else {}
+        return (found[k] for k in keys if k in found)
+
+    def all_edges(self, rel: str, chunk: int = 10_000) -> Iterator[Edge]:
+        """Every edge of ``rel`` with its properties, for whole-graph checks (data quality).
+
+        Built on ``keys`` and ``edges`` one chunk of source nodes at a time; a backend may
+        override it with one streaming query.
+        """
+        for kind in RELS[rel].source:
+            refs: list[NodeRef] = []
+            for key in self.keys(kind):
+                refs.append((kind, key))
+                if len(refs) == chunk:
+                    yield from self.edges(rel, refs, "out")
+                    refs = []
+            if refs:
+                yield from self.edges(rel, refs, "out")
+
     @abstractmethod
     def find_edges(self, rel: str, field: str, values: Collection[str]) -> list[Edge]:
         """Edges of ``rel`` whose property ``field`` is one of ``values`` (e.g. consumptions of a step)."""

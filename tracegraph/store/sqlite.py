@@ -201,19 +201,22 @@ class SQLiteStore(Store):
             raise StoreError(f"{rel.name}: an edge names a record that does not exist ({exc})") from exc
 
     # -- reads -------------------------------------------------------------------------------
-    def get(self, kind: str, keys: Collection[str]) -> dict[str, dict[str, Any]]:
+    def _select_records(self, kind: str, where: str, params: tuple[Any, ...]) -> Iterator[dict[str, Any]]:
         k = KINDS[kind]
         names = [f.name for f in k.fields]
-        rows = self._con().execute(
-            f"SELECT {', '.join(names)}, attributes FROM {k.sql_table} "
-            f"WHERE {k.key} IN (SELECT value FROM json_each(?))", (_ids(keys),))
-        out: dict[str, dict[str, Any]] = {}
-        for row in rows:
+        for row in self._con().execute(f"SELECT {', '.join(names)}, attributes FROM {k.sql_table} {where}", params):
             record = dict(zip(names, row))
             if row[-1]:
                 record["attributes"] = json.loads(row[-1])
-            out[record[k.key]] = record
-        return out
+            yield record
+
+    def get(self, kind: str, keys: Collection[str]) -> dict[str, dict[str, Any]]:
+        key = KINDS[kind].key
+        return {r[key]: r for r in self._select_records(
+            kind, f"WHERE {key} IN (SELECT value FROM json_each(?))", (_ids(keys),))}
+
+    def records(self, kind: str, chunk: int = 10_000) -> Iterator[dict[str, Any]]:
+        return self._select_records(kind, f"ORDER BY {KINDS[kind].key}", ())
 
     def find(self, kind: str, field: str, values: Collection[str]) -> list[str]:
         k = KINDS[kind]
@@ -254,15 +257,21 @@ class SQLiteStore(Store):
             raise KeyError(f"{rel} has no field {field!r}")
         return self._select_edges(rel, field, values, "e.src, e.dst")
 
+    def all_edges(self, rel: str, chunk: int = 10_000) -> Iterator[Edge]:
+        return self._edge_query(rel, "ORDER BY e.src, e.dst", ())
+
     def _select_edges(self, rel: str, column: str, values: Iterable[Any], order: str) -> list[Edge]:
         """Edges of ``rel`` whose ``column`` is one of ``values``, with endpoints and properties."""
+        return list(self._edge_query(rel, f"WHERE e.{column} IN (SELECT value FROM json_each(?)) ORDER BY {order}",
+                                     (_ids(values),)))
+
+    def _edge_query(self, rel: str, where: str, params: tuple[Any, ...]) -> Iterator[Edge]:
         r = RELS[rel]
         names = [f.name for f in r.fields]
         sql = (f"SELECT a.kind, a.key, b.kind, b.key{''.join(', e.' + n for n in names)} FROM {r.sql_table} e "
-               f"JOIN node a ON a.nid = e.src JOIN node b ON b.nid = e.dst "
-               f"WHERE e.{column} IN (SELECT value FROM json_each(?)) ORDER BY {order}")
-        return [Edge(rel, (row[0], row[1]), (row[2], row[3]), dict(zip(names, row[4:])))
-                for row in self._con().execute(sql, (_ids(values),))]
+               f"JOIN node a ON a.nid = e.src JOIN node b ON b.nid = e.dst {where}")
+        for row in self._con().execute(sql, params):
+            yield Edge(rel, (row[0], row[1]), (row[2], row[3]), dict(zip(names, row[4:])))
 
     def reach(self, seeds: Iterable[NodeRef], rels: Collection[str], direction: Direction,
               max_depth: int) -> dict[NodeRef, int]:

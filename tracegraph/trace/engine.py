@@ -383,6 +383,9 @@ class TraceEngine:
         shipped: dict[NodeRef, set[str]] = defaultdict(set)
         taken: dict[NodeRef, list[tuple[float | None, str | None]]] = defaultdict(list)  # (quantity, uom) out of a lot
         boxed: set[NodeRef] = set()  # lots that left inside a container: how much of them is not recorded
+        held_in: dict[str, list[Held]] = defaultdict(list)  # container -> what it held, when
+        for h in trace.held:
+            held_in[h.container].append(h)
         for shipment, links in trace.carried.items():
             moment = shipments[shipment]["shipped_at"]
             for link in links:
@@ -390,8 +393,8 @@ class TraceEngine:
                     shipped[link.src].add(shipment)
                     taken[link.src].append((link.props.get("quantity"), None))
                     continue
-                for h in trace.held:
-                    if h.container == link.src[1] and h.holds_at(moment):
+                for h in held_in.get(link.src[1], ()):
+                    if h.holds_at(moment):
                         shipped[h.item].add(shipment)
                         boxed.add(h.item)
         consumed: dict[NodeRef, set[NodeRef]] = defaultdict(set)
