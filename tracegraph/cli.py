@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .cli_store import register as register_store_commands
 from .errors import TraceGraphError
 from .graph import Graph, connect
 from .trace import GROUPS, RecallScope, TraceResult
@@ -31,7 +32,7 @@ app.add_typer(trace_app, name="trace")
 console = Console()
 err = Console(stderr=True)
 
-DB_HELP = "Store URL or path: sqlite:///trace.db, or a file path."
+DB_HELP = "Store URL or path: sqlite:///trace.db, a file path, or neo4j://user:password@host:7687/database."
 Ids = Annotated[list[str] | None, typer.Option()]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
@@ -43,14 +44,27 @@ def main(ctx: typer.Context,
 
 
 @contextmanager
-def _graph(ctx: typer.Context, *, read_only: bool = False) -> Iterator[Graph]:
-    """Open the graph named by --db, turning domain errors into a message and exit code 2."""
+def _with_errors() -> Iterator[None]:
+    """Turn domain errors into a message and exit code 2."""
     try:
-        with connect(ctx.obj, read_only=read_only) as graph:
-            yield graph
+        yield
     except TraceGraphError as exc:
         err.print(f"[red]error[/red] ({exc.code}): {exc}", highlight=False)
         raise typer.Exit(2) from None
+
+
+@contextmanager
+def _graph(ctx: typer.Context, *, read_only: bool = False) -> Iterator[Graph]:
+    """Open the graph named by --db, turning domain errors into a message and exit code 2."""
+    with _with_errors(), connect(ctx.obj, read_only=read_only) as graph:
+        yield graph
+
+
+def _print_counts(title: str, counts: dict[str, int]) -> None:
+    if title:
+        console.print(f"{title}:")
+    for name, n in counts.items():
+        console.print(f"{name:<16} {n:>12,}")
 
 
 def _print_json(data: Any) -> None:
@@ -194,8 +208,7 @@ def counts_cmd(ctx: typer.Context, as_json: Json = False) -> None:
     if as_json:
         _print_json(counts)
     else:
-        for name, n in counts.items():
-            console.print(f"{name:<16} {n:>12,}")
+        _print_counts("", counts)
 
 
 @app.command("generate")
@@ -255,6 +268,8 @@ def _demo_walkthrough(graph: Graph) -> None:
     console.print("Try: tracegraph --db " + str(graph.store.path if hasattr(graph.store, "path") else "...")
                   + f" trace backward --serial {serial} --json")
 
+
+register_store_commands(app)
 
 if __name__ == "__main__":
     app()

@@ -20,6 +20,9 @@ NodeRef = tuple[str, str]
 
 Direction = Literal["out", "in"]
 
+ATTRIBUTES = "attributes"
+"""The record key of a record's extra attributes (a dict, stored as JSON text)."""
+
 
 @dataclass(frozen=True)
 class Edge:
@@ -121,6 +124,14 @@ class Store(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    def ensure_schema(self) -> list[str]:
+        """Create the constraints and indexes the backend needs, if absent; returns the statements sent.
+
+        ``tracegraph init`` calls it. The embedded store creates its tables whenever it is opened
+        for writing, so it sends nothing here.
+        """
+        return []
 
     @contextmanager
     def time_limit(self, seconds: float | None) -> Iterator[None]:

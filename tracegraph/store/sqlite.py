@@ -38,9 +38,8 @@ def schema_ddl() -> list[str]:
         ddl.append(f"CREATE TABLE IF NOT EXISTS {kind.sql_table} (nid INTEGER PRIMARY KEY, {cols},"
                    f" attributes TEXT)")
         ddl.append(f"CREATE UNIQUE INDEX IF NOT EXISTS {kind.sql_table}_key ON {kind.sql_table} ({kind.key})")
-        for f in kind.fields:
-            if f.references or f.name in ("item_id", "subject_id"):
-                ddl.append(f"CREATE INDEX IF NOT EXISTS {kind.sql_table}_{f.name} ON {kind.sql_table} ({f.name})")
+        for f in kind.lookup_fields:
+            ddl.append(f"CREATE INDEX IF NOT EXISTS {kind.sql_table}_{f.name} ON {kind.sql_table} ({f.name})")
     for rel in REL_KINDS:
         cols = "".join(f", {f.name} {_SQL_TYPES[f.type]}" for f in rel.fields)
         unique = ", ".join(("src", "dst") + rel.identity)
