@@ -20,8 +20,11 @@ def init_cmd(ctx: typer.Context) -> None:
     """Create the store's schema: on Neo4j, the key constraints and lookup indexes (IF NOT EXISTS)."""
     from .cli import _graph, console
     with _graph(ctx) as graph:
-        sent = graph.store.ensure_schema()
-    console.print(f"{len(sent)} schema statement(s) applied" if sent else "the embedded store is ready")
+        made = graph.store.ensure_schema()
+    if not made:
+        console.print("the embedded store is ready")
+    for name, created in made.items():
+        console.print(f"{'created' if created else 'present':<8} {name}", highlight=False)
 
 
 def copy_cmd(src: Annotated[str, typer.Argument(help="Store URL to copy from.")],

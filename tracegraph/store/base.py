@@ -125,13 +125,14 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
-    def ensure_schema(self) -> list[str]:
-        """Create the constraints and indexes the backend needs, if absent; returns the statements sent.
+    def ensure_schema(self) -> dict[str, bool]:
+        """Create the constraints and indexes the backend needs, if absent.
 
-        ``tracegraph init`` calls it. The embedded store creates its tables whenever it is opened
-        for writing, so it sends nothing here.
+        Returns each schema object's name and whether this call created it. ``tracegraph init``
+        calls it. The embedded store creates its tables whenever it is opened for writing, so it
+        has nothing to do here.
         """
-        return []
+        return {}
 
     @contextmanager
     def time_limit(self, seconds: float | None) -> Iterator[None]:

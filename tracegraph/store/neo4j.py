@@ -269,14 +269,14 @@ class Neo4jStore(Store):
         """The driver is shared by the process and closed at exit; a store holds nothing else."""
 
     # -- schema ----------------------------------------------------------------------------------
-    def ensure_schema(self) -> list[str]:
-        """Create the key constraints and lookup indexes (IF NOT EXISTS); returns what was sent."""
-        sent = []
-        for statement in cy.schema():
+    def ensure_schema(self) -> dict[str, bool]:
+        """Create the key constraints and lookup indexes (IF NOT EXISTS), generated from the dictionary."""
+        out = {}
+        for name, statement in cy.schema().items():
             # schema commands cannot share a transaction with each other or with data writes
-            self._transaction(True, lambda tx, s=statement: self._run(tx, s))
-            sent.append(statement.text)
-        return sent
+            summary = self._transaction(True, lambda tx, s=statement: _consume(tx, s))
+            out[name] = schema_created(summary)
+        return out
 
     def _check_schema(self) -> None:
         if self._schema_checked:
@@ -394,6 +394,27 @@ class Neo4jStore(Store):
         out = {k.name: self._query(cy.count_nodes(k))[0]["n"] for k in NODE_KINDS}
         out.update({r.name: self._query(cy.count_rels(r))[0]["n"] for r in REL_KINDS})
         return out
+
+
+def schema_created(summary: neo4j.ResultSummary) -> bool:
+    """Whether a CREATE ... IF NOT EXISTS statement created its constraint or index (or found it)."""
+    return summary.counters.constraints_added + summary.counters.indexes_added > 0
+
+
+def _consume(tx: Any, statement: cy.Statement) -> neo4j.ResultSummary:
+    _check_params(statement, {})
+    return tx.run(statement.text).consume()
+
+
+def open_empty(url: str) -> Neo4jStore:
+    """A store on the database at ``url`` with every node and relationship DELETED and the schema in place.
+
+    For test suites (the conformance fixture calls it before each test); never point it at real data.
+    """
+    store = Neo4jStore(url)
+    store.ensure_schema()
+    store.delete_all()
+    return store
 
 
 def _check_params(statement: cy.Statement, params: Mapping[str, Any]) -> None:

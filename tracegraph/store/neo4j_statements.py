@@ -103,12 +103,15 @@ def count_rels(rel: RelKind) -> Statement:
 
 
 # -- schema and maintenance ----------------------------------------------------------------------
-def schema() -> list[Statement]:
-    """Key constraints and lookup indexes, generated from the data dictionary (``IF NOT EXISTS``)."""
-    out = [_statement("constraint_key", [], name=f"tracegraph_{k.name.lower()}_key", label=k.name, key=k.key)
-           for k in NODE_KINDS]
-    out += [_statement("index_field", [], name=f"tracegraph_{k.name.lower()}_{f.name}", label=k.name, field=f.name)
-            for k in NODE_KINDS for f in k.lookup_fields]
+def schema() -> dict[str, Statement]:
+    """Key constraints and lookup indexes by name, generated from the data dictionary (``IF NOT EXISTS``)."""
+    out = {}
+    for k in NODE_KINDS:
+        name = f"tracegraph_{k.name.lower()}_key"
+        out[name] = _statement("constraint_key", [], name=name, label=k.name, key=k.key)
+        for f in k.lookup_fields:
+            name = f"tracegraph_{k.name.lower()}_{f.name}"
+            out[name] = _statement("index_field", [], name=name, label=k.name, field=f.name)
     return out
 
 
@@ -144,6 +147,6 @@ def catalogue() -> Iterator[Statement]:
     for direction in ("out", "in"):
         for rels in [(r,) for r in RELS] + [GENEALOGY_RELS, tuple(RELS)]:
             yield reach_hop(rels, direction)  # type: ignore[arg-type]
-    yield from schema()
+    yield from schema().values()
     yield show_constraints()
     yield delete_all()
