@@ -39,6 +39,7 @@ class TraceResult:
     depth: dict[NodeRef, int]
     held: list[Held]
     carried: dict[str, list[Link]]  # shipment -> the links that put a reached item on it
+    entry: dict[NodeRef, list[Link]]  # inside a start container -> the packing links from it down to there
     _engine: TraceEngine = field(repr=False)
 
     def __len__(self) -> int:
@@ -138,7 +139,7 @@ class TraceEngine:
     def _trace(self, direction: Direction, start: TraceStart, limits: Limits) -> TraceResult:
         if not start:
             raise BadInput("a trace needs at least one start id")
-        seeds, start_containers = self._seeds(start)
+        seeds, entry = self._seeds(start)
         step = "out" if direction == "forward" else "in"
         depth = self.store.reach(seeds, GENEALOGY_RELS, step, limits.max_depth)
         if depth and max(depth.values()) > limits.max_depth:
@@ -149,7 +150,8 @@ class TraceEngine:
         for kind, key in depth:
             ids[GROUP_OF_KIND[kind]].add(key)
         ids["suppliers"].update(start.suppliers)
-        ids["containers"].update(start_containers)
+        ids["containers"].update(start.containers)
+        ids["containers"].update(ref[1] for ref in entry if ref[0] == "Container")
         held: list[Held] = []
         carried: dict[str, list[Link]] = {}
         if direction == "forward":
@@ -161,14 +163,19 @@ class TraceEngine:
                 ids["customers"].add(shipment["customer_id"])
         self._context(items, step, ids)
         self._check_size(sum(map(len, ids.values())), limits)
-        return TraceResult(direction, start, {g: sorted(v) for g, v in ids.items()}, depth, held, carried, self)
+        return TraceResult(direction, start, {g: sorted(v) for g, v in ids.items()}, depth, held, carried, entry,
+                           self)
 
     def _check_size(self, size: int, limits: Limits) -> None:
         if size > limits.max_results:
             raise LimitExceeded(f"the trace reaches {size} records, more than the limit of {limits.max_results}")
 
-    def _seeds(self, start: TraceStart) -> tuple[list[NodeRef], set[str]]:
-        """Start ids to genealogy seeds; a container stands for everything ever packed in it."""
+    def _seeds(self, start: TraceStart) -> tuple[list[NodeRef], dict[NodeRef, list[Link]]]:
+        """Start ids to genealogy seeds, and what is inside start containers with the links that put it there.
+
+        A container stands for everything that was ever inside it; a nested child counts only
+        while its parent was inside (the same time-bounded rule as for shipments).
+        """
         for kind, keys in (("Lot", start.lots), ("Serial", start.serials), ("Container", start.containers),
                            ("Supplier", start.suppliers), ("Material", start.materials)):
             missing = sorted(set(keys) - set(self.store.get(kind, keys)))
@@ -177,14 +184,29 @@ class TraceEngine:
         seeds: list[NodeRef] = [("Lot", k) for k in start.lots] + [("Serial", k) for k in start.serials]
         seeds += [("Lot", k) for k in self.store.find("Lot", "supplier_id", start.suppliers)]
         seeds += [("Lot", k) for k in self.store.find("Lot", "item_id", start.materials)]
-        containers = set(start.containers)
-        frontier = [("Container", k) for k in start.containers]
+        entry: dict[NodeRef, list[Link]] = {}
+        # top-down, one level at a time: (container, inside the start from, until, links from the start)
+        frontier: dict[NodeRef, list[tuple[str, str | None, list[Link]]]] = {
+            ("Container", k): [("", None, [])] for k in start.containers}
+        seen: set[tuple[NodeRef, str, str | None]] = set()
         while frontier:
-            contents = [e.src for e in self.store.edges("PACKED_IN", frontier, "in")]
-            seeds += [ref for ref in contents if ref[0] in _ITEM_KINDS]
-            frontier = [ref for ref in contents if ref[0] == "Container" and ref[1] not in containers]
-            containers.update(ref[1] for ref in frontier)
-        return seeds, containers
+            nxt: dict[NodeRef, list[tuple[str, str | None, list[Link]]]] = defaultdict(list)
+            for e in self.store.edges("PACKED_IN", frontier, "in"):
+                packed, unpacked = e.props["packed_at"], e.props["unpacked_at"]
+                for start_at, end, path in frontier[e.dst]:
+                    lo = max(start_at, packed)
+                    hi = unpacked if end is None else end if unpacked is None else min(end, unpacked)
+                    if (hi is not None and lo >= hi) or (e.src, lo, hi) in seen:
+                        continue
+                    seen.add((e.src, lo, hi))
+                    links = path + [Link(e.rel, e.src, e.dst, e.props)]
+                    if e.src[0] != "Container" or e.src[1] not in start.containers:
+                        entry.setdefault(e.src, links)  # level by level: the first is a shortest
+                    if e.src[0] == "Container":
+                        nxt[e.src].append((lo, hi, links))
+            frontier = nxt
+        seeds += [ref for ref in entry if ref[0] in _ITEM_KINDS]
+        return seeds, entry
 
     def _containment(self, items: list[NodeRef], limits: Limits) -> list[Held]:
         """Every container that held a reached item, and when, through nested containers."""
@@ -194,16 +216,17 @@ class TraceEngine:
         level = 0
         while frontier:
             level += 1
-            if level > limits.max_depth:
+            edges = self.store.edges("PACKED_IN", frontier, "out")
+            if edges and level > limits.max_depth:
                 raise LimitExceeded(f"containers nest deeper than the limit of {limits.max_depth}")
             nxt: dict[NodeRef, list[tuple[NodeRef, str, str | None]]] = defaultdict(list)
-            for e in self.store.edges("PACKED_IN", frontier, "out"):
+            for e in edges:
                 packed, unpacked = e.props["packed_at"], e.props["unpacked_at"]
                 for item, start, end in frontier[e.src]:
                     lo = max(start, packed)
                     hi = unpacked if end is None else end if unpacked is None else min(end, unpacked)
                     if hi is None or lo < hi:
-                        held.append(Held(item, e.dst[1], lo, hi, e.src, packed, unpacked))
+                        held.append(Held(item, e.dst[1], lo, hi, e.src, packed, unpacked, level))
                         nxt[e.dst].append((item, lo, hi))
             frontier = nxt
             self._check_size(len(held), limits)
@@ -293,7 +316,7 @@ class TraceEngine:
         if kind == "Customer":
             shipments = self.store.get("Shipment", trace.ids["shipments"])
             best = min((s for s, r in shipments.items() if r["customer_id"] == key),
-                       key=lambda s: (len(self._shipment_chain(trace, s)), s))
+                       key=lambda s: (_cost(self._shipment_chain(trace, s)), s))
             return self._shipment_chain(trace, best) + [
                 Link("SHIPPED_TO", ("Shipment", best), ("Customer", key), {})]
         return self._context_chain(trace, target)
@@ -315,8 +338,12 @@ class TraceEngine:
         return self._from_start(trace, node) + chain
 
     def _from_start(self, trace: TraceResult, seed: NodeRef) -> list[Link]:
-        """The link that made ``seed`` a start item when the trace began from a supplier or material."""
-        if seed[0] == "Lot" and (seed[1] not in trace.start.lots):
+        """The links that made ``seed`` a start item: from a start supplier, material or container."""
+        if seed[1] in (trace.start.lots if seed[0] == "Lot" else trace.start.serials):
+            return []
+        if seed in trace.entry:
+            return trace.entry[seed]
+        if seed[0] == "Lot":
             lot = self.store.get("Lot", [seed[1]]).get(seed[1], {})
             if lot.get("supplier_id") in trace.start.suppliers:
                 return [Link("SUPPLIED", ("Supplier", lot["supplier_id"]), seed, {})]
@@ -324,13 +351,14 @@ class TraceEngine:
                 return [Link("OF_ITEM", seed, ("Material", lot["item_id"]), {})]
         return []
 
-    def _container_chain(self, trace: TraceResult, container: str) -> list[Link]:
+    def _container_chain(self, trace: TraceResult, container: str, at: str | None = None) -> list[Link]:
+        """A shortest chain to ``container`` through an item it held (at moment ``at``, if given)."""
         if container in trace.start.containers:
             return []
-        options = [h for h in trace.held if h.container == container]
-        if not options:  # a container nested in a start container (backward or forward start)
-            return []
-        h = min(options, key=lambda h: (trace.depth.get(h.item, 0), h.via != h.item, h.item, h.via))
+        if ("Container", container) in trace.entry:
+            return trace.entry[("Container", container)]
+        options = [h for h in trace.held if h.container == container and (at is None or h.holds_at(at))]
+        h = min(options, key=lambda h: (trace.depth.get(h.item, 0), h.level, h.item, h.via))
         link = Link("PACKED_IN", h.via, ("Container", container),
                     {"packed_at": h.packed_at, "unpacked_at": h.unpacked_at})
         if h.via == h.item:
@@ -342,45 +370,57 @@ class TraceEngine:
         inner = outer.via[1]
         candidates = [h for h in trace.held if h.container == inner and h.item == outer.item
                       and h.start <= outer.start and (h.end is None or (outer.end is not None and outer.end <= h.end))]
-        h = min(candidates, key=lambda h: (h.via != h.item, h.via))
+        h = min(candidates, key=lambda h: (h.level, h.via))
         link = Link("PACKED_IN", h.via, ("Container", inner), {"packed_at": h.packed_at, "unpacked_at": h.unpacked_at})
         prefix = self._genealogy_chain(trace, h.item) if h.via == h.item else self._container_chain_for(trace, h)
         return prefix + [link]
 
     def _shipment_chain(self, trace: TraceResult, shipment: str) -> list[Link]:
+        shipped_at = self.store.get("Shipment", [shipment])[shipment]["shipped_at"]
+
         def chain_to(link: Link) -> list[Link]:
-            if link.src[0] == "Container":
-                return self._container_chain(trace, link.src[1])
+            if link.src[0] == "Container":  # through what the container held when it left
+                return self._container_chain(trace, link.src[1], shipped_at)
             return self._genealogy_chain(trace, link.src)
-        best = min((chain_to(link) + [link] for link in trace.carried[shipment]), key=len)
-        return best
+        return min((chain_to(link) + [link] for link in trace.carried[shipment]), key=_cost)
 
     def _context_chain(self, trace: TraceResult, target: NodeRef) -> list[Link]:
         """Suppliers, materials, products, steps and inspections hang off one reached item."""
         kind, key = target
-        items = [("Lot", k) for k in trace.ids["lots"]] + [("Serial", k) for k in trace.ids["serials"]]
-        step = "out" if trace.direction == "forward" else "in"
-        finders: dict[str, Iterable[Edge]] = {
-            "Supplier": (e for e in self.store.edges("SUPPLIED", [target], "out") if e.dst in trace.depth),
-            "Material": (e for e in self.store.edges("OF_ITEM", [target], "in") if e.src in trace.depth),
-            "Product": (e for rel in ("OF_ITEM", "OF_PRODUCT") for e in self.store.edges(rel, [target], "in")
-                        if e.src in trace.depth),
-            "ProcessStep": (e for e in self.store.edges("CONSUMED_INTO", items, step)
-                            if e.props["step_id"] == key and e.src in trace.depth and e.dst in trace.depth),
-            "Inspection": (e for rel in ("INSPECTS", "RECORDED_AT") for e in self.store.edges(rel, [target], "out")),
-        }
-        if kind == "Supplier" and key in trace.start.suppliers:
+        if (kind == "Supplier" and key in trace.start.suppliers) or (kind == "Material" and key in trace.start.materials):
             return []
-        for edge in sorted(finders[kind], key=lambda e: (e.src, e.dst)):
-            anchor = edge.dst if kind in ("Supplier", "ProcessStep") else edge.src
-            if kind == "Inspection":
-                anchor = edge.dst
-                if anchor[0] == "ProcessStep":
-                    return self._context_chain(trace, anchor) + [Link(edge.rel, edge.src, edge.dst, edge.props)]
-                if anchor not in trace.depth:
-                    continue
-            if kind == "ProcessStep":
-                return self._genealogy_chain(trace, edge.dst if step == "out" else edge.src) + [
-                    Link(edge.rel, edge.src, edge.dst, edge.props)]
-            return self._genealogy_chain(trace, anchor) + [Link(edge.rel, edge.src, edge.dst, edge.props)]
+        options: list[list[Link]] = []
+        if kind == "ProcessStep":  # a consumption of the step: the chain reaches its near end first
+            items = [("Lot", k) for k in trace.ids["lots"]] + [("Serial", k) for k in trace.ids["serials"]]
+            step = "out" if trace.direction == "forward" else "in"
+            edges = [e for e in self.store.edges("CONSUMED_INTO", items, step)
+                     if e.props["step_id"] == key and e.src in trace.depth and e.dst in trace.depth]
+            if edges:
+                near = (lambda e: e.src) if step == "out" else (lambda e: e.dst)
+                edge = min(edges, key=lambda e: (trace.depth[near(e)], e.src, e.dst))
+                options.append(self._genealogy_chain(trace, near(edge)) + [Link(edge.rel, edge.src, edge.dst, edge.props)])
+        elif kind == "Inspection":  # of a reached item, or recorded at a step of the trace
+            for rel in ("INSPECTS", "RECORDED_AT"):
+                for e in self.store.edges(rel, [target], "out"):
+                    link = Link(e.rel, e.src, e.dst, e.props)
+                    if e.dst in trace.depth:
+                        options.append(self._genealogy_chain(trace, e.dst) + [link])
+                    elif e.dst[0] == "ProcessStep" and e.dst[1] in trace.ids["process_steps"]:
+                        options.append(self._context_chain(trace, e.dst) + [link])
+        else:
+            rels, direction = {"Supplier": (("SUPPLIED",), "out"), "Material": (("OF_ITEM",), "in"),
+                               "Product": (("OF_ITEM", "OF_PRODUCT"), "in")}[kind]
+            anchored = [(e.dst if direction == "out" else e.src, e) for rel in rels
+                        for e in self.store.edges(rel, [target], direction)]
+            anchored = [(a, e) for a, e in anchored if a in trace.depth]
+            if anchored:  # the nearest reached item that names it
+                anchor, e = min(anchored, key=lambda ae: (trace.depth[ae[0]], ae[0]))
+                options.append(self._genealogy_chain(trace, anchor) + [Link(e.rel, e.src, e.dst, e.props)])
+        if options:
+            return min(options, key=lambda c: (_cost(c), [(link.src, link.dst) for link in c]))
         raise NotFound(f"no chain explains {kind} {key!r} in this trace")
+
+
+def _cost(chain: list[Link]) -> tuple[int, int]:
+    """How explanations are compared: fewest genealogy links, then fewest links."""
+    return sum(link.rel in GENEALOGY_RELS for link in chain), len(chain)

@@ -63,6 +63,7 @@ class Held:
     via: NodeRef  # the direct child of ``container`` that put the item there (the item or a container)
     packed_at: str
     unpacked_at: str | None
+    level: int = 1  # 1: the item itself was packed in the container; 2: inside a child container; ...
 
     def holds_at(self, moment: str) -> bool:
         return self.start <= moment and (self.end is None or moment < self.end)

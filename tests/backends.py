@@ -1,0 +1,44 @@
+"""The backends the conformance suite runs on, in the style of SQLAlchemy's dialect compliance suite.
+
+Each entry opens an EMPTY store for one test. ``sqlite`` always runs. ``neo4j`` runs only where
+NEO4J_URI names a server (none can be installed on the build machine); without it the tests are
+skipped and pytest prints why. A new backend adds one ``Backend`` line to ``BACKENDS``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tracegraph.store import SQLiteStore, Store
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    open_empty: Callable[[Path], Store]  # tmp_path -> a store holding nothing
+    requires_env: str | None = None  # skipped, with the reason printed, when this variable is unset
+
+    def skip_reason(self) -> str | None:
+        if self.requires_env and not os.environ.get(self.requires_env):
+            return f"{self.name} backend: {self.requires_env} is not set (no server to run against)"
+        return None
+
+
+def _sqlite(tmp_path: Path) -> Store:
+    return SQLiteStore(tmp_path / "conformance.db")
+
+
+def _neo4j(tmp_path: Path) -> Store:
+    # Branch issue-5 provides tracegraph.store.neo4j; its test entry point must return a store on an
+    # emptied database at NEO4J_URI. Imported lazily: the driver is the optional [neo4j] extra.
+    return importlib.import_module("tracegraph.store.neo4j").open_empty(os.environ["NEO4J_URI"])
+
+
+BACKENDS: tuple[Backend, ...] = (
+    Backend("sqlite", _sqlite),
+    Backend("neo4j", _neo4j, requires_env="NEO4J_URI"),
+)
