@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .api import cli as api_cli
 from .cli_store import register as register_store_commands
 from .errors import TraceGraphError
 from .graph import Graph, connect
@@ -29,6 +30,8 @@ load_app = typer.Typer(help="Load records from source systems.", no_args_is_help
 trace_app = typer.Typer(help="Forward and backward traces.", no_args_is_help=True)
 app.add_typer(load_app, name="load")
 app.add_typer(trace_app, name="trace")
+app.add_typer(api_cli.apikey_app, name="apikey")
+app.command("serve")(api_cli.serve_cmd)
 console = Console()
 err = Console(stderr=True)
 

@@ -119,6 +119,17 @@ class Store(ABC):
         """
 
     @abstractmethod
+    def documents(self, collection: str, keys: Collection[str] | None = None) -> dict[str, dict[str, Any]]:
+        """Small JSON documents kept beside the graph (e.g. API keys), by key; all of them without ``keys``.
+
+        Not part of the genealogy: no trace reads them. A collection holds at most a few thousand.
+        """
+
+    @abstractmethod
+    def put_document(self, collection: str, key: str, body: dict[str, Any] | None) -> None:
+        """Create or replace one document atomically; ``None`` deletes it."""
+
+    @abstractmethod
     def counts(self) -> dict[str, int]:
         """Number of records per node kind and of edges per relationship kind."""
 

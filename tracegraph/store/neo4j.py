@@ -209,26 +209,27 @@ class Neo4jStore(Store):
         self.settings = Neo4jSettings.from_url(url, env)
         self.read_only = read_only
         self._driver = driver_for(self.settings)
-        self._deadline: float | None = None
+        self._local = threading.local()  # the deadline, per thread: a server serves each request in one
         self._schema_checked = False
 
     # -- transactions --------------------------------------------------------------------------
     def _timeout(self) -> float:
-        if self._deadline is None:
+        deadline = getattr(self._local, "deadline", None)
+        if deadline is None:
             return self.settings.timeout
-        left = self._deadline - time.monotonic()
+        left = deadline - time.monotonic()
         if left <= 0:
             raise LimitExceeded("the query ran longer than its time limit")
         return min(left, self.settings.timeout)
 
     @contextmanager
     def time_limit(self, seconds: float | None) -> Iterator[None]:
-        previous = self._deadline
-        self._deadline = None if seconds is None else time.monotonic() + seconds
+        previous = getattr(self._local, "deadline", None)
+        self._local.deadline = None if seconds is None else time.monotonic() + seconds
         try:
             yield
         finally:
-            self._deadline = previous
+            self._local.deadline = previous
 
     def _session(self) -> Any:
         # The driver's query bookmark manager chains every session, so a read sees earlier writes
@@ -283,7 +284,9 @@ class Neo4jStore(Store):
             return
         present = {(tuple(r["labels"] or ()), tuple(r["properties"] or ()))
                    for r in self._query(cy.show_constraints())}
-        missing = [k.name for k in NODE_KINDS if ((k.name,), (k.key,)) not in present]
+        wanted = {k.name: ((k.name,), (k.key,)) for k in NODE_KINDS}
+        wanted[cy.DOCUMENT_LABEL] = ((cy.DOCUMENT_LABEL,), ("collection", "key"))
+        missing = [name for name, constraint in wanted.items() if constraint not in present]
         if missing:
             raise StoreError(f"Neo4j at {self.settings.describe()} lacks the key constraints of "
                              f"{', '.join(missing)}: run `tracegraph --db <url> init` first")
@@ -389,6 +392,20 @@ class Neo4jStore(Store):
             return {refs[i]: d for i, d in depth_of.items()}
 
         return self._transaction(False, search)
+
+    def documents(self, collection: str, keys: Collection[str] | None = None) -> dict[str, dict[str, Any]]:
+        records = self._query(cy.document_get(), collection=collection,
+                              keys=None if keys is None else sorted(set(keys)))
+        return {r["key"]: json.loads(r["body"]) for r in records}
+
+    def put_document(self, collection: str, key: str, body: dict[str, Any] | None) -> None:
+        if body is None:
+            self._transaction(True, lambda tx: self._run(tx, cy.document_delete(), collection=collection, key=key))
+        else:
+            self._check_schema()
+            text = json.dumps(body, sort_keys=True)
+            self._transaction(True, lambda tx: self._run(tx, cy.document_put(), collection=collection, key=key,
+                                                         body=text))
 
     def counts(self) -> dict[str, int]:
         out = {k.name: self._query(cy.count_nodes(k))[0]["n"] for k in NODE_KINDS}

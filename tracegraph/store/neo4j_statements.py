@@ -17,6 +17,9 @@ from ..schema import GENEALOGY_RELS, KINDS, NODE_KINDS, REL_KINDS, RELS, NodeKin
 
 Direction = Literal["out", "in"]
 
+DOCUMENT_LABEL = "TraceGraphDocument"  # documents kept beside the graph (Store.documents); not a node kind
+DOCUMENT_PROPERTIES = ("collection", "key", "body")
+
 
 @dataclass(frozen=True)
 class Statement:
@@ -112,11 +115,25 @@ def schema() -> dict[str, Statement]:
         for f in k.lookup_fields:
             name = f"tracegraph_{k.name.lower()}_{f.name}"
             out[name] = _statement("index_field", [], name=name, label=k.name, field=f.name)
+    out["tracegraph_document_key"] = _statement("constraint_document", [], name="tracegraph_document_key",
+                                                label=DOCUMENT_LABEL)
     return out
 
 
 def show_constraints() -> Statement:
     return _statement("show_constraints", [])
+
+
+def document_get() -> Statement:
+    return _statement("document_get", ["collection", "keys"], label=DOCUMENT_LABEL)
+
+
+def document_put() -> Statement:
+    return _statement("document_put", ["collection", "key", "body"], label=DOCUMENT_LABEL)
+
+
+def document_delete() -> Statement:
+    return _statement("document_delete", ["collection", "key"], label=DOCUMENT_LABEL)
 
 
 def delete_all() -> Statement:
@@ -148,5 +165,4 @@ def catalogue() -> Iterator[Statement]:
         for rels in [(r,) for r in RELS] + [GENEALOGY_RELS, tuple(RELS)]:
             yield reach_hop(rels, direction)  # type: ignore[arg-type]
     yield from schema().values()
-    yield show_constraints()
-    yield delete_all()
+    yield from (show_constraints(), document_get(), document_put(), document_delete(), delete_all())

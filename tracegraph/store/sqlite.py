@@ -32,6 +32,8 @@ def schema_ddl() -> list[str]:
         "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS node (nid INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL,"
         " UNIQUE (kind, key))",
+        "CREATE TABLE IF NOT EXISTS document (collection TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL,"
+        " PRIMARY KEY (collection, key))",
     ]
     for kind in NODE_KINDS:
         cols = ", ".join(f"{f.name} {_SQL_TYPES[f.type]}" for f in kind.fields)
@@ -61,7 +63,6 @@ class SQLiteStore(Store):
         self.read_only = read_only
         self._local = threading.local()
         self._write_lock = threading.Lock()
-        self._deadline: float | None = None
         if not read_only:
             with self._tx() as con:
                 for stmt in schema_ddl():
@@ -93,12 +94,14 @@ class SQLiteStore(Store):
         return con
 
     def _check_deadline(self) -> int:
-        return 1 if self._deadline is not None and time.monotonic() > self._deadline else 0
+        # Per thread, like the connections: a server runs each request's store work in its own thread.
+        deadline = getattr(self._local, "deadline", None)
+        return 1 if deadline is not None and time.monotonic() > deadline else 0
 
     @contextmanager
     def time_limit(self, seconds: float | None) -> Iterator[None]:
-        previous = self._deadline
-        self._deadline = None if seconds is None else time.monotonic() + seconds
+        previous = getattr(self._local, "deadline", None)
+        self._local.deadline = None if seconds is None else time.monotonic() + seconds
         try:
             yield
         except sqlite3.OperationalError as exc:
@@ -106,7 +109,7 @@ class SQLiteStore(Store):
                 raise LimitExceeded(f"the query ran longer than its time limit of {seconds:g} s") from None
             raise
         finally:
-            self._deadline = previous
+            self._local.deadline = previous
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -258,6 +261,22 @@ class SQLiteStore(Store):
                 depth_of[nid] = depth
         refs = self._refs(depth_of)
         return {refs[nid]: d for nid, d in depth_of.items()}
+
+    def documents(self, collection: str, keys: Collection[str] | None = None) -> dict[str, dict[str, Any]]:
+        sql = "SELECT key, body FROM document WHERE collection = ?"
+        args: tuple[str, ...] = (collection,)
+        if keys is not None:
+            sql += " AND key IN (SELECT value FROM json_each(?))"
+            args += (_ids(keys),)
+        return {key: json.loads(body) for key, body in self._con().execute(sql + " ORDER BY key", args)}
+
+    def put_document(self, collection: str, key: str, body: dict[str, Any] | None) -> None:
+        with self._tx() as con:
+            if body is None:
+                con.execute("DELETE FROM document WHERE collection = ? AND key = ?", (collection, key))
+            else:
+                con.execute("INSERT INTO document VALUES (?, ?, ?) ON CONFLICT (collection, key) "
+                            "DO UPDATE SET body = excluded.body", (collection, key, json.dumps(body, sort_keys=True)))
 
     def counts(self) -> dict[str, int]:
         con = self._con()

@@ -57,12 +57,45 @@ class TraceResult:
         """One shortest chain of records from the start to a reached node."""
         return self._engine.explain_in(self, (kind, key))
 
+    # -- notebook views (tracegraph.notebook; pandas and networkx from the [notebook] extra) ------
+    def to_pandas(self, tidy: bool = False) -> Any:
+        """One DataFrame of full records per group, or (``tidy``) one long frame: group, kind, id, depth."""
+        from .. import notebook
+        return notebook.trace_long(self) if tidy else notebook.trace_frames(self)
+
+    def to_networkx(self) -> Any:
+        """The subgraph of the reached records, as a networkx MultiDiGraph."""
+        from .. import notebook
+        return notebook.trace_graph(self)
+
+    def _repr_html_(self) -> str:
+        from .. import notebook
+        return notebook.trace_html(self)
+
 
 @dataclass
 class RecallScope:
     trace: TraceResult
     whereabouts: dict[NodeRef, Whereabouts]
     by_customer: dict[str, dict[str, float]]
+
+    def to_pandas(self, tidy: bool = False) -> Any:
+        """``affected``, ``by_customer`` and the trace's groups as DataFrames; ``tidy``: ``affected`` alone."""
+        from .. import notebook
+        frames = notebook.scope_frames(self)
+        return frames["affected"] if tidy else frames
+
+    def to_networkx(self) -> Any:
+        """The traced subgraph, with each affected lot's and serial's ``status`` on its node."""
+        from .. import notebook
+        graph = notebook.trace_graph(self.trace)
+        for (kind, key), w in self.whereabouts.items():
+            graph.nodes[notebook.node_id(kind, key)]["status"] = w.status
+        return graph
+
+    def _repr_html_(self) -> str:
+        from .. import notebook
+        return notebook.scope_html(self)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = self.trace.as_dict()

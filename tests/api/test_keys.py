@@ -1,0 +1,107 @@
+"""API keys: hashed at rest, managed by the CLI and by admins over GraphQL; serve refuses unsafe hosts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from tracegraph.api.keys import COLLECTION, ApiKeys
+from tracegraph.cli import app
+from tracegraph.store import SQLiteStore
+
+from .conftest import Server
+
+
+@pytest.fixture
+def empty_db(tmp_path: Path) -> Path:
+    SQLiteStore(tmp_path / "keys.db").close()
+    return tmp_path / "keys.db"
+
+
+def test_keys_are_stored_only_as_hashes(empty_db: Path) -> None:
+    store = SQLiteStore(empty_db)
+    key, record = ApiKeys(store).create("analyst", "etl")
+    secret = key.split("_", 2)[2]  # tgk_<hex id>_<secret>; the secret itself may hold "_"
+    stored = store.documents(COLLECTION)[record.id]
+    assert stored["sha256"] == hashlib.sha256(secret.encode()).hexdigest()
+    assert secret not in str(stored)
+    store.close()
+    files = b"".join(p.read_bytes() for p in empty_db.parent.glob(f"{empty_db.name}*"))
+    assert stored["sha256"].encode() in files and secret.encode() not in files
+    assert ApiKeys(SQLiteStore(empty_db)).verify(key).role.value == "analyst"
+
+
+def test_cli_creates_lists_and_revokes_keys(empty_db: Path) -> None:
+    runner = CliRunner()
+    created = runner.invoke(app, ["--db", str(empty_db), "apikey", "create", "--role", "recall_coordinator",
+                                  "--name", "qa team"])
+    assert created.exit_code == 0, created.output
+    key = created.stdout.strip().splitlines()[-1]
+    keys = ApiKeys(SQLiteStore(empty_db))
+    principal = keys.verify(key)
+    assert principal.role.value == "recall_coordinator" and principal.name == "qa team"
+    listed = json.loads(runner.invoke(app, ["--db", str(empty_db), "apikey", "list", "--json"]).stdout)
+    assert [(k["id"], k["name"], k["role"], k["revoked_at"]) for k in listed] == [
+        (principal.key_id, "qa team", "recall_coordinator", None)]
+    assert "sha256" not in listed[0]
+    assert runner.invoke(app, ["--db", str(empty_db), "apikey", "revoke", principal.key_id]).exit_code == 0
+    assert not keys.any_active()
+    bad = runner.invoke(app, ["--db", str(empty_db), "apikey", "create", "--role", "superuser"])
+    assert bad.exit_code != 0
+
+
+def test_serve_refuses_a_non_loopback_host_without_keys(empty_db: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "tracegraph.cli", "--db", str(empty_db), "serve",
+                           "--host", "0.0.0.0", "--port", "1"], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert "refusing to serve on 0.0.0.0" in done.stderr and "apikey create" in done.stderr
+
+
+def test_serve_runs_the_api_on_loopback(plant_db: Path, server: Server) -> None:
+    """The CLI path end to end: `tracegraph serve` in its own process answers health checks and queries."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "tracegraph.cli", "--db", str(plant_db), "serve",
+                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
+                time.sleep(0.1)
+        assert httpx.get(f"{url}/readyz").status_code == 200
+        assert httpx.post(f"{url}/graphql", json={"query": "{ me { role } }"}).status_code == 401
+        me = httpx.post(f"{url}/graphql", json={"query": "{ me { role } }"},
+                        headers={"Authorization": f"Bearer {server.keys['reader']}"}).json()
+        assert me == {"data": {"me": {"role": "READER"}}}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_admins_manage_keys_over_graphql(server: Server) -> None:
+    created = server.query('mutation { createApiKey(role: ANALYST, name: "ci", expiresInDays: 30) '
+                           '{ key info { id role expiresAt revokedAt } } }')["createApiKey"]
+    key, info = created["key"], created["info"]
+    assert info["role"] == "ANALYST" and info["expiresAt"] and info["revokedAt"] is None
+    me = server.post("{ me { keyId role } }", role=None, headers={"X-API-Key": key}).json()["data"]["me"]
+    assert me == {"keyId": info["id"], "role": "ANALYST"}
+    listed = server.query("{ apiKeys { id } }")["apiKeys"]
+    assert info["id"] in {k["id"] for k in listed}
+    assert server.query("mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }",
+                        {"id": info["id"]})["revokeApiKey"]["revokedAt"]
+    assert server.post("{ me { keyId } }", role=None, headers={"X-API-Key": key}).status_code == 401

@@ -1,0 +1,106 @@
+"""Query limits, page caps and the per-request time limit: each a LIMIT_EXCEEDED error."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tracegraph import Graph, LimitExceeded, Limits
+from tracegraph.api.app import create_app
+from tracegraph.api.context import ApiSettings
+from tracegraph.schema import GENEALOGY_RELS
+from tracegraph.store import SQLiteStore
+
+from .conftest import Server, codes, serve
+
+
+def _lot(server: Server) -> str:
+    return next(k for k in server.graph.store.keys("Lot") if k.startswith("RL"))
+
+
+def test_query_depth_is_limited(server: Server) -> None:
+    nested = "id"
+    for _ in range(7):
+        nested = f"serials {{ lot {{ {nested} }} }}"
+    errors = server.errors(f'{{ lot(id: "x") {{ {nested} }} }}', role="reader")
+    assert codes(errors) == {"LIMIT_EXCEEDED"}
+    assert "depth" in errors[0]["message"]
+
+
+def test_query_tokens_are_limited(server: Server) -> None:
+    errors = server.errors("{ me { " + "role " * 6000 + "} }", role="reader")
+    assert codes(errors) == {"LIMIT_EXCEEDED"}
+    assert "tokens" in errors[0]["message"]
+
+
+def test_aliases_are_limited(server: Server) -> None:
+    errors = server.errors("{ " + " ".join(f"a{i}: me {{ role }}" for i in range(25)) + " }", role="reader")
+    assert codes(errors) == {"LIMIT_EXCEEDED"}
+    assert "aliases" in errors[0]["message"]
+
+
+def test_a_query_within_the_limits_passes(server: Server) -> None:
+    data = server.query("{ " + " ".join(f"a{i}: me {{ role }}" for i in range(20)) + " }", role="reader")
+    assert len(data) == 20
+
+
+def test_page_size_is_capped(server: Server) -> None:
+    cap = ApiSettings().max_page_size
+    query = "query($l: ID!, $n: Int!) { forwardTrace(start: {lots: [$l]}) { serials(first: $n) { totalCount } } }"
+    assert server.query(query, {"l": _lot(server), "n": cap}, role="analyst")
+    errors = server.errors(query, {"l": _lot(server), "n": cap + 1}, role="analyst")
+    assert codes(errors) == {"LIMIT_EXCEEDED"} and str(cap) in errors[0]["message"]
+
+
+def test_start_ids_are_capped(server: Server) -> None:
+    errors = server.errors("query($l: [ID!]!) { forwardTrace(start: {lots: $l}) { counts { lots } } }",
+                           {"l": [f"L{i}" for i in range(ApiSettings().max_start_ids + 1)]}, role="analyst")
+    assert codes(errors) == {"LIMIT_EXCEEDED"}
+
+
+@pytest.fixture(scope="module")
+def tight(plant_db: Path, server: Server) -> Iterator[tuple[str, str]]:
+    """A second server over the same file: 5 ms of store work per request, traces of at most 50 records."""
+    with (serve(create_app(Graph(SQLiteStore(plant_db)), settings=ApiSettings(request_time_limit=0.005))) as slow,
+          serve(create_app(Graph(SQLiteStore(plant_db), Limits(max_results=50)))) as small):
+        yield slow, small
+
+
+def _post(url: str, server: Server, query: str) -> dict:
+    return httpx.post(f"{url}/graphql", json={"query": query}, timeout=60,
+                      headers={"Authorization": f"Bearer {server.keys['analyst']}"}).json()
+
+
+def test_the_request_time_limit_stops_a_long_trace(server: Server, tight: tuple[str, str]) -> None:
+    lots = [k for k in server.graph.store.keys("Lot") if k.startswith("RL")]
+    query = f"{{ forwardTrace(start: {{lots: {json.dumps(lots)}}}) {{ counts {{ serials }} }} }}"
+    body = _post(tight[0], server, query)
+    assert codes(body["errors"]) == {"LIMIT_EXCEEDED"}
+    assert "time limit" in body["errors"][0]["message"]
+    # the same query without the tight limit succeeds: it was the limit, not the query
+    assert server.query(query, role="analyst")["forwardTrace"]["counts"]["serials"] > 0
+
+
+def test_engine_limits_surface_as_limit_exceeded(server: Server, tight: tuple[str, str]) -> None:
+    body = _post(tight[1], server, f'{{ forwardTrace(start: {{lots: ["{_lot(server)}"]}}) {{ counts {{ serials }} }} }}')
+    assert codes(body["errors"]) == {"LIMIT_EXCEEDED"}
+    assert "limit of 50" in body["errors"][0]["message"]
+
+
+def test_the_store_time_limit_interrupts_sqlite_work_in_its_own_thread_only(plant_db: Path) -> None:
+    store = SQLiteStore(plant_db, read_only=True)
+    seeds = [("Lot", k) for k in store.keys("Lot")]
+    with pytest.raises(LimitExceeded, match="query ran longer"), store.time_limit(1e-9):
+        store.reach(seeds, GENEALOGY_RELS, "out", 64)
+    # a deadline set in one thread does not stop another thread's work
+    results: list[int] = []
+    with store.time_limit(1e-9):
+        worker = threading.Thread(target=lambda: results.append(len(store.reach(seeds, GENEALOGY_RELS, "out", 64))))
+        worker.start()
+        worker.join()
+    assert results and results[0] > len(seeds)

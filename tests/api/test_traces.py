@@ -1,0 +1,147 @@
+"""Trace root fields over HTTP give exactly the engine's answers, page by page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tracegraph.trace import GROUPS
+
+from .conftest import Server, codes
+
+GQL_GROUP = {g: g.split("_")[0] + "".join(p.capitalize() for p in g.split("_")[1:]) for g in GROUPS}
+
+
+def _raw_lot(server: Server) -> str:
+    """The raw lot whose forward trace reaches the most serials."""
+    g = server.graph
+    raw = [k for k in g.store.keys("Lot") if g.store.get("Lot", [k])[k]["supplier_id"]]
+    return max(raw[:40], key=lambda k: len(g.forward(lot=k).ids["serials"]))
+
+
+def _all_pages(server: Server, root: str, args: str, variables: dict[str, Any], group: str,
+               first: int) -> tuple[list[str], int]:
+    """Every id of one group, following endCursor; and how many pages it took."""
+    ids: list[str] = []
+    after, pages = None, 0
+    while True:
+        data = server.query(
+            f"query($v: {args}, $first: Int!, $after: String) {{ {root}(start: $v) {{ {group}(first: $first, "
+            f"after: $after) {{ totalCount pageInfo {{ hasNextPage hasPreviousPage endCursor }} "
+            f"edges {{ cursor node {{ id }} }} }} }} }}",
+            {"v": variables, "first": first, "after": after}, role="analyst")[root][group]
+        pages += 1
+        ids += [e["node"]["id"] for e in data["edges"]]
+        assert data["pageInfo"]["hasPreviousPage"] == (after is not None)
+        if data["edges"]:
+            assert data["pageInfo"]["endCursor"] == data["edges"][-1]["cursor"]
+        if not data["pageInfo"]["hasNextPage"]:
+            assert len(ids) == data["totalCount"]
+            return ids, pages
+        after = data["pageInfo"]["endCursor"]
+
+
+def test_paging_a_forward_trace_gives_exactly_the_engines_serials(server: Server) -> None:
+    lot = _raw_lot(server)
+    expected = server.graph.forward(lot=lot).ids["serials"]
+    assert len(expected) > 250
+    ids, pages = _all_pages(server, "forwardTrace", "TraceStartInput!", {"lots": [lot]}, "serials", 100)
+    assert ids == expected
+    assert pages == -(-len(expected) // 100)
+
+
+def test_every_group_of_a_forward_trace_matches_the_engine(server: Server) -> None:
+    lot = _raw_lot(server)
+    expected = server.graph.forward(lot=lot)
+    for group in GROUPS:
+        ids, _ = _all_pages(server, "forwardTrace", "TraceStartInput!", {"lots": [lot]}, GQL_GROUP[group], 1000)
+        assert ids == expected.ids[group], group
+
+
+def test_backward_trace_from_a_serial_matches_the_engine(server: Server) -> None:
+    serial = next(server.graph.store.keys("Serial"))
+    expected = server.graph.backward(serial=serial)
+    selection = " ".join(f"{GQL_GROUP[g]}(first: 1000) {{ nodes {{ id }} }}" for g in GROUPS)
+    data = server.query(f"query($s: ID!) {{ backwardTrace(start: {{serials: [$s]}}) {{ direction {selection} }} }}",
+                        {"s": serial}, role="analyst")["backwardTrace"]
+    assert data["direction"] == "backward"
+    for g in GROUPS:
+        assert [n["id"] for n in data[GQL_GROUP[g]]["nodes"]] == expected.ids[g], g
+
+
+def test_explain_gives_the_engines_chain(server: Server) -> None:
+    lot = _raw_lot(server)
+    trace = server.graph.forward(lot=lot)
+    customer = trace.ids["customers"][0]
+    data = server.query("""query($lot: ID!, $c: ID!) { forwardTrace(start: {lots: [$lot]}) {
+        explain(kind: Customer, id: $c) { rel from { __typename id } to { __typename id }
+                                          ... on PackedIn { packedAt } } } }""",
+                        {"lot": lot, "c": customer}, role="analyst")["forwardTrace"]["explain"]
+    chain = trace.explain("Customer", customer)
+    assert [(x["rel"], (x["from"]["__typename"], x["from"]["id"]), (x["to"]["__typename"], x["to"]["id"]))
+            for x in data] == [(link.rel, link.src, link.dst) for link in chain]
+    assert data[-1]["to"] == {"__typename": "Customer", "id": customer}
+
+
+def test_recall_scope_matches_the_engine(server: Server) -> None:
+    lot = _raw_lot(server)
+    scope = server.graph.recall_scope(lots=[lot])
+    items: list[dict[str, Any]] = []
+    after = None
+    while True:
+        data = server.query("""query($lot: ID!, $after: String) { recallScope(trigger: {lots: [$lot]}) {
+            trace { counts { serials customers } }
+            byCustomer { customerId lots serials shipments lotQuantity customer { id } }
+            affected(first: 500, after: $after) { totalCount pageInfo { hasNextPage endCursor }
+                nodes { item { __typename id } status customerIds shipmentIds containerId consumedInto { id } } } } }""",
+                            {"lot": lot, "after": after}, role="recall_coordinator")["recallScope"]
+        items += data["affected"]["nodes"]
+        if not data["affected"]["pageInfo"]["hasNextPage"]:
+            break
+        after = data["affected"]["pageInfo"]["endCursor"]
+    assert data["trace"]["counts"]["serials"] == len(scope.trace.ids["serials"])
+    assert {c["customerId"]: {"lots": c["lots"], "serials": c["serials"], "shipments": c["shipments"],
+                              "lot_quantity": c["lotQuantity"]} for c in data["byCustomer"]} == scope.by_customer
+    assert all(c["customer"]["id"] == c["customerId"] for c in data["byCustomer"])
+    expected = [w for _, w in sorted(scope.whereabouts.items())]
+    assert [(i["item"]["__typename"], i["item"]["id"]) for i in items] == [w.item for w in expected]
+    assert [(i["status"].lower(), tuple(i["customerIds"]), tuple(i["shipmentIds"]), i["containerId"])
+            for i in items] == [(w.status, w.customers, w.shipments, w.container) for w in expected]
+    assert any(i["status"] == "SHIPPED" for i in items)
+
+
+def test_supplier_exposure_matches_the_engine(server: Server) -> None:
+    supplier = next(server.graph.store.keys("Supplier"))
+    exposure = server.graph.supplier_exposure(supplier)
+    data = server.query("""query($s: ID!) { supplierExposure(supplierId: $s) { supplierId
+        finishedLots(first: 1000) { nodes { id } } soleSourceMaterials { id }
+        trace { products(first: 1000) { nodes { id } } customers(first: 1000) { totalCount } } } }""",
+                        {"s": supplier}, role="analyst")["supplierExposure"]
+    assert data["supplierId"] == supplier
+    assert [n["id"] for n in data["finishedLots"]["nodes"]] == exposure.finished_lots
+    assert [m["id"] for m in data["soleSourceMaterials"]] == exposure.sole_source_materials
+    assert [n["id"] for n in data["trace"]["products"]["nodes"]] == exposure.trace.ids["products"]
+    assert data["trace"]["customers"]["totalCount"] == len(exposure.trace.ids["customers"])
+
+
+@pytest.mark.parametrize("query, variables, code", [
+    ("{ forwardTrace(start: {}) { counts { lots } } }", {}, "BAD_INPUT"),
+    ('{ backwardTrace(start: {suppliers: ["S"]}) { counts { lots } } }', {}, "BAD_INPUT"),
+    ('{ forwardTrace(start: {lots: ["NO-SUCH-LOT"]}) { counts { lots } } }', {}, "NOT_FOUND"),
+    ('{ supplierExposure(supplierId: "NO-SUCH-SUPPLIER") { supplierId } }', {}, "NOT_FOUND"),
+    ("query($l: ID!) { forwardTrace(start: {lots: [$l]}) { lots(after: \"not-a-cursor\") { totalCount } } }",
+     "LOT", "BAD_INPUT"),
+    ("query($l: ID!) { forwardTrace(start: {lots: [$l]}) { lots(first: -1) { totalCount } } }", "LOT", "BAD_INPUT"),
+    ("query($l: ID!) { forwardTrace(start: {lots: [$l]}) { explain(kind: Lot, id: \"NOPE\") { rel } } }", "LOT",
+     "NOT_FOUND"),
+    ("query($l: ID!) { forwardTrace(start: {lots: $l}) { counts { lots } } }", {"l": 12}, "BAD_INPUT"),
+    ("{ forwardTrace(start: {lots: [1, 2]}) { nope } }", {}, "BAD_INPUT"),
+    ("{ forwardTrace(start: ", {}, "BAD_INPUT"),
+])
+def test_bad_inputs_get_the_documented_codes(server: Server, query: str, variables: Any, code: str) -> None:
+    if variables == "LOT":
+        variables = {"l": next(server.graph.store.keys("Lot"))}
+    errors = server.errors(query, variables, role="admin")
+    assert codes(errors) == {code}, errors
+    assert all(e["message"] for e in errors)

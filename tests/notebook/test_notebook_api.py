@@ -1,0 +1,114 @@
+"""Notebook views: to_pandas, to_networkx, _repr_html_ agree with the engine and the store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+import tracegraph
+from tracegraph import Graph
+from tracegraph.generate import generate
+from tracegraph.schema import KINDS, REL_KINDS
+from tracegraph.trace import GROUPS
+from tracegraph.trace.model import KIND_OF_GROUP
+
+
+@pytest.fixture(scope="module")
+def g(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Graph]:
+    root = tmp_path_factory.mktemp("nb")
+    generate(root / "tables", 1500, seed=4)
+    with tracegraph.connect(f"sqlite:///{root / 'nb.db'}") as graph:
+        assert graph.load_tables(root / "tables").rejected == []
+        yield graph
+
+
+def _raw_lot(g: Graph) -> str:
+    return next(k for k in g.store.keys("Lot") if k.startswith("RL") and g.forward(lot=k).ids["customers"])
+
+
+def test_to_pandas_gives_one_frame_per_group_with_the_records(g: Graph) -> None:
+    result = g.forward(lot=_raw_lot(g))
+    frames = result.to_pandas()
+    assert list(frames) == list(GROUPS)
+    for group in GROUPS:
+        key = KINDS[KIND_OF_GROUP[group]].key
+        assert frames[group][key].tolist() == result.ids[group], group
+    lots = frames["lots"].set_index("lot_id")
+    stored = g.store.get("Lot", result.ids["lots"])
+    assert all(lots.loc[k, "item_id"] == r["item_id"] for k, r in stored.items())
+
+
+def test_tidy_frame_has_one_row_per_reached_record(g: Graph) -> None:
+    result = g.backward(serial=next(g.store.keys("Serial")))
+    tidy = result.to_pandas(tidy=True)
+    assert list(tidy.columns) == ["group", "kind", "id", "depth"]
+    assert len(tidy) == len(result)
+    assert sorted(zip(tidy["kind"], tidy["id"])) == sorted(
+        (KIND_OF_GROUP[grp], k) for grp in GROUPS for k in result.ids[grp])
+    lots = tidy[tidy["kind"] == "Lot"]
+    assert all(lots["depth"].notna()) and lots["depth"].min() >= 1
+
+
+def test_to_networkx_is_the_subgraph_induced_by_the_trace(g: Graph) -> None:
+    """Checked against an independent build: networkx over every stored edge, restricted to the trace."""
+    result = g.forward(lot=_raw_lot(g))
+    graph = result.to_networkx()
+    reached = {f"{KIND_OF_GROUP[grp]}:{k}" for grp in GROUPS for k in result.ids[grp]}
+    assert set(graph.nodes) == reached
+    full = nx.MultiDiGraph()
+    for rel in REL_KINDS:
+        sources = [(kind, key) for kind in rel.source for key in g.store.keys(kind)]
+        for e in g.store.edges(rel.name, sources, "out"):
+            full.add_edge(f"{e.src[0]}:{e.src[1]}", f"{e.dst[0]}:{e.dst[1]}", rel=rel.name)
+    oracle = full.subgraph(reached)
+    assert sorted((u, v, d["rel"]) for u, v, d in graph.edges(data=True)) == sorted(
+        (u, v, d["rel"]) for u, v, d in oracle.edges(data=True))
+    lot = result.ids["lots"][0]
+    node = graph.nodes[f"Lot:{lot}"]
+    assert node["kind"] == "Lot" and node["id"] == lot and node["item_id"] == g.store.get("Lot", [lot])[lot]["item_id"]
+    packed = next(d for _, _, d in graph.edges(data=True) if d["rel"] == "PACKED_IN")
+    assert "packed_at" in packed
+    # every reached serial is downstream of the start in the traced subgraph
+    downstream = nx.descendants(graph, f"Lot:{result.start.lots[0]}")
+    assert {f"Serial:{s}" for s in result.ids["serials"]} <= downstream
+
+
+def test_recall_scope_views(g: Graph) -> None:
+    scope = g.recall_scope(lots=[_raw_lot(g)])
+    affected = scope.to_pandas(tidy=True)
+    assert len(affected) == len(scope.whereabouts)
+    assert dict(affected["status"].value_counts()) == {
+        s: sum(1 for w in scope.whereabouts.values() if w.status == s)
+        for s in {w.status for w in scope.whereabouts.values()}}
+    by_customer = scope.to_pandas()["by_customer"]
+    assert by_customer.set_index("customer_id")["serials"].to_dict() == {
+        c: n["serials"] for c, n in scope.by_customer.items()}
+    graph = scope.to_networkx()
+    assert {graph.nodes[f"{k}:{i}"]["status"] for k, i in scope.whereabouts} == {
+        w.status for w in scope.whereabouts.values()}
+
+
+def test_html_reprs_are_escaped_tables(g: Graph) -> None:
+    result = g.forward(lot=_raw_lot(g))
+    page = result._repr_html_()
+    assert page.startswith("<div>") and "<table>" in page and "Forward trace" in page
+    assert f"{len(result.ids['serials']):,}" in page
+    scope_page = g.recall_scope(lots=[_raw_lot(g)])._repr_html_()
+    assert "Recall scope" in scope_page and "Affected customers" in scope_page
+
+
+def test_the_example_notebook_runs_top_to_bottom() -> None:
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "genealogy.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    NotebookClient(notebook, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
+    assert any("Forward trace" in h for h in html) and any("Recall scope" in h for h in html)

@@ -1,0 +1,77 @@
+"""Relay-style connections with key-based cursors.
+
+A cursor encodes the key of the last record seen, not a position: the next page is everything
+after that key in key order, so a page stays right even when the trace is recomputed on a later
+request (each request runs the trace again; nothing is cached between requests).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from bisect import bisect_right
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+import strawberry
+
+from ..errors import BadInput
+from .context import Context
+
+T = TypeVar("T")
+
+_PREFIX = "key:"
+
+
+def encode_cursor(key: str) -> str:
+    return base64.urlsafe_b64encode((_PREFIX + key).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        text = ""
+    if not text.startswith(_PREFIX):
+        raise BadInput(f"not a cursor of this API: {cursor!r}")
+    return text.removeprefix(_PREFIX)
+
+
+@strawberry.type(description="Where a page sits in its connection.")
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type(description="One record of a page, with the cursor to continue after it.")
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type(description="A page of a sorted result: pass pageInfo.endCursor as `after` for the next.")
+class Connection(Generic[T]):
+    total_count: int = strawberry.field(description="How many records the whole result has.")
+    page_info: PageInfo
+    edges: list[Edge[T]]
+
+    @strawberry.field(description="The page's records, without cursors.")
+    def nodes(self) -> list[T]:
+        return [e.node for e in self.edges]
+
+
+async def paginate(ctx: Context, keys: Sequence[str], first: int, after: str | None,
+                   load: Callable[[list[str]], Awaitable[list[Any]]]) -> Connection[Any]:
+    """The page of sorted ``keys`` after the cursor; ``load`` turns the page's keys into nodes."""
+    size = ctx.page_size(first)
+    start = 0 if after is None else bisect_right(keys, decode_cursor(after))
+    page = list(keys[start:start + size])
+    nodes = await load(page)
+    return Connection(
+        total_count=len(keys),
+        page_info=PageInfo(has_next_page=start + size < len(keys), has_previous_page=start > 0,
+                           start_cursor=encode_cursor(page[0]) if page else None,
+                           end_cursor=encode_cursor(page[-1]) if page else None),
+        edges=[Edge(cursor=encode_cursor(k), node=n) for k, n in zip(page, nodes)])

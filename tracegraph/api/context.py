@@ -1,0 +1,93 @@
+"""What one request carries: the graph, the caller, its limits and its DataLoaders.
+
+Store work runs in a worker thread under the request's remaining time budget, so a long trace is
+stopped inside the store (LIMIT_EXCEEDED) instead of holding the server. DataLoaders are made per
+request: one store call per kind (records) or per relationship and direction (neighbours) per level.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, TypeVar
+
+import anyio.to_thread
+from strawberry.dataloader import DataLoader
+
+from ..errors import BadInput, LimitExceeded
+from ..graph import Graph
+from ..store import Direction, Edge, NodeRef
+from .roles import Principal
+
+T = TypeVar("T")
+
+DEFAULT_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """The service's limits; each refusal is a LIMIT_EXCEEDED error naming the limit."""
+
+    max_query_depth: int = 12
+    max_query_tokens: int = 5000
+    max_aliases: int = 20
+    max_page_size: int = 1000
+    max_start_ids: int = 1000
+    request_time_limit: float = 30.0  # seconds of store work per request
+
+
+@dataclass
+class Context:
+    graph: Graph
+    principal: Principal | None
+    settings: ApiSettings
+    deadline: float
+    _records: dict[str, DataLoader[str, dict[str, Any] | None]] = field(default_factory=dict)
+    _edges: dict[tuple[str, Direction], DataLoader[NodeRef, list[Edge]]] = field(default_factory=dict)
+
+    @classmethod
+    def start(cls, graph: Graph, principal: Principal | None, settings: ApiSettings) -> Context:
+        return cls(graph, principal, settings, time.monotonic() + settings.request_time_limit)
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run store work in a worker thread, stopped when the request's time is up."""
+        return await anyio.to_thread.run_sync(self._bounded, partial(fn, *args, **kwargs))
+
+    def _bounded(self, call: Callable[[], T]) -> T:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise LimitExceeded(f"the request ran longer than its time limit of "
+                                f"{self.settings.request_time_limit:g} s")
+        with self.graph.store.time_limit(remaining):
+            return call()
+
+    def page_size(self, first: int) -> int:
+        if first < 0:
+            raise BadInput("first must not be negative")
+        if first > self.settings.max_page_size:
+            raise LimitExceeded(f"first may be at most {self.settings.max_page_size}, not {first}")
+        return first
+
+    def records(self, kind: str) -> DataLoader[str, dict[str, Any] | None]:
+        """Records of one kind by key (None where absent), one store.get per batch."""
+        if kind not in self._records:
+            async def load(keys: list[str]) -> list[dict[str, Any] | None]:
+                found = await self.run(self.graph.store.get, kind, keys)
+                return [found.get(k) for k in keys]
+            self._records[kind] = DataLoader(load_fn=load)
+        return self._records[kind]
+
+    def edges(self, rel: str, direction: Direction) -> DataLoader[NodeRef, list[Edge]]:
+        """Edges of ``rel`` leaving (out) or entering (in) each node, one store.edges per batch."""
+        if (rel, direction) not in self._edges:
+            async def load(nodes: list[NodeRef]) -> list[list[Edge]]:
+                found = await self.run(self.graph.store.edges, rel, nodes, direction)
+                by_node: dict[NodeRef, list[Edge]] = defaultdict(list)
+                for e in found:
+                    by_node[e.src if direction == "out" else e.dst].append(e)
+                return [by_node.get(n, []) for n in nodes]
+            self._edges[(rel, direction)] = DataLoader(load_fn=load)
+        return self._edges[(rel, direction)]

@@ -1,0 +1,96 @@
+"""API keys, kept hashed in the graph's own database.
+
+A key reads ``tgk_<id>_<secret>``: ``id`` (12 hex digits) finds the record, ``secret`` (32 random
+bytes, URL-safe) proves possession. Only SHA-256 of the secret is stored: with 256 bits of entropy a
+slow KDF adds nothing, and the comparison runs in constant time. Records live in the store's
+``api_keys`` document collection (the ``document`` table of a SQLite file), so a key works for every
+process serving that database. A key is shown once, when created.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+
+from ..errors import BadInput, NotFound, Unauthenticated
+from ..store import Store
+from .roles import Principal, Role
+
+COLLECTION = "api_keys"
+PREFIX = "tgk"
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: str
+    name: str
+    role: str
+    created_at: str
+    expires_at: str | None
+    revoked_at: str | None
+    sha256: str
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > _now())
+
+
+class ApiKeys:
+    """Create, list, revoke and verify API keys in one store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def create(self, role: Role | str, name: str = "", expires_in_days: int | None = None) -> tuple[str, ApiKey]:
+        """A new key: returns the plain key (to show once) and its stored record."""
+        try:
+            role = Role(role)
+        except ValueError:
+            raise BadInput(f"unknown role {role!r}; roles: {', '.join(r.value for r in Role)}") from None
+        if expires_in_days is not None and expires_in_days <= 0:
+            raise BadInput("expires_in_days must be positive")
+        key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+        expires = None if expires_in_days is None else (
+            datetime.now(UTC) + timedelta(days=expires_in_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        record = ApiKey(key_id, name, role.value, _now(), expires, None, _digest(secret))
+        self.store.put_document(COLLECTION, key_id, asdict(record))
+        return f"{PREFIX}_{key_id}_{secret}", record
+
+    def list(self) -> list[ApiKey]:
+        return [ApiKey(**body) for body in self.store.documents(COLLECTION).values()]
+
+    def revoke(self, key_id: str) -> ApiKey:
+        found = self.store.documents(COLLECTION, [key_id])
+        if not found:
+            raise NotFound(f"no API key with id {key_id!r}")
+        record = ApiKey(**{**found[key_id], "revoked_at": found[key_id]["revoked_at"] or _now()})
+        self.store.put_document(COLLECTION, key_id, asdict(record))
+        return record
+
+    def any_active(self) -> bool:
+        return any(k.active for k in self.list())
+
+    def verify(self, presented: str) -> Principal:
+        """The principal a presented key stands for; Unauthenticated for anything else."""
+        prefix, _, rest = presented.partition("_")
+        key_id, _, secret = rest.partition("_")
+        found = self.store.documents(COLLECTION, [key_id]) if prefix == PREFIX and key_id and secret else {}
+        record = ApiKey(**found[key_id]) if found else None
+        # Compare even when there is no record, so timing does not tell which ids exist.
+        matches = hmac.compare_digest(_digest(secret), record.sha256 if record else "0" * 64)
+        if record is None or not matches:
+            raise Unauthenticated("the API key is not valid")
+        if not record.active:
+            raise Unauthenticated("the API key has been revoked or has expired")
+        return Principal(record.id, record.name, Role(record.role))

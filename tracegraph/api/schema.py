@@ -1,0 +1,46 @@
+"""The GraphQL schema: root types merged from one class per area, plus the query limits.
+
+To add an area (e.g. recall work), write its ``...Query``/``...Mutation`` class in its own module
+and add it to :data:`QUERY_AREAS` / :data:`MUTATION_AREAS`. ``python -m tracegraph.api.schema``
+prints the SDL that is kept in ``schema.graphql`` at the top of the repository.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import strawberry
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.tools import merge_types
+
+from .access import AccessMutation, AccessQuery
+from .context import ApiSettings
+from .errors import ErrorCodes
+from .records import RecordQuery
+from .traces import TraceQuery
+from .types import RECORD_TYPES, RELATION_TYPES
+
+QUERY_AREAS: tuple[type, ...] = (RecordQuery, TraceQuery, AccessQuery)
+MUTATION_AREAS: tuple[type, ...] = (AccessMutation,)
+
+
+def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
+    s = settings or ApiSettings()
+    return strawberry.Schema(
+        query=merge_types("Query", QUERY_AREAS),
+        mutation=merge_types("Mutation", MUTATION_AREAS),
+        types=[*RECORD_TYPES.values(), *RELATION_TYPES.values()],
+        # factories, not instances: an extension instance must not be shared by concurrent requests
+        extensions=[ErrorCodes,
+                    lambda: QueryDepthLimiter(max_depth=s.max_query_depth),
+                    lambda: MaxTokensLimiter(max_token_count=s.max_query_tokens),
+                    lambda: MaxAliasesLimiter(max_alias_count=s.max_aliases)],
+    )
+
+
+def export_sdl() -> str:
+    return build_schema().as_str() + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(export_sdl())

@@ -1,0 +1,251 @@
+"""Trace questions: forwardTrace, backwardTrace, recallScope, supplierExposure.
+
+Each root field asks :class:`tracegraph.Graph` once and pages through the answer; no trace rule
+lives here. Groups are connections over the engine's sorted ids, with key-based cursors.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from ..errors import BadInput, LimitExceeded, NotFound
+from ..trace import GROUPS
+from ..trace import RecallScope as EngineScope
+from ..trace import SupplierExposure as EngineExposure
+from ..trace import TraceResult as EngineTrace
+from ..trace.model import KIND_OF_GROUP
+from ..trace.model import Whereabouts as EngineWhereabouts
+from .connections import Connection, paginate
+from .context import DEFAULT_PAGE_SIZE, Context
+from .permissions import requires
+from .types import RECORD_TYPES, Record, RecordKind, Relation, load_many, to_record, to_relation
+
+# generated types under names that annotations (resolved by strawberry from this module) can use
+LotType: Any = RECORD_TYPES["Lot"]
+MaterialType: Any = RECORD_TYPES["Material"]
+CustomerType: Any = RECORD_TYPES["Customer"]
+
+
+@strawberry.input(description="Where a trace starts: any mix of ids; at least one.")
+class TraceStartInput:
+    lots: list[strawberry.ID] = strawberry.field(default_factory=list)
+    serials: list[strawberry.ID] = strawberry.field(default_factory=list)
+    containers: list[strawberry.ID] = strawberry.field(default_factory=list,
+                                                       description="Stands for everything ever packed in it.")
+    suppliers: list[strawberry.ID] = strawberry.field(default_factory=list,
+                                                      description="Forward only: the supplier's lots.")
+    materials: list[strawberry.ID] = strawberry.field(default_factory=list,
+                                                      description="Forward only: every lot of the material.")
+
+    def ids(self, ctx: Context) -> dict[str, list[str]]:
+        """The start ids by Graph.forward's argument names."""
+        ids = {name: [str(i) for i in values] for name, values in (
+            ("lot", self.lots), ("serial", self.serials), ("container", self.containers),
+            ("supplier", self.suppliers), ("material", self.materials))}
+        if sum(map(len, ids.values())) > ctx.settings.max_start_ids:
+            raise LimitExceeded(f"a trace may start from at most {ctx.settings.max_start_ids} ids")
+        return ids
+
+
+async def _page_records(ctx: Context, kind: str, keys: list[str]) -> list[Any]:
+    rows = await ctx.records(kind).load_many(keys)
+    missing = [k for k, r in zip(keys, rows) if r is None]
+    if missing:
+        raise NotFound(f"no {kind} with id {', '.join(map(repr, missing))}")
+    return [to_record(kind, r) for r in rows if r is not None]
+
+
+def _group_field(group: str) -> Any:
+    kind = KIND_OF_GROUP[group]
+
+    async def resolve(self: Any, info: strawberry.Info, first: int = DEFAULT_PAGE_SIZE,
+                      after: str | None = None) -> Any:
+        ctx: Context = info.context
+        return await paginate(ctx, self.result.ids[group], first, after, lambda keys: _page_records(ctx, kind, keys))
+
+    resolve.__annotations__ = {"info": strawberry.Info, "first": int, "after": str | None,
+                               "return": Connection[RECORD_TYPES[kind]]}  # type: ignore[valid-type]
+    return strawberry.field(resolver=resolve, description=f"Reached {group.replace('_', ' ')}, in key order.")
+
+
+async def _explain(ctx: Context, result: EngineTrace, kind: Enum, id: str) -> list[Relation]:
+    chain = await ctx.run(result.explain, kind.value, id)
+    return [to_relation(link) for link in chain]
+
+
+def _trace_type() -> type:
+    namespace: dict[str, Any] = {group: _group_field(group) for group in GROUPS}
+    namespace["__annotations__"] = {"direction": str, "result": strawberry.Private[EngineTrace]}
+    namespace["direction"] = strawberry.field(description="forward or backward.")
+
+    async def explain(self: Any, info: strawberry.Info, kind: RecordKind, id: strawberry.ID) -> list[Relation]:  # type: ignore[valid-type]
+        return await _explain(info.context, self.result, kind, id)
+
+    namespace["explain"] = strawberry.field(
+        resolver=explain, description="One shortest chain of records from the start to a reached record.")
+
+    def counts(self: Any) -> Any:
+        return GroupCounts(**{g: len(self.result.ids[g]) for g in GROUPS})
+
+    counts.__annotations__["return"] = GroupCounts
+    namespace["counts"] = strawberry.field(resolver=counts, description="How many records each group has.")
+    return strawberry.type(type("TraceResult", (), namespace),
+                           description="What a trace reached, grouped by kind; each group a connection.")
+
+
+GroupCounts = strawberry.type(type("GroupCounts", (), {"__annotations__": dict.fromkeys(GROUPS, int)}),
+                              description="Records per group of a trace.")
+TraceResult = _trace_type()
+
+
+def to_trace(result: EngineTrace) -> Any:
+    return TraceResult(direction=result.direction, result=result)
+
+
+@strawberry.enum(description="Where an affected item is now.")
+class ItemStatus(Enum):
+    SHIPPED = "shipped"
+    CONSUMED = "consumed"
+    IN_STOCK = "in_stock"
+
+
+@strawberry.type(description="Where one affected lot or serial is now.")
+class Whereabouts:
+    w: strawberry.Private[EngineWhereabouts]
+
+    @strawberry.field(description="The affected lot or serial.")
+    async def item(self, info: strawberry.Info) -> Record:
+        return (await _page_records(info.context, self.w.item[0], [self.w.item[1]]))[0]
+
+    @strawberry.field
+    def status(self) -> ItemStatus:
+        return ItemStatus(self.w.status)
+
+    @strawberry.field(description="Customers it was shipped to.")
+    def customer_ids(self) -> list[strawberry.ID]:
+        return [strawberry.ID(c) for c in self.w.customers]
+
+    @strawberry.field(description="Shipments that carried it, oldest first.")
+    def shipment_ids(self) -> list[strawberry.ID]:
+        return [strawberry.ID(s) for s in self.w.shipments]
+
+    @strawberry.field(description="The container it is in now, if any.")
+    def container_id(self) -> strawberry.ID | None:
+        return None if self.w.container is None else strawberry.ID(self.w.container)
+
+    @strawberry.field(description="What it was consumed into.")
+    async def consumed_into(self, info: strawberry.Info) -> list[Record]:
+        return await load_many(info.context, list(self.w.consumed_into))
+
+
+@strawberry.type(description="Affected items and shipments of one customer.")
+class CustomerCount:
+    customer_id: strawberry.ID
+    lots: int
+    serials: int
+    shipments: int
+    lot_quantity: float = strawberry.field(description="Quantity of affected lots shipped to it (lots' uom).")
+
+    @strawberry.field
+    async def customer(self, info: strawberry.Info) -> CustomerType | None:
+        found = await load_many(info.context, [("Customer", self.customer_id)])
+        return found[0] if found else None
+
+
+def _item_key(ref: tuple[str, str]) -> str:
+    return f"{ref[0]}:{ref[1]}"
+
+
+@strawberry.type(description="Everything a recall of the trigger must reach, and where each item is now.")
+class RecallScope:
+    scope: strawberry.Private[EngineScope]
+
+    @strawberry.field(description="The forward trace of the trigger, grouped by kind.")
+    def trace(self) -> TraceResult:  # type: ignore[valid-type]
+        return to_trace(self.scope.trace)
+
+    @strawberry.field(description="Affected lots and serials with where each is now; cursors key on Kind:id.")
+    async def affected(self, info: strawberry.Info, first: int = DEFAULT_PAGE_SIZE,
+                       after: str | None = None) -> Connection[Whereabouts]:
+        by_key = {_item_key(ref): w for ref, w in self.scope.whereabouts.items()}
+
+        async def load(keys: list[str]) -> list[Whereabouts]:
+            return [Whereabouts(w=by_key[k]) for k in keys]
+        return await paginate(info.context, sorted(by_key), first, after, load)
+
+    @strawberry.field(description="Counts per affected customer, by customer id.")
+    def by_customer(self) -> list[CustomerCount]:
+        return [CustomerCount(customer_id=strawberry.ID(c), lots=int(n["lots"]), serials=int(n["serials"]),
+                              shipments=int(n["shipments"]), lot_quantity=n["lot_quantity"])
+                for c, n in self.scope.by_customer.items()]
+
+    @strawberry.field(description="One shortest chain of records from the trigger to an affected record.")
+    async def explain(self, info: strawberry.Info, kind: RecordKind, id: strawberry.ID) -> list[Relation]:  # type: ignore[valid-type]
+        return await _explain(info.context, self.scope.trace, kind, id)
+
+
+@strawberry.type(description="What depends on one supplier.")
+class SupplierExposure:
+    exposure: strawberry.Private[EngineExposure]
+
+    @strawberry.field
+    def supplier_id(self) -> strawberry.ID:
+        return strawberry.ID(self.exposure.supplier_id)
+
+    @strawberry.field(description="The forward trace from the supplier's lots.")
+    def trace(self) -> TraceResult:  # type: ignore[valid-type]
+        return to_trace(self.exposure.trace)
+
+    @strawberry.field(description="Reached lots of finished products.")
+    async def finished_lots(self, info: strawberry.Info, first: int = DEFAULT_PAGE_SIZE,
+                            after: str | None = None) -> Connection[LotType]:
+        ctx: Context = info.context
+        return await paginate(ctx, self.exposure.finished_lots, first, after,
+                              lambda keys: _page_records(ctx, "Lot", keys))
+
+    @strawberry.field(description="Materials this supplier is the only source of.")
+    async def sole_source_materials(self, info: strawberry.Info) -> list[MaterialType]:
+        return await _page_records(info.context, "Material", self.exposure.sole_source_materials)
+
+
+@strawberry.input(description="What a recall is about: any mix of ids; at least one.")
+class RecallTriggerInput(TraceStartInput):
+    pass
+
+
+@strawberry.type
+class TraceQuery:
+    @strawberry.field(permission_classes=[requires("trace")],
+                      description="Everything downstream of the start: lots, serials, containers, shipments, customers.")
+    async def forward_trace(self, info: strawberry.Info, start: TraceStartInput) -> TraceResult:  # type: ignore[valid-type]
+        ctx: Context = info.context
+        ids = start.ids(ctx)
+        return to_trace(await ctx.run(ctx.graph.forward, **ids))
+
+    @strawberry.field(permission_classes=[requires("trace")],
+                      description="Everything upstream of the start: lots, serials, suppliers, materials, steps.")
+    async def backward_trace(self, info: strawberry.Info, start: TraceStartInput) -> TraceResult:  # type: ignore[valid-type]
+        ctx: Context = info.context
+        ids = start.ids(ctx)
+        if ids["supplier"] or ids["material"]:
+            raise BadInput("a backward trace starts from lots, serials or containers")
+        return to_trace(await ctx.run(ctx.graph.backward, lot=ids["lot"], serial=ids["serial"],
+                                      container=ids["container"]))
+
+    @strawberry.field(permission_classes=[requires("recall")],
+                      description="The forward trace of a trigger, where each affected item is now, per customer.")
+    async def recall_scope(self, info: strawberry.Info, trigger: RecallTriggerInput) -> RecallScope:
+        ctx: Context = info.context
+        ids = trigger.ids(ctx)
+        scope = await ctx.run(ctx.graph.recall_scope, lots=ids["lot"], serials=ids["serial"],
+                              containers=ids["container"], suppliers=ids["supplier"], materials=ids["material"])
+        return RecallScope(scope=scope)
+
+    @strawberry.field(permission_classes=[requires("trace")],
+                      description="Products, finished lots, serials and customers depending on one supplier.")
+    async def supplier_exposure(self, info: strawberry.Info, supplier_id: strawberry.ID) -> SupplierExposure:
+        ctx: Context = info.context
+        return SupplierExposure(exposure=await ctx.run(ctx.graph.supplier_exposure, supplier_id))

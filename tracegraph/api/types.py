@@ -1,0 +1,215 @@
+"""GraphQL types for records and relationships, generated from the data dictionary.
+
+Each node kind becomes an object type implementing ``Record`` with the kind's fields; each field
+that references another kind (``Lot.supplier_id``) adds an object field (``supplier``). Each
+relationship kind becomes a type implementing ``Relation``, with ``from``, ``to`` and its fields.
+:data:`NEIGHBOURS` adds the direct neighbours a person asks for. Every object field resolves
+through the request's DataLoaders, so a nested query costs one store call per level.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from enum import Enum
+from typing import Annotated, Any, Literal
+
+import strawberry
+from strawberry.scalars import JSON
+
+from ..errors import NotFound
+from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, Field, FieldType
+from ..store import Direction, Edge, NodeRef
+from ..trace import Link
+from .context import DEFAULT_PAGE_SIZE, Context
+
+_SCALARS: dict[FieldType, Any] = {FieldType.STRING: str, FieldType.ENUM: str, FieldType.DATETIME: str,
+                                  FieldType.INTEGER: int, FieldType.DECIMAL: float, FieldType.JSON: JSON}
+
+
+@strawberry.interface(description="A record of the genealogy graph; its __typename is its kind.")
+class Record:
+    id: strawberry.ID = strawberry.field(description="The record's key (lot id, serial number, ...).")
+
+
+@strawberry.interface(description="A relationship between two records, with its own properties.")
+class Relation:
+    rel: str = strawberry.field(description="Relationship kind, as in the data dictionary.")
+    edge: strawberry.Private[Edge]
+
+    @strawberry.field(name="from", description="The source record.")
+    async def source(self, info: strawberry.Info) -> Record:
+        return await load_one(info.context, self.edge.src)
+
+    @strawberry.field(name="to", description="The target record.")
+    async def target(self, info: strawberry.Info) -> Record:
+        return await load_one(info.context, self.edge.dst)
+
+
+RECORD_TYPES: dict[str, type] = {}
+RELATION_TYPES: dict[str, type] = {}
+
+
+def _lazy(kind: str) -> Any:
+    return Annotated[kind, strawberry.lazy(__name__)]
+
+
+def _value(field: Field, value: Any) -> Any:
+    return json.loads(value) if field.type is FieldType.JSON and isinstance(value, str) else value
+
+
+def to_record(kind: str, record: dict[str, Any]) -> Any:
+    """The GraphQL object for a store record of ``kind``."""
+    k = KINDS[kind]
+    return RECORD_TYPES[kind](id=record[k.key], attributes=record.get("attributes"),
+                              **{f.name: _value(f, record.get(f.name)) for f in k.fields})
+
+
+def to_relation(edge: Edge | Link) -> Any:
+    """The GraphQL object for a store edge or an explaining link (the same four parts)."""
+    rel = RELS[edge.rel]
+    return RELATION_TYPES[edge.rel](rel=edge.rel, edge=edge, **{f.name: edge.props.get(f.name) for f in rel.fields})
+
+
+async def load_many(ctx: Context, refs: list[NodeRef]) -> list[Any]:
+    """Records for refs, in order, skipping any that have no record; one loader batch per kind."""
+    kinds = list(dict.fromkeys(kind for kind, _ in refs))
+    loaded = await asyncio.gather(*(ctx.records(kind).load_many([k for kk, k in refs if kk == kind])
+                                    for kind in kinds))
+    rows = {(kind, row[KINDS[kind].key]): row for kind, found in zip(kinds, loaded) for row in found if row}
+    return [to_record(kind, rows[(kind, key)]) for kind, key in refs if (kind, key) in rows]
+
+
+async def load_one(ctx: Context, ref: NodeRef) -> Any:
+    found = await load_many(ctx, [ref])
+    if not found:
+        raise NotFound(f"no {ref[0]} with id {ref[1]!r}")
+    return found[0]
+
+
+def _reference_field(field: Field) -> Any:
+    """``supplier`` for ``supplier_id``: the referenced record, or null when the field is empty."""
+    assert field.references is not None
+    kind = field.references
+
+    async def resolve(self: Any, info: strawberry.Info) -> Any:
+        key = getattr(self, field.name)
+        found = [] if key is None else await load_many(info.context, [(kind, key)])
+        return found[0] if found else None
+
+    resolve.__annotations__ = {"info": strawberry.Info, "return": _lazy(kind) | None}
+    return strawberry.field(resolver=resolve, description=f"The {kind} that {field.name} names.")
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """A field listing the records (``records``) or relationships (``relations``) next to a record."""
+
+    name: str
+    rel: str
+    direction: Direction
+    shape: Literal["one", "records", "relations"]
+    description: str
+
+
+# lots and serials alike: the genealogy, packing and shipping around one item
+_ITEM_NEIGHBOURS = (
+    Neighbours("inputs", "CONSUMED_INTO", "in", "relations", "What was consumed to make it, in which step."),
+    Neighbours("outputs", "CONSUMED_INTO", "out", "relations", "What it was consumed into."),
+    Neighbours("packedIn", "PACKED_IN", "out", "relations", "Containers it was packed in, and when."),
+    Neighbours("shipments", "SHIPPED_IN", "out", "relations", "Shipments it left in directly."),
+    Neighbours("inspections", "INSPECTS", "in", "records", "Inspections of it."),
+)
+
+NEIGHBOURS: dict[str, tuple[Neighbours, ...]] = {
+    "Lot": (
+        Neighbours("item", "OF_ITEM", "out", "one", "The material or product this lot is of."),
+        Neighbours("serials", "HAS_SERIAL", "out", "records", "Units built in this lot."),
+        *_ITEM_NEIGHBOURS,
+    ),
+    "Serial": _ITEM_NEIGHBOURS,
+    "Container": (
+        Neighbours("contents", "PACKED_IN", "in", "relations", "What was packed in it, and when."),
+        Neighbours("packedIn", "PACKED_IN", "out", "relations", "Outer containers it was packed in, and when."),
+        Neighbours("shipments", "SHIPPED_IN", "out", "relations", "Shipments it left in."),
+    ),
+    "Supplier": (Neighbours("lots", "SUPPLIED", "out", "records", "Lots bought from this supplier."),),
+    "Material": (Neighbours("lots", "OF_ITEM", "in", "records", "Lots of this material."),),
+    "Product": (Neighbours("lots", "OF_ITEM", "in", "records", "Lots of this product."),),
+    "Customer": (Neighbours("shipments", "SHIPPED_TO", "in", "records", "Shipments to this customer."),),
+    "Shipment": (Neighbours("items", "SHIPPED_IN", "in", "relations", "What left in it (directly)."),),
+    "ProcessStep": (Neighbours("inspections", "RECORDED_AT", "in", "records", "Inspections recorded at it."),),
+    "Inspection": (Neighbours("subject", "INSPECTS", "out", "one", "The inspected lot or serial."),),
+}
+
+
+def _neighbours_field(kind: str, spec: Neighbours) -> Any:
+    rel = RELS[spec.rel]
+    far = rel.target if spec.direction == "out" else rel.source
+    far_type = _lazy(far[0]) if len(far) == 1 else Record
+
+    async def edges(self: Any, info: strawberry.Info) -> list[Edge]:
+        return await info.context.edges(spec.rel, spec.direction).load((kind, self.id))
+
+    def far_ref(e: Edge) -> NodeRef:
+        return e.dst if spec.direction == "out" else e.src
+
+    if spec.shape == "one":
+        async def resolve_one(self: Any, info: strawberry.Info) -> Any:
+            found = await load_many(info.context, [far_ref(e) for e in await edges(self, info)][:1])
+            return found[0] if found else None
+        resolve_one.__annotations__ = {"info": strawberry.Info, "return": far_type | None}
+        return strawberry.field(resolver=resolve_one, name=spec.name, description=spec.description)
+
+    async def resolve(self: Any, info: strawberry.Info, first: int = DEFAULT_PAGE_SIZE) -> list[Any]:
+        found = (await edges(self, info))[:info.context.page_size(first)]
+        if spec.shape == "relations":
+            return [to_relation(e) for e in found]
+        return await load_many(info.context, [far_ref(e) for e in found])
+
+    item_type = _lazy(_type_name(spec.rel)) if spec.shape == "relations" else far_type
+    resolve.__annotations__ = {"info": strawberry.Info, "first": int, "return": list[item_type]}  # type: ignore[valid-type]
+    return strawberry.field(resolver=resolve, name=spec.name,
+                            description=f"{spec.description} The first `first` in key order.")
+
+
+def _type_name(rel: str) -> str:
+    return "".join(part.capitalize() for part in rel.split("_"))
+
+
+def _build() -> None:
+    for kind in NODE_KINDS:
+        annotations: dict[str, Any] = {"attributes": JSON | None}
+        namespace: dict[str, Any] = {
+            "attributes": strawberry.field(default=None, description="Extra source-system fields, if any."),
+        }
+        for f in kind.fields:
+            annotations[f.name] = _SCALARS[f.type] if f.required else _SCALARS[f.type] | None
+            namespace[f.name] = strawberry.field(description=f.description) if f.required else strawberry.field(
+                default=None, description=f.description)
+            if f.references:
+                namespace[f.name.removesuffix("_id")] = _reference_field(f)
+        for spec in NEIGHBOURS.get(kind.name, ()):
+            namespace[spec.name] = _neighbours_field(kind.name, spec)
+        namespace["__annotations__"] = annotations
+        cls = type(kind.name, (Record,), namespace)
+        RECORD_TYPES[kind.name] = strawberry.type(cls, description=kind.description)
+    for rel in REL_KINDS:
+        annotations = {}
+        namespace = {}
+        for f in rel.fields:
+            annotations[f.name] = _SCALARS[f.type] | None
+            namespace[f.name] = strawberry.field(default=None, description=f.description)
+            if f.references:
+                namespace[f.name.removesuffix("_id")] = _reference_field(f)
+        namespace["__annotations__"] = annotations
+        cls = type(_type_name(rel.name), (Relation,), namespace)
+        RELATION_TYPES[rel.name] = strawberry.type(cls, description=rel.description)
+    globals().update({cls.__name__: cls for cls in (*RECORD_TYPES.values(), *RELATION_TYPES.values())})
+
+
+_build()
+
+_record_kinds: type[Enum] = Enum("RecordKind", {k.name: k.name for k in NODE_KINDS})  # type: ignore[misc]
+RecordKind = strawberry.enum(_record_kinds, description="A kind of record, as in the data dictionary.")
