@@ -75,3 +75,21 @@ def test_every_tracegraph_command_the_compose_file_runs_exists(compose: dict[str
         group = command.commands[words[0]]  # type: ignore[attr-defined]
         if words[0] == "apikey":
             assert words[1] in group.commands  # type: ignore[attr-defined]
+
+
+def test_compose_validates_where_a_compose_tool_is_installed() -> None:
+    """Docker Compose's own schema check, where the machine has it (the parse above runs everywhere)."""
+    import os
+    import shutil
+    import subprocess
+    tool = shutil.which("docker-compose")
+    if tool is None:
+        pytest.skip("docker-compose is not installed: the compose file was checked by parsing only")
+    env = {**os.environ, "NEO4J_PASSWORD": "not-a-real-one"}
+    done = subprocess.run([tool, "config", "-q"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    missing = subprocess.run([tool, "config", "-q"], cwd=ROOT, env={k: v for k, v in env.items()
+                                                                      if k != "NEO4J_PASSWORD"},
+                             capture_output=True, text=True, timeout=60, check=False)
+    assert "NEO4J_PASSWORD" in missing.stderr  # refuses to start without a password
