@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -79,9 +82,6 @@ def test_every_tracegraph_command_the_compose_file_runs_exists(compose: dict[str
 
 def test_compose_validates_where_a_compose_tool_is_installed() -> None:
     """Docker Compose's own schema check, where the machine has it (the parse above runs everywhere)."""
-    import os
-    import shutil
-    import subprocess
     tool = shutil.which("docker-compose")
     if tool is None:
         pytest.skip("docker-compose is not installed: the compose file was checked by parsing only")

@@ -39,4 +39,5 @@ def lint(statements: Iterable[Statement]) -> list[dict[str, Any]]:
     done = subprocess.run(["node", "lint.mjs"], cwd=LINTER, input=json.dumps(payload), capture_output=True,
                           text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
-    return [{"statement": s, "diagnostics": r["diagnostics"]} for s, r in zip(items, json.loads(done.stdout))]
+    results = json.loads(done.stdout)
+    return [{"statement": s, "diagnostics": r["diagnostics"]} for s, r in zip(items, results, strict=True)]

@@ -18,8 +18,15 @@ import tracegraph
 from tracegraph.errors import BadInput, LimitExceeded, StoreError
 from tracegraph.schema import KINDS, RELS
 from tracegraph.store import Edge
-from tracegraph.store.neo4j import (Neo4jSettings, edge_rows, edges_from_records, node_rows, record_from_props,
-                                    schema_created, translate)
+from tracegraph.store.neo4j import (
+    Neo4jSettings,
+    edge_rows,
+    edges_from_records,
+    node_rows,
+    record_from_props,
+    schema_created,
+    translate,
+)
 
 SETTINGS = Neo4jSettings("neo4j://db.example:7687", "app", "pw", "trace", 300.0)
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from plants import embedded_plant
 
 import tracegraph
 from tracegraph.generate import generate
@@ -32,11 +33,7 @@ def neo4j_store() -> Iterator[tracegraph.Graph]:
 
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory: pytest.TempPathFactory) -> SQLiteStore:
-    root = tmp_path_factory.mktemp("plant")
-    generate(root / "tables", 1200, seed=5)
-    with tracegraph.connect(f"sqlite:///{root / 'a.db'}") as g:
-        assert g.load_tables(root / "tables").rejected == []
-    return SQLiteStore(root / "a.db", read_only=True)
+    return embedded_plant(tmp_path_factory.mktemp("plant"), 1200, seed=5)
 
 
 def test_init_is_idempotent(neo4j_store: tracegraph.Graph) -> None:

@@ -7,23 +7,19 @@ import re
 from pathlib import Path
 
 import pytest
+from plants import embedded_plant
 from typer.testing import CliRunner
 
 import tracegraph
 from tracegraph.cli import app
-from tracegraph.generate import generate
 from tracegraph.schema import NODE_KINDS, REL_KINDS, FieldType
 from tracegraph.store import SQLiteStore, Store
-from tracegraph.store.transfer import _cell, copy_graph, export_neo4j_admin, walk_edges, walk_nodes
+from tracegraph.store.transfer import _cell, copy_graph, walk_edges, walk_nodes
 
 
 @pytest.fixture(scope="module")
 def plant(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("plant")
-    generate(root / "tables", 1500, seed=11)
-    with tracegraph.connect(f"sqlite:///{root / 'src.db'}") as g:
-        assert g.load_tables(root / "tables").rejected == []
-    return root / "src.db"
+    return Path(embedded_plant(tmp_path_factory.mktemp("plant"), 1500, seed=11).path)
 
 
 def _everything(store: Store) -> tuple[dict, dict]:
@@ -99,7 +95,7 @@ def test_export_writes_admin_import_files_that_hold_the_graph(plant: Path, tmp_p
         header = [_HEADER.match(h) for h in rows[0]]
         assert all(header), rows[0]
         assert header[0]["id"] == kind.key and header[0]["space"] == kind.name and rows[0][-1] == ":LABEL"
-        for h, name in zip(header[1:-1], rows[0][1:-1]):
+        for h, name in zip(header[1:-1], rows[0][1:-1], strict=True):
             if h["prop"] in {f.name for f in kind.fields}:
                 wanted = {FieldType.DECIMAL: "double", FieldType.INTEGER: "long"}.get(kind.field(h["prop"]).type)
                 assert h["type"] == wanted, name

@@ -7,6 +7,8 @@ live in :mod:`tracegraph.trace`, never in a backend, so every backend gives the 
 
 from __future__ import annotations
 
+import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
@@ -82,6 +84,28 @@ class Batch:
     def __len__(self) -> int:
         return (sum(map(len, self.nodes.values())) + sum(map(len, self.stubs.values()))
                 + sum(map(len, self.edges.values())))
+
+
+class ThreadDeadline:
+    """A deadline per thread (a server runs each request's store work in its own thread)."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    @contextmanager
+    def until(self, seconds: float | None) -> Iterator[None]:
+        """Set the deadline ``seconds`` from now (None: no deadline) for the block, then restore it."""
+        previous = getattr(self._local, "at", None)
+        self._local.at = None if seconds is None else time.monotonic() + seconds
+        try:
+            yield
+        finally:
+            self._local.at = previous
+
+    def remaining(self) -> float | None:
+        """Seconds left (0 or less once passed), or None without a deadline."""
+        at = getattr(self._local, "at", None)
+        return None if at is None else at - time.monotonic()
 
 
 class Store(ABC):

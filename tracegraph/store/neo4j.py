@@ -17,21 +17,21 @@ import json
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from ..errors import BadInput, LimitExceeded, StoreError, TraceGraphError
-from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, NodeKind, RelKind
-from . import neo4j_statements as cy
-from . import NEO4J_SCHEMES as SCHEMES
-from .base import ATTRIBUTES, Batch, Direction, Edge, NodeRef, Store
-
 import neo4j
 from neo4j import exceptions as neo4j_errors
+
+from ..errors import BadInput, LimitExceeded, StoreError, TraceGraphError
+from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, NodeKind, RelKind
+from . import NEO4J_SCHEMES as SCHEMES
+from . import neo4j_statements as cy
+from .base import ATTRIBUTES, Batch, Direction, Edge, NodeRef, Store, ThreadDeadline
 
 # The driver logs each failed connection attempt; without this, Python's last-resort handler prints
 # them to stderr beside our own error message. Handlers an application configures still get them.
@@ -209,27 +209,23 @@ class Neo4jStore(Store):
         self.settings = Neo4jSettings.from_url(url, env)
         self.read_only = read_only
         self._driver = driver_for(self.settings)
-        self._local = threading.local()  # the deadline, per thread: a server serves each request in one
+        self._deadline = ThreadDeadline()
         self._schema_checked = False
 
     # -- transactions --------------------------------------------------------------------------
     def _timeout(self) -> float:
-        deadline = getattr(self._local, "deadline", None)
-        if deadline is None:
+        """This transaction's timeout: the setting, or less when a time limit ends sooner."""
+        left = self._deadline.remaining()
+        if left is None:
             return self.settings.timeout
-        left = deadline - time.monotonic()
         if left <= 0:
             raise LimitExceeded("the query ran longer than its time limit")
         return min(left, self.settings.timeout)
 
     @contextmanager
     def time_limit(self, seconds: float | None) -> Iterator[None]:
-        previous = getattr(self._local, "deadline", None)
-        self._local.deadline = None if seconds is None else time.monotonic() + seconds
-        try:
+        with self._deadline.until(seconds):
             yield
-        finally:
-            self._local.deadline = previous
 
     def _session(self) -> Any:
         # The driver's query bookmark manager chains every session, so a read sees earlier writes
@@ -275,7 +271,7 @@ class Neo4jStore(Store):
         out = {}
         for name, statement in cy.schema().items():
             # schema commands cannot share a transaction with each other or with data writes
-            summary = self._transaction(True, lambda tx, s=statement: _consume(tx, s))
+            summary = self._transaction(True, partial(_consume, statement=statement))
             out[name] = schema_created(summary)
         return out
 
@@ -284,7 +280,8 @@ class Neo4jStore(Store):
             return
         present = {(tuple(r["labels"] or ()), tuple(r["properties"] or ()))
                    for r in self._query(cy.show_constraints())}
-        wanted = {k.name: ((k.name,), (k.key,)) for k in NODE_KINDS}
+        wanted: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {k.name: ((k.name,), (k.key,))
+                                                                      for k in NODE_KINDS}
         wanted[cy.DOCUMENT_LABEL] = ((cy.DOCUMENT_LABEL,), ("collection", "key"))
         missing = [name for name, constraint in wanted.items() if constraint not in present]
         if missing:
@@ -304,10 +301,10 @@ class Neo4jStore(Store):
     def _write(self, tx: Any, batch: Batch) -> None:
         for kind in NODE_KINDS:
             rows = node_rows(kind, batch.nodes.get(kind.name, []))
-            for chunk in _chunks(rows):
-                self._run(tx, cy.node_upsert(kind), rows=chunk)
-            for chunk in _chunks(sorted(batch.stubs.get(kind.name, ()))):
-                self._run(tx, cy.node_stub(kind), keys=chunk)
+            for part in _chunks(rows):
+                self._run(tx, cy.node_upsert(kind), rows=part)
+            for stubs in _chunks(sorted(batch.stubs.get(kind.name, ()))):
+                self._run(tx, cy.node_stub(kind), keys=stubs)
         for rel in REL_KINDS:
             if rel.derived_from is not None:
                 owner = KINDS[rel.derived_from[0]]

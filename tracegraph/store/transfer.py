@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from ..schema import LOAD_ORDER, KINDS, REL_KINDS, FieldType, NodeKind, RelKind
+from ..schema import KINDS, LOAD_ORDER, REL_KINDS, FieldType, NodeKind, RelKind
 from .base import ATTRIBUTES, Batch, Edge, Store
 
 CHUNK = 5_000
@@ -116,19 +116,19 @@ def export_neo4j_admin(store: Store, outdir: str | Path, chunk: int = CHUNK) -> 
         try:
             for edges in walk_edges(store, rel, chunk):
                 for e in edges:
-                    out = outs.get((e.src[0], e.dst[0]))
-                    if out is None:
+                    sink = outs.get((e.src[0], e.dst[0]))
+                    if sink is None:
                         path = root / "relationships" / f"{rel.name}__{e.src[0]}__{e.dst[0]}.csv"
-                        out = outs[(e.src[0], e.dst[0])] = path.open("w", encoding="utf-8", newline="")
-                        _line(out, [f":START_ID({e.src[0]})", f":END_ID({e.dst[0]})"]
+                        sink = outs[(e.src[0], e.dst[0])] = path.open("w", encoding="utf-8", newline="")
+                        _line(sink, [f":START_ID({e.src[0]})", f":END_ID({e.dst[0]})"]
                               + [f.name + _ADMIN_TYPES.get(f.type, "") for f in rel.fields] + [":TYPE"])
                         files.append(f"--relationships={path.relative_to(root)}")
-                    _line(out, [_cell(e.src[1]), _cell(e.dst[1])] + [_cell(e.props.get(f.name)) for f in rel.fields]
+                    _line(sink, [_cell(e.src[1]), _cell(e.dst[1])] + [_cell(e.props.get(f.name)) for f in rel.fields]
                           + [rel.name])
                     written[rel.name] = written.get(rel.name, 0) + 1
         finally:
-            for out in outs.values():
-                out.close()
+            for sink in outs.values():
+                sink.close()
     _write_import_script(root, files)
     return written
 
