@@ -47,12 +47,14 @@ def test_neighbours_match_the_stored_edges(server: Server) -> None:
         inputs(first: 1000) { rel from { __typename id } to { id } stepId quantity step { id operation } }
         outputs(first: 1000) { to { id } }
         serials(first: 1000) { id lot { id } }
-        packedIn { to { id } } inspections { id } } }""", {"id": lot}, role="reader")["lot"]
+        packedIn { to { id } } inspections { id } steps { id workOrder } } }""", {"id": lot}, role="reader")["lot"]
     inputs = store.edges("CONSUMED_INTO", [("Lot", lot)], "in")
     assert [(e["from"]["__typename"], e["from"]["id"], e["stepId"]) for e in data["inputs"]] == [
         (e.src[0], e.src[1], e.props["step_id"]) for e in inputs]
     assert all(e["rel"] == "CONSUMED_INTO" and e["to"]["id"] == lot for e in data["inputs"])
     assert {e["step"]["id"] for e in data["inputs"]} == {e.props["step_id"] for e in inputs}
+    steps = {e.props["step_id"] for rel in ("in", "out") for e in store.edges("CONSUMED_INTO", [("Lot", lot)], rel)}
+    assert [s["id"] for s in data["steps"]] == sorted(steps) and all(s["workOrder"] for s in data["steps"])
     assert [e["to"]["id"] for e in data["outputs"]] == [
         e.dst[1] for e in store.edges("CONSUMED_INTO", [("Lot", lot)], "out")]
     serials = [e.dst[1] for e in store.edges("HAS_SERIAL", [("Lot", lot)], "out")]

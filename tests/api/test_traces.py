@@ -145,3 +145,16 @@ def test_bad_inputs_get_the_documented_codes(server: Server, query: str, variabl
     errors = server.errors(query, variables, role="admin")
     assert codes(errors) == {code}, errors
     assert all(e["message"] for e in errors)
+
+
+def test_concurrent_requests_each_get_their_own_answer(server: Server) -> None:
+    """Requests run side by side (store work in worker threads, each with its own time budget)."""
+    from concurrent.futures import ThreadPoolExecutor
+    store = server.graph.store
+    lots = [k for k in store.keys("Lot") if k.startswith("RL")][:12]
+    query = "query($l: ID!) { forwardTrace(start: {lots: [$l]}) { serials(first: 1000) { nodes { id } } } }"
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda lot: server.query(query, {"l": lot}, role="analyst"), lots))
+    for lot, data in zip(lots, answers):
+        expected = server.graph.forward(lot=lot).ids["serials"][:1000]
+        assert [n["id"] for n in data["forwardTrace"]["serials"]["nodes"]] == expected, lot

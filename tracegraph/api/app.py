@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import anyio.to_thread
 from cross_web import HTTPException
 from starlette.applications import Starlette
@@ -87,11 +88,12 @@ def create_app(graph: str | Graph, *, settings: ApiSettings | None = None) -> St
     limits: ApiSettings = settings or ApiSettings()
     owned = isinstance(graph, str)
     g = connect(graph) if isinstance(graph, str) else graph
+    store_threads = anyio.CapacityLimiter(limits.store_threads)
 
     class GraphQLApp(GraphQL[Context, None]):
         async def get_context(self, request: Any, response: Any) -> Context:
             # No principal only for the GraphiQL page, which the middleware lets through and runs no query.
-            return Context.start(g, getattr(request.user, "principal", None), limits)
+            return Context.start(g, getattr(request.user, "principal", None), limits, store_threads)
 
         async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
             """Requests strawberry refuses before GraphQL (bad JSON, wrong method) get the error shape too."""

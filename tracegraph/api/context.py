@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
+import anyio
 import anyio.to_thread
 from strawberry.dataloader import DataLoader
 
@@ -37,6 +38,7 @@ class ApiSettings:
     max_page_size: int = 1000
     max_start_ids: int = 1000
     request_time_limit: float = 30.0  # seconds of store work per request
+    store_threads: int = 4  # store work running at once; each thread holds its own SQLite connection and cache
 
 
 @dataclass
@@ -45,16 +47,19 @@ class Context:
     principal: Principal | None
     settings: ApiSettings
     deadline: float
+    limiter: anyio.CapacityLimiter
     _records: dict[str, DataLoader[str, dict[str, Any] | None]] = field(default_factory=dict)
     _edges: dict[tuple[str, Direction], DataLoader[NodeRef, list[Edge]]] = field(default_factory=dict)
 
     @classmethod
-    def start(cls, graph: Graph, principal: Principal | None, settings: ApiSettings) -> Context:
-        return cls(graph, principal, settings, time.monotonic() + settings.request_time_limit)
+    def start(cls, graph: Graph, principal: Principal | None, settings: ApiSettings,
+              limiter: anyio.CapacityLimiter) -> Context:
+        """A request's context; ``limiter`` is the app's, bounding store threads across requests."""
+        return cls(graph, principal, settings, time.monotonic() + settings.request_time_limit, limiter)
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run store work in a worker thread, stopped when the request's time is up."""
-        return await anyio.to_thread.run_sync(self._bounded, partial(fn, *args, **kwargs))
+        return await anyio.to_thread.run_sync(self._bounded, partial(fn, *args, **kwargs), limiter=self.limiter)
 
     def _bounded(self, call: Callable[[], T]) -> T:
         remaining = self.deadline - time.monotonic()

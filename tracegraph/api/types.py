@@ -174,6 +174,20 @@ def _neighbours_field(kind: str, spec: Neighbours) -> Any:
                             description=f"{spec.description} The first `first` in key order.")
 
 
+def _steps_field(kind: str) -> Any:
+    """The process steps an item went through: those that made it and those that consumed it."""
+    async def resolve(self: Any, info: strawberry.Info) -> list[Any]:
+        ctx: Context = info.context
+        made, used = await asyncio.gather(ctx.edges("CONSUMED_INTO", "in").load((kind, self.id)),
+                                          ctx.edges("CONSUMED_INTO", "out").load((kind, self.id)))
+        steps = sorted({e.props["step_id"] for e in (*made, *used)})
+        return await load_many(ctx, [("ProcessStep", s) for s in steps])
+
+    resolve.__annotations__ = {"info": strawberry.Info, "return": list[_lazy("ProcessStep")]}  # type: ignore[misc]
+    return strawberry.field(resolver=resolve, name="steps",
+                            description="Process steps that made it or consumed it, in key order.")
+
+
 def _type_name(rel: str) -> str:
     return "".join(part.capitalize() for part in rel.split("_"))
 
@@ -192,6 +206,8 @@ def _build() -> None:
                 namespace[f.name.removesuffix("_id")] = _reference_field(f)
         for spec in NEIGHBOURS.get(kind.name, ()):
             namespace[spec.name] = _neighbours_field(kind.name, spec)
+        if kind.name in ("Lot", "Serial"):
+            namespace["steps"] = _steps_field(kind.name)
         namespace["__annotations__"] = annotations
         cls = type(kind.name, (Record,), namespace)
         RECORD_TYPES[kind.name] = strawberry.type(cls, description=kind.description)
