@@ -137,7 +137,9 @@ class Oracle:
             outputs = set(self.genealogy.successors(item)) - (
                 {("Serial", s) for s, r in self.serials.items() if r["lot_id"] == item[1]} if item[0] == "Lot" else set())
             now_in = [c for child, c, _, unpacked in self.packing if child == item and unpacked is None]
-            where[item] = {"status": "shipped" if sent else "consumed" if outputs else "in_stock",
+            remaining = self.remaining(item, sent)
+            where[item] = {"status": "in_stock" if remaining else "shipped" if sent else "consumed" if outputs
+                           else "in_stock", "remaining": remaining,
                            "customers": sorted({self.shipments[s][0] for s in sent}),
                            "shipments": sorted(sent, key=lambda s: (self.shipments[s][1], s)),
                            "consumed_into": sorted(outputs), "container": now_in[0] if now_in else None}
@@ -154,6 +156,21 @@ class Oracle:
             if r["item_type"] == "lot" and r["item_id"] in groups["lots"] and r["shipment_id"] in groups["shipments"]:
                 counts(self.shipments[r["shipment_id"]][0])["lot_quantity"] += float(r["quantity"] or 0)
         return groups, where, by_customer
+
+    def remaining(self, item: Ref, sent: set[str]) -> float | None:
+        """What is left of a lot: its quantity less consumptions and loose shipments, when all are known."""
+        lot = self.lots.get(item[1]) if item[0] == "Lot" else None
+        if lot is None or blank(lot["quantity"]):
+            return None
+        uses = [(r["quantity"], r["uom"]) for r in self.rows.get("consumptions", [])
+                if (KIND[r["input_type"]], r["input_id"]) == item]
+        listed = [r for r in self.rows.get("shipment_items", []) if (KIND[r["item_type"]], r["item_id"]) == item]
+        if {r["shipment_id"] for r in listed} != sent:  # some of it left inside a container
+            return None
+        uses += [(r["quantity"], "") for r in listed]
+        if any(blank(q) or (not blank(u) and not blank(lot["uom"]) and u != lot["uom"]) for q, u in uses):
+            return None
+        return max(float(lot["quantity"]) - sum(float(q) for q, _ in uses), 0.0)
 
     # -- shortest explanations ---------------------------------------------------------------
     def distances(self, direction: str, start: dict[str, list[str]]) -> dict[Ref, int]:
@@ -195,15 +212,16 @@ class Oracle:
     def shortest_to_container(self, dist: dict[Ref, int], container: str) -> int:
         return min(dist[item] + hops for item, hops in self.nesting_hops_down(container).items() if item in dist)
 
-    def shortest_to_shipment(self, dist: dict[Ref, int], shipment: str) -> int:
+    def shortest_to_shipment(self, dist: dict[Ref, int], shipment: str, start: dict[str, list[str]]) -> int:
         when = self.shipments[shipment][1]
+        starts = {("Container", c) for c in start.get("containers", [])}
         best = []
         for r in self.rows.get("shipment_items", []):
             if r["shipment_id"] != shipment:
                 continue
             ref = (KIND[r["item_type"]], r["item_id"])
-            if ref in dist:
-                best.append(dist[ref] + 1)
+            if ref in dist or ref in starts:
+                best.append(dist.get(ref, 0) + 1)
             elif ref[0] == "Container":
                 best += [dist[item] + self._hops_at(ref[1], item, when) + 1
                          for item in self.contents_at(ref[1], when) if item in dist]
@@ -269,6 +287,8 @@ def chain_problem(oracle: Oracle, start: dict[str, list[str]], target: Ref, chai
             identity = (moment(link.props["packed_at"]), moment(unpacked) if unpacked else None)
         if (link.rel, link.src, link.dst, identity) not in records:
             return f"link {n} {link} is not a record in the tables"
+        if any(node[0] in ITEM_KINDS for node in at_node):
+            window = None  # leaving an item: any containment from here on is a new story
         here = {node for node in at_node if node in (link.src, link.dst)}
         if not here:
             return f"link {n} {link} does not continue the chain from {sorted(at_node)}"
@@ -283,7 +303,8 @@ def chain_problem(oracle: Oracle, start: dict[str, list[str]], target: Ref, chai
             if hi is not None and not lo < hi:
                 return f"link {n} {link}: the packing intervals along the chain never overlap"
             window = (lo, hi)
-        elif link.rel == "SHIPPED_IN" and link.src[0] == "Container":
+        elif link.rel == "SHIPPED_IN" and link.src[0] == "Container" and not (n == 0 and link.src[1] in start.get(
+                "containers", [])):  # a start container itself shipping needs no more
             shipped = oracle.shipments[link.dst[1]][1]
             if window is None or not (window[0] <= shipped and (window[1] is None or shipped < window[1])):
                 return f"link {n} {link}: the chain's item was not in the container when it shipped"

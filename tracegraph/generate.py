@@ -3,9 +3,12 @@
 The shape follows a device maker's plant: suppliers deliver raw-material lots (some materials
 single-sourced), work orders turn 3-6 input lots into sub-assembly lots and those into finished
 lots (two sibling batches per finished work order, each consuming its own inputs), finished lots
-are serialised, units are packed 24 to a case and cases 20 to a pallet (a few units repacked into
-another case, a few pallets broken down and reused), and pallets or loose cases ship to customers.
-The same seed and size always give the same files.
+are serialised and units are packed 24 to a case (a few repacked into another case of the lot).
+Shipping follows a device maker's warehouse: about half the cases ship loose, 1-3 to a shipment, to
+hospitals; the rest go 20 to a pallet for distributors; some pallets are broken down before they
+ship, their cases going out loose and the pallet reused for a later build; a few cases stay in
+stock, and a few sub-assembly lots are sold in part as spare parts. Quantities consumed are a part
+of the input lot, in its unit. The same seed and size always give the same files.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ EPOCH = datetime(2025, 1, 6, 6, 0, tzinfo=timezone.utc)
 COUNTRIES = ("US", "DE", "IE", "CN", "JP", "MX", "CR", "FR", "IT", "CH", "NL", "SG", "KR", "IN", "BR")
 UOMS = ("EA", "KG", "M", "L")
 CASE_SIZE, PALLET_CASES = 24, 20
+LOOSE_CASES, STOCK_CASES, BROKEN_PALLETS, SPARE_LOTS = 0.5, 0.03, 0.2, 0.05  # shares
 
 
 def gtin14(seed_digits: str) -> str:
@@ -68,6 +72,10 @@ class _Tables:
     def add(self, table: str, *values: object) -> None:
         self.w[table].writerow(values)
         self.rows[table] += 1
+
+    def add_many(self, table: str, rows: list[tuple[object, ...]]) -> None:
+        self.w[table].writerows(rows)
+        self.rows[table] += len(rows)
 
     def close(self) -> None:
         for f in self._files.values():
@@ -132,12 +140,16 @@ def _generate(rng: random.Random, size: Sizes, out: _Tables) -> None:
     clock = EPOCH
     tick = timedelta(minutes=max(1, int(600_000 / (n_raw_lots + n_sub_lots + n_finished))))
 
+    hospitals = [c for i, c in enumerate(customers) if i % 4]
+    distributors = customers[::4]
     raw_lots: list[str] = []
+    uom_of: dict[str, str] = {}
     for i in range(1, n_raw_lots + 1):
         m = rng.choice(raw_materials)
         lot = f"RL-{i:07d}"
         clock += tick
-        out.add("lots", lot, m, rng.choice(sources[m]), rng.choice((500, 1000, 2000, 5000)), rng.choice(UOMS),
+        uom_of[lot] = rng.choice(UOMS)
+        out.add("lots", lot, m, rng.choice(sources[m]), rng.choice((500, 1000, 2000, 5000)), uom_of[lot],
                 iso(clock), iso(clock + timedelta(days=720)))
         raw_lots.append(lot)
 
@@ -165,8 +177,46 @@ def _generate(rng: random.Random, size: Sizes, out: _Tables) -> None:
 
     def consume(step: str, inputs: list[str], output: str, when: datetime) -> None:
         for lot in inputs:
-            out.add("consumptions", step, "lot", lot, "lot", output, rng.choice((5, 10, 20, 50)), "EA",
-                    iso(when))
+            out.add("consumptions", step, "lot", lot, "lot", output, rng.choice((5, 10, 20, 50)),
+                    uom_of.get(lot, "EA"), iso(when))
+
+    shipment_no = pallet_no = 0
+    free_pallets: list[tuple[str, datetime]] = []  # broken-down pallets, reusable from that moment
+
+    def ship(items: list[tuple[str, str]], to: list[str], when: datetime, quantity: int = 1) -> None:
+        nonlocal shipment_no
+        shipment_no += 1
+        shipment = f"SHP-{shipment_no:07d}"
+        out.add("shipments", shipment, rng.choice(to), iso(when))
+        for item_type, item in items:
+            out.add("shipment_items", shipment, item_type, item, quantity)
+
+    def ship_loose(cases: list[str], ready: datetime) -> None:
+        """Cases to hospitals, one to three to a shipment."""
+        while cases:
+            n = rng.randint(1, 3)
+            ship([("container", c) for c in cases[:n]], hospitals, ready + timedelta(hours=rng.randint(4, 48)))
+            cases = cases[n:]
+
+    def palletise(cases: list[str], ready: datetime) -> None:
+        """One pallet build: shipped whole to a distributor, or broken down and its cases sent loose."""
+        nonlocal pallet_no
+        if free_pallets and rng.random() < 0.7:
+            pallet, free_at = free_pallets.pop(0)
+            ready = max(ready, free_at + timedelta(hours=1))
+        else:
+            pallet_no += 1
+            pallet = f"PAL-{pallet_no:07d}"
+        if rng.random() < BROKEN_PALLETS:
+            down = ready + timedelta(hours=rng.randint(4, 24))
+            for case in cases:
+                out.add("packing", "container", case, pallet, iso(ready), iso(down))
+            free_pallets.append((pallet, down))
+            ship_loose(cases, down)
+            return
+        for case in cases:
+            out.add("packing", "container", case, pallet, iso(ready), "")
+        ship([("container", pallet)], distributors, ready + timedelta(hours=12))
 
     sub_lots: list[str] = []
     window = max(30, n_raw_lots // 4)
@@ -180,10 +230,11 @@ def _generate(rng: random.Random, size: Sizes, out: _Tables) -> None:
         consume(step, inputs, lot, clock)
         inspect("lot", lot, step, clock + timedelta(hours=3))
         sub_lots.append(lot)
+        if rng.random() < SPARE_LOTS:  # part of the lot sold as spare parts
+            ship([("lot", lot)], distributors, clock + timedelta(days=2), quantity=rng.choice((10, 20)))
 
-    serial_no = 0
-    case_no = pallet_no = shipment_no = 0
-    open_cases: list[tuple[str, datetime]] = []  # cases packed, waiting for a pallet
+    serial_no = case_no = 0
+    open_cases: list[str] = []  # cases waiting for a pallet
     window = max(20, n_sub_lots // 4)
     for i in range(1, n_finished + 1):
         clock += tick
@@ -198,50 +249,37 @@ def _generate(rng: random.Random, size: Sizes, out: _Tables) -> None:
         out.add("lots", lot, product, "", count, "EA", iso(clock), iso(clock + timedelta(days=1095)))
         consume(step, inputs, lot, clock)
         inspect("lot", lot, step, clock + timedelta(hours=3))
-        units = []
-        for _ in range(count):
-            serial_no += 1
-            serial = f"SN{serial_no:09d}"
-            out.add("serials", serial, product, lot, iso(clock + timedelta(hours=1)))
-            units.append(serial)
+        units = [f"SN{n:09d}" for n in range(serial_no + 1, serial_no + count + 1)]
+        serial_no += count
+        made = iso(clock + timedelta(hours=1))
+        out.add_many("serials", [(serial, product, lot, made) for serial in units])
         if rng.random() < 0.3:
             inspect("serial", units[0], step, clock + timedelta(hours=4))
         # pack 24 to a case; now and then a unit is repacked into the next case of the lot
         packed = clock + timedelta(hours=6)
+        packed_at, repacked_at = iso(packed), iso(packed + timedelta(hours=1))
         repack = len(units) > CASE_SIZE and rng.random() < 0.2
         cases = []
         for start in range(0, len(units), CASE_SIZE):
             case_no += 1
             case = f"CASE-{case_no:08d}"
             cases.append(case)
-            for serial in units[start:start + CASE_SIZE]:
-                unpacked = iso(packed + timedelta(hours=1)) if repack and serial == units[0] else ""
-                out.add("packing", "serial", serial, case, iso(packed), unpacked)
+            batch = units[start:start + CASE_SIZE]
+            if repack and start == 0:  # the lot's first unit moves to its last case an hour later
+                out.add("packing", "serial", batch.pop(0), case, packed_at, repacked_at)
+            out.add_many("packing", [("serial", serial, case, packed_at, "") for serial in batch])
         if repack:
-            out.add("packing", "serial", units[0], cases[-1], iso(packed + timedelta(hours=1)), "")
-        open_cases += [(c, packed + timedelta(hours=2)) for c in cases]
+            out.add("packing", "serial", units[0], cases[-1], repacked_at, "")
+        ready = packed + timedelta(hours=2)
+        loose: list[str] = []
+        for case in cases:
+            share = rng.random()
+            if share < LOOSE_CASES:
+                loose.append(case)
+            elif share >= LOOSE_CASES + STOCK_CASES:  # the rest stay in the warehouse
+                open_cases.append(case)
+        ship_loose(loose, ready)
         while len(open_cases) >= PALLET_CASES:
-            batch, open_cases = open_cases[:PALLET_CASES], open_cases[PALLET_CASES:]
-            pallet_no += 1
-            shipment_no += 1
-            pallet = f"PAL-{pallet_no:07d}"
-            when = max(t for _, t in batch)
-            shipped = when + timedelta(hours=12)
-            if rng.random() < 0.15 and len(batch) > 4:
-                # the pallet is broken down: some cases ship loose to another customer, the rest
-                # stay on the pallet, which ships later
-                loose, batch = batch[:2], batch[2:]
-                shipment_no += 1
-                loose_shipment = f"SHP-{shipment_no:07d}"
-                out.add("shipments", loose_shipment, rng.choice(customers), iso(shipped))
-                for case, _ in loose:
-                    out.add("packing", "container", case, pallet, iso(when), iso(shipped - timedelta(hours=1)))
-                    out.add("shipment_items", loose_shipment, "container", case, 1)
-                shipped += timedelta(hours=24)
-                shipment_no += 1
-            for case, _ in batch:
-                out.add("packing", "container", case, pallet, iso(when), "")
-            shipment = f"SHP-{shipment_no:07d}"
-            out.add("shipments", shipment, rng.choice(customers), iso(shipped))
-            out.add("shipment_items", shipment, "container", pallet, 1)
-    # the last cases stay in the warehouse, unshipped
+            palletise(open_cases[:PALLET_CASES], ready)
+            open_cases = open_cases[PALLET_CASES:]
+    # the last open cases stay in the warehouse, unshipped

@@ -213,14 +213,16 @@ def test_recall_scope_whereabouts_and_counts(load_graph: LoadGraph) -> None:
     t = packed_plant()
     t.ship("SH-LOT", "CUST-LAB", 3, "SA3", quantity=2)
     scope = load_graph(t).recall_scope(lots="R1")
-    w = {ref: (x.status, x.customers, x.shipments, x.consumed_into, x.container) for ref, x in scope.whereabouts.items()}
+    w = {ref: (x.status, x.customers, x.shipments, x.consumed_into, x.container, x.remaining)
+         for ref, x in scope.whereabouts.items()}
     assert w == {
-        ("Lot", "R1"): ("consumed", (), (), (("Lot", "SA1"), ("Lot", "SA3")), None),
-        ("Lot", "SA1"): ("consumed", (), (), (("Lot", "F1"),), None),
-        ("Lot", "SA3"): ("shipped", ("CUST-LAB",), ("SH-LOT",), (), None),
-        ("Lot", "F1"): ("in_stock", (), (), (), None),  # its units are tracked one by one
-        ("Serial", "S1"): ("shipped", ("CUST-HOSP",), ("SH-K1",), (), "K1"),
-        ("Serial", "S2"): ("shipped", ("CUST-DIST",), ("SH-P1",), (), "K2"),
+        # 100 received, 50 + 30 consumed: 20 still on site, so it is in stock as well as consumed
+        ("Lot", "R1"): ("in_stock", (), (), (("Lot", "SA1"), ("Lot", "SA3")), None, 20.0),
+        ("Lot", "SA1"): ("consumed", (), (), (("Lot", "F1"),), None, None),  # no quantity consumed: unknown
+        ("Lot", "SA3"): ("in_stock", ("CUST-LAB",), ("SH-LOT",), (), None, 8.0),  # 10 made, 2 shipped
+        ("Lot", "F1"): ("in_stock", (), (), (), None, 2.0),  # its units have their own whereabouts
+        ("Serial", "S1"): ("shipped", ("CUST-HOSP",), ("SH-K1",), (), "K1", None),
+        ("Serial", "S2"): ("shipped", ("CUST-DIST",), ("SH-P1",), (), "K2", None),
     }
     assert scope.by_customer == {
         "CUST-DIST": {"lots": 0, "serials": 1, "shipments": 1, "lot_quantity": 0.0},
@@ -235,6 +237,25 @@ def test_recall_scope_of_several_lots_unions_them(load_graph: LoadGraph) -> None
     assert ids(scope.trace, "lots", "serials") == {"lots": {"R2", "SA2", "F2", "ML1"}, "serials": {"S3", "M1", "S1"}}
     assert scope.whereabouts[("Serial", "M1")].consumed_into == (("Serial", "S1"),)
     assert scope.whereabouts[("Serial", "S3")].status == "in_stock"
+
+
+def test_whereabouts_of_used_up_and_unknown_lots(load_graph: LoadGraph) -> None:
+    t = Tables()
+    t.lot("A", material="RESIN", quantity=10, uom="KG")
+    t.lot("B", material="RESIN", quantity=10, uom="KG")
+    t.lot("C", material="RESIN", quantity=10, uom="KG")
+    t.lot("D", material="RESIN", quantity=5)
+    t.lot("OUT", material="PART")
+    t.consume("ST1", "A", "OUT", quantity=10, uom="KG")  # all of it
+    t.consume("ST1", "B", "OUT", quantity=2, uom="G")  # another unit: cannot tell what is left
+    t.consume("ST1", "C", "OUT", quantity=4, uom="KG")
+    t.ship("SH1", "CUST-1", 5, "C", quantity=6)  # the rest of C shipped
+    t.pack("D", "K1", 1)
+    t.ship("SH2", "CUST-2", 2, "K1")  # D left in a case: how much of it is not recorded
+    scope = load_graph(t).recall_scope(lots=["A", "B", "C", "D"])
+    w = {ref[1]: (x.status, x.remaining) for ref, x in scope.whereabouts.items()}
+    assert w == {"A": ("consumed", 0.0), "B": ("consumed", None), "C": ("shipped", 0.0), "D": ("shipped", None),
+                 "OUT": ("in_stock", None)}
 
 
 # -- explanations -----------------------------------------------------------------------------
@@ -372,3 +393,12 @@ def test_unknown_start_ids_are_not_found(load_graph: LoadGraph, start: dict[str,
         g.forward(**start)  # type: ignore[arg-type]
     with pytest.raises(NotFound, match="NOPE"):
         g.recall_scope(**{k + "s": v for k, v in start.items()})  # type: ignore[arg-type]
+
+
+def test_start_ids_are_in_their_groups(load_graph: LoadGraph) -> None:
+    t = plant()
+    t.material("UNUSED")  # a material no lot is of
+    t.supplier("IDLE")  # a supplier with no lots
+    g = load_graph(t)
+    assert ids(g.forward(material="UNUSED"), "materials", "lots") == {"materials": {"UNUSED"}, "lots": set()}
+    assert ids(g.forward(supplier="IDLE"), "suppliers", "lots") == {"suppliers": {"IDLE"}, "lots": set()}

@@ -68,10 +68,12 @@ def read_table(path: Path) -> Iterator[Row]:
             if not header:
                 raise LoadError("the file is empty (no header row)", file=str(path))
             header = [h.strip() for h in header]
-            for number, values in enumerate(reader, start=1):
+            number = 0  # records after the header; blank lines are skipped and not counted, as in rejects
+            for values in reader:
+                if not any(v.strip() for v in values):
+                    continue
+                number += 1
                 if len(values) != len(header):
-                    if not any(v.strip() for v in values):
-                        continue
                     raise LoadError(f"has {len(values)} fields where the header has {len(header)}",
                                     file=str(path), row=number)
                 yield dict(zip(header, values))

@@ -5,9 +5,29 @@ HAS_SERIAL (a lot -> the units built in it). A forward trace follows them downst
 trace upstream. Process steps are never traversed, so a sibling batch of the same work order that
 did not consume the start stays out of scope.
 
-Containment is time-bounded: an item is inside a container from packed_at until unpacked_at,
-and inside an outer container only while both hold (the intervals intersect). A shipment of a
-container at time t carries exactly what was inside it at t.
+Containment is time-bounded: an item is inside a container from packed_at (inclusive) until
+unpacked_at (exclusive), and inside an outer container only while both hold (the intervals
+intersect). A shipment of a container at time t carries exactly what was inside it at t; a
+container reached by a trace is in scope only through what it held.
+
+Starts: a supplier stands for its lots, a material for the lots of it, and a container for
+everything that was ever inside it, nested contents only while their parent was inside (the same
+time-bounded rule). Start suppliers, materials and containers are in their groups even when they
+lead nowhere.
+
+Recall whereabouts: a lot is ``in_stock`` while any of it is left on site (its quantity less what
+was consumed and shipped loose, in its unit: ``remaining``), even if the rest was consumed or
+shipped, so a hold list from the in-stock items misses no partial lot. When the records cannot
+tell what is left (no quantity, a use without quantity or in another unit, a lot shipped inside a
+container), the furthest it went decides: shipped, else consumed, else in stock. A serialised
+lot's units have their own whereabouts.
+
+Explanations (``explain``): a chain of records (edges with their properties) from the start to
+the target, each link joined to the next, time-consistent through containers; a shortest one by
+number of links, ties going to the smaller ids. A process step is explained by a consumption
+recorded in it, an inspection through its subject or its step. From a container start the chain
+begins with the packing links down to the start item; it is then shortest in genealogy links but
+not always in packing links.
 
 Every backend gives these answers because the rules are applied here, on top of the store's
 set-at-a-time primitives (``reach``, ``edges``, ``get``, ``find``).
@@ -183,6 +203,7 @@ class TraceEngine:
         for kind, key in depth:
             ids[GROUP_OF_KIND[kind]].add(key)
         ids["suppliers"].update(start.suppliers)
+        ids["materials"].update(start.materials)
         ids["containers"].update(start.containers)
         ids["containers"].update(ref[1] for ref in entry if ref[0] == "Container")
         held: list[Held] = []
@@ -302,26 +323,33 @@ class TraceEngine:
         items = [("Lot", k) for k in trace.ids["lots"]] + [("Serial", k) for k in trace.ids["serials"]]
         shipments = self.store.get("Shipment", trace.ids["shipments"])
         shipped: dict[NodeRef, set[str]] = defaultdict(set)
+        taken: dict[NodeRef, list[tuple[float | None, str | None]]] = defaultdict(list)  # (quantity, uom) out of a lot
+        boxed: set[NodeRef] = set()  # lots that left inside a container: how much of them is not recorded
         for shipment, links in trace.carried.items():
             moment = shipments[shipment]["shipped_at"]
             for link in links:
                 if link.src[0] != "Container":
                     shipped[link.src].add(shipment)
+                    taken[link.src].append((link.props.get("quantity"), None))
                     continue
                 for h in trace.held:
                     if h.container == link.src[1] and h.holds_at(moment):
                         shipped[h.item].add(shipment)
+                        boxed.add(h.item)
         consumed: dict[NodeRef, set[NodeRef]] = defaultdict(set)
         for e in self.store.edges("CONSUMED_INTO", items, "out"):
             consumed[e.src].add(e.dst)
+            taken[e.src].append((e.props["quantity"], e.props["uom"]))
+        lots = self.store.get("Lot", trace.ids["lots"])
         now_in = {h.item: h.container for h in trace.held if h.end is None and h.via == h.item}
         out: dict[NodeRef, Whereabouts] = {}
         for item in items:
             sent = sorted(shipped.get(item, ()), key=lambda s: (shipments[s]["shipped_at"], s))
+            remaining = None if item[0] != "Lot" or item in boxed else _remaining(lots[item[1]], taken.get(item, []))
             status: Literal["shipped", "consumed", "in_stock"] = (
-                "shipped" if sent else "consumed" if item in consumed else "in_stock")
+                "in_stock" if remaining else "shipped" if sent else "consumed" if item in consumed else "in_stock")
             out[item] = Whereabouts(item, status, tuple(sorted({shipments[s]["customer_id"] for s in sent})),
-                                    tuple(sent), tuple(sorted(consumed.get(item, ()))), now_in.get(item))
+                                    tuple(sent), tuple(sorted(consumed.get(item, ()))), now_in.get(item), remaining)
         return out
 
     def _lot_quantities_shipped(self, trace: TraceResult) -> dict[str, float]:
@@ -388,10 +416,10 @@ class TraceEngine:
         """A shortest chain to ``container`` through an item it held (at moment ``at``, if given)."""
         if container in trace.start.containers:
             return []
-        if ("Container", container) in trace.entry:
+        if ("Container", container) in trace.entry and at is None:  # a shipment needs what it held then
             return trace.entry[("Container", container)]
         options = [h for h in trace.held if h.container == container and (at is None or h.holds_at(at))]
-        h = min(options, key=lambda h: (trace.depth.get(h.item, 0), h.level, h.item, h.via))
+        h = min(options, key=lambda h: (trace.depth.get(h.item, 0) + h.level, h.item, h.via))
         link = Link("PACKED_IN", h.via, ("Container", container),
                     {"packed_at": h.packed_at, "unpacked_at": h.unpacked_at})
         if h.via == h.item:
@@ -454,6 +482,19 @@ class TraceEngine:
         raise NotFound(f"no chain explains {kind} {key!r} in this trace")
 
 
+def _remaining(lot: dict[str, Any], taken: list[tuple[float | None, str | None]]) -> float | None:
+    """A lot's quantity less what was consumed or shipped from it; None when the records cannot tell
+    (no lot quantity, a use without quantity, or one in another unit)."""
+    if lot["quantity"] is None:
+        return None
+    total = 0.0
+    for quantity, uom in taken:
+        if quantity is None or (uom and lot["uom"] and uom != lot["uom"]):
+            return None
+        total += quantity
+    return max(lot["quantity"] - total, 0.0)
+
+
 def _cost(chain: list[Link]) -> tuple[int, int]:
-    """How explanations are compared: fewest genealogy links, then fewest links."""
-    return sum(link.rel in GENEALOGY_RELS for link in chain), len(chain)
+    """How explanations are compared: fewest links, then fewest genealogy links."""
+    return len(chain), sum(link.rel in GENEALOGY_RELS for link in chain)
