@@ -17,9 +17,10 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 import tracegraph
 from tracegraph.errors import BadInput, LimitExceeded, StoreError
 from tracegraph.schema import KINDS, RELS
-from tracegraph.store import Edge
+from tracegraph.store import _BACKENDS, Edge
 from tracegraph.store.neo4j import (
     Neo4jSettings,
+    Neo4jStore,
     edge_rows,
     edges_from_records,
     node_rows,
@@ -69,6 +70,11 @@ def test_password_is_not_in_messages() -> None:
         Neo4jSettings.from_url("neo4j://u:secret@h:bad", env={})
     assert "secret" not in str(caught.value)
     assert "secret" not in SETTINGS.describe() and "pw" not in SETTINGS.describe()
+
+
+def test_the_store_implements_the_whole_interface() -> None:
+    assert not Neo4jStore.__abstractmethods__
+    assert set(Neo4jStore.schemes) == {s for s, opener in _BACKENDS.items() if opener is not _BACKENDS["sqlite"]}
 
 
 # -- errors ---------------------------------------------------------------------------------------
