@@ -83,6 +83,9 @@ def _summary(title: str, result: TraceResult) -> Table:
         ids = result.ids[group]
         if ids:
             table.add_row(group, str(len(ids)), ", ".join(ids[:4]) + (" ..." if len(ids) > 4 else ""))
+    if result.holds:
+        held = sorted(result.holds)
+        table.add_row("on recall hold", str(len(held)), ", ".join(held[:4]) + (" ..." if len(held) > 4 else ""))
     return table
 
 
@@ -159,8 +162,8 @@ def _print_scope(scope: RecallScope) -> None:
 @app.command("recall-scope")
 def recall_scope_cmd(ctx: typer.Context, lot: Ids = None, serial: Ids = None, container: Ids = None,
                      supplier: Ids = None, material: Ids = None, as_json: Json = False) -> None:
-    """Everything a recall of these lots (serials, containers, suppliers, materials) must reach."""
-    with _graph(ctx, read_only=True) as graph:
+    """Everything a recall of these lots (serials, containers, suppliers, materials) must reach (audited)."""
+    with _graph(ctx) as graph:
         scope = graph.recall_scope(lots=lot, serials=serial, containers=container, suppliers=supplier,
                                    materials=material)
     if as_json:
@@ -270,6 +273,13 @@ def _demo_walkthrough(graph: Graph) -> None:
     _print_scope(graph.recall_scope(lots=lots))
     console.print("Try: tracegraph --db " + str(graph.store.path if hasattr(graph.store, "path") else "...")
                   + f" trace backward --serial {serial} --json")
+    from .recall.cli import demo_recall
+    demo_recall(graph, lots)
+
+
+from .recall.cli import register as _register_recall  # noqa: E402  (the recall commands use the helpers above)
+
+_register_recall(app)
 
 
 register_store_commands(app)

@@ -1,43 +1,104 @@
 """The Python API: one object that owns a store and answers trace questions.
 
 The CLI, the GraphQL API and notebooks all go through :class:`Graph`, so they share one core.
+Writes made here (loads) and recall-scope computations are recorded in the audit trail under the
+graph's user (``connect(user=...)``, else ``$TRACEGRAPH_USER``, else the login name); every trace
+result carries the recall holds on the records it reached.
 """
 
 from __future__ import annotations
 
+import getpass
+import hashlib
+import os
 from pathlib import Path
+from typing import Any
 
-from .loaders.tables import LoadReport, Progress, load_tables
+from .errors import NotFound
+from .loaders.tables import TABLE_SUFFIXES, LoadReport, Progress, load_tables
+from .recall.audit import AuditLog, digest
+from .recall.model import holds_on
+from .recall.service import RecallService
+from .schema import KINDS
 from .store import Store, open_store
 from .trace import Limits, RecallScope, SupplierExposure, TraceEngine, TraceResult, TraceStart
 
 Ids = str | list[str] | None
 
 
+def default_user() -> str:
+    """``$TRACEGRAPH_USER``, else the login name, else the numeric user id (a container may have no name)."""
+    try:
+        return os.environ.get("TRACEGRAPH_USER") or getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid:{os.getuid()}"
+
+
 class Graph:
-    def __init__(self, store: Store, limits: Limits | None = None) -> None:
+    def __init__(self, store: Store, limits: Limits | None = None, user: str | None = None) -> None:
         self.store = store
         self.engine = TraceEngine(store, limits)
+        self.user = user or default_user()
+        self.audit = AuditLog(store)
 
     def forward(self, *, lot: Ids = None, serial: Ids = None, container: Ids = None, supplier: Ids = None,
                 material: Ids = None) -> TraceResult:
         """Everything downstream of the start: lots, serials, containers, shipments, customers."""
-        return self.engine.forward(TraceStart.of(lot, serial, container, supplier, material))
+        return self._with_holds(self.engine.forward(TraceStart.of(lot, serial, container, supplier, material)))
 
     def backward(self, *, lot: Ids = None, serial: Ids = None, container: Ids = None) -> TraceResult:
         """Everything upstream of the start: lots, serials, suppliers, materials, steps, inspections."""
-        return self.engine.backward(TraceStart.of(lot, serial, container))
+        return self._with_holds(self.engine.backward(TraceStart.of(lot, serial, container)))
 
     def recall_scope(self, *, lots: Ids = None, serials: Ids = None, containers: Ids = None,
-                     suppliers: Ids = None, materials: Ids = None) -> RecallScope:
-        """The forward trace of a trigger, with where each affected item is now and counts per customer."""
-        return self.engine.recall_scope(TraceStart.of(lots, serials, containers, suppliers, materials))
+                     suppliers: Ids = None, materials: Ids = None, actor: str | None = None,
+                     why: str = "ad hoc recall scope") -> RecallScope:
+        """The forward trace of a trigger, with where each affected item is now and counts per customer.
+
+        The computation is audited (who, what it started from, what it reached) unless the graph is
+        open read-only and so cannot record anything; scopes of record come from :meth:`recalls`."""
+        start = TraceStart.of(lots, serials, containers, suppliers, materials)
+        scope = self.engine.recall_scope(start)
+        self._with_holds(scope.trace)
+        if self.store.read_only:
+            return scope
+        self.audit.record(actor or self.user, "scope.compute", "trace", why,
+                          before={"start": {k: list(v) for k, v in vars(start).items() if v}},
+                          after={"counts": {g: len(v) for g, v in scope.trace.ids.items()},
+                                 "hash": digest(scope.trace.ids)})
+        return scope
 
     def supplier_exposure(self, supplier_id: str) -> SupplierExposure:
-        return self.engine.supplier_exposure(supplier_id)
+        exposure = self.engine.supplier_exposure(supplier_id)
+        self._with_holds(exposure.trace)
+        return exposure
 
-    def load_tables(self, directory: str | Path, progress: Progress | None = None) -> LoadReport:
-        return load_tables(self.store, directory, progress)
+    def record(self, kind: str, key: str) -> dict[str, Any]:
+        """One record by kind and key; a record on hold carries its ``holds``."""
+        if kind not in KINDS:
+            raise NotFound(f"unknown kind {kind!r}")
+        found = self.store.get(kind, [key]).get(key)
+        if found is None:
+            raise NotFound(f"no {kind} with id {key!r}")
+        holds = holds_on(self.store, [f"{kind}:{key}"])
+        return {**found, **({"holds": holds[f'{kind}:{key}']} if holds else {})}
+
+    def load_tables(self, directory: str | Path, progress: Progress | None = None, *, actor: str | None = None,
+                    why: str = "load canonical tables") -> LoadReport:
+        """Load a directory of tables as one batch and audit it: files (with SHA-256), counts before and after."""
+        before = self.store.counts()
+        report = load_tables(self.store, directory, progress)
+        files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+                 for p in sorted(Path(directory).iterdir()) if p.suffix in TABLE_SUFFIXES}
+        self.audit.record(actor or self.user, "load.tables", f"load:{Path(directory).resolve()}", why,
+                          before={"counts": before},
+                          after={"counts": self.store.counts(), "loaded": dict(report.loaded),
+                                 "rejected": len(report.rejected), "files": files})
+        return report
+
+    def recalls(self, actor: str | None = None) -> RecallService:
+        """The recall workflow, acting as ``actor`` (the graph's user by default)."""
+        return RecallService(self, actor or self.user)
 
     def counts(self) -> dict[str, int]:
         return self.store.counts()
@@ -51,8 +112,13 @@ class Graph:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _with_holds(self, result: TraceResult) -> TraceResult:
+        result.holds = holds_on(self.store, result.refs())
+        return result
 
-def connect(url: str = "sqlite:///tracegraph.db", *, read_only: bool = False, limits: Limits | None = None) -> Graph:
+
+def connect(url: str = "sqlite:///tracegraph.db", *, read_only: bool = False, limits: Limits | None = None,
+            user: str | None = None) -> Graph:
     """Open a graph by URL: ``sqlite:///trace.db`` (or a plain path) for the embedded store,
     ``neo4j://host:7687`` (``neo4j+s``, ``bolt``, ``bolt+s``) for Neo4j (the ``[neo4j]`` extra)."""
-    return Graph(open_store(url, read_only=read_only), limits)
+    return Graph(open_store(url, read_only=read_only), limits, user)

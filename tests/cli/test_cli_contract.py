@@ -85,7 +85,7 @@ def test_trace_json_has_exactly_the_documented_keys(loaded: Path, direction: str
     result = run("--db", "t.db", "trace", direction, "--serial", "S1", "--json", cwd=loaded)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert list(data) == list(GROUPS)
+    assert list(data) == [*GROUPS, "on_hold"] and data["on_hold"] == []  # records on recall hold, as Kind:id
     assert {"lots", "serials", "containers", "shipments", "customers", "suppliers", "process_steps"} <= set(data)
     assert all(isinstance(v, list) and v == sorted(v) for v in data.values())
     if direction == "backward":
@@ -108,7 +108,7 @@ def test_recall_scope_json_adds_by_customer(loaded: Path) -> None:
     result = run("--db", "t.db", "recall-scope", "--lot", "R1", "--json", cwd=loaded)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert list(data) == [*GROUPS, "by_customer", "whereabouts"]
+    assert list(data) == [*GROUPS, "on_hold", "by_customer", "whereabouts"]
     assert data["by_customer"] == {"CUST-A": {"lots": 1, "serials": 0, "shipments": 1, "lot_quantity": 5.0},
                                    "CUST-B": {"lots": 0, "serials": 2, "shipments": 1, "lot_quantity": 0.0}}
     assert {(w["kind"], w["id"], w["status"]) for w in data["whereabouts"]} == {

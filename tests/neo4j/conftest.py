@@ -13,18 +13,18 @@ import pytest
 
 from tracegraph.schema import NODE_KINDS, REL_KINDS
 from tracegraph.store.base import ATTRIBUTES
-from tracegraph.store.neo4j_statements import DOCUMENT_LABEL, DOCUMENT_PROPERTIES, Statement
+from tracegraph.store.neo4j_statements import STATE_KEYS, STATE_PROPERTIES, Statement
 
 LINTER = Path(__file__).resolve().parents[2] / "tools" / "cypher-lint"
 
 
 def graph_schema() -> dict[str, list[str]]:
-    """What the database holds, from the data dictionary (and the documents beside the graph):
+    """What the database holds, from the data dictionary (and the state kept beside the graph):
     the linter flags any other name."""
     props = {f.name for k in NODE_KINDS for f in k.fields} | {f.name for r in REL_KINDS for f in r.fields}
-    return {"labels": [k.name for k in NODE_KINDS] + [DOCUMENT_LABEL],
+    return {"labels": [k.name for k in NODE_KINDS] + list(STATE_KEYS),
             "relationshipTypes": [r.name for r in REL_KINDS],
-            "propertyKeys": sorted(props | {ATTRIBUTES, *DOCUMENT_PROPERTIES})}
+            "propertyKeys": sorted(props | {ATTRIBUTES, *STATE_PROPERTIES})}
 
 
 def lint(statements: Iterable[Statement]) -> list[dict[str, Any]]:

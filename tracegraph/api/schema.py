@@ -16,12 +16,13 @@ from strawberry.tools import merge_types
 from .access import AccessMutation, AccessQuery
 from .context import ApiSettings
 from .errors import ErrorCodes
+from .recalls import RecallMutation, RecallQuery
 from .records import RecordQuery
 from .traces import TraceQuery
 from .types import RECORD_TYPES, RELATION_TYPES
 
-QUERY_AREAS: tuple[type, ...] = (RecordQuery, TraceQuery, AccessQuery)
-MUTATION_AREAS: tuple[type, ...] = (AccessMutation,)
+QUERY_AREAS: tuple[type, ...] = (RecordQuery, TraceQuery, AccessQuery, RecallQuery)
+MUTATION_AREAS: tuple[type, ...] = (AccessMutation, RecallMutation)
 
 
 def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:

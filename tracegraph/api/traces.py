@@ -21,6 +21,7 @@ from ..trace.model import Whereabouts as EngineWhereabouts
 from .connections import Connection, paginate
 from .context import DEFAULT_PAGE_SIZE, Context
 from .permissions import requires
+from .recalls import actor
 from .types import RECORD_TYPES, Record, RecordKind, Relation, load_many, to_record, to_relation
 
 # generated types under names that annotations (resolved by strawberry from this module) can use
@@ -92,6 +93,11 @@ def _trace_type() -> type:
 
     counts.__annotations__["return"] = GroupCounts
     namespace["counts"] = strawberry.field(resolver=counts, description="How many records each group has.")
+
+    def on_hold(self: Any) -> list[str]:
+        return sorted(self.result.holds)
+
+    namespace["on_hold"] = strawberry.field(resolver=on_hold, description="Reached records (Kind:id) on recall hold.")
     return strawberry.type(type("TraceResult", (), namespace),
                            description="What a trace reached, grouped by kind; each group a connection.")
 
@@ -241,7 +247,8 @@ class TraceQuery:
         ctx: Context = info.context
         ids = trigger.ids(ctx)
         scope = await ctx.run(ctx.graph.recall_scope, lots=ids["lot"], serials=ids["serial"],
-                              containers=ids["container"], suppliers=ids["supplier"], materials=ids["material"])
+                              containers=ids["container"], suppliers=ids["supplier"], materials=ids["material"],
+                              actor=actor(ctx), why="recallScope query")
         return RecallScope(scope=scope)
 
     @strawberry.field(permission_classes=[requires("trace")],

@@ -23,6 +23,7 @@ from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, Field, FieldType
 from ..store import Direction, Edge, NodeRef
 from ..trace import Link
 from .context import DEFAULT_PAGE_SIZE, Context
+from .recalls import HOLDABLE_KINDS, holds_field
 
 _SCALARS: dict[FieldType, Any] = {FieldType.STRING: str, FieldType.ENUM: str, FieldType.DATETIME: str,
                                   FieldType.INTEGER: int, FieldType.DECIMAL: float, FieldType.JSON: JSON}
@@ -208,6 +209,8 @@ def _build() -> None:
             namespace[spec.name] = _neighbours_field(kind.name, spec)
         if kind.name in ("Lot", "Serial"):
             namespace["steps"] = _steps_field(kind.name)
+        if kind.name in HOLDABLE_KINDS:
+            namespace["recall_holds"] = holds_field(kind.name)
         namespace["__annotations__"] = annotations
         cls = type(kind.name, (Record,), namespace)
         RECORD_TYPES[kind.name] = strawberry.type(cls, description=kind.description)

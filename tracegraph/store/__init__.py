@@ -11,7 +11,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from ..errors import BadInput, StoreError
-from .base import Batch, Direction, Edge, NodeRef, Store
+from .base import Batch, Direction, DocRef, Edge, EntryBuilder, NodeRef, Store
 from .sqlite import SQLiteStore
 
 
@@ -48,4 +48,4 @@ def open_store(url: str, *, read_only: bool = False) -> Store:
     return opener(url, read_only)
 
 
-__all__ = ["Batch", "Direction", "Edge", "NodeRef", "Store", "SQLiteStore", "open_store"]
+__all__ = ["Batch", "Direction", "DocRef", "Edge", "EntryBuilder", "NodeRef", "Store", "SQLiteStore", "open_store"]

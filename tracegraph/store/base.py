@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
@@ -21,6 +21,10 @@ NodeRef = tuple[str, str]
 """A node as (kind, key), e.g. ("Lot", "L-1001")."""
 
 Direction = Literal["out", "in"]
+DocRef = tuple[str, str]
+"""A stored document as (collection, key), e.g. ("recalls", "RC-20261126-7F3A")."""
+EntryBuilder = Callable[[int, dict[str, Any] | None], dict[str, Any]]
+"""Builds a log entry from its sequence number and the previous entry (None for the first)."""
 
 ATTRIBUTES = "attributes"
 """The record key of a record's extra attributes (a dict, stored as JSON text)."""
@@ -112,6 +116,7 @@ class Store(ABC):
     """A genealogy graph store. Backends register a URL scheme in :mod:`tracegraph.store`."""
 
     schemes: ClassVar[tuple[str, ...]] = ()
+    read_only: bool = False  # opened for reading only: writes, documents and log entries are refused
 
     @abstractmethod
     def write(self, batch: Batch) -> None:
@@ -143,15 +148,8 @@ class Store(ABC):
         """
 
     @abstractmethod
-    def documents(self, collection: str, keys: Collection[str] | None = None) -> dict[str, dict[str, Any]]:
-        """Small JSON documents kept beside the graph (e.g. API keys), by key; all of them without ``keys``.
-
-        Not part of the genealogy: no trace reads them. A collection holds at most a few thousand.
-        """
-
-    @abstractmethod
-    def put_document(self, collection: str, key: str, body: dict[str, Any] | None) -> None:
-        """Create or replace one document atomically; ``None`` deletes it."""
+    def find_edges(self, rel: str, field: str, values: Collection[str]) -> list[Edge]:
+        """Edges of ``rel`` whose property ``field`` is one of ``values`` (e.g. consumptions of a step)."""
 
     @abstractmethod
     def counts(self) -> dict[str, int]:
@@ -159,6 +157,30 @@ class Store(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    # -- documents and append-only logs: state beside the graph (API keys, recalls, audit trail) --
+    # Not part of the genealogy: no trace reads them.
+    @abstractmethod
+    def documents(self, collection: str, keys: Collection[str] | None = None) -> dict[str, dict[str, Any]]:
+        """JSON documents of a collection by key, in key order; all of them without ``keys``."""
+
+    @abstractmethod
+    def put_document(self, collection: str, key: str, body: dict[str, Any] | None) -> None:
+        """Create or replace one document atomically; ``None`` deletes it."""
+
+    @abstractmethod
+    def append(self, log: str, build: EntryBuilder,
+               documents: Mapping[DocRef, dict[str, Any]] | None = None) -> dict[str, Any]:
+        """In one transaction: append ``build(seq, previous)`` to ``log`` and upsert ``documents``.
+
+        Sequence numbers start at 1 and have no gaps; entries are never changed once written.
+        Building the entry inside the transaction lets it chain to its predecessor (a hash chain)
+        even with several writers. Returns the entry as written.
+        """
+
+    @abstractmethod
+    def entries(self, log: str, start: int = 1) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(seq, entry) of ``log`` from ``start`` on, in order."""
 
     def ensure_schema(self) -> dict[str, bool]:
         """Create the constraints and indexes the backend needs, if absent.

@@ -31,7 +31,7 @@ from ..errors import BadInput, LimitExceeded, StoreError, TraceGraphError
 from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, NodeKind, RelKind
 from . import NEO4J_SCHEMES as SCHEMES
 from . import neo4j_statements as cy
-from .base import ATTRIBUTES, Batch, Direction, Edge, NodeRef, Store, ThreadDeadline
+from .base import ATTRIBUTES, Batch, Direction, DocRef, Edge, EntryBuilder, NodeRef, Store, ThreadDeadline
 
 # The driver logs each failed connection attempt; without this, Python's last-resort handler prints
 # them to stderr beside our own error message. Handlers an application configures still get them.
@@ -280,10 +280,7 @@ class Neo4jStore(Store):
             return
         present = {(tuple(r["labels"] or ()), tuple(r["properties"] or ()))
                    for r in self._query(cy.show_constraints())}
-        wanted: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {k.name: ((k.name,), (k.key,))
-                                                                      for k in NODE_KINDS}
-        wanted[cy.DOCUMENT_LABEL] = ((cy.DOCUMENT_LABEL,), ("collection", "key"))
-        missing = [name for name, constraint in wanted.items() if constraint not in present]
+        missing = [label for label, keys in cy.unique_keys().items() if ((label,), keys) not in present]
         if missing:
             raise StoreError(f"Neo4j at {self.settings.describe()} lacks the key constraints of "
                              f"{', '.join(missing)}: run `tracegraph --db <url> init` first")
@@ -403,6 +400,35 @@ class Neo4jStore(Store):
             text = json.dumps(body, sort_keys=True)
             self._transaction(True, lambda tx: self._run(tx, cy.document_put(), collection=collection, key=key,
                                                          body=text))
+
+    def append(self, log: str, build: EntryBuilder,
+               documents: Mapping[DocRef, dict[str, Any]] | None = None) -> dict[str, Any]:
+        self._check_schema()
+
+        def work(tx: Any) -> dict[str, Any]:
+            # Built inside the transaction, so a retried append rebuilds its entry on the real predecessor.
+            seq = self._run(tx, cy.log_next(), log=log)[0]["seq"]
+            previous = None
+            if seq > 1:
+                rows = self._run(tx, cy.log_entries(), log=log, start=seq - 1, page=1)
+                previous = json.loads(rows[0]["body"])
+            entry = build(seq, previous)
+            self._run(tx, cy.log_append(), log=log, seq=seq, body=json.dumps(entry))
+            for (collection, key), body in (documents or {}).items():
+                self._run(tx, cy.document_put(), collection=collection, key=key, body=json.dumps(body, sort_keys=True))
+            return entry
+
+        return self._transaction(True, work)
+
+    def entries(self, log: str, start: int = 1) -> Iterator[tuple[int, dict[str, Any]]]:
+        statement = cy.log_entries()
+        while True:
+            page = self._query(statement, log=log, start=start, page=KEYS_PAGE)
+            for record in page:
+                yield record["seq"], json.loads(record["body"])
+            if len(page) < KEYS_PAGE:
+                return
+            start = page[-1]["seq"] + 1
 
     def counts(self) -> dict[str, int]:
         out = {k.name: self._query(cy.count_nodes(k))[0]["n"] for k in NODE_KINDS}

@@ -17,8 +17,13 @@ from ..schema import GENEALOGY_RELS, KINDS, NODE_KINDS, REL_KINDS, RELS, NodeKin
 
 Direction = Literal["out", "in"]
 
-DOCUMENT_LABEL = "TraceGraphDocument"  # documents kept beside the graph (Store.documents); not a node kind
-DOCUMENT_PROPERTIES = ("collection", "key", "body")
+# State kept beside the graph (Store.documents, Store.append): labels no node kind uses, and their keys.
+DOCUMENT_LABEL = "TraceGraphDocument"
+LOG_HEAD_LABEL = "TraceGraphLog"
+LOG_ENTRY_LABEL = "TraceGraphLogEntry"
+STATE_KEYS: dict[str, tuple[str, ...]] = {DOCUMENT_LABEL: ("collection", "key"), LOG_HEAD_LABEL: ("log",),
+                                          LOG_ENTRY_LABEL: ("log", "seq")}
+STATE_PROPERTIES = ("collection", "key", "body", "log", "seq")
 
 
 @dataclass(frozen=True)
@@ -106,17 +111,24 @@ def count_rels(rel: RelKind) -> Statement:
 
 
 # -- schema and maintenance ----------------------------------------------------------------------
+def unique_keys() -> dict[str, tuple[str, ...]]:
+    """The properties each label is unique on: every node kind's key, and the state labels' keys."""
+    return {**{k.name: (k.key,) for k in NODE_KINDS}, **STATE_KEYS}
+
+
 def schema() -> dict[str, Statement]:
-    """Key constraints and lookup indexes by name, generated from the data dictionary (``IF NOT EXISTS``)."""
+    """Uniqueness constraints and lookup indexes by name, generated from the data dictionary
+    (``IF NOT EXISTS``)."""
     out = {}
+    for label, keys in unique_keys().items():
+        name = f"tracegraph_{label.lower()}_key"
+        properties = ", ".join(f"n.{k}" for k in keys)
+        out[name] = _statement("constraint_unique", [], name=name, label=label,
+                               properties=properties if len(keys) == 1 else f"({properties})")
     for k in NODE_KINDS:
-        name = f"tracegraph_{k.name.lower()}_key"
-        out[name] = _statement("constraint_key", [], name=name, label=k.name, key=k.key)
         for f in k.lookup_fields:
             name = f"tracegraph_{k.name.lower()}_{f.name}"
             out[name] = _statement("index_field", [], name=name, label=k.name, field=f.name)
-    out["tracegraph_document_key"] = _statement("constraint_document", [], name="tracegraph_document_key",
-                                                label=DOCUMENT_LABEL)
     return out
 
 
@@ -134,6 +146,18 @@ def document_put() -> Statement:
 
 def document_delete() -> Statement:
     return _statement("document_delete", ["collection", "key"], label=DOCUMENT_LABEL)
+
+
+def log_next() -> Statement:
+    return _statement("log_next", ["log"], head_label=LOG_HEAD_LABEL)
+
+
+def log_append() -> Statement:
+    return _statement("log_append", ["log", "seq", "body"], entry_label=LOG_ENTRY_LABEL)
+
+
+def log_entries() -> Statement:
+    return _statement("log_entries", ["log", "start", "page"], entry_label=LOG_ENTRY_LABEL)
 
 
 def delete_all() -> Statement:
@@ -165,4 +189,5 @@ def catalogue() -> Iterator[Statement]:
         for rels in [(r,) for r in RELS] + [GENEALOGY_RELS, tuple(RELS)]:
             yield reach_hop(rels, direction)  # type: ignore[arg-type]
     yield from schema().values()
-    yield from (show_constraints(), document_get(), document_put(), document_delete(), delete_all())
+    yield from (show_constraints(), document_get(), document_put(), document_delete(), log_next(), log_append(),
+                log_entries(), delete_all())

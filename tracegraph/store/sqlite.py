@@ -12,14 +12,14 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from ..errors import LimitExceeded, StoreError
 from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, FieldType, NodeKind, RelKind
-from .base import Batch, Direction, Edge, NodeRef, Store
+from .base import Batch, Direction, DocRef, Edge, EntryBuilder, NodeRef, Store
 
 SCHEMA_VERSION = 1
 _SQL_TYPES = {FieldType.STRING: "TEXT", FieldType.ENUM: "TEXT", FieldType.DATETIME: "TEXT",
@@ -48,6 +48,19 @@ def schema_ddl() -> list[str]:
         ddl.append(f"CREATE TABLE IF NOT EXISTS {rel.sql_table} (src INTEGER NOT NULL, dst INTEGER NOT NULL"
                    f"{cols}, UNIQUE ({unique}))")
         ddl.append(f"CREATE INDEX IF NOT EXISTS {rel.sql_table}_dst ON {rel.sql_table} (dst)")
+        for f in rel.fields:
+            if f.references:
+                ddl.append(f"CREATE INDEX IF NOT EXISTS {rel.sql_table}_{f.name} ON {rel.sql_table} ({f.name})")
+    # Logs that only grow (guarded by triggers; the audit trail's hash chain detects edits made by
+    # going around them).
+    ddl += [
+        "CREATE TABLE IF NOT EXISTS log (log TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,"
+        " PRIMARY KEY (log, seq))",
+        "CREATE TRIGGER IF NOT EXISTS log_no_update BEFORE UPDATE ON log"
+        " BEGIN SELECT RAISE(ABORT, 'log entries are append-only'); END",
+        "CREATE TRIGGER IF NOT EXISTS log_no_delete BEFORE DELETE ON log"
+        " BEGIN SELECT RAISE(ABORT, 'log entries are append-only'); END",
+    ]
     return ddl
 
 
@@ -229,17 +242,26 @@ class SQLiteStore(Store):
         return {nid: (kind, key) for nid, kind, key in rows}
 
     def edges(self, rel: str, nodes: Iterable[NodeRef], direction: Direction) -> list[Edge]:
-        r = RELS[rel]
-        names = [f.name for f in r.fields]
         near, far = ("src", "dst") if direction == "out" else ("dst", "src")
         nids = self._nids(nodes)
         if not nids:
             return []
+        return self._select_edges(rel, near, nids, f"e.{near}, e.{far}")
+
+    def find_edges(self, rel: str, field: str, values: Collection[str]) -> list[Edge]:
+        if field not in {f.name for f in RELS[rel].fields}:  # names below are never user text
+            raise KeyError(f"{rel} has no field {field!r}")
+        return self._select_edges(rel, field, values, "e.src, e.dst")
+
+    def _select_edges(self, rel: str, column: str, values: Iterable[Any], order: str) -> list[Edge]:
+        """Edges of ``rel`` whose ``column`` is one of ``values``, with endpoints and properties."""
+        r = RELS[rel]
+        names = [f.name for f in r.fields]
         sql = (f"SELECT a.kind, a.key, b.kind, b.key{''.join(', e.' + n for n in names)} FROM {r.sql_table} e "
                f"JOIN node a ON a.nid = e.src JOIN node b ON b.nid = e.dst "
-               f"WHERE e.{near} IN (SELECT value FROM json_each(?)) ORDER BY e.{near}, e.{far}")
+               f"WHERE e.{column} IN (SELECT value FROM json_each(?)) ORDER BY {order}")
         return [Edge(rel, (row[0], row[1]), (row[2], row[3]), dict(zip(names, row[4:])))
-                for row in self._con().execute(sql, (_ids(nids),))]
+                for row in self._con().execute(sql, (_ids(values),))]
 
     def reach(self, seeds: Iterable[NodeRef], rels: Collection[str], direction: Direction,
               max_depth: int) -> dict[NodeRef, int]:
@@ -283,3 +305,33 @@ class SQLiteStore(Store):
         out = {k.name: con.execute(f"SELECT count(*) FROM {k.sql_table}").fetchone()[0] for k in NODE_KINDS}
         out.update({r.name: con.execute(f"SELECT count(*) FROM {r.sql_table}").fetchone()[0] for r in REL_KINDS})
         return out
+
+    # -- append-only logs ----------------------------------------------------------------------
+    def _log_rows(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """Rows of the log table; none from a database opened read-only before it existed."""
+        try:
+            return self._con().execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if self.read_only and "no such table" in str(exc):
+                return []
+            raise
+
+    def append(self, log: str, build: EntryBuilder,
+               documents: Mapping[DocRef, dict[str, Any]] | None = None) -> dict[str, Any]:
+        if self.read_only:
+            raise StoreError(f"{self.path} is open read-only: nothing can be appended to {log!r}")
+        with self._tx() as con:
+            last = con.execute("SELECT seq, body FROM log WHERE log = ? ORDER BY seq DESC LIMIT 1", (log,)).fetchone()
+            seq = 1 if last is None else last[0] + 1
+            entry = build(seq, None if last is None else json.loads(last[1]))
+            con.execute("INSERT INTO log (log, seq, body) VALUES (?, ?, ?)", (log, seq, json.dumps(entry)))
+            con.executemany(
+                "INSERT INTO document (collection, key, body) VALUES (?, ?, ?) "
+                "ON CONFLICT (collection, key) DO UPDATE SET body = excluded.body",
+                ((c, k, json.dumps(d, sort_keys=True)) for (c, k), d in (documents or {}).items()))
+        return entry
+
+    def entries(self, log: str, start: int = 1) -> Iterator[tuple[int, dict[str, Any]]]:
+        for seq, body in self._log_rows("SELECT seq, body FROM log WHERE log = ? AND seq >= ? ORDER BY seq",
+                                        (log, start)):
+            yield seq, json.loads(body)

@@ -61,17 +61,24 @@ class TraceResult:
     carried: dict[str, list[Link]]  # shipment -> the links that put a reached item on it
     entry: dict[NodeRef, list[Link]]  # inside a start container -> the packing links from it down to there
     _engine: TraceEngine = field(repr=False)
+    holds: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # "Kind:key" -> recall holds on it
+
+    def refs(self) -> list[str]:
+        """Every reached record as "Kind:key"."""
+        return [f"{KIND_OF_GROUP[g]}:{k}" for g in GROUPS for k in self.ids[g]]
 
     def __len__(self) -> int:
         return sum(len(v) for v in self.ids.values())
 
     def as_dict(self) -> dict[str, list[str]]:
-        return {group: list(self.ids[group]) for group in GROUPS}
+        return {**{group: list(self.ids[group]) for group in GROUPS}, "on_hold": sorted(self.holds)}
 
     def records(self, group: str) -> list[dict[str, Any]]:
-        """Full records of one group, in key order."""
-        rows = self._engine.store.get(KIND_OF_GROUP[group], self.ids[group])
-        return [rows[k] for k in self.ids[group] if k in rows]
+        """Full records of one group, in key order; a record on hold carries its ``holds``."""
+        kind = KIND_OF_GROUP[group]
+        rows = self._engine.store.get(kind, self.ids[group])
+        return [{**rows[k], **({"holds": self.holds[f"{kind}:{k}"]} if f"{kind}:{k}" in self.holds else {})}
+                for k in self.ids[group] if k in rows]
 
     def explain(self, kind: str, key: str) -> list[Link]:
         """One shortest chain of records from the start to a reached node."""

@@ -1,0 +1,83 @@
+"""The recall, signer and audit commands, run as a user would (a real process, secrets on stdin)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from tracegraph.trace.triggers import RecallTrigger, resolve_trigger
+
+SECRET = "s3cret-signing-key"
+
+
+def _run(db: Path, *args: str, stdin: str = "", user: str = "carol") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TRACEGRAPH_USER": user}
+    return subprocess.run([sys.executable, "-m", "tracegraph.cli", "--db", str(db), *args], input=stdin,
+                          capture_output=True, text=True, env=env, timeout=120)
+
+
+def _ok(db: Path, *args: str, stdin: str = "") -> str:
+    done = _run(db, *args, stdin=stdin)
+    assert done.returncode == 0, (args, done.stdout, done.stderr)
+    return done.stdout
+
+
+def test_recall_commands_end_to_end(db: Path, graph: Any, tmp_path: Path) -> None:
+    supplier = "SUP-0009"
+    trigger = RecallTrigger("supplier", (supplier,), "2025-01-01", "2025-06-01")
+    expected = graph.engine.recall_scope(resolve_trigger(graph.store, trigger))
+    graph.close()
+    opened = json.loads(_ok(db, "recall", "open", "--supplier", supplier, "--since", "2025-01-01", "--until",
+                            "2025-06-01", "--reason", "contaminated resin", "--class", "I", "--json"))
+    rid = opened["recall_id"]
+    assert opened["opened_by"] == "carol" and opened["trigger"]["kind"] == "supplier"
+    scoped = json.loads(_ok(db, "recall", "scope", rid, "--json"))
+    assert scoped["version"]["counts"]["serials"] == len(expected.trace.ids["serials"])
+    assert "placed" in _ok(db, "recall", "hold", rid)
+    _ok(db, "recall", "assign", rid, "--all-customers", "--to", "dave")
+    _ok(db, "recall", "notify", rid, "--all-customers", "--via", "letter")
+    _ok(db, "recall", "notify", rid, "--all-customers", "--ack")
+    refused = _run(db, "recall", "close", rid, stdin=SECRET + "\n")
+    assert refused.returncode == 2 and "no disposition" in refused.stderr
+    _ok(db, "recall", "dispose", rid, "--status", "in_stock", "--outcome", "destroyed")
+    _ok(db, "recall", "dispose", rid, "--remaining", "--outcome", "corrected", "--reason", "field fix FSN-2")
+    _ok(db, "signer", "set", stdin=f"{SECRET}\n{SECRET}\n")
+    wrong = _run(db, "recall", "close", rid, stdin="guess-guess\n")
+    assert wrong.returncode == 2 and "UNAUTHENTICATED" in wrong.stderr
+    assert "closed" in _ok(db, "recall", "close", rid, "--why", "done", stdin=SECRET + "\n")
+    _ok(db, "recall", "export", rid, "--csv", str(tmp_path / "r.csv"), "--html", str(tmp_path / "r.html"))
+    with (tmp_path / "r.csv").open(newline="", encoding="utf-8") as fh:
+        kinds = Counter(row["kind"] for row in csv.DictReader(fh))
+    assert kinds["Serial"] == len(expected.trace.ids["serials"]) and kinds["Lot"] == len(expected.trace.ids["lots"])
+    assert kinds["Customer"] == len(expected.trace.ids["customers"])
+    assert "<td>carol</td><td>closed</td>" in (tmp_path / "r.html").read_text()
+    shown = json.loads(_ok(db, "recall", "show", rid, "--json"))
+    assert shown["status"] == "closed" and shown["units_disposed"] == shown["scope"]["units"]
+    trace = json.loads(_ok(db, "trace", "forward", "--supplier", supplier, "--json"))
+    assert trace["on_hold"], "holds show in later traces"
+
+    assert "intact" in _ok(db, "audit", "verify")
+    log = json.loads(_ok(db, "audit", "log", "--target", f"recall:{rid}", "--json"))
+    assert [e["action"] for e in log][:3] == ["recall.open", "recall.scope", "recall.hold"]
+    bad = log[3]["seq"]
+    con = sqlite3.connect(db)
+    con.execute("DROP TRIGGER log_no_update")
+    con.execute("UPDATE log SET body = replace(body, 'dave', 'eve') WHERE log = 'audit' AND seq = ?", (bad,))
+    con.commit()
+    con.close()
+    broken = _run(db, "audit", "verify")
+    assert broken.returncode == 3 and f"broken at entry {bad}" in broken.stderr
+
+
+def test_open_needs_exactly_one_trigger(db: Path) -> None:
+    done = _run(db, "recall", "open", "--reason", "x", "--class", "I")
+    assert done.returncode == 2 and "exactly one trigger" in done.stderr
+    done = _run(db, "recall", "open", "--lot", "NOPE", "--reason", "x", "--class", "I")
+    assert done.returncode == 2 and "NOT_FOUND" in done.stderr

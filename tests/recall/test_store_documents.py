@@ -1,0 +1,87 @@
+"""The store's document and append-only log primitives, on every backend (the shared ``store`` fixture)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tracegraph.errors import StoreError
+from canonical import Tables
+
+from tracegraph.store import SQLiteStore, Store
+
+
+def test_documents_written_with_log_entries(store: Store) -> None:
+    assert store.documents("things", ["a"]) == {}
+    store.append("log", lambda seq, prev: {"n": seq}, {("things", "b"): {"v": 1}, ("things", "a"): {"v": 2}})
+    store.append("log", lambda seq, prev: {"n": seq}, {("things", "a"): {"v": 3}})
+    assert store.documents("things", ["a"]) == {"a": {"v": 3}}
+    assert list(store.documents("things").items()) == [("a", {"v": 3}), ("b", {"v": 1})]
+    assert store.documents("other") == {}
+
+
+def test_log_sequence_and_previous_entry(store: Store) -> None:
+    seen: list[tuple[int, Any]] = []
+
+    def build(seq: int, prev: dict[str, Any] | None) -> dict[str, Any]:
+        seen.append((seq, prev))
+        return {"seq": seq}
+    for _ in range(3):
+        store.append("a", build)
+    store.append("b", build)
+    assert seen == [(1, None), (2, {"seq": 1}), (3, {"seq": 2}), (1, None)]
+    assert list(store.entries("a")) == [(1, {"seq": 1}), (2, {"seq": 2}), (3, {"seq": 3})]
+    assert list(store.entries("a", start=3)) == [(3, {"seq": 3})]
+    assert list(store.entries("none")) == []
+
+
+def test_entry_and_documents_are_one_transaction(store: Store) -> None:
+    def failing(seq: int, prev: Any) -> dict[str, Any]:
+        raise RuntimeError("boom")
+    with pytest.raises(RuntimeError):
+        store.append("log", failing, {("things", "a"): {"v": 1}})
+    assert store.documents("things") == {}
+    assert list(store.entries("log")) == []
+
+
+def test_find_edges_by_property(load_graph: Any) -> None:
+    t = Tables()
+    for lot in ("R1", "R2", "R3"):
+        t.lot(lot, material="M1")
+    t.lot("F1", product="P1")
+    t.lot("F2", product="P1")
+    t.consume("ST1", "R1", "F1")
+    t.consume("ST1", "R2", "F1")
+    t.consume("ST2", "R2", "F2")
+    t.consume("ST2", "R3", "F2")
+    store = load_graph(t).store
+    found = store.find_edges("CONSUMED_INTO", "step_id", ["ST1"])
+    assert sorted((e.src, e.dst) for e in found) == [(("Lot", "R1"), ("Lot", "F1")), (("Lot", "R2"), ("Lot", "F1"))]
+    assert all(e.props["step_id"] == "ST1" for e in found)
+    assert len(store.find_edges("CONSUMED_INTO", "step_id", ["ST1", "ST2", "NOPE"])) == 4
+    with pytest.raises(KeyError):
+        store.find_edges("CONSUMED_INTO", "nope", ["ST1"])
+
+
+def test_sqlite_log_rejects_update_and_delete(tmp_path: Path) -> None:
+    with SQLiteStore(tmp_path / "s.db") as store:
+        store.append("log", lambda seq, prev: {"seq": seq})
+    con = sqlite3.connect(tmp_path / "s.db")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        con.execute("UPDATE log SET body = '{}'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        con.execute("DELETE FROM log")
+    con.close()
+
+
+def test_sqlite_read_only_reads_but_cannot_append(tmp_path: Path) -> None:
+    with SQLiteStore(tmp_path / "s.db") as store:
+        store.append("log", lambda seq, prev: {"seq": seq}, {("c", "k"): {"v": 1}})
+    with SQLiteStore(tmp_path / "s.db", read_only=True) as ro:
+        assert ro.documents("c", ["k"]) == {"k": {"v": 1}}
+        assert [s for s, _ in ro.entries("log")] == [1]
+        with pytest.raises(StoreError, match="read-only"):
+            ro.append("log", lambda seq, prev: {"seq": seq})

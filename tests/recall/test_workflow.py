@@ -1,0 +1,204 @@
+"""The recall workflow through the Python API on a generated plant."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tracegraph.errors import AccessDenied, BadInput, Unauthenticated
+from tracegraph.recall.export import write_csv, write_html
+from tracegraph.recall.signatures import signature_valid
+from tracegraph.trace import TraceStart
+from tracegraph.trace.triggers import RecallTrigger
+
+SECRET = "correct horse battery"
+
+
+def _last_finished_lot(graph: Any) -> str:
+    """The newest finished lot: some of its units are shipped and some still in the warehouse."""
+    return max(k for k in graph.store.keys("Lot") if k.startswith("FL-"))
+
+
+def test_recall_from_open_to_close(graph: Any, tmp_path: Path) -> None:
+    svc = graph.recalls("alice")
+    lot = _last_finished_lot(graph)
+    recall = svc.open(RecallTrigger("lots", (lot,)), "seal failure on final assembly", "II", owner="quinn")
+    assert (recall.status, recall.owner, recall.opened_by) == ("open", "quinn", "alice")
+    scope, change = svc.scope(recall.recall_id, "first scope")
+    engine = graph.engine.recall_scope(TraceStart(lots=(lot,)))
+    assert scope.items == engine.trace.ids and scope.by_customer == engine.by_customer
+    assert change["from_version"] is None and set(change["groups"]["serials"]["added"]) == set(scope.items["serials"])
+    statuses = Counter(w["status"] for w in scope.where.values())
+    assert statuses["in_stock"] and statuses["shipped"], statuses
+    assert set(scope.units) == {f"Serial:{s}" for s in scope.items["serials"]}
+
+    # holds: on the records and in every later trace
+    placed = svc.hold(recall.recall_id, why="quarantine warehouse stock")
+    in_stock = {i for i, w in scope.where.items() if w["status"] == "in_stock"}
+    assert in_stock <= set(placed) and any(p.startswith("Container:") for p in placed)
+    assert svc.hold(recall.recall_id) == []  # holding twice places nothing new
+    serial = next(i for i in sorted(in_stock) if i.startswith("Serial:")).split(":", 1)[1]
+    assert graph.record("Serial", serial)["holds"][0]["recall_id"] == recall.recall_id
+    later = graph.forward(lot=lot)
+    assert set(later.holds) == set(placed) and later.as_dict()["on_hold"] == sorted(placed)
+    held_record = next(r for r in later.records("serials") if r["serial_id"] == serial)
+    assert held_record["holds"][0]["placed_by"] == "alice"
+    assert "holds" not in graph.record("Lot", next(iter(graph.store.keys("Lot"))))  # others are not held
+    assert f"Serial:{serial}" in graph.backward(serial=serial).holds
+
+    # customers: assign, notify, acknowledge
+    customers = scope.items["customers"]
+    svc.assign(recall.recall_id, customers, "bob")
+    with pytest.raises(BadInput, match="not notified yet"):
+        svc.notify(recall.recall_id, customers[:1], acknowledged=True)
+    svc.notify(recall.recall_id, customers, "letter")
+    svc.notify(recall.recall_id, customers[:1], acknowledged=True, note="phone call from the ward")
+    with pytest.raises(BadInput, match="not in scope"):
+        svc.assign(recall.recall_id, ["CUST-NOPE"], "bob")
+
+    # dispositions; closing is refused until every unit has one
+    with pytest.raises(BadInput, match="have no disposition"):
+        svc.close(recall.recall_id, SECRET)
+    at_customer = scope.units_of(customers[0])
+    returned = svc.dispose(recall.recall_id, "returned", items=at_customer[: len(at_customer) // 2])
+    assert returned == at_customer[: len(at_customer) // 2] and len(returned) > 1
+    destroyed = svc.dispose(recall.recall_id, "destroyed", status="in_stock")
+    with pytest.raises(BadInput, match="outcome or a documented reason"):
+        svc.dispose(recall.recall_id, remaining=True)
+    with pytest.raises(BadInput, match="one of"):
+        svc.dispose(recall.recall_id, "lost", remaining=True)
+    rest = svc.dispose(recall.recall_id, reason="implanted; patients followed up by the clinic", remaining=True)
+    assert sorted(returned + destroyed + rest) == sorted(scope.units)
+
+    # the closing signature needs the signer to re-authenticate
+    with pytest.raises(Unauthenticated, match="no signing secret"):
+        svc.close(recall.recall_id, SECRET)
+    svc.set_signing_secret(SECRET)
+    with pytest.raises(AccessDenied, match="current one"):
+        svc.set_signing_secret("another secret")
+    with pytest.raises(Unauthenticated, match="wrong"):
+        svc.close(recall.recall_id, "not my secret")
+    svc.sign(recall.recall_id, "reviewed", SECRET)
+    closed = svc.close(recall.recall_id, SECRET, "all units accounted for")
+    assert closed.status == "closed" and [s["meaning"] for s in closed.signatures] == ["reviewed", "closed"]
+    signature = closed.signatures[-1]
+    assert signature["signer"] == "alice" and signature["record_hash"] == closed.record_hash()
+    assert signature_valid(signature, closed.record_hash())
+    assert not signature_valid({**signature, "signer": "mallory"}, closed.record_hash())
+    with pytest.raises(BadInput, match="is closed"):
+        svc.dispose(recall.recall_id, "returned", remaining=True)
+
+    # exports: CSV rows per kind equal the engine's scope; one HTML evidence document
+    write_csv(svc, recall.recall_id, tmp_path / "scope.csv")
+    with (tmp_path / "scope.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    per_kind = Counter(r["kind"] for r in rows)
+    for group, kind in (("lots", "Lot"), ("serials", "Serial"), ("containers", "Container"),
+                        ("shipments", "Shipment"), ("customers", "Customer")):
+        assert per_kind[kind] == len(engine.trace.ids[group])
+    assert all(r["disposition"] or r["disposition_reason"] for r in rows if r["unit"])
+    assert {r["id"] for r in rows if r["on_hold"]} == {p.split(":", 1)[1] for p in placed}
+    write_html(svc, recall.recall_id, tmp_path / "evidence.html")
+    html = (tmp_path / "evidence.html").read_text(encoding="utf-8")
+    for text in (recall.recall_id, "Trigger", f"lots {lot}", "Scope versions", f"Customer {customers[0]}",
+                 "Explaining chains", f"-[SHIPPED_TO]-&gt; Customer {customers[0]}", "recall.close",
+                 "Electronic signatures", signature["signature_hash"],
+                 "implanted; patients followed up", "verifies"):
+        assert text in html, text
+
+
+def test_new_data_makes_a_new_scope_version_with_a_diff(graph: Any, tmp_path: Path) -> None:
+    svc = graph.recalls("alice")
+    lot = _last_finished_lot(graph)
+    recall = svc.open(RecallTrigger("lots", (lot,)), "seal failure", "I")
+    v1, _ = svc.scope(recall.recall_id)
+    item, where = next((i, w) for i, w in v1.where.items() if w["status"] == "in_stock" and w["container"])
+    case = where["container"]
+    customer = next(iter(graph.store.keys("Customer")))
+    new = tmp_path / "late"
+    new.mkdir()
+    (new / "shipments.csv").write_text(
+        f"shipment_id,customer_id,shipped_at\nSHP-LATE,{customer},2030-01-01T00:00:00Z\n")
+    (new / "shipment_items.csv").write_text(f"shipment_id,item_type,item_id,quantity\nSHP-LATE,container,{case},1\n")
+    assert graph.load_tables(new).rejected == []
+    v2, change = svc.scope(recall.recall_id, "late shipment found")
+    assert v2.version == 2 and v1.hash != v2.hash
+    assert change["groups"]["shipments"] == {"added": ["SHP-LATE"], "removed": []}
+    moved = sorted(i for i, w in v1.where.items() if w["container"] == case)
+    assert item in moved
+    assert change["by_customer"][customer]["added"] == sorted([*moved, "Shipment:SHP-LATE"])
+    assert v2.where[item]["status"] == "shipped" and v2.where[item]["customers"] == [customer]
+    assert svc.diff(recall.recall_id, 1, 2) == change
+    assert svc.version(recall.recall_id, 1).hash == v1.hash  # earlier versions stay frozen
+    assert [v["version"] for v in svc.get(recall.recall_id).versions] == [1, 2]
+    html = (write_html(svc, recall.recall_id, tmp_path / "e.html"), (tmp_path / "e.html").read_text())[1]
+    assert "changes from version 1" in html and "SHP-LATE" in html
+
+
+@pytest.mark.parametrize("kind,ids,extra", [
+    ("inspection", ("diameter_mm",), {}),
+    ("bom_revision", ("B2",), {}),
+])
+def test_open_and_scope_from_other_triggers(graph: Any, kind: str, ids: tuple[str, ...], extra: dict[str, Any]) -> None:
+    from tracegraph.trace.triggers import resolve_trigger
+    svc = graph.recalls("alice")
+    trigger = RecallTrigger(kind, ids, **extra)  # type: ignore[arg-type]
+    recall = svc.open(trigger, "quality event", "III")
+    scope, _ = svc.scope(recall.recall_id)
+    assert scope.items == graph.engine.recall_scope(resolve_trigger(graph.store, trigger)).trace.ids
+
+
+def test_bad_requests(graph: Any) -> None:
+    svc = graph.recalls("alice")
+    lot = _last_finished_lot(graph)
+    with pytest.raises(BadInput, match="classification"):
+        svc.open(RecallTrigger("lots", (lot,)), "x", "IV")
+    with pytest.raises(BadInput, match="reason"):
+        svc.open(RecallTrigger("lots", (lot,)), "  ", "I")
+    recall = svc.open(RecallTrigger("lots", (lot,)), "x", "I")
+    with pytest.raises(Exception, match="not been scoped"):
+        svc.hold(recall.recall_id)
+    with pytest.raises(Exception, match="no recall"):
+        svc.get("RC-NOPE")
+
+
+def test_holds_are_released_without_changing_the_signed_record(graph: Any) -> None:
+    svc = graph.recalls("alice")
+    lot = _last_finished_lot(graph)
+    recall = svc.open(RecallTrigger("lots", (lot,)), "seal failure", "II")
+    svc.scope(recall.recall_id)
+    placed = svc.hold(recall.recall_id)
+    first = placed[0]
+    assert svc.release(recall.recall_id, [first], "cleared by QA") == [first]
+    kind, key = first.split(":", 1)
+    assert "holds" not in graph.record(kind, key) and first not in graph.forward(lot=lot).holds
+    assert svc.summary(recall.recall_id)["on_hold"] == len(placed) - 1
+    with pytest.raises(BadInput, match="no active holds"):
+        svc.release(recall.recall_id, [first])
+    assert svc.hold(recall.recall_id, [first]) == [first]  # held again
+    svc.dispose(recall.recall_id, "destroyed", remaining=True)
+    svc.set_signing_secret(SECRET)
+    closed = svc.close(recall.recall_id, SECRET)
+    assert sorted(svc.release(recall.recall_id, why="stock destroyed")) == sorted(placed)
+    assert graph.forward(lot=lot).holds == {} and svc.get(recall.recall_id).record_hash() == closed.record_hash()
+    history = graph.store.documents("holds", [first])[first]["holds"]
+    assert [(h["placed_by"], h.get("release_why")) for h in history] == [("alice", "cleared by QA"),
+                                                                          ("alice", "stock destroyed")]
+
+
+def test_concurrent_actions_on_one_recall_keep_every_change(graph: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    svc = graph.recalls("alice")
+    recall = svc.open(RecallTrigger("lots", (_last_finished_lot(graph),)), "seal failure", "II")
+    units = svc.scope(recall.recall_id)[0].units[:16]
+
+    def dispose(unit: str) -> list[str]:
+        return graph.recalls(f"user-{unit}").dispose(recall.recall_id, "returned", items=[unit])
+    with ThreadPoolExecutor(8) as pool:
+        assert sorted(u for done in pool.map(dispose, units) for u in done) == sorted(units)
+    assert set(svc.get(recall.recall_id).dispositions) == set(units)
+    assert graph.audit.verify().ok

@@ -1,0 +1,72 @@
+"""Electronic signatures (21 CFR Part 11 style): signer, meaning, time and the signed record's hash.
+
+A signer re-authenticates at every signature with a personal signing secret, separate from any
+API key or login: the secret is set once with ``tracegraph signer set`` (changing it needs the
+old one), stored only as a salted scrypt hash, and re-entered to sign. A signature binds the
+signer, the meaning, the moment and the SHA-256 of the signed record, and carries a hash over
+those four, so a signature copied onto another record or altered no longer checks out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Any, Literal
+
+from ..errors import AccessDenied, BadInput, Unauthenticated
+from .audit import AuditLog, digest, now
+
+Meaning = Literal["reviewed", "approved", "closed"]
+MEANINGS: tuple[str, ...] = ("reviewed", "approved", "closed")
+SIGNERS = "signers"
+MIN_SECRET = 8
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+def _hash_secret(secret: str, salt: bytes) -> str:
+    return hashlib.scrypt(secret.encode("utf-8"), salt=salt, dklen=32, **_SCRYPT).hex()
+
+
+class Signatures:
+    def __init__(self, audit: AuditLog) -> None:
+        self.audit = audit
+        self.store = audit.store
+
+    def set_secret(self, signer: str, secret: str, *, current: str | None = None, why: str = "") -> None:
+        """Set (or, given the current secret, change) a signer's signing secret."""
+        if len(secret) < MIN_SECRET:
+            raise BadInput(f"a signing secret needs at least {MIN_SECRET} characters")
+        existing = self.store.documents(SIGNERS, [signer]).get(signer)
+        if existing is not None:
+            if current is None:
+                raise AccessDenied(f"{signer} already has a signing secret: give the current one to change it")
+            self.authenticate(signer, current)
+        salt = secrets.token_bytes(16)
+        doc = {"signer": signer, "salt": salt.hex(), "hash": _hash_secret(secret, salt), "set_at": now()}
+        self.audit.record(signer, "signer.set_secret", f"signer:{signer}", why or "signing secret set",
+                          before={"set_at": existing["set_at"]} if existing else None, after={"set_at": doc["set_at"]},
+                          documents={(SIGNERS, signer): doc})
+
+    def authenticate(self, signer: str, secret: str) -> None:
+        """Raise Unauthenticated unless ``secret`` is ``signer``'s signing secret."""
+        doc = self.store.documents(SIGNERS, [signer]).get(signer)
+        if doc is None:
+            raise Unauthenticated(f"{signer} has no signing secret; set one with `tracegraph signer set`")
+        if not hmac.compare_digest(_hash_secret(secret, bytes.fromhex(doc["salt"])), doc["hash"]):
+            raise Unauthenticated(f"the signing secret for {signer} is wrong")
+
+    def sign(self, signer: str, secret: str, meaning: str, record: str, record_hash: str) -> dict[str, Any]:
+        """A signature of ``record`` (with hash ``record_hash``), after re-authenticating ``signer``."""
+        if meaning not in MEANINGS:
+            raise BadInput(f"a signature means one of {', '.join(MEANINGS)}, not {meaning!r}")
+        self.authenticate(signer, secret)
+        signature = {"signer": signer, "meaning": meaning, "signed_at": now(), "record": record,
+                     "record_hash": record_hash}
+        return {**signature, "signature_hash": digest(signature)}
+
+
+def signature_valid(signature: dict[str, Any], record_hash: str) -> bool:
+    """Whether a stored signature is intact and belongs to a record with this hash."""
+    body = {k: v for k, v in signature.items() if k != "signature_hash"}
+    return signature.get("record_hash") == record_hash and digest(body) == signature.get("signature_hash")
