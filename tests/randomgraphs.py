@@ -77,7 +77,8 @@ def random_tables(seed: int) -> Tables:
     cases = [f"K{i}" for i in range(rng.randint(0, 5))]
     pallets = [f"PL{i}" for i in range(rng.randint(0, 3))]
     trucks = [f"TR{i}" for i in range(rng.randint(0, 1))]
-    for children, outers in ((units + rng.sample(pool + finished, 2), cases), (cases, pallets), (pallets, trucks)):
+    for children, outers in ((units + rng.sample(pool + finished, 2), cases),
+                             (cases + rng.sample(pool + finished, 1), pallets), (pallets, trucks)):
         if not outers:
             continue
         for child in children:

@@ -150,17 +150,22 @@ def test_repacked_serial_follows_its_new_case(load_graph: LoadGraph) -> None:
         "containers": {"K1", "K2", "P1"}, "shipments": {"SH-P1"}, "customers": {"CUST-DIST"}}
 
 
-def test_pallet_reused_across_shipments(load_graph: LoadGraph) -> None:
+def reused_pallet_plant() -> Tables:
+    """Pallet P9 ships K1 (S1) at hour 2, is emptied at 10, then ships K2 (S2) at 12."""
     t = plant()
     t.pack("S1", "K1", 0)
-    t.pack("S3", "K3", 0)
+    t.pack("S2", "K2", 0)
     t.pack("K1", "P9", 1, 10)
     t.ship("SH-1", "CUST-1", 2, "P9")
-    t.pack("K3", "P9", 11)
+    t.pack("K2", "P9", 11)
     t.ship("SH-2", "CUST-2", 12, "P9")
-    g = load_graph(t)
+    return t
+
+
+def test_pallet_reused_across_shipments(load_graph: LoadGraph) -> None:
+    g = load_graph(reused_pallet_plant())
     assert ids(g.forward(serial="S1"), "shipments", "customers") == {"shipments": {"SH-1"}, "customers": {"CUST-1"}}
-    assert ids(g.forward(serial="S3"), "shipments", "customers") == {"shipments": {"SH-2"}, "customers": {"CUST-2"}}
+    assert ids(g.forward(serial="S2"), "shipments", "customers") == {"shipments": {"SH-2"}, "customers": {"CUST-2"}}
 
 
 def test_interval_bounds_are_half_open(load_graph: LoadGraph) -> None:
@@ -276,14 +281,7 @@ def test_explain_customer_is_the_shortest_chain_of_records(load_graph: LoadGraph
 
 
 def test_explain_shipment_of_reused_pallet_uses_what_was_on_it(load_graph: LoadGraph) -> None:
-    t = plant()
-    t.pack("S1", "K1", 0)
-    t.pack("S2", "K2", 0)
-    t.pack("K1", "P9", 1, 10)
-    t.ship("SH-1", "CUST-1", 2, "P9")
-    t.pack("K2", "P9", 11)
-    t.ship("SH-2", "CUST-2", 12, "P9")
-    r = load_graph(t).forward(lot="F1")
+    r = load_graph(reused_pallet_plant()).forward(lot="F1")
     assert chain(r.explain("Shipment", "SH-2")) == [
         ("HAS_SERIAL", "F1", "S2"), ("PACKED_IN", "S2", "K2"), ("PACKED_IN", "K2", "P9"), ("SHIPPED_IN", "P9", "SH-2")]
     assert chain(r.explain("Shipment", "SH-1")) == [
@@ -402,3 +400,18 @@ def test_start_ids_are_in_their_groups(load_graph: LoadGraph) -> None:
     g = load_graph(t)
     assert ids(g.forward(material="UNUSED"), "materials", "lots") == {"materials": {"UNUSED"}, "lots": set()}
     assert ids(g.forward(supplier="IDLE"), "suppliers", "lots") == {"suppliers": {"IDLE"}, "lots": set()}
+
+
+def test_explain_from_container_counts_the_packing_links(load_graph: LoadGraph) -> None:
+    """Lot A is nested deeper in the start pallet than lot B: the chain to X goes through B."""
+    t = Tables()
+    t.lot("A", material="RESIN")
+    t.lot("B", material="RESIN")
+    t.lot("X", material="PART")
+    t.make("ST1", ["A", "B"], "X")
+    t.pack("A", "K1", 0)
+    t.pack("K1", "P1", 0)
+    t.pack("B", "P1", 0)
+    r = load_graph(t).forward(container="P1")
+    assert chain(r.explain("Lot", "X")) == [("PACKED_IN", "B", "P1"), ("CONSUMED_INTO", "B", "X")]
+    assert chain(r.explain("Lot", "A")) == [("PACKED_IN", "K1", "P1"), ("PACKED_IN", "A", "K1")]

@@ -26,8 +26,7 @@ Explanations (``explain``): a chain of records (edges with their properties) fro
 the target, each link joined to the next, time-consistent through containers; a shortest one by
 number of links, ties going to the smaller ids. A process step is explained by a consumption
 recorded in it, an inspection through its subject or its step. From a container start the chain
-begins with the packing links down to the start item; it is then shortest in genealogy links but
-not always in packing links.
+begins with the packing links down to the start item.
 
 Every backend gives these answers because the rules are applied here, on top of the store's
 set-at-a-time primitives (``reach``, ``edges``, ``get``, ``find``).
@@ -390,20 +389,36 @@ class TraceEngine:
         return self._context_chain(trace, target)
 
     def _genealogy_chain(self, trace: TraceResult, target: NodeRef) -> list[Link]:
-        chain: list[Link] = []
-        node = target
+        """A shortest chain from the start to a reached lot or serial, counting the links into a seed.
+
+        Searched from the target back towards the start, a level at a time, until no farther seed
+        can be shorter: a seed deep inside a start container may lose to one that needs fewer links.
+        """
         back = "in" if trace.direction == "forward" else "out"
-        while trace.depth.get(node, 0) > 0:
-            want = trace.depth[node] - 1
-            candidates = sorted(
-                (e for rel in GENEALOGY_RELS for e in self.store.edges(rel, [node], back)
-                 if trace.depth.get(e.src if back == "in" else e.dst) == want),
-                key=lambda e: (e.src, e.dst, e.rel))
-            edge = candidates[0]
+        toward: dict[NodeRef, Edge | None] = {target: None}  # node -> its edge one step nearer the target
+        frontier, level = [target], 0
+        best: tuple[int, NodeRef] | None = None
+        while frontier and (best is None or level < best[0]):
+            for node in frontier:
+                if trace.depth.get(node) == 0:
+                    cost = (level + len(self._from_start(trace, node)), node)
+                    best = cost if best is None else min(best, cost)
+            level += 1
+            edges = sorted((e for rel in GENEALOGY_RELS for e in self.store.edges(rel, frontier, back)),
+                           key=lambda e: (e.src, e.dst, e.rel))
+            frontier = []
+            for e in edges:
+                previous = e.src if back == "in" else e.dst
+                if previous in trace.depth and previous not in toward:
+                    toward[previous] = e
+                    frontier.append(previous)
+        assert best is not None, f"{target} is reached but joined to no start"
+        chain: list[Link] = []
+        node = best[1]
+        while (edge := toward[node]) is not None:
             chain.append(Link(edge.rel, edge.src, edge.dst, edge.props))
-            node = edge.src if back == "in" else edge.dst
-        chain.reverse()
-        return self._from_start(trace, node) + chain
+            node = edge.dst if back == "in" else edge.src
+        return self._from_start(trace, best[1]) + chain
 
     def _from_start(self, trace: TraceResult, seed: NodeRef) -> list[Link]:
         """The links that made ``seed`` a start item: from a start supplier, material or container."""
