@@ -191,9 +191,14 @@ def edges_from_records(rel: RelKind, near_kind: str, direction: Direction,
     for record in records:
         near: NodeRef = (near_kind, record["near"])
         far: NodeRef = (record["far"][0], record["far"][1])
-        props = {f.name: record["props"].get(f.name) for f in rel.fields}
+        props = _edge_props(rel, record["props"])
         out.append(Edge(rel.name, near, far, props) if direction == "out" else Edge(rel.name, far, near, props))
     return out
+
+
+def _edge_props(rel: RelKind, props: Mapping[str, Any]) -> dict[str, Any]:
+    """Every field of ``rel``, None where the relationship has no such property (as the embedded store)."""
+    return {f.name: props.get(f.name) for f in rel.fields}
 
 
 def _chunks(rows: list[T], size: int = ROWS_PER_STATEMENT) -> Iterator[list[T]]:
@@ -352,6 +357,12 @@ class Neo4jStore(Store):
             for chunk in _chunks(sorted(keys)):
                 out += edges_from_records(r, kind, direction, self._query(statement, keys=chunk))
         return sorted(out, key=lambda e: (e.src, e.dst) if direction == "out" else (e.dst, e.src))
+
+    def find_edges(self, rel: str, field: str, values: Collection[str]) -> list[Edge]:
+        statement = cy.edges_by_field(RELS[rel], field)
+        out = [Edge(rel, (r["src"][0], r["src"][1]), (r["dst"][0], r["dst"][1]), _edge_props(RELS[rel], r["props"]))
+               for chunk in _chunks(sorted(set(values))) for r in self._query(statement, values=chunk)]
+        return sorted(out, key=lambda e: (e.src, e.dst))
 
     def reach(self, seeds: Iterable[NodeRef], rels: Collection[str], direction: Direction,
               max_depth: int) -> dict[NodeRef, int]:

@@ -100,6 +100,13 @@ def edges(rel: RelKind, near: NodeKind, direction: Direction) -> Statement:
                       far=ref_expression("b", far_kinds([rel], direction)), **_arrows(direction))
 
 
+def edges_by_field(rel: RelKind, field: str) -> Statement:
+    if field not in {f.name for f in rel.fields}:  # slots are never user text
+        raise KeyError(f"{rel.name} has no field {field!r}")
+    return _statement("edges_by_field", ["values"], type=rel.name, field=field,
+                      src=ref_expression("a", rel.source), dst=ref_expression("b", rel.target))
+
+
 def reach_hop(rels: Collection[str], direction: Direction) -> Statement:
     kinds = [r for r in REL_KINDS if r.name in rels]  # dictionary order: one text per set
     return _statement("reach_hop", ["frontier"], types="|".join(r.name for r in kinds),
@@ -129,6 +136,11 @@ def schema() -> dict[str, Statement]:
         for f in k.lookup_fields:
             name = f"tracegraph_{k.name.lower()}_{f.name}"
             out[name] = _statement("index_field", [], name=name, label=k.name, field=f.name)
+    for r in REL_KINDS:
+        for f in r.fields:
+            if f.references:  # as the embedded store: a referencing field is looked up by find_edges
+                name = f"tracegraph_{r.name.lower()}_{f.name}"
+                out[name] = _statement("index_rel_field", [], name=name, type=r.name, field=f.name)
     return out
 
 
@@ -177,6 +189,7 @@ def catalogue() -> Iterator[Statement]:
         yield from (node_find(kind, f.name) for f in kind.fields)
     for rel in REL_KINDS:
         yield count_rels(rel)
+        yield from (edges_by_field(rel, f.name) for f in rel.fields)
         for src in rel.source:
             for dst in rel.target:
                 yield edge_merge(rel, KINDS[src], KINDS[dst])
