@@ -22,7 +22,7 @@ ITEM_KINDS = ("Lot", "Serial")
 
 
 def moment(text: str) -> datetime:
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    value = datetime.fromisoformat(text)
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
@@ -134,8 +134,8 @@ class Oracle:
         where: dict[Ref, dict[str, Any]] = {}
         for item in items:
             sent = self.shipments_of(item)
-            outputs = set(self.genealogy.successors(item)) - (
-                {("Serial", s) for s, r in self.serials.items() if r["lot_id"] == item[1]} if item[0] == "Lot" else set())
+            units = {("Serial", s) for s, r in self.serials.items() if r["lot_id"] == item[1] and item[0] == "Lot"}
+            outputs = set(self.genealogy.successors(item)) - units
             now_in = [c for child, c, _, unpacked in self.packing if child == item and unpacked is None]
             remaining = self.remaining(item, sent)
             where[item] = {"status": "in_stock" if remaining else "shipped" if sent else "consumed" if outputs

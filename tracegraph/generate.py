@@ -170,7 +170,8 @@ def _generate(rng: random.Random, size: Sizes, out: _Tables) -> None:
     def inspect(kind: str, subject: str, step: str, when: datetime) -> None:
         nonlocal inspection_no
         inspection_no += 1
-        value = round(rng.gauss(10.0, 0.2), 3)
+        # a few out of specification on purpose, so every plant has failed inspections to trace from
+        value = round(rng.uniform(10.55, 10.9) if inspection_no % 25 == 7 else rng.gauss(10.0, 0.15), 3)
         result = "pass" if 9.5 <= value <= 10.5 else "fail"
         out.add("inspections", f"INS-{inspection_no:08d}", kind, subject, step, "diameter_mm", value, 9.5, 10.5,
                 result, iso(when))

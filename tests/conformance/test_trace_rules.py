@@ -316,7 +316,8 @@ def test_explain_steps_and_inspections(load_graph: LoadGraph) -> None:
     assert chain(backward.explain("Supplier", "SUP-A")) == [
         ("HAS_SERIAL", "F1", "S1"), ("CONSUMED_INTO", "SA1", "F1"), ("CONSUMED_INTO", "R1", "SA1"),
         ("SUPPLIED", "SUP-A", "R1")]
-    assert chain(backward.explain("ProcessStep", "ST-F1")) == [("HAS_SERIAL", "F1", "S1"), ("CONSUMED_INTO", "SA1", "F1")]
+    assert chain(backward.explain("ProcessStep", "ST-F1")) == [
+        ("HAS_SERIAL", "F1", "S1"), ("CONSUMED_INTO", "SA1", "F1")]
 
 
 def test_explain_inspection_recorded_at_a_step_outside_the_trace(load_graph: LoadGraph) -> None:

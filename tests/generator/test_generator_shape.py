@@ -66,3 +66,10 @@ def test_same_seed_same_files(tmp_path: Path) -> None:
     assert generate(tmp_path / "a", 3000, seed=3) == generate(tmp_path / "b", 3000, seed=3)
     for f in (tmp_path / "a").iterdir():
         assert f.read_bytes() == (tmp_path / "b" / f.name).read_bytes()
+
+
+@pytest.mark.parametrize("serials", [300, 2000])
+def test_every_plant_has_failed_inspections(tmp_path: Path, serials: int) -> None:
+    generate(tmp_path, serials, seed=11)
+    results = Counter(r["result"] for r in read(tmp_path, "inspections"))
+    assert 0 < results["fail"] < results["pass"]

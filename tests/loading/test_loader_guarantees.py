@@ -47,7 +47,8 @@ def dump(store: Store) -> dict[str, Any]:
         out[kind.name] = store.get(kind.name, keys)
     for rel in REL_KINDS:
         nodes = [(k, key) for k in rel.source for key in store.keys(k)]
-        out[rel.name] = sorted((e.src, e.dst, sorted(e.props.items(), key=str)) for e in store.edges(rel.name, nodes, "out"))
+        out[rel.name] = sorted((e.src, e.dst, sorted(e.props.items(), key=str))
+                               for e in store.edges(rel.name, nodes, "out"))
     return out
 
 

@@ -30,6 +30,7 @@ class Field:
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     references: str | None = None  # the node kind this field names, if any
+    not_before: str | None = None  # a time field of the same record this one may not precede
 
     def constraint_text(self) -> str:
         parts = []
@@ -39,6 +40,8 @@ class Field:
             parts.append(f">= {self.minimum:g}")
         if self.references:
             parts.append(f"a {self.references} key")
+        if self.not_before:
+            parts.append(f"not before `{self.not_before}`")
         return "; ".join(parts)
 
 
@@ -151,7 +154,7 @@ NODE_KINDS: tuple[NodeKind, ...] = (
         Field("equipment_id", S, "Equipment the operation ran on."),
         Field("operator_id", S, "Operator who ran it."),
         Field("started_at", T, "Start of the operation."),
-        Field("ended_at", T, "End of the operation."),
+        Field("ended_at", T, "End of the operation.", not_before="started_at"),
         Field("bom_revision", S, "BOM revision the work order was built to."),
         Field("process_revision", S, "Process (routing) revision in force."),
         Field("parameters", J, "Process parameters as a JSON object, e.g. {\"temp_c\": 180}."),
@@ -194,7 +197,7 @@ REL_KINDS: tuple[RelKind, ...] = (
     RelKind("PACKED_IN", ("Lot", "Serial", "Container"), ("Container",),
             "An item inside a container from packed_at until unpacked_at (empty: still packed).", (
                 Field("packed_at", T, "When it was packed.", required=True),
-                Field("unpacked_at", T, "When it was taken out; empty while still inside."),
+                Field("unpacked_at", T, "When it was taken out; empty while still inside.", not_before="packed_at"),
             ), identity=("packed_at",), table="packing"),
     RelKind("SHIPPED_IN", ("Lot", "Serial", "Container"), ("Shipment",),
             "An item that left in a shipment.", (

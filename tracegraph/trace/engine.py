@@ -35,7 +35,6 @@ set-at-a-time primitives (``reach``, ``edges``, ``get``, ``find``).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
