@@ -19,6 +19,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .api import cli as api_cli
+from .cli_store import register as register_store_commands
 from .errors import TraceGraphError
 from .graph import Graph, connect
 from .standards_cli import register as register_standards
@@ -35,7 +36,7 @@ app.command("serve")(api_cli.serve_cmd)
 console = Console()
 err = Console(stderr=True)
 
-DB_HELP = "Store URL or path: sqlite:///trace.db, or a file path."
+DB_HELP = "Store URL or path: sqlite:///trace.db, a file path, or neo4j://user:password@host:7687/database."
 Ids = Annotated[list[str] | None, typer.Option()]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
@@ -47,14 +48,27 @@ def main(ctx: typer.Context,
 
 
 @contextmanager
-def _graph(ctx: typer.Context, *, read_only: bool = False) -> Iterator[Graph]:
-    """Open the graph named by --db, turning domain errors into a message and exit code 2."""
+def _with_errors() -> Iterator[None]:
+    """Turn domain errors into a message and exit code 2."""
     try:
-        with connect(ctx.obj, read_only=read_only) as graph:
-            yield graph
+        yield
     except TraceGraphError as exc:
         err.print(f"[red]error[/red] ({exc.code}): {exc}", highlight=False)
         raise typer.Exit(2) from None
+
+
+@contextmanager
+def _graph(ctx: typer.Context, *, read_only: bool = False) -> Iterator[Graph]:
+    """Open the graph named by --db, turning domain errors into a message and exit code 2."""
+    with _with_errors(), connect(ctx.obj, read_only=read_only) as graph:
+        yield graph
+
+
+def _print_counts(title: str, counts: dict[str, int]) -> None:
+    if title:
+        console.print(f"{title}:")
+    for name, n in counts.items():
+        console.print(f"{name:<16} {n:>12,}")
 
 
 def _print_json(data: Any) -> None:
@@ -201,8 +215,7 @@ def counts_cmd(ctx: typer.Context, as_json: Json = False) -> None:
     if as_json:
         _print_json(counts)
     else:
-        for name, n in counts.items():
-            console.print(f"{name:<16} {n:>12,}")
+        _print_counts("", counts)
 
 
 @app.command("quality")
@@ -310,7 +323,7 @@ _register_recall(app)
 
 
 register_standards(app, load_app, trace_app, _graph, _print_json, _summary)
-
+register_store_commands(app)
 
 if __name__ == "__main__":
     app()

@@ -152,5 +152,6 @@ class Graph:
 
 def connect(url: str = "sqlite:///tracegraph.db", *, read_only: bool = False, limits: Limits | None = None,
             user: str | None = None) -> Graph:
-    """Open a graph by URL: ``sqlite:///trace.db`` (or a plain path) for the embedded store."""
+    """Open a graph by URL: ``sqlite:///trace.db`` (or a plain path) for the embedded store,
+    ``neo4j://host:7687`` (``neo4j+s``, ``bolt``, ``bolt+s``) for Neo4j (the ``[neo4j]`` extra)."""
     return Graph(open_store(url, read_only=read_only), limits, user)

@@ -64,6 +64,12 @@ class NodeKind:
     def sql_table(self) -> str:
         return "n_" + self.table
 
+    @property
+    def lookup_fields(self) -> tuple[Field, ...]:
+        """Fields that traces look records up by (references, a lot's item, an inspection's subject):
+        every backend indexes them."""
+        return tuple(f for f in self.fields if f.references or f.name in ("item_id", "subject_id"))
+
 
 @dataclass(frozen=True)
 class RelKind:

@@ -7,6 +7,8 @@ live in :mod:`tracegraph.trace`, never in a backend, so every backend gives the 
 
 from __future__ import annotations
 
+import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -23,6 +25,9 @@ DocRef = tuple[str, str]
 """A stored document as (collection, key), e.g. ("recalls", "RC-20261126-7F3A")."""
 EntryBuilder = Callable[[int, dict[str, Any] | None], dict[str, Any]]
 """Builds a log entry from its sequence number and the previous entry (None for the first)."""
+
+ATTRIBUTES = "attributes"
+"""The record key of a record's extra attributes (a dict, stored as JSON text)."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,28 @@ class Batch:
     def __len__(self) -> int:
         return (sum(map(len, self.nodes.values())) + sum(map(len, self.stubs.values()))
                 + sum(map(len, self.edges.values())))
+
+
+class ThreadDeadline:
+    """A deadline per thread (a server runs each request's store work in its own thread)."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    @contextmanager
+    def until(self, seconds: float | None) -> Iterator[None]:
+        """Set the deadline ``seconds`` from now (None: no deadline) for the block, then restore it."""
+        previous = getattr(self._local, "at", None)
+        self._local.at = None if seconds is None else time.monotonic() + seconds
+        try:
+            yield
+        finally:
+            self._local.at = previous
+
+    def remaining(self) -> float | None:
+        """Seconds left (0 or less once passed), or None without a deadline."""
+        at = getattr(self._local, "at", None)
+        return None if at is None else at - time.monotonic()
 
 
 class Store(ABC):
@@ -188,6 +215,15 @@ class Store(ABC):
     @abstractmethod
     def entries(self, log: str, start: int = 1) -> Iterator[tuple[int, dict[str, Any]]]:
         """(seq, entry) of ``log`` from ``start`` on, in order."""
+
+    def ensure_schema(self) -> dict[str, bool]:
+        """Create the constraints and indexes the backend needs, if absent.
+
+        Returns each schema object's name and whether this call created it. ``tracegraph init``
+        calls it. The embedded store creates its tables whenever it is opened for writing, so it
+        has nothing to do here.
+        """
+        return {}
 
     @contextmanager
     def time_limit(self, seconds: float | None) -> Iterator[None]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import time
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 
 from ..errors import LimitExceeded, StoreError
 from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, FieldType, NodeKind, RelKind
-from .base import Batch, Direction, DocRef, Edge, EntryBuilder, NodeRef, Store
+from .base import Batch, Direction, DocRef, Edge, EntryBuilder, NodeRef, Store, ThreadDeadline
 
 SCHEMA_VERSION = 1
 _SQL_TYPES = {FieldType.STRING: "TEXT", FieldType.ENUM: "TEXT", FieldType.DATETIME: "TEXT",
@@ -40,9 +39,8 @@ def schema_ddl() -> list[str]:
         ddl.append(f"CREATE TABLE IF NOT EXISTS {kind.sql_table} (nid INTEGER PRIMARY KEY, {cols},"
                    f" attributes TEXT)")
         ddl.append(f"CREATE UNIQUE INDEX IF NOT EXISTS {kind.sql_table}_key ON {kind.sql_table} ({kind.key})")
-        for f in kind.fields:
-            if f.references or f.name in ("item_id", "subject_id"):
-                ddl.append(f"CREATE INDEX IF NOT EXISTS {kind.sql_table}_{f.name} ON {kind.sql_table} ({f.name})")
+        for f in kind.lookup_fields:
+            ddl.append(f"CREATE INDEX IF NOT EXISTS {kind.sql_table}_{f.name} ON {kind.sql_table} ({f.name})")
     for rel in REL_KINDS:
         cols = "".join(f", {f.name} {_SQL_TYPES[f.type]}" for f in rel.fields)
         unique = ", ".join(("src", "dst") + rel.identity)
@@ -76,6 +74,7 @@ class SQLiteStore(Store):
         self.path = str(path)
         self.read_only = read_only
         self._local = threading.local()
+        self._deadline = ThreadDeadline()
         self._write_lock = threading.Lock()
         if not read_only:
             with self._tx() as con:
@@ -109,21 +108,18 @@ class SQLiteStore(Store):
 
     def _check_deadline(self) -> int:
         # Per thread, like the connections: a server runs each request's store work in its own thread.
-        deadline = getattr(self._local, "deadline", None)
-        return 1 if deadline is not None and time.monotonic() > deadline else 0
+        left = self._deadline.remaining()
+        return 1 if left is not None and left < 0 else 0
 
     @contextmanager
     def time_limit(self, seconds: float | None) -> Iterator[None]:
-        previous = getattr(self._local, "deadline", None)
-        self._local.deadline = None if seconds is None else time.monotonic() + seconds
         try:
-            yield
+            with self._deadline.until(seconds):
+                yield
         except sqlite3.OperationalError as exc:
             if "interrupted" in str(exc):
                 raise LimitExceeded(f"the query ran longer than its time limit of {seconds:g} s") from None
             raise
-        finally:
-            self._local.deadline = previous
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
