@@ -22,7 +22,7 @@ ITEM_KINDS = ("Lot", "Serial")
 
 
 def moment(text: str) -> datetime:
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    value = datetime.fromisoformat(text)
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
@@ -134,13 +134,15 @@ class Oracle:
         where: dict[Ref, dict[str, Any]] = {}
         for item in items:
             sent = self.shipments_of(item)
-            outputs = set(self.genealogy.successors(item)) - (
-                {("Serial", s) for s, r in self.serials.items() if r["lot_id"] == item[1]} if item[0] == "Lot" else set())
+            units = {("Serial", s) for s, r in self.serials.items() if r["lot_id"] == item[1] and item[0] == "Lot"}
+            outputs = set(self.genealogy.successors(item)) - units
             now_in = [c for child, c, _, unpacked in self.packing if child == item and unpacked is None]
-            where[item] = {"status": "shipped" if sent else "consumed" if outputs else "in_stock",
+            remaining = self.remaining(item, sent)
+            where[item] = {"status": "in_stock" if remaining else "shipped" if sent else "consumed" if outputs
+                           else "in_stock", "remaining": remaining,
                            "customers": sorted({self.shipments[s][0] for s in sent}),
                            "shipments": sorted(sent, key=lambda s: (self.shipments[s][1], s)),
-                           "consumed_into": sorted(outputs), "container": now_in[0] if now_in else None}
+                           "consumed_into": sorted(outputs), "containers": sorted(now_in)}
         by_customer: dict[str, dict[str, float]] = {}
 
         def counts(customer: str) -> dict[str, float]:
@@ -154,6 +156,21 @@ class Oracle:
             if r["item_type"] == "lot" and r["item_id"] in groups["lots"] and r["shipment_id"] in groups["shipments"]:
                 counts(self.shipments[r["shipment_id"]][0])["lot_quantity"] += float(r["quantity"] or 0)
         return groups, where, by_customer
+
+    def remaining(self, item: Ref, sent: set[str]) -> float | None:
+        """What is left of a lot: its quantity less consumptions and loose shipments, when all are known."""
+        lot = self.lots.get(item[1]) if item[0] == "Lot" else None
+        if lot is None or blank(lot["quantity"]):
+            return None
+        uses = [(r["quantity"], r["uom"]) for r in self.rows.get("consumptions", [])
+                if (KIND[r["input_type"]], r["input_id"]) == item]
+        listed = [r for r in self.rows.get("shipment_items", []) if (KIND[r["item_type"]], r["item_id"]) == item]
+        if {r["shipment_id"] for r in listed} != sent:  # some of it left inside a container
+            return None
+        uses += [(r["quantity"], "") for r in listed]
+        if any(blank(q) or (not blank(u) and not blank(lot["uom"]) and u != lot["uom"]) for q, u in uses):
+            return None
+        return max(float(lot["quantity"]) - sum(float(q) for q, _ in uses), 0.0)
 
     # -- shortest explanations ---------------------------------------------------------------
     def distances(self, direction: str, start: dict[str, list[str]]) -> dict[Ref, int]:

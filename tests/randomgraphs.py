@@ -67,7 +67,7 @@ def random_tables(seed: int) -> Tables:
         finished.append(lot)
         for k in range(rng.randint(0, 5)):
             units.append(t.serial(f"N{j}-{k}", product=t.rows["lots"][-1]["item_id"], lot=lot))
-    for serial in list(units):  # serials consumed into serials of a later lot, or into a lot
+    for serial in units:  # serials consumed into serials of a later lot, or into a lot
         later = [u for u in units if u.split("-")[0] > serial.split("-")[0]]
         if later and rng.random() < 0.15:
             t.consume(new_step("WO-SUB"), serial, rng.choice(later))
@@ -77,7 +77,8 @@ def random_tables(seed: int) -> Tables:
     cases = [f"K{i}" for i in range(rng.randint(0, 5))]
     pallets = [f"PL{i}" for i in range(rng.randint(0, 3))]
     trucks = [f"TR{i}" for i in range(rng.randint(0, 1))]
-    for children, outers in ((units + rng.sample(pool + finished, 2), cases), (cases, pallets), (pallets, trucks)):
+    for children, outers in ((units + rng.sample(pool + finished, 2), cases),
+                             (cases + rng.sample(pool + finished, 1), pallets), (pallets, trucks)):
         if not outers:
             continue
         for child in children:

@@ -19,8 +19,10 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .api import cli as api_cli
+from .cli_store import register as register_store_commands
 from .errors import TraceGraphError
 from .graph import Graph, connect
+from .standards_cli import register as register_standards
 from .trace import GROUPS, RecallScope, TraceResult
 
 app = typer.Typer(help="TraceGraph: genealogy, trace and recall scope for medical devices.",
@@ -34,7 +36,7 @@ app.command("serve")(api_cli.serve_cmd)
 console = Console()
 err = Console(stderr=True)
 
-DB_HELP = "Store URL or path: sqlite:///trace.db, or a file path."
+DB_HELP = "Store URL or path: sqlite:///trace.db, a file path, or neo4j://user:password@host:7687/database."
 Ids = Annotated[list[str] | None, typer.Option()]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
@@ -46,14 +48,27 @@ def main(ctx: typer.Context,
 
 
 @contextmanager
-def _graph(ctx: typer.Context, *, read_only: bool = False) -> Iterator[Graph]:
-    """Open the graph named by --db, turning domain errors into a message and exit code 2."""
+def _with_errors() -> Iterator[None]:
+    """Turn domain errors into a message and exit code 2."""
     try:
-        with connect(ctx.obj, read_only=read_only) as graph:
-            yield graph
+        yield
     except TraceGraphError as exc:
         err.print(f"[red]error[/red] ({exc.code}): {exc}", highlight=False)
         raise typer.Exit(2) from None
+
+
+@contextmanager
+def _graph(ctx: typer.Context, *, read_only: bool = False) -> Iterator[Graph]:
+    """Open the graph named by --db, turning domain errors into a message and exit code 2."""
+    with _with_errors(), connect(ctx.obj, read_only=read_only) as graph:
+        yield graph
+
+
+def _print_counts(title: str, counts: dict[str, int]) -> None:
+    if title:
+        console.print(f"{title}:")
+    for name, n in counts.items():
+        console.print(f"{name:<16} {n:>12,}")
 
 
 def _print_json(data: Any) -> None:
@@ -200,16 +215,49 @@ def counts_cmd(ctx: typer.Context, as_json: Json = False) -> None:
     if as_json:
         _print_json(counts)
     else:
-        for name, n in counts.items():
-            console.print(f"{name:<16} {n:>12,}")
+        _print_counts("", counts)
+
+
+@app.command("quality")
+def quality_cmd(ctx: typer.Context, as_json: Json = False,
+                show: Annotated[int, typer.Option(help="Findings listed per check.")] = 5) -> None:
+    """Data quality and KPIs: completeness, broken chains, trace coverage, supplier compliance."""
+    from .quality import CHECKS
+    with _graph(ctx, read_only=True) as graph:
+        report = graph.quality()
+    if as_json:
+        _print_json(report.as_dict())
+        return
+    cov = report.coverage
+    console.print(f"trace coverage: {cov.covered:,} of {cov.shipped_serials:,} shipped serials reach supplier lots "
+                  f"({cov.share:.2%}; target > {cov.target:.0%}: {'met' if cov.meets_target else 'NOT met'})")
+    worst = sorted((s for s in report.suppliers if s.failed_lots), key=lambda s: (-s.share_failed, s.supplier_id))
+    for s in worst[:show]:
+        console.print(f"supplier {s.supplier_id}: {s.failed_lots} of {s.consumed_lots} consumed lots failed "
+                      f"inspection ({s.share_failed:.1%})", highlight=False)
+    gaps = [c for c in report.completeness if c.filled < c.records or c.invalid]
+    table = Table(title="completeness (fields not fully filled or with invalid values)")
+    for column in ("kind", "field", "required", "filled", "records", "fill rate", "invalid"):
+        table.add_column(column, justify="left" if column in ("kind", "field") else "right")
+    for c in gaps:
+        table.add_row(c.kind, c.field, "yes" if c.required else "", f"{c.filled:,}", f"{c.records:,}",
+                      f"{c.fill_rate:.1%}", str(c.invalid))
+    console.print(table)
+    for check, found in report.by_check().items():
+        console.print(f"[bold]{check}[/bold]: {len(found)}  ({CHECKS[check]})")
+        for f in found[:show]:
+            console.print(f"  {f.detail}", highlight=False)
+        if len(found) > show:
+            console.print(f"  ... {len(found) - show} more (--json lists all)")
 
 
 @app.command("generate")
 def generate_cmd(outdir: Path, serials: Annotated[int, typer.Option(help="About how many units.")] = 5000,
-                 seed: Annotated[int, typer.Option(help="Same seed, same files.")] = 7) -> None:
+                 seed: Annotated[int, typer.Option(help="Same seed, same files.")] = 7,
+                 defects: Annotated[bool, typer.Option(help="Add deliberate data-quality defects.")] = False) -> None:
     """Write a synthetic medical-device genealogy as canonical tables into OUTDIR."""
     from .generate import generate
-    rows = generate(outdir, serials, seed)
+    rows = generate(outdir, serials, seed, defects)
     for table, n in rows.items():
         console.print(f"{table:<16} {n:>10,}")
 
@@ -227,12 +275,13 @@ def dictionary_cmd(out: Annotated[Path | None, typer.Option(help="Write to this 
 
 @app.command("demo")
 def demo_cmd(ctx: typer.Context, serials: Annotated[int, typer.Option(help="Size of the demo plant.")] = 5000,
-             seed: int = 7) -> None:
+             seed: int = 7,
+             defects: Annotated[bool, typer.Option(help="Plant data-quality defects for `quality`.")] = True) -> None:
     """Generate a demo plant, load it into the store and walk through a trace and a recall."""
     from .generate import generate
     with tempfile.TemporaryDirectory() as tmp:
         console.rule("1. Generate a synthetic device plant")
-        rows = generate(tmp, serials, seed)
+        rows = generate(tmp, serials, seed, defects)
         console.print(", ".join(f"{n:,} {t}" for t, n in rows.items()))
         console.rule(f"2. Load it into {ctx.obj}")
         with _graph(ctx) as graph:
@@ -258,6 +307,10 @@ def _demo_walkthrough(graph: Graph) -> None:
     lots = list(forward.ids["lots"][:1]) + [raw_lot]
     console.rule(f"5. Recall scope from lots {', '.join(lots)}")
     _print_scope(graph.recall_scope(lots=lots))
+    console.rule("6. Data quality: can the data be trusted?")
+    report = graph.quality()
+    console.print(f"trace coverage {report.coverage.share:.2%}; findings: "
+                  + ", ".join(f"{check} {len(found)}" for check, found in report.by_check().items()))
     console.print("Try: tracegraph --db " + str(graph.store.path if hasattr(graph.store, "path") else "...")
                   + f" trace backward --serial {serial} --json")
     from .recall.cli import demo_recall
@@ -268,6 +321,9 @@ from .recall.cli import register as _register_recall  # noqa: E402  (the recall 
 
 _register_recall(app)
 
+
+register_standards(app, load_app, trace_app, _graph, _print_json, _summary)
+register_store_commands(app)
 
 if __name__ == "__main__":
     app()

@@ -3,9 +3,12 @@
 The shape follows a device maker's plant: suppliers deliver raw-material lots (some materials
 single-sourced), work orders turn 3-6 input lots into sub-assembly lots and those into finished
 lots (two sibling batches per finished work order, each consuming its own inputs), finished lots
-are serialised, units are packed 24 to a case and cases 20 to a pallet (a few units repacked into
-another case, a few pallets broken down and reused), and pallets or loose cases ship to customers.
-The same seed and size always give the same files.
+are serialised and units are packed 24 to a case (a few repacked into another case of the lot).
+Shipping follows a device maker's warehouse: about half the cases ship loose, 1-3 to a shipment, to
+hospitals; the rest go 20 to a pallet for distributors; some pallets are broken down before they
+ship, their cases going out loose and the pallet reused for a later build; a few cases stay in
+stock, and a few sub-assembly lots are sold in part as spare parts. Quantities consumed are a part
+of the input lot, in its unit. The same seed and size always give the same files.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ EPOCH = datetime(2025, 1, 6, 6, 0, tzinfo=timezone.utc)
 COUNTRIES = ("US", "DE", "IE", "CN", "JP", "MX", "CR", "FR", "IT", "CH", "NL", "SG", "KR", "IN", "BR")
 UOMS = ("EA", "KG", "M", "L")
 CASE_SIZE, PALLET_CASES = 24, 20
+LOOSE_CASES, STOCK_CASES, BROKEN_PALLETS, SPARE_LOTS = 0.5, 0.03, 0.2, 0.05  # shares
 
 
 def gtin14(seed_digits: str) -> str:
@@ -69,6 +73,10 @@ class _Tables:
         self.w[table].writerow(values)
         self.rows[table] += 1
 
+    def add_many(self, table: str, rows: list[tuple[object, ...]]) -> None:
+        self.w[table].writerows(rows)
+        self.rows[table] += len(rows)
+
     def close(self) -> None:
         for f in self._files.values():
             f.close()
@@ -93,8 +101,11 @@ COLUMNS = {
 }
 
 
-def generate(outdir: str | Path, serials: int, seed: int = 7) -> dict[str, int]:
-    """Write the canonical tables for about ``serials`` units into ``outdir``; returns rows per table."""
+def generate(outdir: str | Path, serials: int, seed: int = 7, defects: bool = False) -> dict[str, int]:
+    """Write the canonical tables for about ``serials`` units into ``outdir``; returns rows per table.
+
+    ``defects`` adds a few deliberate data-quality defects of each kind (see :func:`plant_defects`).
+    """
     rng = random.Random(seed)
     size = Sizes.for_serials(serials)
     out = _Tables(Path(outdir), COLUMNS)
@@ -102,6 +113,9 @@ def generate(outdir: str | Path, serials: int, seed: int = 7) -> dict[str, int]:
         _generate(rng, size, out)
     finally:
         out.close()
+    if defects:
+        for table, n in plant_defects(Path(outdir)).items():
+            out.rows[table] += n
     return out.rows
 
 
@@ -132,12 +146,16 @@ def _generate(rng: random.Random, size: Sizes, out: _Tables) -> None:
     clock = EPOCH
     tick = timedelta(minutes=max(1, int(600_000 / (n_raw_lots + n_sub_lots + n_finished))))
 
+    hospitals = [c for i, c in enumerate(customers) if i % 4]
+    distributors = customers[::4]
     raw_lots: list[str] = []
+    uom_of: dict[str, str] = {}
     for i in range(1, n_raw_lots + 1):
         m = rng.choice(raw_materials)
         lot = f"RL-{i:07d}"
         clock += tick
-        out.add("lots", lot, m, rng.choice(sources[m]), rng.choice((500, 1000, 2000, 5000)), rng.choice(UOMS),
+        uom_of[lot] = rng.choice(UOMS)
+        out.add("lots", lot, m, rng.choice(sources[m]), rng.choice((500, 1000, 2000, 5000)), uom_of[lot],
                 iso(clock), iso(clock + timedelta(days=720)))
         raw_lots.append(lot)
 
@@ -158,15 +176,54 @@ def _generate(rng: random.Random, size: Sizes, out: _Tables) -> None:
     def inspect(kind: str, subject: str, step: str, when: datetime) -> None:
         nonlocal inspection_no
         inspection_no += 1
-        value = round(rng.gauss(10.0, 0.2), 3)
+        # a few out of specification on purpose, so every plant has failed inspections to trace from
+        value = round(rng.uniform(10.55, 10.9) if inspection_no % 25 == 7 else rng.gauss(10.0, 0.15), 3)
         result = "pass" if 9.5 <= value <= 10.5 else "fail"
         out.add("inspections", f"INS-{inspection_no:08d}", kind, subject, step, "diameter_mm", value, 9.5, 10.5,
                 result, iso(when))
 
     def consume(step: str, inputs: list[str], output: str, when: datetime) -> None:
         for lot in inputs:
-            out.add("consumptions", step, "lot", lot, "lot", output, rng.choice((5, 10, 20, 50)), "EA",
-                    iso(when))
+            out.add("consumptions", step, "lot", lot, "lot", output, rng.choice((5, 10, 20, 50)),
+                    uom_of.get(lot, "EA"), iso(when))
+
+    shipment_no = pallet_no = 0
+    free_pallets: list[tuple[str, datetime]] = []  # broken-down pallets, reusable from that moment
+
+    def ship(items: list[tuple[str, str]], to: list[str], when: datetime, quantity: int = 1) -> None:
+        nonlocal shipment_no
+        shipment_no += 1
+        shipment = f"SHP-{shipment_no:07d}"
+        out.add("shipments", shipment, rng.choice(to), iso(when))
+        for item_type, item in items:
+            out.add("shipment_items", shipment, item_type, item, quantity)
+
+    def ship_loose(cases: list[str], ready: datetime) -> None:
+        """Cases to hospitals, one to three to a shipment."""
+        while cases:
+            n = rng.randint(1, 3)
+            ship([("container", c) for c in cases[:n]], hospitals, ready + timedelta(hours=rng.randint(4, 48)))
+            cases = cases[n:]
+
+    def palletise(cases: list[str], ready: datetime) -> None:
+        """One pallet build: shipped whole to a distributor, or broken down and its cases sent loose."""
+        nonlocal pallet_no
+        if free_pallets and rng.random() < 0.7:
+            pallet, free_at = free_pallets.pop(0)
+            ready = max(ready, free_at + timedelta(hours=1))
+        else:
+            pallet_no += 1
+            pallet = f"PAL-{pallet_no:07d}"
+        if rng.random() < BROKEN_PALLETS:
+            down = ready + timedelta(hours=rng.randint(4, 24))
+            for case in cases:
+                out.add("packing", "container", case, pallet, iso(ready), iso(down))
+            free_pallets.append((pallet, down))
+            ship_loose(cases, down)
+            return
+        for case in cases:
+            out.add("packing", "container", case, pallet, iso(ready), "")
+        ship([("container", pallet)], distributors, ready + timedelta(hours=12))
 
     sub_lots: list[str] = []
     window = max(30, n_raw_lots // 4)
@@ -180,10 +237,11 @@ def _generate(rng: random.Random, size: Sizes, out: _Tables) -> None:
         consume(step, inputs, lot, clock)
         inspect("lot", lot, step, clock + timedelta(hours=3))
         sub_lots.append(lot)
+        if rng.random() < SPARE_LOTS:  # part of the lot sold as spare parts
+            ship([("lot", lot)], distributors, clock + timedelta(days=2), quantity=rng.choice((10, 20)))
 
-    serial_no = 0
-    case_no = pallet_no = shipment_no = 0
-    open_cases: list[tuple[str, datetime]] = []  # cases packed, waiting for a pallet
+    serial_no = case_no = 0
+    open_cases: list[str] = []  # cases waiting for a pallet
     window = max(20, n_sub_lots // 4)
     for i in range(1, n_finished + 1):
         clock += tick
@@ -198,50 +256,108 @@ def _generate(rng: random.Random, size: Sizes, out: _Tables) -> None:
         out.add("lots", lot, product, "", count, "EA", iso(clock), iso(clock + timedelta(days=1095)))
         consume(step, inputs, lot, clock)
         inspect("lot", lot, step, clock + timedelta(hours=3))
-        units = []
-        for _ in range(count):
-            serial_no += 1
-            serial = f"SN{serial_no:09d}"
-            out.add("serials", serial, product, lot, iso(clock + timedelta(hours=1)))
-            units.append(serial)
+        units = [f"SN{n:09d}" for n in range(serial_no + 1, serial_no + count + 1)]
+        serial_no += count
+        made = iso(clock + timedelta(hours=1))
+        out.add_many("serials", [(serial, product, lot, made) for serial in units])
         if rng.random() < 0.3:
             inspect("serial", units[0], step, clock + timedelta(hours=4))
         # pack 24 to a case; now and then a unit is repacked into the next case of the lot
         packed = clock + timedelta(hours=6)
+        packed_at, repacked_at = iso(packed), iso(packed + timedelta(hours=1))
         repack = len(units) > CASE_SIZE and rng.random() < 0.2
         cases = []
         for start in range(0, len(units), CASE_SIZE):
             case_no += 1
             case = f"CASE-{case_no:08d}"
             cases.append(case)
-            for serial in units[start:start + CASE_SIZE]:
-                unpacked = iso(packed + timedelta(hours=1)) if repack and serial == units[0] else ""
-                out.add("packing", "serial", serial, case, iso(packed), unpacked)
+            batch = units[start:start + CASE_SIZE]
+            if repack and start == 0:  # the lot's first unit moves to its last case an hour later
+                out.add("packing", "serial", batch.pop(0), case, packed_at, repacked_at)
+            out.add_many("packing", [("serial", serial, case, packed_at, "") for serial in batch])
         if repack:
-            out.add("packing", "serial", units[0], cases[-1], iso(packed + timedelta(hours=1)), "")
-        open_cases += [(c, packed + timedelta(hours=2)) for c in cases]
+            out.add("packing", "serial", units[0], cases[-1], repacked_at, "")
+        ready = packed + timedelta(hours=2)
+        loose: list[str] = []
+        for case in cases:
+            share = rng.random()
+            if share < LOOSE_CASES:
+                loose.append(case)
+            elif share >= LOOSE_CASES + STOCK_CASES:  # the rest stay in the warehouse
+                open_cases.append(case)
+        ship_loose(loose, ready)
         while len(open_cases) >= PALLET_CASES:
-            batch, open_cases = open_cases[:PALLET_CASES], open_cases[PALLET_CASES:]
-            pallet_no += 1
-            shipment_no += 1
-            pallet = f"PAL-{pallet_no:07d}"
-            when = max(t for _, t in batch)
-            shipped = when + timedelta(hours=12)
-            if rng.random() < 0.15 and len(batch) > 4:
-                # the pallet is broken down: some cases ship loose to another customer, the rest
-                # stay on the pallet, which ships later
-                loose, batch = batch[:2], batch[2:]
-                shipment_no += 1
-                loose_shipment = f"SHP-{shipment_no:07d}"
-                out.add("shipments", loose_shipment, rng.choice(customers), iso(shipped))
-                for case, _ in loose:
-                    out.add("packing", "container", case, pallet, iso(when), iso(shipped - timedelta(hours=1)))
-                    out.add("shipment_items", loose_shipment, "container", case, 1)
-                shipped += timedelta(hours=24)
-                shipment_no += 1
-            for case, _ in batch:
-                out.add("packing", "container", case, pallet, iso(when), "")
-            shipment = f"SHP-{shipment_no:07d}"
-            out.add("shipments", shipment, rng.choice(customers), iso(shipped))
-            out.add("shipment_items", shipment, "container", pallet, 1)
-    # the last cases stay in the warehouse, unshipped
+            palletise(open_cases[:PALLET_CASES], ready)
+            open_cases = open_cases[PALLET_CASES:]
+    # the last open cases stay in the warehouse, unshipped
+
+
+def plant_defects(outdir: Path) -> dict[str, int]:
+    """Append a few deliberate defects of each kind the quality checks find (ids contain ``X``).
+
+    Works on the written tables only, so it holds whatever the plant generator does: two lots
+    without quantity or receipt time; serials of a finished lot built from a sub-assembly lot
+    nobody received or produced, shipped (no supplier behind them); a second orphan lot consumed
+    into an existing finished lot; a case emptied before it shipped and a pallet shipped with
+    nothing ever packed; two lots consumed beyond their quantity; and three consumed supplier
+    lots that failed incoming inspection. Returns rows added per table.
+    """
+    def column(table: str, name: str) -> list[str]:
+        with (outdir / f"{table}.csv").open(newline="", encoding="utf-8") as fh:
+            return [row[name] for row in csv.DictReader(fh)]
+
+    supplier, customer, product = column("suppliers", "supplier_id")[0], column("customers", "customer_id")[0], \
+        column("products", "product_id")[0]
+    materials = column("materials", "material_id")
+    raw, sub = materials[0], materials[-1]
+    bought = {lot for lot, s in zip(column("lots", "lot_id"), column("lots", "supplier_id")) if s}
+    inputs = list(dict.fromkeys(i for i in column("consumptions", "input_id") if i in bought))
+    finished = column("consumptions", "output_id")[-1]
+    t, later = "2026-01-15T08:00:00Z", "2026-01-15T09:00:00Z"
+
+    def lot(lot_id: str, item: str, supplier_id: str = "", quantity: object = "", uom: str = "") -> dict:
+        return {"lot_id": lot_id, "item_id": item, "supplier_id": supplier_id, "quantity": quantity, "uom": uom,
+                "created_at": t if quantity != "" else ""}
+
+    def use(step: str, lot_id: str, output: str, quantity: float, uom: str = "EA") -> dict:
+        return {"step_id": step, "input_type": "lot", "input_id": lot_id, "output_type": "lot",
+                "output_id": output, "quantity": quantity, "uom": uom, "consumed_at": t}
+
+    def ship(shipment: str, container: str) -> dict:
+        return {"shipment_id": shipment, "item_type": "container", "item_id": container, "quantity": 1}
+
+    rows: dict[str, list[dict[str, object]]] = {
+        "lots": [lot("RL-X000001", raw, supplier), lot("RL-X000002", raw, supplier),
+                 lot("SL-X000001", sub, "", 200, "EA"), lot("SL-X000002", sub, "", 200, "EA"),
+                 lot("FL-X000001", product, "", 4, "EA"), lot("RL-X000003", raw, supplier, 10, "EA"),
+                 lot("RL-X000004", raw, supplier, 5, "KG"), lot("SL-X000003", sub, "", 100, "EA"),
+                 lot("SL-X000004", sub, "", 100, "EA")],
+        "serials": [{"serial_id": f"SNX0000000{i}", "product_id": product, "lot_id": "FL-X000001",
+                     "created_at": t} for i in range(1, 5)],
+        "process_steps": [{"step_id": f"STEP-X00000{i}", "work_order": f"WO-X{i}", "operation": "0099 DEFECT DEMO",
+                           "started_at": t, "ended_at": later} for i in range(1, 5)],
+        "consumptions": [use("STEP-X000001", "SL-X000001", "FL-X000001", 4),
+                         use("STEP-X000002", "SL-X000002", finished, 1),
+                         use("STEP-X000003", "RL-X000003", "SL-X000003", 8),
+                         use("STEP-X000004", "RL-X000003", "SL-X000004", 7),
+                         use("STEP-X000003", "RL-X000004", "SL-X000003", 6, "KG")],
+        "packing": [{"child_type": "serial", "child_id": f"SNX0000000{i}", "container_id": "CASE-X000001",
+                     "packed_at": t} for i in range(1, 4)]
+        + [{"child_type": "serial", "child_id": "SNX00000004", "container_id": "CASE-X000002", "packed_at": t,
+            "unpacked_at": later}],
+        "shipments": [{"shipment_id": "SHP-X000001", "customer_id": customer, "shipped_at": "2026-01-16T08:00:00Z"},
+                      {"shipment_id": "SHP-X000002", "customer_id": customer, "shipped_at": "2026-01-16T09:00:00Z"}],
+        "shipment_items": [ship("SHP-X000001", "CASE-X000001"), ship("SHP-X000002", "CASE-X000002"),
+                           ship("SHP-X000002", "PAL-X000001")],
+        "inspections": [{"inspection_id": f"INS-X00000{n}", "subject_type": "lot", "subject_id": lot_id,
+                         "characteristic": "incoming_hardness", "value": 62.0, "lower_limit": 45.0,
+                         "upper_limit": 60.0, "result": "fail", "inspected_at": t}
+                        for n, lot_id in enumerate(inputs[:3], start=1)],
+    }
+    for table, new in rows.items():
+        path = outdir / f"{table}.csv"
+        with path.open(newline="", encoding="utf-8") as fh:
+            header = next(csv.reader(fh))
+        with path.open("a", newline="", encoding="utf-8") as fh:
+            csv.DictWriter(fh, header, restval="").writerows(new)
+    return {table: len(new) for table, new in rows.items()}

@@ -12,16 +12,22 @@ import getpass
 import hashlib
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import NotFound
 from .loaders.tables import TABLE_SUFFIXES, LoadReport, Progress, load_tables
+from .quality import QualityReport, assess
 from .recall.audit import AuditLog, digest
 from .recall.model import holds_on
 from .recall.service import RecallService
 from .schema import KINDS
 from .store import Store, open_store
-from .trace import Limits, RecallScope, SupplierExposure, TraceEngine, TraceResult, TraceStart
+from .trace import Limits, Link, RecallScope, SupplierExposure, TraceEngine, TraceResult, TraceStart
+
+if TYPE_CHECKING:  # the standards modules need the [standards] extra, so they are imported when used
+    from .identifiers import Identification
+    from .loaders.epcis import EpcisReport
+    from .loaders.gudid import GudidReport
 
 Ids = str | list[str] | None
 
@@ -100,8 +106,35 @@ class Graph:
         """The recall workflow, acting as ``actor`` (the graph's user by default)."""
         return RecallService(self, actor or self.user)
 
+    def load_epcis(self, paths: list[str | Path], proceed: bool = False) -> EpcisReport:
+        """Capture EPCIS 2.0 documents; a document with invalid events loads nothing unless ``proceed``."""
+        from .loaders.epcis import load_epcis
+        return load_epcis(self.store, paths, proceed)
+
+    def load_gudid(self, path: str | Path) -> GudidReport:
+        from .loaders.gudid import load_gudid
+        return load_gudid(self.store, path)
+
+    def identify(self, text: str) -> Identification:
+        """What a scanned or typed identifier means: its parts and the records it matches."""
+        from .identifiers import identify
+        return identify(text, self.store)
+
+    def start_of(self, text: str) -> TraceStart:
+        """The trace start any identifier of a lot, serial or container names (never a guess)."""
+        from .identifiers import trace_start
+        return trace_start(self.identify(text))
+
+    def attachments(self, kind: str, key: str, at: str | None = None) -> list[Link]:
+        """What is (or was, ``at`` a time) attached to a record or it to: EPCIS associations."""
+        return self.engine.attachments((kind, key), at)
+
     def counts(self) -> dict[str, int]:
         return self.store.counts()
+
+    def quality(self) -> QualityReport:
+        """Data-quality findings and KPIs over the whole graph (see :mod:`tracegraph.quality`)."""
+        return assess(self.store, self.engine)
 
     def close(self) -> None:
         self.store.close()
@@ -119,5 +152,6 @@ class Graph:
 
 def connect(url: str = "sqlite:///tracegraph.db", *, read_only: bool = False, limits: Limits | None = None,
             user: str | None = None) -> Graph:
-    """Open a graph by URL: ``sqlite:///trace.db`` (or a plain path) for the embedded store."""
+    """Open a graph by URL: ``sqlite:///trace.db`` (or a plain path) for the embedded store,
+    ``neo4j://host:7687`` (``neo4j+s``, ``bolt``, ``bolt+s``) for Neo4j (the ``[neo4j]`` extra)."""
     return Graph(open_store(url, read_only=read_only), limits, user)

@@ -21,7 +21,7 @@ EXE = Path(sys.executable).with_name("tracegraph")
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(EXE), *args], cwd=cwd, capture_output=True, text=True, timeout=300,
+    return subprocess.run([str(EXE), *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False,
                           env={"PATH": "/usr/bin:/bin", "COLUMNS": "200", "NO_COLOR": "1"})
 
 
@@ -67,7 +67,8 @@ def test_load_with_rejects_writes_the_file_and_exits_1(tmp_path: Path) -> None:
     assert "rejected 1 record problem(s); see bad.csv" in " ".join(result.stdout.split())
     assert "serials.csv row 3 field lot_id: no Lot with id 'NOPE'" in result.stderr
     assert (tmp_path / "bad.csv").read_text().splitlines() == [
-        "file,row,field,reason,record", "serials.csv,3,lot_id,no Lot with id 'NOPE',serial_id=S9; product_id=DEV; lot_id=NOPE"]
+        "file,row,field,reason,record",
+        "serials.csv,3,lot_id,no Lot with id 'NOPE',serial_id=S9; product_id=DEV; lot_id=NOPE"]
     counts = json.loads(run("--db", "t.db", "counts", "--json", cwd=tmp_path).stdout)
     assert counts["Serial"] == 2  # the rest of the batch loaded
 
@@ -98,7 +99,8 @@ def test_forward_json_from_lot_supplier_and_container(loaded: Path) -> None:
     by_lot = json.loads(run("--db", "t.db", "trace", "forward", "--lot", "R1", "--json", cwd=loaded).stdout)
     assert (by_lot["serials"], by_lot["customers"], by_lot["process_steps"]) == (["S1", "S2"], ["CUST-A", "CUST-B"],
                                                                                ["ST1"])
-    by_supplier = json.loads(run("--db", "t.db", "trace", "forward", "--supplier", "SUP-A", "--json", cwd=loaded).stdout)
+    by_supplier = json.loads(
+        run("--db", "t.db", "trace", "forward", "--supplier", "SUP-A", "--json", cwd=loaded).stdout)
     assert by_supplier == by_lot | {"suppliers": ["SUP-A"]}
     by_container = json.loads(run("--db", "t.db", "trace", "forward", "--container", "K1", "--json", cwd=loaded).stdout)
     assert (by_container["serials"], by_container["shipments"]) == (["S1", "S2"], ["SH1"])

@@ -150,17 +150,22 @@ def test_repacked_serial_follows_its_new_case(load_graph: LoadGraph) -> None:
         "containers": {"K1", "K2", "P1"}, "shipments": {"SH-P1"}, "customers": {"CUST-DIST"}}
 
 
-def test_pallet_reused_across_shipments(load_graph: LoadGraph) -> None:
+def reused_pallet_plant() -> Tables:
+    """Pallet P9 ships K1 (S1) at hour 2, is emptied at 10, then ships K2 (S2) at 12."""
     t = plant()
     t.pack("S1", "K1", 0)
-    t.pack("S3", "K3", 0)
+    t.pack("S2", "K2", 0)
     t.pack("K1", "P9", 1, 10)
     t.ship("SH-1", "CUST-1", 2, "P9")
-    t.pack("K3", "P9", 11)
+    t.pack("K2", "P9", 11)
     t.ship("SH-2", "CUST-2", 12, "P9")
-    g = load_graph(t)
+    return t
+
+
+def test_pallet_reused_across_shipments(load_graph: LoadGraph) -> None:
+    g = load_graph(reused_pallet_plant())
     assert ids(g.forward(serial="S1"), "shipments", "customers") == {"shipments": {"SH-1"}, "customers": {"CUST-1"}}
-    assert ids(g.forward(serial="S3"), "shipments", "customers") == {"shipments": {"SH-2"}, "customers": {"CUST-2"}}
+    assert ids(g.forward(serial="S2"), "shipments", "customers") == {"shipments": {"SH-2"}, "customers": {"CUST-2"}}
 
 
 def test_interval_bounds_are_half_open(load_graph: LoadGraph) -> None:
@@ -213,14 +218,16 @@ def test_recall_scope_whereabouts_and_counts(load_graph: LoadGraph) -> None:
     t = packed_plant()
     t.ship("SH-LOT", "CUST-LAB", 3, "SA3", quantity=2)
     scope = load_graph(t).recall_scope(lots="R1")
-    w = {ref: (x.status, x.customers, x.shipments, x.consumed_into, x.container) for ref, x in scope.whereabouts.items()}
+    w = {ref: (x.status, x.customers, x.shipments, x.consumed_into, x.container, x.remaining)
+         for ref, x in scope.whereabouts.items()}
     assert w == {
-        ("Lot", "R1"): ("consumed", (), (), (("Lot", "SA1"), ("Lot", "SA3")), None),
-        ("Lot", "SA1"): ("consumed", (), (), (("Lot", "F1"),), None),
-        ("Lot", "SA3"): ("shipped", ("CUST-LAB",), ("SH-LOT",), (), None),
-        ("Lot", "F1"): ("in_stock", (), (), (), None),  # its units are tracked one by one
-        ("Serial", "S1"): ("shipped", ("CUST-HOSP",), ("SH-K1",), (), "K1"),
-        ("Serial", "S2"): ("shipped", ("CUST-DIST",), ("SH-P1",), (), "K2"),
+        # 100 received, 50 + 30 consumed: 20 still on site, so it is in stock as well as consumed
+        ("Lot", "R1"): ("in_stock", (), (), (("Lot", "SA1"), ("Lot", "SA3")), None, 20.0),
+        ("Lot", "SA1"): ("consumed", (), (), (("Lot", "F1"),), None, None),  # no quantity consumed: unknown
+        ("Lot", "SA3"): ("in_stock", ("CUST-LAB",), ("SH-LOT",), (), None, 8.0),  # 10 made, 2 shipped
+        ("Lot", "F1"): ("in_stock", (), (), (), None, 2.0),  # its units have their own whereabouts
+        ("Serial", "S1"): ("shipped", ("CUST-HOSP",), ("SH-K1",), (), "K1", None),
+        ("Serial", "S2"): ("shipped", ("CUST-DIST",), ("SH-P1",), (), "K2", None),
     }
     assert scope.by_customer == {
         "CUST-DIST": {"lots": 0, "serials": 1, "shipments": 1, "lot_quantity": 0.0},
@@ -235,6 +242,29 @@ def test_recall_scope_of_several_lots_unions_them(load_graph: LoadGraph) -> None
     assert ids(scope.trace, "lots", "serials") == {"lots": {"R2", "SA2", "F2", "ML1"}, "serials": {"S3", "M1", "S1"}}
     assert scope.whereabouts[("Serial", "M1")].consumed_into == (("Serial", "S1"),)
     assert scope.whereabouts[("Serial", "S3")].status == "in_stock"
+
+
+def test_whereabouts_of_used_up_and_unknown_lots(load_graph: LoadGraph) -> None:
+    t = Tables()
+    t.lot("A", material="RESIN", quantity=10, uom="KG")
+    t.lot("B", material="RESIN", quantity=10, uom="KG")
+    t.lot("C", material="RESIN", quantity=10, uom="KG")
+    t.lot("D", material="RESIN", quantity=5)
+    t.lot("OUT", material="PART")
+    t.consume("ST1", "A", "OUT", quantity=10, uom="KG")  # all of it
+    t.consume("ST1", "B", "OUT", quantity=2, uom="G")  # another unit: cannot tell what is left
+    t.consume("ST1", "C", "OUT", quantity=4, uom="KG")
+    t.ship("SH1", "CUST-1", 5, "C", quantity=6)  # the rest of C shipped
+    t.pack("D", "K1", 1)
+    t.ship("SH2", "CUST-2", 2, "K1")  # D left in a case: how much of it is not recorded
+    t.pack("OUT", "K9", 1)  # OUT is split between a case and a pallet
+    t.pack("OUT", "P2", 1)
+    scope = load_graph(t).recall_scope(lots=["A", "B", "C", "D"])
+    w = {ref[1]: (x.status, x.remaining) for ref, x in scope.whereabouts.items()}
+    assert w == {"A": ("consumed", 0.0), "B": ("consumed", None), "C": ("shipped", 0.0), "D": ("shipped", None),
+                 "OUT": ("in_stock", None)}
+    split = scope.whereabouts[("Lot", "OUT")]
+    assert (split.containers, split.container) == (("K9", "P2"), "K9")
 
 
 # -- explanations -----------------------------------------------------------------------------
@@ -255,14 +285,7 @@ def test_explain_customer_is_the_shortest_chain_of_records(load_graph: LoadGraph
 
 
 def test_explain_shipment_of_reused_pallet_uses_what_was_on_it(load_graph: LoadGraph) -> None:
-    t = plant()
-    t.pack("S1", "K1", 0)
-    t.pack("S2", "K2", 0)
-    t.pack("K1", "P9", 1, 10)
-    t.ship("SH-1", "CUST-1", 2, "P9")
-    t.pack("K2", "P9", 11)
-    t.ship("SH-2", "CUST-2", 12, "P9")
-    r = load_graph(t).forward(lot="F1")
+    r = load_graph(reused_pallet_plant()).forward(lot="F1")
     assert chain(r.explain("Shipment", "SH-2")) == [
         ("HAS_SERIAL", "F1", "S2"), ("PACKED_IN", "S2", "K2"), ("PACKED_IN", "K2", "P9"), ("SHIPPED_IN", "P9", "SH-2")]
     assert chain(r.explain("Shipment", "SH-1")) == [
@@ -297,7 +320,8 @@ def test_explain_steps_and_inspections(load_graph: LoadGraph) -> None:
     assert chain(backward.explain("Supplier", "SUP-A")) == [
         ("HAS_SERIAL", "F1", "S1"), ("CONSUMED_INTO", "SA1", "F1"), ("CONSUMED_INTO", "R1", "SA1"),
         ("SUPPLIED", "SUP-A", "R1")]
-    assert chain(backward.explain("ProcessStep", "ST-F1")) == [("HAS_SERIAL", "F1", "S1"), ("CONSUMED_INTO", "SA1", "F1")]
+    assert chain(backward.explain("ProcessStep", "ST-F1")) == [
+        ("HAS_SERIAL", "F1", "S1"), ("CONSUMED_INTO", "SA1", "F1")]
 
 
 def test_explain_inspection_recorded_at_a_step_outside_the_trace(load_graph: LoadGraph) -> None:
@@ -381,3 +405,18 @@ def test_start_ids_are_in_their_groups(load_graph: LoadGraph) -> None:
     g = load_graph(t)
     assert ids(g.forward(material="UNUSED"), "materials", "lots") == {"materials": {"UNUSED"}, "lots": set()}
     assert ids(g.forward(supplier="IDLE"), "suppliers", "lots") == {"suppliers": {"IDLE"}, "lots": set()}
+
+
+def test_explain_from_container_counts_the_packing_links(load_graph: LoadGraph) -> None:
+    """Lot A is nested deeper in the start pallet than lot B: the chain to X goes through B."""
+    t = Tables()
+    t.lot("A", material="RESIN")
+    t.lot("B", material="RESIN")
+    t.lot("X", material="PART")
+    t.make("ST1", ["A", "B"], "X")
+    t.pack("A", "K1", 0)
+    t.pack("K1", "P1", 0)
+    t.pack("B", "P1", 0)
+    r = load_graph(t).forward(container="P1")
+    assert chain(r.explain("Lot", "X")) == [("PACKED_IN", "B", "P1"), ("CONSUMED_INTO", "B", "X")]
+    assert chain(r.explain("Lot", "A")) == [("PACKED_IN", "K1", "P1"), ("PACKED_IN", "A", "K1")]

@@ -47,7 +47,8 @@ def dump(store: Store) -> dict[str, Any]:
         out[kind.name] = store.get(kind.name, keys)
     for rel in REL_KINDS:
         nodes = [(k, key) for k in rel.source for key in store.keys(k)]
-        out[rel.name] = sorted((e.src, e.dst, sorted(e.props.items(), key=str)) for e in store.edges(rel.name, nodes, "out"))
+        out[rel.name] = sorted((e.src, e.dst, sorted(e.props.items(), key=str))
+                               for e in store.edges(rel.name, nodes, "out"))
     return out
 
 
@@ -253,3 +254,20 @@ def test_typed_parquet_columns(store: Store, tmp_path: Path) -> None:
     assert store.get("Lot", ["R1"])["R1"] == {
         "lot_id": "R1", "item_id": "RESIN", "supplier_id": "SUP-A", "quantity": 100.0, "uom": None,
         "created_at": "2025-01-01T00:00:00.000Z", "expires_at": None}
+
+
+def test_times_out_of_order_are_rejected(store: Store, tmp_path: Path) -> None:
+    """An unpacking before its packing would silently empty the interval: a recall would miss the item."""
+    t = small_plant()
+    t.rows["packing"].append({"child_type": "serial", "child_id": "S2", "container_id": "K1",
+                              "packed_at": "2025-03-01T05:00:00Z", "unpacked_at": "2025-03-01T04:00:00Z"})
+    t.rows["packing"].append({"child_type": "serial", "child_id": "S2", "container_id": "K2",
+                              "packed_at": "2025-03-01T05:00:00Z", "unpacked_at": "2025-03-01T05:00:00Z"})
+    t.step("ST2", started_at="2025-03-02T10:00:00+02:00", ended_at="2025-03-02T09:00:00Z")  # 08:00 UTC start
+    t.step("ST3", started_at="2025-03-02T10:00:00Z", ended_at="2025-03-02T09:00:00Z")
+    report = Graph(store).load_tables(write_csv(tmp_path / "t", t.rows))
+    assert {(r.file, r.row, r.field, r.reason) for r in report.rejected} == {
+        ("packing.csv", 4, "unpacked_at", "'2025-03-01T04:00:00Z' is before packed_at '2025-03-01T05:00:00Z'"),
+        ("process_steps.csv", 3, "ended_at", "'2025-03-02T09:00:00Z' is before started_at '2025-03-02T10:00:00Z'"),
+    }
+    assert store.counts()["PACKED_IN"] == 4 and store.counts()["ProcessStep"] == 2

@@ -1,8 +1,9 @@
-"""The ASGI application: ``/graphql`` (GraphiQL in a browser), ``/healthz`` and ``/readyz``.
+"""The ASGI application: ``/graphql`` (GraphiQL in a browser), ``/healthz``, ``/readyz`` and the web pages.
 
 Authentication happens here, before GraphQL: every request but the health checks (and the
-GraphiQL page itself, which holds no data) needs an API key, as ``Authorization: Bearer <key>``
-or ``X-API-Key: <key>``; without a valid one the answer is HTTP 401 with the API's error shape.
+GraphiQL page and the web explorer's pages and assets, which hold no data) needs an API key, as
+``Authorization: Bearer <key>`` or ``X-API-Key: <key>``; without a valid one the answer is HTTP 401
+with the API's error shape.
 Authorization (roles) is enforced in the schema.
 """
 
@@ -27,6 +28,7 @@ from strawberry.types.unset import UNSET
 
 from ..errors import TraceGraphError, Unauthenticated
 from ..graph import Graph, connect
+from ..web import is_public as is_web_page, routes as web_routes
 from .context import ApiSettings, Context
 from .errors import error_body, log
 from .keys import ApiKeys
@@ -66,7 +68,7 @@ class KeyBackend(AuthenticationBackend):
         self.keys = keys
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
-        if conn.url.path in PUBLIC_PATHS or _is_ide_page(conn):
+        if conn.url.path in PUBLIC_PATHS or is_web_page(conn.url.path) or _is_ide_page(conn):
             return None
         presented = _presented_key(conn)
         if presented is None:
@@ -123,7 +125,7 @@ def create_app(graph: str | Graph, *, settings: ApiSettings | None = None) -> St
 
     return Starlette(
         routes=[Route("/healthz", healthz), Route("/readyz", readyz),
-                Route("/graphql", GraphQLApp(build_schema(limits)))],
+                Route("/graphql", GraphQLApp(build_schema(limits))), *web_routes()],
         middleware=[Middleware(AuthenticationMiddleware, backend=KeyBackend(ApiKeys(g.store)),
                                on_error=_unauthenticated)],
         lifespan=lifespan,

@@ -16,12 +16,16 @@ from strawberry.tools import merge_types
 from .access import AccessMutation, AccessQuery
 from .context import ApiSettings
 from .errors import ErrorCodes
+from .explorer import ExplorerQuery
+from .identify import IdentifyQuery
+from .quality import QualityQuery
 from .recalls import RecallMutation, RecallQuery
 from .records import RecordQuery
 from .traces import TraceQuery
 from .types import RECORD_TYPES, RELATION_TYPES
 
-QUERY_AREAS: tuple[type, ...] = (RecordQuery, TraceQuery, AccessQuery, RecallQuery)
+QUERY_AREAS: tuple[type, ...] = (RecordQuery, TraceQuery, AccessQuery, RecallQuery, IdentifyQuery, QualityQuery,
+                                 ExplorerQuery)
 MUTATION_AREAS: tuple[type, ...] = (AccessMutation, RecallMutation)
 
 

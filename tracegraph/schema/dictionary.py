@@ -30,6 +30,7 @@ class Field:
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     references: str | None = None  # the node kind this field names, if any
+    not_before: str | None = None  # a time field of the same record this one may not precede
 
     def constraint_text(self) -> str:
         parts = []
@@ -39,6 +40,8 @@ class Field:
             parts.append(f">= {self.minimum:g}")
         if self.references:
             parts.append(f"a {self.references} key")
+        if self.not_before:
+            parts.append(f"not before `{self.not_before}`")
         return "; ".join(parts)
 
 
@@ -60,6 +63,12 @@ class NodeKind:
     @property
     def sql_table(self) -> str:
         return "n_" + self.table
+
+    @property
+    def lookup_fields(self) -> tuple[Field, ...]:
+        """Fields that traces look records up by (references, a lot's item, an inspection's subject):
+        every backend indexes them."""
+        return tuple(f for f in self.fields if f.references or f.name in ("item_id", "subject_id"))
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,13 @@ S, I, D, T, E, J = (FieldType.STRING, FieldType.INTEGER, FieldType.DECIMAL, Fiel
                     FieldType.ENUM, FieldType.JSON)
 
 ITEM_TYPES = {"lot": "Lot", "serial": "Serial", "container": "Container"}
+IDENTIFIER_SCHEMES = ("gs1", "digital-link", "epc", "hibc", "iccbba", "ifa", "erp")
+EPCIS_EVENT_TYPES = ("ObjectEvent", "AggregationEvent", "TransformationEvent", "TransactionEvent",
+                     "AssociationEvent")
+
+EVIDENCE = Field("evidence", J, "eventIDs of the EPCIS events the edge was derived from, as a JSON list.")
+RETRACTED = Field("retracted_at", T, "When every event behind the edge was declared erroneous; "
+                  "a retracted edge no longer counts in traces.")
 
 NODE_KINDS: tuple[NodeKind, ...] = (
     NodeKind("Supplier", "suppliers", "supplier_id", "A company that supplies purchased lots.", (
@@ -114,6 +130,12 @@ NODE_KINDS: tuple[NodeKind, ...] = (
              "A device model; product_id is the UDI-DI (GTIN-14) where known.", (
         Field("product_id", S, "Device identifier (UDI-DI / GTIN) or ERP product key.", required=True),
         Field("name", S, "Brand and model name.", required=True),
+        Field("issuing_agency", E, "Agency that issued the DI.", choices=("GS1", "HIBCC", "ICCBBA", "IFA")),
+        Field("brand", S, "Brand name on the label."),
+        Field("model", S, "Version or model number."),
+        Field("company", S, "Labeler (company) name."),
+        Field("label_pis", S, "Production identifiers the label carries, comma-separated, from: "
+              "lot, serial, expiry, manufacturing_date, donation_id."),
     )),
     NodeKind("Lot", "lots", "lot_id",
              "A quantity of one item made or bought together: purchased, intermediate or finished.", (
@@ -145,7 +167,7 @@ NODE_KINDS: tuple[NodeKind, ...] = (
         Field("equipment_id", S, "Equipment the operation ran on."),
         Field("operator_id", S, "Operator who ran it."),
         Field("started_at", T, "Start of the operation."),
-        Field("ended_at", T, "End of the operation."),
+        Field("ended_at", T, "End of the operation.", not_before="started_at"),
         Field("bom_revision", S, "BOM revision the work order was built to."),
         Field("process_revision", S, "Process (routing) revision in force."),
         Field("parameters", J, "Process parameters as a JSON object, e.g. {\"temp_c\": 180}."),
@@ -172,6 +194,38 @@ NODE_KINDS: tuple[NodeKind, ...] = (
         Field("name", S, "Name.", required=True),
         Field("country", S, "ISO 3166-1 alpha-2 country code."),
     )),
+    NodeKind("Identifier", "identifiers", "identifier",
+             "One way of writing a thing's identity (EPC URN, GS1 Digital Link, GS1 element string, HIBC, "
+             "GUDID DI); IDENTIFIES links it to the one record it means.", (
+        Field("identifier", S, "The identifier in its canonical written form.", required=True),
+        Field("scheme", E, "How it is written.", required=True, choices=IDENTIFIER_SCHEMES),
+    )),
+    NodeKind("Event", "events", "event_id",
+             "A captured GS1 EPCIS event: the evidence behind edges derived from it.", (
+        Field("event_id", S, "eventID, or a SHA-256 of the event's content where it has none.", required=True),
+        Field("event_type", E, "EPCIS event type.", required=True, choices=EPCIS_EVENT_TYPES),
+        Field("event_time", T, "When the event happened.", required=True),
+        Field("action", E, "ADD, OBSERVE or DELETE.", choices=("ADD", "OBSERVE", "DELETE")),
+        Field("biz_step", S, "CBV business step, short form (e.g. shipping)."),
+        Field("disposition", S, "CBV disposition, short form (e.g. in_transit)."),
+        Field("parent_id", S, "parentID of an aggregation or association event."),
+        Field("transformation_id", S, "transformationID shared by the events of one transformation."),
+        Field("source", S, "File the event was captured from (first capture)."),
+        Field("captures", J, "The event as captured, as a JSON list (more than one entry when the same "
+              "eventID arrived with different content)."),
+        Field("error_declared_at", T, "Declaration time of an errorDeclaration: the event stops counting then."),
+        Field("error_reason", S, "errorDeclaration reason (CBV error reason)."),
+        Field("corrective_event_ids", J, "eventIDs of the corrective events, as a JSON list."),
+    )),
+    NodeKind("BizTransaction", "biz_transactions", "biz_transaction_id",
+             "A business document an EPCIS event names: purchase order, despatch advice, production order.", (
+        Field("biz_transaction_id", S, "The document's identifier (URI or number).", required=True),
+        Field("type", S, "CBV business transaction type, short form (po, desadv, prodorder, ...)."),
+    ), implicit=True),
+    NodeKind("Asset", "assets", "asset_id",
+             "Equipment, a sensor or a returnable asset (GIAI/GRAI) attached to items for a time.", (
+        Field("asset_id", S, "Asset identifier (EPC URN or ERP key).", required=True),
+    ), implicit=True),
 )
 
 REL_KINDS: tuple[RelKind, ...] = (
@@ -182,20 +236,24 @@ REL_KINDS: tuple[RelKind, ...] = (
                 Field("quantity", D, "Quantity consumed.", unit="uom", minimum=0),
                 Field("uom", S, "Unit of measure of quantity."),
                 Field("consumed_at", T, "When it was consumed."),
+                EVIDENCE, RETRACTED,
             ), identity=("step_id",), table="consumptions"),
     RelKind("HAS_SERIAL", ("Lot",), ("Serial",), "A lot and the serialised units built in it.",
-            derived_from=("Serial", "lot_id")),
+            (EVIDENCE,), derived_from=("Serial", "lot_id")),
     RelKind("PACKED_IN", ("Lot", "Serial", "Container"), ("Container",),
             "An item inside a container from packed_at until unpacked_at (empty: still packed).", (
                 Field("packed_at", T, "When it was packed.", required=True),
-                Field("unpacked_at", T, "When it was taken out; empty while still inside."),
+                Field("unpacked_at", T, "When it was taken out; empty while still inside.", not_before="packed_at"),
+                EVIDENCE,
             ), identity=("packed_at",), table="packing"),
     RelKind("SHIPPED_IN", ("Lot", "Serial", "Container"), ("Shipment",),
             "An item that left in a shipment.", (
                 Field("quantity", D, "Quantity shipped (lots); 1 for a serial or container.", minimum=0),
+                Field("uom", S, "Unit of measure of quantity."),
+                EVIDENCE, RETRACTED,
             ), table="shipment_items"),
     RelKind("SHIPPED_TO", ("Shipment",), ("Customer",), "The customer a shipment went to.",
-            derived_from=("Shipment", "customer_id")),
+            (EVIDENCE,), derived_from=("Shipment", "customer_id")),
     RelKind("SUPPLIED", ("Supplier",), ("Lot",), "A supplier and the lots bought from it.",
             derived_from=("Lot", "supplier_id")),
     RelKind("OF_ITEM", ("Lot",), ("Material", "Product"), "The material or product a lot is of.",
@@ -206,6 +264,22 @@ REL_KINDS: tuple[RelKind, ...] = (
             derived_from=("Inspection", "subject_id")),
     RelKind("RECORDED_AT", ("Inspection",), ("ProcessStep",), "An inspection and its operation.",
             derived_from=("Inspection", "step_id")),
+    RelKind("IDENTIFIES", ("Identifier",), ("Product", "Lot", "Serial", "Container", "Asset"),
+            "An identifier and the one record it means; a trace can start from any of them."),
+    RelKind("CONTAINS_DI", ("Product",), ("Product",),
+            "A package DI and the DI it contains, quantity of them (GUDID package hierarchy).", (
+                Field("quantity", D, "How many of the contained DI one package holds.", minimum=0),
+                Field("package_type", S, "Package type as labelled (e.g. case, box)."),
+            )),
+    RelKind("ATTACHED_TO", ("Asset", "Lot", "Serial", "Container"), ("Asset", "Lot", "Serial", "Container"),
+            "Equipment or a sensor attached to an item from attached_at until detached_at (EPCIS association).", (
+                Field("attached_at", T, "When it was attached.", required=True),
+                Field("detached_at", T, "When it was removed; empty while still attached."),
+                EVIDENCE,
+            ), identity=("attached_at",)),
+    RelKind("REFERS_TO", ("Lot", "Serial", "Container", "Shipment", "ProcessStep"), ("BizTransaction",),
+            "An item, shipment or transformation named in a business document (EPCIS bizTransactionList).",
+            (EVIDENCE,)),
 )
 
 EDGE_TABLES: tuple[EdgeTable, ...] = (
@@ -225,7 +299,8 @@ EDGE_TABLES_BY_NAME: dict[str, EdgeTable] = {t.table: t for t in EDGE_TABLES}
 
 # The order a batch is written in: nodes that others reference come first.
 LOAD_ORDER: tuple[str, ...] = ("Supplier", "Material", "Product", "Customer", "ProcessStep",
-                               "Container", "Lot", "Serial", "Shipment", "Inspection")
+                               "Container", "Lot", "Serial", "Shipment", "Inspection", "Asset",
+                               "BizTransaction", "Event", "Identifier")
 
 
 def derived_rel_target(rel: RelKind, record: dict, resolve_item_kind) -> tuple[str, str] | None:

@@ -33,7 +33,8 @@ def render_markdown() -> str:
     for rel in REL_KINDS:
         src, dst = "|".join(rel.source), "|".join(rel.target)
         origin = (f"table `{rel.table}`" if rel.table
-                  else f"field `{rel.derived_from[1]}` of {rel.derived_from[0]}" if rel.derived_from else "")
+                  else f"field `{rel.derived_from[1]}` of {rel.derived_from[0]}" if rel.derived_from
+                  else "the standards loaders (EPCIS, GUDID)")
         out += [f"### ({src})-[:{rel.name}]->({dst})", "", f"{rel.description} From {origin}."]
         if rel.identity:
             out.append("One edge per endpoints and " + ", ".join(f"`{n}`" for n in rel.identity) + ".")

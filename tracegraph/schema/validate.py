@@ -91,4 +91,8 @@ def validate(fields: tuple[Field, ...], raw: dict[str, object]) -> tuple[dict[st
             clean[f.name] = coerce(f, value)
         except ValueError as exc:
             problems.append(Problem(f.name, str(exc)))
+    for f in fields:  # canonical UTC text sorts chronologically
+        earlier = f.not_before
+        if earlier and clean.get(f.name) is not None and clean.get(earlier) is not None and clean[f.name] < clean[earlier]:
+            problems.append(Problem(f.name, f"{str(raw[f.name])!r} is before {earlier} {str(raw[earlier])!r}"))
     return clean, problems

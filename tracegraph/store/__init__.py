@@ -1,7 +1,8 @@
 """Graph stores, chosen by URL as SQLAlchemy chooses dialects.
 
-``sqlite:///trace.db`` (or a plain path) opens the embedded store; other backends register
-their URL schemes in ``_BACKENDS``.
+``sqlite:///trace.db`` (or a plain path) opens the embedded store, ``neo4j://host:7687`` (also
+``neo4j+s``, ``bolt``, ``bolt+s``) a Neo4j server or cluster; backends register their URL schemes in
+``_BACKENDS``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from ..errors import BadInput
+from ..errors import BadInput, StoreError
 from .base import Batch, Direction, DocRef, Edge, EntryBuilder, NodeRef, Store
 from .sqlite import SQLiteStore
 
@@ -20,7 +21,20 @@ def _open_sqlite(url: str, read_only: bool) -> Store:
     return SQLiteStore(path or "tracegraph.db", read_only=read_only)
 
 
-_BACKENDS: dict[str, Callable[[str, bool], Store]] = {"sqlite": _open_sqlite, "": _open_sqlite}
+def _open_neo4j(url: str, read_only: bool) -> Store:
+    try:
+        from .neo4j import Neo4jStore
+    except ModuleNotFoundError as exc:
+        if exc.name != "neo4j":
+            raise
+        raise StoreError(f"{url.split('://', 1)[0]}:// URLs need the Neo4j driver: "
+                         "pip install 'tracegraph[neo4j]'") from None
+    return Neo4jStore(url, read_only=read_only)
+
+
+NEO4J_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
+_BACKENDS: dict[str, Callable[[str, bool], Store]] = {"sqlite": _open_sqlite, "": _open_sqlite,
+                                                      **dict.fromkeys(NEO4J_SCHEMES, _open_neo4j)}
 
 
 def open_store(url: str, *, read_only: bool = False) -> Store:

@@ -7,6 +7,8 @@ live in :mod:`tracegraph.trace`, never in a backend, so every backend gives the 
 
 from __future__ import annotations
 
+import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -23,6 +25,9 @@ DocRef = tuple[str, str]
 """A stored document as (collection, key), e.g. ("recalls", "RC-20261126-7F3A")."""
 EntryBuilder = Callable[[int, dict[str, Any] | None], dict[str, Any]]
 """Builds a log entry from its sequence number and the previous entry (None for the first)."""
+
+ATTRIBUTES = "attributes"
+"""The record key of a record's extra attributes (a dict, stored as JSON text)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +93,28 @@ class Batch:
                 + sum(map(len, self.edges.values())))
 
 
+class ThreadDeadline:
+    """A deadline per thread (a server runs each request's store work in its own thread)."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    @contextmanager
+    def until(self, seconds: float | None) -> Iterator[None]:
+        """Set the deadline ``seconds`` from now (None: no deadline) for the block, then restore it."""
+        previous = getattr(self._local, "at", None)
+        self._local.at = None if seconds is None else time.monotonic() + seconds
+        try:
+            yield
+        finally:
+            self._local.at = previous
+
+    def remaining(self) -> float | None:
+        """Seconds left (0 or less once passed), or None without a deadline."""
+        at = getattr(self._local, "at", None)
+        return None if at is None else at - time.monotonic()
+
+
 class Store(ABC):
     """A genealogy graph store. Backends register a URL scheme in :mod:`tracegraph.store`."""
 
@@ -127,6 +154,40 @@ class Store(ABC):
         caller can tell a graph deeper than its limit from one that fits.
         """
 
+    def records(self, kind: str, chunk: int = 10_000) -> Iterator[dict[str, Any]]:
+        """Every record of ``kind``, in key order, for whole-table checks (data quality).
+
+        Built on ``keys`` and ``get`` one chunk at a time; a backend may override it with one
+        streaming query.
+        """
+        keys: list[str] = []
+        for key in self.keys(kind):
+            keys.append(key)
+            if len(keys) == chunk:
+                yield from self._ordered(kind, keys)
+                keys = []
+        yield from self._ordered(kind, keys)
+
+    def _ordered(self, kind: str, keys: list[str]) -> Iterator[dict[str, Any]]:
+        found = self.get(kind, keys) if keys else {}
+        return (found[k] for k in keys if k in found)
+
+    def all_edges(self, rel: str, chunk: int = 10_000) -> Iterator[Edge]:
+        """Every edge of ``rel`` with its properties, for whole-graph checks (data quality).
+
+        Built on ``keys`` and ``edges`` one chunk of source nodes at a time; a backend may
+        override it with one streaming query.
+        """
+        for kind in RELS[rel].source:
+            refs: list[NodeRef] = []
+            for key in self.keys(kind):
+                refs.append((kind, key))
+                if len(refs) == chunk:
+                    yield from self.edges(rel, refs, "out")
+                    refs = []
+            if refs:
+                yield from self.edges(rel, refs, "out")
+
     @abstractmethod
     def find_edges(self, rel: str, field: str, values: Collection[str]) -> list[Edge]:
         """Edges of ``rel`` whose property ``field`` is one of ``values`` (e.g. consumptions of a step)."""
@@ -161,6 +222,15 @@ class Store(ABC):
     @abstractmethod
     def entries(self, log: str, start: int = 1) -> Iterator[tuple[int, dict[str, Any]]]:
         """(seq, entry) of ``log`` from ``start`` on, in order."""
+
+    def ensure_schema(self) -> dict[str, bool]:
+        """Create the constraints and indexes the backend needs, if absent.
+
+        Returns each schema object's name and whether this call created it. ``tracegraph init``
+        calls it. The embedded store creates its tables whenever it is opened for writing, so it
+        has nothing to do here.
+        """
+        return {}
 
     @contextmanager
     def time_limit(self, seconds: float | None) -> Iterator[None]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import time
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -22,7 +21,7 @@ from typing import Any
 from ..errors import LimitExceeded, StoreError
 from ..gcpause import paused_gc
 from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, FieldType, NodeKind, RelKind
-from .base import Batch, Direction, DocRef, Edge, EntryBuilder, NodeRef, Store
+from .base import Batch, Direction, DocRef, Edge, EntryBuilder, NodeRef, Store, ThreadDeadline
 from .index import AdjacencyIndex, Relation, Stale, bump_change_counter, change_counter
 
 SCHEMA_VERSION = 1
@@ -44,9 +43,8 @@ def schema_ddl() -> list[str]:
         ddl.append(f"CREATE TABLE IF NOT EXISTS {kind.sql_table} (nid INTEGER PRIMARY KEY, {cols},"
                    f" attributes TEXT)")
         ddl.append(f"CREATE UNIQUE INDEX IF NOT EXISTS {kind.sql_table}_key ON {kind.sql_table} ({kind.key})")
-        for f in kind.fields:
-            if f.references or f.name in ("item_id", "subject_id"):
-                ddl.append(f"CREATE INDEX IF NOT EXISTS {kind.sql_table}_{f.name} ON {kind.sql_table} ({f.name})")
+        for f in kind.lookup_fields:
+            ddl.append(f"CREATE INDEX IF NOT EXISTS {kind.sql_table}_{f.name} ON {kind.sql_table} ({f.name})")
     for rel in REL_KINDS:
         cols = "".join(f", {f.name} {_SQL_TYPES[f.type]}" for f in rel.fields)
         unique = ", ".join(("src", "dst") + rel.identity)
@@ -80,6 +78,7 @@ class SQLiteStore(Store):
         self.path = str(path)
         self.read_only = read_only
         self._local = threading.local()
+        self._deadline = ThreadDeadline()
         self._write_lock = threading.Lock()
         self._adjacency: AdjacencyIndex | None = None
         self._index_lock = threading.Lock()
@@ -115,21 +114,18 @@ class SQLiteStore(Store):
 
     def _check_deadline(self) -> int:
         # Per thread, like the connections: a server runs each request's store work in its own thread.
-        deadline = getattr(self._local, "deadline", None)
-        return 1 if deadline is not None and time.monotonic() > deadline else 0
+        left = self._deadline.remaining()
+        return 1 if left is not None and left < 0 else 0
 
     @contextmanager
     def time_limit(self, seconds: float | None) -> Iterator[None]:
-        previous = getattr(self._local, "deadline", None)
-        self._local.deadline = None if seconds is None else time.monotonic() + seconds
         try:
-            yield
+            with self._deadline.until(seconds):
+                yield
         except sqlite3.OperationalError as exc:
             if "interrupted" in str(exc):
                 raise LimitExceeded(f"the query ran longer than its time limit of {seconds:g} s") from None
             raise
-        finally:
-            self._local.deadline = previous
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -223,20 +219,23 @@ class SQLiteStore(Store):
             raise StoreError(f"{rel.name}: an edge names a record that does not exist ({exc})") from exc
 
     # -- reads -------------------------------------------------------------------------------
-    @paused_gc()
-    def get(self, kind: str, keys: Collection[str]) -> dict[str, dict[str, Any]]:
+    def _select_records(self, kind: str, where: str, params: tuple[Any, ...]) -> Iterator[dict[str, Any]]:
         k = KINDS[kind]
         names = [f.name for f in k.fields]
-        rows = self._con().execute(
-            f"SELECT {', '.join(names)}, attributes FROM {k.sql_table} "
-            f"WHERE {k.key} IN (SELECT value FROM json_each(?))", (_ids(keys),))
-        out: dict[str, dict[str, Any]] = {}
-        for row in rows:
+        for row in self._con().execute(f"SELECT {', '.join(names)}, attributes FROM {k.sql_table} {where}", params):
             record = dict(zip(names, row))
             if row[-1]:
                 record["attributes"] = json.loads(row[-1])
-            out[record[k.key]] = record
-        return out
+            yield record
+
+    @paused_gc()
+    def get(self, kind: str, keys: Collection[str]) -> dict[str, dict[str, Any]]:
+        key = KINDS[kind].key
+        return {r[key]: r for r in self._select_records(
+            kind, f"WHERE {key} IN (SELECT value FROM json_each(?))", (_ids(keys),))}
+
+    def records(self, kind: str, chunk: int = 10_000) -> Iterator[dict[str, Any]]:
+        return self._select_records(kind, f"ORDER BY {KINDS[kind].key}", ())
 
     def find(self, kind: str, field: str, values: Collection[str]) -> list[str]:
         k = KINDS[kind]
@@ -284,15 +283,21 @@ class SQLiteStore(Store):
             raise KeyError(f"{rel} has no field {field!r}")
         return self._select_edges(rel, field, values, "e.src, e.dst")
 
+    def all_edges(self, rel: str, chunk: int = 10_000) -> Iterator[Edge]:
+        return self._edge_query(rel, "ORDER BY e.src, e.dst", ())
+
     def _select_edges(self, rel: str, column: str, values: Iterable[Any], order: str) -> list[Edge]:
         """Edges of ``rel`` whose ``column`` is one of ``values``, with endpoints and properties."""
+        return list(self._edge_query(rel, f"WHERE e.{column} IN (SELECT value FROM json_each(?)) ORDER BY {order}",
+                                     (_ids(values),)))
+
+    def _edge_query(self, rel: str, where: str, params: tuple[Any, ...]) -> Iterator[Edge]:
         r = RELS[rel]
         names = [f.name for f in r.fields]
         sql = (f"SELECT a.kind, a.key, b.kind, b.key{''.join(', e.' + n for n in names)} FROM {r.sql_table} e "
-               f"JOIN node a ON a.nid = e.src JOIN node b ON b.nid = e.dst "
-               f"WHERE e.{column} IN (SELECT value FROM json_each(?)) ORDER BY {order}")
-        return [Edge(rel, (row[0], row[1]), (row[2], row[3]), dict(zip(names, row[4:])))
-                for row in self._con().execute(sql, (_ids(values),))]
+               f"JOIN node a ON a.nid = e.src JOIN node b ON b.nid = e.dst {where}")
+        for row in self._con().execute(sql, params):
+            yield Edge(rel, (row[0], row[1]), (row[2], row[3]), dict(zip(names, row[4:])))
 
     def reach(self, seeds: Iterable[NodeRef], rels: Collection[str], direction: Direction,
               max_depth: int) -> dict[NodeRef, int]:

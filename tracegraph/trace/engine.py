@@ -3,11 +3,40 @@
 Genealogy: lots and serials linked by CONSUMED_INTO (input -> output, in a process step) and
 HAS_SERIAL (a lot -> the units built in it). A forward trace follows them downstream, a backward
 trace upstream. Process steps are never traversed, so a sibling batch of the same work order that
-did not consume the start stays out of scope.
+did not consume the start stays out of scope. Both directions add the context of the reached lots
+and serials: suppliers, materials, products, the process steps of the consumptions among them and
+the inspections of them or of those steps. Containers, shipments and customers that held or carried
+a reached item belong to forward traces (a backward trace lists only start containers and what was
+nested in them).
 
-Containment is time-bounded: an item is inside a container from packed_at until unpacked_at,
-and inside an outer container only while both hold (the intervals intersect). A shipment of a
-container at time t carries exactly what was inside it at t.
+Containment is time-bounded: an item is inside a container from packed_at (inclusive) until
+unpacked_at (exclusive), and inside an outer container only while both hold (the intervals
+intersect). A shipment of a container at time t carries exactly what was inside it at t; a
+container reached by a trace is in scope only through what it held.
+
+Starts: a supplier stands for its lots, a material for the lots of it, and a container for
+everything that was ever inside it, nested contents only while their parent was inside (the same
+time-bounded rule). Start suppliers, materials and containers are in their groups even when they
+lead nowhere.
+
+Recall whereabouts: a lot is ``in_stock`` while any of it is left on site (its quantity less what
+was consumed and shipped loose, in its unit: ``remaining``), even if the rest was consumed or
+shipped, so a hold list from the in-stock items misses no partial lot. When the records cannot
+tell what is left (no quantity, a use without quantity or in another unit, a lot shipped inside a
+container), the furthest it went decides: shipped, else consumed, else in stock. A serialised
+lot's units have their own whereabouts. ``containers`` are those it is packed in now (a lot may
+be split between several).
+
+Explanations (``explain``): a chain of records (edges with their properties) from the start to
+the target, each link joined to the next, time-consistent through containers; a shortest one by
+number of links, ties going to the smaller ids. A process step is explained by a consumption
+recorded in it, an inspection through its subject or its step. From a container start the chain
+begins with the packing links down to the start item; it is shortest for lots and serials, and for
+a container, shipment or customer it is a valid chain that may not be the shortest.
+
+An edge whose every source event was declared erroneous (EPCIS errorDeclaration) carries
+``retracted_at`` and no longer counts; links keep their ``evidence`` (source eventIDs), which
+:meth:`TraceResult.evidence` returns with the chain that explains a reached record.
 
 Every backend gives these answers because the rules are applied here, on top of the store's
 set-at-a-time primitives (``reach``, ``edges``, ``get``, ``find``).
@@ -15,14 +44,14 @@ set-at-a-time primitives (``reach``, ``edges``, ``get``, ``find``).
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..errors import BadInput, LimitExceeded, NotFound
 from ..gcpause import paused_gc
-from ..schema import GENEALOGY_RELS, KINDS
+from ..schema import GENEALOGY_RELS, KINDS, RELS, normalize_datetime
 from ..store import Edge, NodeRef, Store
 from .model import GROUP_OF_KIND, GROUPS, KIND_OF_GROUP, Held, Limits, Link, TraceStart, Whereabouts
 
@@ -64,6 +93,20 @@ class TraceResult:
     def explain(self, kind: str, key: str) -> list[Link]:
         """One shortest chain of records from the start to a reached node."""
         return self._engine.explain_in(self, (kind, key))
+
+    def evidence(self, kind: str, key: str) -> list[tuple[Link, list[str]]]:
+        """The explaining chain to a reached node, each link with the EPCIS eventIDs that prove it."""
+        out = []
+        for link in self.explain(kind, key):
+            found = link.props.get("evidence")
+            if found is None and any(f.name == "evidence" for f in RELS[link.rel].fields):
+                # containment links are rebuilt from intervals: read their edge's evidence
+                identity = RELS[link.rel].identity
+                found = next((e.props.get("evidence") for e in self._engine.store.edges(link.rel, [link.src], "out")
+                              if e.dst == link.dst and all(e.props.get(n) == link.props.get(n) for n in identity)),
+                             None)
+            out.append((link, json.loads(found or "[]")))
+        return out
 
     # -- notebook views (tracegraph.notebook; pandas and networkx from the [notebook] extra) ------
     def to_pandas(self, tidy: bool = False) -> Any:
@@ -178,14 +221,25 @@ class TraceEngine:
         trace = self.forward(start) if direction == "forward" else self.backward(start)
         return self.explain_in(trace, (kind, key))
 
+    def attachments(self, node: NodeRef, moment: str | None = None) -> list[Link]:
+        """Equipment or sensors attached to a record, or what it was attached to (EPCIS associations):
+        every ATTACHED_TO link in either direction, or only those holding at ``moment``."""
+        links = [Link(e.rel, e.src, e.dst, e.props) for direction in ("out", "in")
+                 for e in self.store.edges("ATTACHED_TO", [node], direction)]  # type: ignore[arg-type]
+        if moment is not None:
+            at = normalize_datetime(moment)
+            links = [link for link in links if link.props["attached_at"] <= at
+                     and (link.props["detached_at"] is None or at < link.props["detached_at"])]
+        return sorted(links, key=lambda link: (link.props["attached_at"], link.src, link.dst))
+
     # -- the trace ---------------------------------------------------------------------------
     @paused_gc()
     def _trace(self, direction: Direction, start: TraceStart, limits: Limits) -> TraceResult:
         if not start:
             raise BadInput("a trace needs at least one start id")
         seeds, entry = self._seeds(start)
-        step = "out" if direction == "forward" else "in"
-        depth = self.store.reach(seeds, GENEALOGY_RELS, step, limits.max_depth)
+        step: Literal["out", "in"] = "out" if direction == "forward" else "in"
+        depth = self._reach(seeds, step, limits.max_depth)
         if depth and max(depth.values()) > limits.max_depth:
             raise LimitExceeded(f"the genealogy is deeper than the limit of {limits.max_depth} hops")
         self._check_size(len(depth), limits)
@@ -210,6 +264,22 @@ class TraceEngine:
         self._check_size(sum(map(len, ids.values())), limits)
         return TraceResult(direction, start, {g: sorted(v) for g, v in ids.items()}, depth, held, carried, entry,
                            self)
+
+    def _reach(self, seeds: list[NodeRef], step: Literal["out", "in"], max_depth: int) -> dict[NodeRef, int]:
+        """The store's reach; walked again over live edges only when a reached consumption is retracted."""
+        depth = self.store.reach(seeds, GENEALOGY_RELS, step, max_depth)
+        reached = [ref for ref in depth if ref[0] in _ITEM_KINDS]
+        if not any(e.props.get("retracted_at") for e in self.store.edges("CONSUMED_INTO", reached, step)):
+            return depth
+        depth = dict.fromkeys((ref for ref in seeds if ref in depth), 0)
+        frontier, hops = list(depth), 0
+        while frontier and hops <= max_depth:
+            hops += 1
+            found = {e.dst if step == "out" else e.src for rel in GENEALOGY_RELS
+                     for e in self.store.edges(rel, frontier, step) if not e.props.get("retracted_at")}
+            frontier = [ref for ref in found if ref not in depth]
+            depth.update(dict.fromkeys(frontier, hops))
+        return depth
 
     def _check_size(self, size: int, limits: Limits) -> None:
         if size > limits.max_results:
@@ -281,7 +351,8 @@ class TraceEngine:
         """Shipments that carried a reached item, directly or inside a container at shipping time."""
         carried: dict[str, list[Link]] = defaultdict(list)
         for e in self.store.edges("SHIPPED_IN", items, "out"):
-            carried[e.dst[1]].append(Link(e.rel, e.src, e.dst, e.props))
+            if not e.props.get("retracted_at"):
+                carried[e.dst[1]].append(Link(e.rel, e.src, e.dst, e.props))
         by_container: dict[str, list[Held]] = defaultdict(list)
         for h in held:
             by_container[h.container].append(h)
@@ -289,7 +360,7 @@ class TraceEngine:
         when = {k: r["shipped_at"] for k, r in self.store.get("Shipment", {e.dst[1] for e in container_edges}).items()}
         for e in container_edges:
             moment = when[e.dst[1]]
-            if any(h.holds_at(moment) for h in by_container[e.src[1]]):
+            if not e.props.get("retracted_at") and any(h.holds_at(moment) for h in by_container[e.src[1]]):
                 carried[e.dst[1]].append(Link(e.rel, e.src, e.dst, e.props))
         return dict(carried)
 
@@ -304,7 +375,7 @@ class TraceEngine:
         reached = set(items)
         ids["process_steps"].update(
             e.props["step_id"] for e in self.store.edges("CONSUMED_INTO", items, step)
-            if (e.dst if step == "out" else e.src) in reached)
+            if (e.dst if step == "out" else e.src) in reached and not e.props.get("retracted_at"))
         ids["inspections"].update(key for _, key in self.store.neighbours("INSPECTS", items, "in"))
         ids["inspections"].update(key for _, key in self.store.neighbours(
             "RECORDED_AT", [("ProcessStep", s) for s in ids["process_steps"]], "in"))
@@ -317,26 +388,40 @@ class TraceEngine:
         for h in trace.held:
             held_in[h.container].append(h)
         shipped: dict[NodeRef, set[str]] = defaultdict(set)
+        taken: dict[NodeRef, list[tuple[float | None, str | None]]] = defaultdict(list)  # (quantity, uom) out of a lot
+        boxed: set[NodeRef] = set()  # lots that left inside a container: how much of them is not recorded
+        held_in: dict[str, list[Held]] = defaultdict(list)  # container -> what it held, when
+        for h in trace.held:
+            held_in[h.container].append(h)
         for shipment, links in trace.carried.items():
             moment = shipments[shipment]["shipped_at"]
             for link in links:
                 if link.src[0] != "Container":
                     shipped[link.src].add(shipment)
+                    taken[link.src].append((link.props.get("quantity"), None))
                     continue
                 for h in held_in.get(link.src[1], ()):
                     if h.holds_at(moment):
                         shipped[h.item].add(shipment)
+                        boxed.add(h.item)
         consumed: dict[NodeRef, set[NodeRef]] = defaultdict(set)
         for e in self.store.edges("CONSUMED_INTO", items, "out"):
             consumed[e.src].add(e.dst)
-        now_in = {h.item: h.container for h in trace.held if h.end is None and h.via == h.item}
+            taken[e.src].append((e.props["quantity"], e.props["uom"]))
+        lots = self.store.get("Lot", trace.ids["lots"])
+        now_in: dict[NodeRef, set[str]] = defaultdict(set)  # a split lot can sit in several at once
+        for h in trace.held:
+            if h.end is None and h.via == h.item:
+                now_in[h.item].add(h.container)
         out: dict[NodeRef, Whereabouts] = {}
         for item in items:
             sent = sorted(shipped.get(item, ()), key=lambda s: (shipments[s]["shipped_at"], s))
+            remaining = None if item[0] != "Lot" or item in boxed else _remaining(lots[item[1]], taken.get(item, []))
             status: Literal["shipped", "consumed", "in_stock"] = (
-                "shipped" if sent else "consumed" if item in consumed else "in_stock")
+                "in_stock" if remaining else "shipped" if sent else "consumed" if item in consumed else "in_stock")
             out[item] = Whereabouts(item, status, tuple(sorted({shipments[s]["customer_id"] for s in sent})),
-                                    tuple(sent), tuple(sorted(consumed.get(item, ()))), now_in.get(item))
+                                    tuple(sent), tuple(sorted(consumed.get(item, ()))), remaining=remaining,
+                                    containers=tuple(sorted(now_in.get(item, ()))))
         return out
 
     def _lot_quantities_shipped(self, trace: TraceResult) -> dict[str, float]:
@@ -370,20 +455,36 @@ class TraceEngine:
         return self._context_chain(trace, target)
 
     def _genealogy_chain(self, trace: TraceResult, target: NodeRef) -> list[Link]:
-        chain: list[Link] = []
-        node = target
+        """A shortest chain from the start to a reached lot or serial, counting the links into a seed.
+
+        Searched from the target back towards the start, a level at a time, until no farther seed
+        can be shorter: a seed deep inside a start container may lose to one that needs fewer links.
+        """
         back = "in" if trace.direction == "forward" else "out"
-        while trace.depth.get(node, 0) > 0:
-            want = trace.depth[node] - 1
-            candidates = sorted(
-                (e for rel in GENEALOGY_RELS for e in self.store.edges(rel, [node], back)
-                 if trace.depth.get(e.src if back == "in" else e.dst) == want),
-                key=lambda e: (e.src, e.dst, e.rel))
-            edge = candidates[0]
+        toward: dict[NodeRef, Edge | None] = {target: None}  # node -> its edge one step nearer the target
+        frontier, level = [target], 0
+        best: tuple[int, NodeRef] | None = None
+        while frontier and (best is None or level < best[0]):
+            for node in frontier:
+                if trace.depth.get(node) == 0:
+                    cost = (level + len(self._from_start(trace, node)), node)
+                    best = cost if best is None else min(best, cost)
+            level += 1
+            edges = sorted((e for rel in GENEALOGY_RELS for e in self.store.edges(rel, frontier, back)),
+                           key=lambda e: (e.src, e.dst, e.rel))
+            frontier = []
+            for e in edges:
+                previous = e.src if back == "in" else e.dst
+                if previous in trace.depth and previous not in toward and not e.props.get("retracted_at"):
+                    toward[previous] = e
+                    frontier.append(previous)
+        assert best is not None, f"{target} is reached but joined to no start"
+        chain: list[Link] = []
+        node = best[1]
+        while (edge := toward[node]) is not None:
             chain.append(Link(edge.rel, edge.src, edge.dst, edge.props))
-            node = edge.src if back == "in" else edge.dst
-        chain.reverse()
-        return self._from_start(trace, node) + chain
+            node = edge.dst if back == "in" else edge.src
+        return self._from_start(trace, best[1]) + chain
 
     def _from_start(self, trace: TraceResult, seed: NodeRef) -> list[Link]:
         """The links that made ``seed`` a start item: from a start supplier, material or container."""
@@ -467,6 +568,19 @@ class TraceEngine:
         if options:
             return min(options, key=lambda c: (_cost(c), [(link.src, link.dst) for link in c]))
         raise NotFound(f"no chain explains {kind} {key!r} in this trace")
+
+
+def _remaining(lot: dict[str, Any], taken: list[tuple[float | None, str | None]]) -> float | None:
+    """A lot's quantity less what was consumed or shipped from it; None when the records cannot tell
+    (no lot quantity, a use without quantity, or one in another unit)."""
+    if lot["quantity"] is None:
+        return None
+    total = 0.0
+    for quantity, uom in taken:
+        if quantity is None or (uom and lot["uom"] and uom != lot["uom"]):
+            return None
+        total += quantity
+    return max(lot["quantity"] - total, 0.0)
 
 
 def _cost(chain: list[Link]) -> tuple[int, int]:

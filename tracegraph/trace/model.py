@@ -85,17 +85,23 @@ class Link:
 
 @dataclass(frozen=True)
 class Whereabouts:
-    """Where one affected lot or serial is now."""
+    """Where one affected lot or serial is now (rules in :mod:`tracegraph.trace.engine`)."""
 
     item: NodeRef
     status: Literal["shipped", "consumed", "in_stock"]
     customers: tuple[str, ...] = ()
     shipments: tuple[str, ...] = ()
     consumed_into: tuple[NodeRef, ...] = ()
-    container: str | None = None  # the container it is in now, if any
+    remaining: float | None = None  # a lot's quantity not consumed or shipped; None when unknown or a serial
+    containers: tuple[str, ...] = ()  # the containers it is in now (more than one: a lot split between them)
+
+    @property
+    def container(self) -> str | None:
+        """The container it is in now (the first, for a lot split between several)."""
+        return self.containers[0] if self.containers else None
 
     def as_dict(self) -> dict[str, Any]:
         return {"kind": self.item[0], "id": self.item[1], "status": self.status,
                 "customers": list(self.customers), "shipments": list(self.shipments),
                 "consumed_into": [{"kind": k, "id": i} for k, i in self.consumed_into],
-                "container": self.container}
+                "container": self.container, "containers": list(self.containers), "remaining": self.remaining}

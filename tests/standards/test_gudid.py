@@ -1,0 +1,59 @@
+"""The whole openFDA GUDID extract loads; each invalid DI is reported with its record key and reason."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+from tracegraph.identifiers.hibc import encode_hibc
+from tracegraph.loaders.gudid import di_problem
+
+from .conftest import DATA
+
+EXTRACT = DATA / "openfda" / "file.zip"
+
+
+def _gs1_check(digits: str) -> int:
+    """Independent oracle: GS1 mod-10, weights 3,1 from the right."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
+    return (10 - total % 10) % 10
+
+
+def test_whole_extract_loads_and_reports_invalid_dis(graph) -> None:
+    report = graph.load_gudid(EXTRACT)
+    assert report.devices == 50_000
+    # oracle: scan the raw XML for GS1 DIs independently of the loader
+    with zipfile.ZipFile(EXTRACT) as archive:
+        text = archive.read(archive.namelist()[0]).decode("utf-8")
+    pairs = re.findall(r"<deviceId>([^<]*)</deviceId>\s*<deviceIdType>[^<]*</deviceIdType>\s*"
+                       r"<deviceIdIssuingAgency>GS1</deviceIdIssuingAgency>", text)
+    bad_gs1 = {di for di in pairs if len(di) != 14 or not di.isdigit() or _gs1_check(di[:13]) != int(di[13])}
+    reported_gs1 = {i.device_id for i in report.invalid if "GS1 DI" in i.reason or "GS1 check" in i.reason}
+    assert reported_gs1 == bad_gs1 and len(bad_gs1) == 12
+    assert all(i.record_key and i.reason for i in report.invalid)
+    assert any("labelled HIBCC but is a GS1 GTIN-14" in i.reason for i in report.invalid)
+    # HIBCC DIs here are secondary DIs of GS1-primary devices: a scan of one finds the device
+    hibc = graph.store.find("Identifier", "scheme", ["hibc"])
+    assert len(hibc) > 300
+    [edge] = graph.store.edges("IDENTIFIES", [("Identifier", hibc[0])], "out")
+    [symbol] = encode_hibc(hibc[0][1:-1])
+    assert symbol == hibc[0]
+    assert [r["product_id"] for r in graph.identify(symbol).records["Product"]] == [edge.dst[1]]
+    counts = graph.counts()
+    assert counts["Product"] == report.products and counts["CONTAINS_DI"] == report.packages
+    again = graph.load_gudid(EXTRACT)
+    assert graph.counts() == counts and len(again.invalid) == len(report.invalid)
+
+
+def test_package_hierarchy_and_label_pis(graph) -> None:
+    graph.load_gudid(DATA / "openfda" / "test.xml")
+    product = graph.store.get("Product", ["00844588018923"])["00844588018923"]
+    assert (product["issuing_agency"], product["brand"], product["model"], product["label_pis"]) == (
+        "GS1", "CS2 Acet. Cup Sys. - VitalitE", "1107-0-3258", "lot,expiry")
+
+
+def test_di_rules() -> None:
+    assert di_problem("00844588018923", "GS1") is None
+    assert "14 digits" in (di_problem("0844588018923", "GS1") or "")
+    assert di_problem("H373VBJR062502A3", "HIBCC") is None
+    assert "check character" in (di_problem("H373VBJR062502A3F", "HIBCC") or "")

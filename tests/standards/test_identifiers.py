@@ -1,0 +1,109 @@
+"""Identifier parsing: every format, check digits, the dropped-FNC1 ambiguity and HIBC forms."""
+
+from __future__ import annotations
+
+import pytest
+
+import tracegraph
+from tracegraph.errors import BadInput
+from tracegraph.identifiers import parse
+from tracegraph.identifiers.hibc import check_character, parse_hibc
+
+UNIT = {"gtin": "09501101020917", "expiry": "2019-05-08", "lot": "ABCD1234", "serial": "10"}
+
+
+@pytest.mark.parametrize("text", [
+    "]d201095011010209171719050810ABCD1234\x1d2110",
+    "]C101095011010209171719050810ABCD1234<GS>2110",
+    "]Q301095011010209171719050810ABCD1234\x1d2110",
+    "(01)09501101020917(17)190508(10)ABCD1234(21)10",
+    "https://id.gs1.org/01/09501101020917/10/ABCD1234/21/10?17=190508",
+    "https://example.com/shop/01/09501101020917/10/ABCD1234/21/10?17=190508",
+])
+def test_gs1_forms_read_the_same_parts(text: str) -> None:
+    reading = parse(text)
+    assert reading.parts == UNIT
+    assert "GTIN check digit 7 verified" in reading.checks
+    assert reading.ambiguities == ()
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("]d20109501101020918", "check digit"),
+    ("(01)09501101020918(21)1", "check digit"),
+    ("https://id.gs1.org/01/09501101020918/21/1", "check digit"),
+    ("00106141411234567890", "check digit"),
+    ("(01)09501101020917(17)191308", "17"),
+    ("urn:epc:id:sgtin:0614141.11234.400", "13 digits"),
+    ("+A123BJC5D6E71H", "check character"),
+])
+def test_bad_identifiers_are_refused_with_the_reason(text: str, reason: str) -> None:
+    with pytest.raises(BadInput, match=reason):
+        parse(text)
+
+
+def test_dropped_fnc1_is_reported_not_guessed() -> None:
+    # The lot 123456 is not ended by FNC1, so "21XYZ" may be a serial or the end of the lot.
+    reading = parse("0109501101020917171905081012345621XYZ")
+    assert reading.parts["lot"] == "12345621XYZ"
+    assert [a.parts for a in reading.ambiguities] == [
+        {"gtin": "09501101020917", "expiry": "2019-05-08", "lot": "123456", "serial": "XYZ"}]
+    # with the separator in place there is nothing to report
+    assert parse("01095011010209171719050810123456\x1d21XYZ").ambiguities == ()
+
+
+def test_identify_without_a_store_reads_the_parts() -> None:
+    found = tracegraph.identify("(01)09501101020917(17)190508(10)ABCD1234(21)10")
+    assert found.reading.parts == UNIT and found.records == {} and not found.ambiguous
+
+
+def test_epc_urns() -> None:
+    assert parse("urn:epc:id:sgtin:0614141.112345.400").parts == {"gtin": "10614141123459", "serial": "400"}
+    assert parse("urn:epc:class:lgtin:4012345.012345.998877").parts == {"gtin": "04012345123456", "lot": "998877"}
+    assert parse("urn:epc:id:sscc:0614141.1234567890").parts == {"sscc": "106141412345678908"}
+    assert parse("urn:epc:id:sgln:0614141.12345.400").parts == {"gln": "0614141123452", "gln_extension": "400"}
+    # the same SSCC as an element string, whose check digit biip verifies independently
+    assert parse("00106141412345678908").parts == {"sscc": "106141412345678908"}
+
+
+def test_hibc_check_character_matches_the_standard_example() -> None:
+    assert check_character("+A123BJC5D6E71") == "G"  # HIBC LIC standard's primary example
+    assert parse("+A123BJC5D6E71G").parts["hibc_di"] == "A123BJC5D6E71"
+
+
+def _sign(data: str) -> str:
+    return data + check_character(data)
+
+
+@pytest.mark.parametrize("data, expected", [
+    ("+A99912341/$LOT42", {"lot": "LOT42"}),
+    ("+A99912341/$+SER9", {"serial": "SER9"}),
+    ("+A99912341/$$0526LOT42", {"expiry": "2026-05-31", "lot": "LOT42"}),
+    ("+A99912341/$$3260131LOT42", {"expiry": "2026-01-31", "lot": "LOT42"}),
+    ("+A99912341/$$526031LOT42", {"expiry": "2026-01-31", "lot": "LOT42"}),
+    ("+A99912341/$$+3260131SER9", {"expiry": "2026-01-31", "serial": "SER9"}),
+    ("+A99912341/$$810326013199", {"quantity": "10", "expiry": "2026-01-31", "lot": "99"}),
+    ("+A99912341/$LOT42/SSER9/16D20250102/14D20270102",
+     {"lot": "LOT42", "serial": "SER9", "production_date": "2025-01-02", "expiry": "2027-01-02"}),
+    ("+26031LOT42L", {"production_date": "2026-01-31", "lot": "LOT42"}),
+])
+def test_hibc_secondary_forms(data: str, expected: dict[str, str]) -> None:
+    parts = parse_hibc(_sign(data)).parts
+    for name, value in expected.items():
+        assert parts[name] == value
+    if "/" in data:
+        assert parts["hibc_di"] == "A99912341" and parts["hibc_unit_of_measure"] == "1"
+
+
+def test_hibc_secondary_alone_keeps_its_link_character() -> None:
+    primary = _sign("+A99912341")
+    secondary = parse_hibc(_sign("+$LOT42" + primary[-1])).parts
+    assert secondary == {"hibc_link_character": primary[-1], "lot": "LOT42"}
+
+
+def test_hibc_bad_forms() -> None:
+    with pytest.raises(BadInput, match="labeler code"):
+        parse_hibc(_sign("+1A99123"))
+    with pytest.raises(BadInput, match="supplementary"):
+        parse_hibc(_sign("+A99912341/$LOT/X1"))
+    with pytest.raises(BadInput, match="date"):
+        parse_hibc(_sign("+A99912341/$$3261331LOT"))

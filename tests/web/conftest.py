@@ -1,0 +1,113 @@
+"""A real ``tracegraph serve`` on 127.0.0.1 over a generated demo plant, and headless Debian Chromium.
+
+Chromium comes from apt (``scripts/test.sh`` installs it); Playwright drives it through
+``executable_path`` and never downloads a browser. Screenshots go to ``<repo>/test-artifacts``.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import tracegraph
+from tracegraph.api.keys import ApiKeys
+from tracegraph.generate import generate
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@dataclass(frozen=True)
+class Site:
+    url: str
+    db: Path
+    key: str
+    reader_key: str
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    root = tmp_path_factory.mktemp("web")
+    generate(root / "tables", 1500, seed=11, defects=True)
+    db = root / "plant.db"
+    with tracegraph.connect(str(db)) as graph:
+        assert graph.load_tables(root / "tables").rejected == []
+        keys = ApiKeys(graph.store)
+        key, _ = keys.create("recall_coordinator", "browser test")
+        reader_key, _ = keys.create("reader", "browser test reader")
+    port = _free_port()
+    log = (root / "serve.log").open("w")
+    server = subprocess.Popen([sys.executable, "-m", "tracegraph.cli", "--db", str(db), "serve", "--host", "127.0.0.1",
+                               "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{url}/healthz", timeout=1).close()
+                break
+            except OSError:
+                if server.poll() is not None:
+                    raise RuntimeError((root / "serve.log").read_text()) from None
+                time.sleep(0.1)
+        yield Site(url, db, key, reader_key)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: scripts/test.sh installs Debian's chromium with apt")
+    playwright_api = pytest.importorskip("playwright.sync_api", reason="the test extra installs playwright")
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, site: Site):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(site.url + "/")
+    page.fill("#apikey", site.key)
+    page.click("#login button[type=submit]")
+    page.wait_for_selector("#who:not(:empty)")
+    yield page
+    context.close()
+    assert errors == [], errors
+
+
+def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def graph(site: Site) -> Iterator[tracegraph.Graph]:
+    with tracegraph.connect(str(site.db), read_only=True) as g:
+        yield g
+
+

@@ -1,0 +1,71 @@
+"""The GraphQL fields behind the explorer and dashboard, over HTTP against the real server."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+import tracegraph
+from tracegraph.quality import CHECKS
+from tracegraph.web import STATIC
+
+from .conftest import Site
+
+
+def _post(site: Site, query: str, variables: dict[str, Any] | None = None, key: str | None = None) -> dict[str, Any]:
+    payload = json.dumps({"query": query, "variables": variables or {}}).encode()
+    headers = {"content-type": "application/json", "authorization": f"Bearer {key or site.key}"}
+    request = urllib.request.Request(f"{site.url}/graphql", data=payload, headers=headers)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def _code(body: dict[str, Any]) -> str:
+    return body["errors"][0]["extensions"]["code"]
+
+
+def test_pages_and_vendored_library_are_served_without_a_key(site: Site) -> None:
+    for path in ("/", "/quality"):
+        with urllib.request.urlopen(site.url + path, timeout=10) as r:
+            page = r.read().decode()
+            assert r.status == 200 and "/static/vendor/cytoscape.min.js" in page and "//cdn" not in page
+    with urllib.request.urlopen(site.url + "/static/vendor/cytoscape.min.js", timeout=10) as r:
+        assert r.read() == (STATIC / "vendor" / "cytoscape.min.js").read_bytes()
+    for name in ("cytoscape", "cytoscape-dagre", "dagre", "graphlib", "lodash"):  # MIT, shipped with the code
+        assert "Permission is hereby granted" in (STATIC / "vendor" / "licenses" / f"{name}.LICENSE").read_text()
+    try:
+        _post(site, "{ quality { checks { check } } }", key="tgk_000000000000_wrong")
+        raise AssertionError("a bad key was accepted")
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 401
+
+
+def test_trace_graph_counts_are_the_engines(site: Site, graph: tracegraph.Graph) -> None:
+    body = _post(site, "query($s: TraceStartInput!) { traceGraph(start: $s, direction: FORWARD, limit: 50) }",
+                 {"s": {"lots": ["RL-0000003"]}})
+    view = body["data"]["traceGraph"]
+    trace = graph.forward(lot="RL-0000003")
+    assert view["counts"] == {g: len(ids) for g, ids in trace.ids.items()}
+    layers = {layer["name"]: layer["count"] for layer in view["layers"]}
+    assert sum(layers[n] for n in ("purchased_lots", "subassembly_lots", "finished_lots")) == len(trace.ids["lots"])
+    groups = {n["id"]: n["count"] for n in view["nodes"] if n["kind"] == "Group"}
+    assert groups == {f"group:{name}": count for name, count in layers.items() if count > 50}
+    shown = {n["id"] for n in view["nodes"]}
+    assert all(e["source"] in shown and e["target"] in shown for e in view["edges"])
+
+
+def test_explorer_and_quality_fields_refuse_bad_input_and_respect_roles(site: Site) -> None:
+    trace = '{ traceGraph(start: {lots: ["RL-0000001"]}, direction: FORWARD, %s) }'
+    assert _code(_post(site, trace % 'expand: ["pallets"]')) == "BAD_INPUT"
+    assert _code(_post(site, trace % "limit: 0")) == "BAD_INPUT"
+    assert _code(_post(site, '{ quality { findings(check: "nope") { detail } } }')) == "BAD_INPUT"
+    assert _code(_post(site, '{ recordView(kind: Lot, id: "NO-SUCH-LOT") }')) == "NOT_FOUND"
+    assert _code(_post(site, '{ search(text: "  ") { id } }')) == "BAD_INPUT"
+    assert _post(site, '{ search(text: "NO-SUCH-ID") { id } }')["data"]["search"] == []
+    assert _post(site, '{ search(text: " CUST-00001 ") { kind id } }')["data"]["search"] == [
+        {"kind": "Customer", "id": "CUST-00001"}]
+    reader = _post(site, '{ quality { checks { check findings } } }', key=site.reader_key)
+    assert [c["check"] for c in reader["data"]["quality"]["checks"]] == list(CHECKS)
+    assert _code(_post(site, trace % "limit: 5", key=site.reader_key)) == "FORBIDDEN"

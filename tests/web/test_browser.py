@@ -1,0 +1,178 @@
+"""The trace explorer and quality dashboard in headless Chromium against a real ``tracegraph serve``.
+
+Every figure the page shows is compared with the engine's own answer on the same database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tracegraph
+from tracegraph.quality import CHECKS
+from tracegraph.web.view import DEFAULT_LIMIT, EXPAND_CAP
+
+from .conftest import Site, screenshot
+
+SERIAL = "SN000000001"
+
+
+def _counts_table(page: Any, direction: str) -> dict[str, str]:
+    rows = page.eval_on_selector_all(f"#counts-{direction} tr[data-group]",
+                                     "rows => rows.map(r => [r.dataset.group, r.cells[1].textContent])")
+    return dict(rows)
+
+
+def _engine_counts(ids: dict[str, list[str]]) -> dict[str, str]:
+    return {group: f"{len(keys):,}" for group, keys in ids.items() if keys}
+
+
+def _graph_nodes(page: Any, name: str) -> set[str]:
+    return set(page.evaluate("g => window.tg.graphs[g].nodes().map(n => n.id())", name))
+
+
+def _point(page: Any, name: str, element_id: str) -> tuple[float, float]:
+    """Where a node (its centre) or an edge (its midpoint) is drawn on the page."""
+    page.locator(f"#graph-{name}").scroll_into_view_if_needed()
+    # A full-page screenshot resizes the viewport behind Cytoscape's back: let it re-measure its
+    # container, and wait out the 250 ms after a page scroll during which it ignores taps.
+    page.evaluate("g => { window.tg.graphs[g].resize(); }", name)
+    page.wait_for_function("g => !window.tg.graphs[g].renderer().scrollingPage", arg=name)
+    p = page.evaluate("""([g, id]) => { const cy = window.tg.graphs[g]; const e = cy.getElementById(id);
+        const at = e.isNode() ? e.renderedPosition() : e.renderedMidpoint();
+        const box = cy.container().getBoundingClientRect(); return [box.left + at.x, box.top + at.y]; }""",
+                      [name, element_id])
+    return p[0], p[1]
+
+
+def test_search_a_serial_see_its_backward_trace_and_click_through_to_a_supplier(
+        page: Any, graph: tracegraph.Graph) -> None:
+    page.fill("#q", SERIAL)
+    page.press("#q", "Enter")
+    page.wait_for_selector("#counts-backward")
+    assert page.text_content("#record-title") == f"Serial {SERIAL}"
+    trace = graph.backward(serial=SERIAL)
+    assert _counts_table(page, "backward") == _engine_counts(trace.ids)
+    expected = ({f"Supplier:{k}" for k in trace.ids["suppliers"]} | {f"Lot:{k}" for k in trace.ids["lots"]}
+                | {f"Serial:{k}" for k in trace.ids["serials"]})
+    assert _graph_nodes(page, "backward") == expected
+    screenshot(page, "1-serial-backward-trace")
+
+    # hovering an edge shows the record behind it: a consumption with its step and quantity
+    edge = page.evaluate("() => window.tg.graphs.backward.edges('[rel = \"CONSUMED_INTO\"]')[0].data()")
+    page.mouse.move(*_point(page, "backward", edge["id"]))
+    page.wait_for_selector("#tip:not([hidden])")
+    tip = page.text_content("#tip")
+    assert "CONSUMED_INTO" in tip and f"step_id: {edge['props']['step_id']}" in tip
+    assert f"{edge['from']} → {edge['to']}" in tip
+
+    supplier = sorted(trace.ids["suppliers"])[0]
+    page.mouse.click(*_point(page, "backward", f"Supplier:{supplier}"))
+    page.wait_for_selector(f"#record-title:text-is('Supplier {supplier}')")
+    page.wait_for_selector("#counts-forward")
+    assert _counts_table(page, "forward") == _engine_counts(graph.forward(supplier=supplier).ids)
+    screenshot(page, "2-supplier-forward-trace")
+
+
+def test_tables_page_through_a_trace_group(page: Any, graph: tracegraph.Graph) -> None:
+    lot = "RL-0000001"
+    serials = graph.forward(lot=lot).ids["serials"]
+    assert len(serials) > 50
+    page.goto(f"{page.url.split('#')[0]}#/record/Lot/{lot}")
+    page.wait_for_selector("#counts-forward")
+    page.click("#counts-forward tr[data-group=serials] a")
+    page.wait_for_selector("#table-serials tr")
+    assert page.eval_on_selector_all("#table-serials td", "c => c.map(x => x.textContent)") == serials[:25]
+    page.click("text=Next ›")
+    page.wait_for_selector(f"#table-serials a:text-is('{serials[25]}')")
+    assert page.eval_on_selector_all("#table-serials td", "c => c.map(x => x.textContent)") == serials[25:50]
+    assert f"26–50 of {len(serials):,}" in page.text_content(".group-table .pager")
+
+
+def test_a_large_layer_collapses_into_a_counted_group_that_expands_on_click(
+        page: Any, graph: tracegraph.Graph) -> None:
+    lot = "RL-0000001"
+    serials = graph.forward(lot=lot).ids["serials"]
+    assert DEFAULT_LIMIT < len(serials) <= EXPAND_CAP
+    page.goto(f"{page.url.split('#')[0]}#/record/Lot/{lot}")
+    page.wait_for_selector("#counts-forward")
+    nodes = _graph_nodes(page, "forward")
+    assert "group:serials" in nodes and not any(n.startswith("Serial:") for n in nodes)
+    label = page.evaluate("() => window.tg.graphs.forward.getElementById('group:serials').data('label')")
+    assert label == f"{len(serials):,} serials"
+    screenshot(page, "3-lot-forward-collapsed")
+    page.mouse.click(*_point(page, "forward", "group:serials"))
+    page.wait_for_function("() => window.tg.graphs.forward.getElementById('group:serials').empty()")
+    nodes = _graph_nodes(page, "forward")
+    assert {n for n in nodes if n.startswith("Serial:")} == {f"Serial:{s}" for s in serials}
+
+
+def test_recall_scope_counts_customers_and_the_explaining_chain(page: Any, graph: tracegraph.Graph) -> None:
+    lots = ["RL-0000001", "RL-0000002"]
+    scope = graph.recall_scope(lots=lots)
+    page.goto(f"{page.url.split('#')[0]}#/recall?lots={','.join(lots)}")
+    page.wait_for_selector("#counts-forward")
+    cards = dict(page.eval_on_selector_all("#recall-counts [data-count]",
+                                           "cs => cs.map(c => [c.dataset.count, c.querySelector('.kpi').textContent])"))
+    kinds = ("lots", "serials", "containers", "shipments", "customers")
+    assert cards == {k: f"{len(scope.trace.ids[k]):,}" for k in kinds}
+    rows = page.eval_on_selector_all("#recall-customers tr[data-customer]",
+                                     "rs => rs.map(r => [...r.cells].slice(0, 4).map(c => c.textContent))")
+    assert rows == [[c, f"{int(n['serials']):,}", f"{int(n['lots']):,}", f"{int(n['shipments']):,}"]
+                    for c, n in scope.by_customer.items()]
+    customer = next(iter(scope.by_customer))
+    page.click(f"#recall-customers tr[data-customer='{customer}'] button")
+    page.wait_for_selector("#chain ol li")
+    chain = scope.trace.explain("Customer", customer)
+    assert page.eval_on_selector_all("#chain li", "ls => ls.map(l => l.textContent)") == [
+        f"{l.src[0]} {l.src[1]} —{l.rel}→ {l.dst[0]} {l.dst[1]}" for l in chain]
+    highlighted = set(page.evaluate("() => window.tg.graphs.forward.nodes('.chain').map(n => n.id())"))
+    assert f"Customer:{customer}" in highlighted and f"Lot:{chain[0].src[1]}" in highlighted
+    edges = page.evaluate("() => window.tg.graphs.forward.edges('.chain').map(e => e.data('rel'))")
+    assert edges and set(edges) <= {link.rel for link in chain} and "SHIPPED_TO" in edges
+    screenshot(page, "4-recall-scope")
+
+
+def test_quality_dashboard_shows_the_planted_defects(page: Any, graph: tracegraph.Graph) -> None:
+    report = graph.quality()
+    page.goto(page.url.split("#")[0].rstrip("/") + "/quality")
+    page.wait_for_selector("#kpis")
+    rows = dict(page.eval_on_selector_all("#checks tr[data-check]",
+                                          "rs => rs.map(r => [r.dataset.check, r.cells[1].textContent])"))
+    assert rows == {check: str(len(found)) for check, found in report.by_check().items()}
+    assert set(rows) == set(CHECKS)
+    cov = report.coverage
+    assert page.text_content("#kpi-coverage .kpi") == f"{100 * cov.share:.2f}%"
+    orphans = page.eval_on_selector_all("#check-orphan_consumed_lot tr td:first-child",
+                                        "c => c.map(x => x.textContent)")
+    assert orphans == [f.detail for f in report.by_check()["orphan_consumed_lot"]]
+    assert page.is_visible("#check-empty_container_shipped a[href='/#/record/Container/PAL-X000001']")
+    screenshot(page, "5-quality-dashboard")
+
+
+def test_login_refuses_a_bad_key_and_roles_still_apply(browser: Any, site: Site) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(site.url + "/")
+    page.fill("#apikey", "tgk_000000000000_not-a-key")
+    page.click("#login button[type=submit]")
+    page.wait_for_selector("#login .error")
+    assert "not accepted" in page.text_content("#login .error")
+    page.fill("#apikey", site.reader_key)
+    page.click("#login button[type=submit]")
+    page.wait_for_selector("#who:not(:empty)")
+    page.goto(f"{site.url}/#/record/Serial/{SERIAL}")
+    page.wait_for_selector("#trace .error")
+    assert "FORBIDDEN" in page.text_content("#trace .error")
+    assert page.text_content("#record-title") == f"Serial {SERIAL}"
+    context.close()
+
+
+def test_a_scanned_udi_opens_the_unit_and_an_unknown_id_says_so(page: Any, graph: tracegraph.Graph) -> None:
+    product = graph.store.get("Serial", [SERIAL])[SERIAL]["product_id"]
+    page.fill("#q", f"(01){product}(21){SERIAL}")
+    page.press("#q", "Enter")
+    page.wait_for_selector(f"#record-title:text-is('Serial {SERIAL}')")
+    page.fill("#q", "NO-SUCH-ID-42")
+    page.press("#q", "Enter")
+    page.wait_for_selector("main h1:text-is('Search: NO-SUCH-ID-42')")
+    assert "No lot, serial, container, supplier, customer or other record" in page.text_content("main")

@@ -1,0 +1,96 @@
+"""The ``quality`` root field: data-quality findings and KPIs from :mod:`tracegraph.quality`."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import strawberry
+
+from ..errors import BadInput
+from ..quality import CHECKS, QualityReport, model
+from ..store import NodeRef
+from .context import Context
+from .permissions import requires
+
+
+@strawberry.type(description="A record a finding points at.")
+class RecordRef:
+    kind: str
+    id: strawberry.ID
+
+
+def _ref(ref: NodeRef) -> RecordRef:
+    return RecordRef(kind=ref[0], id=ref[1])
+
+
+@strawberry.type(description="One defect, with the records a person must look at to fix the source data.")
+class QualityFinding:
+    check: str
+    subject: RecordRef
+    detail: str
+    records: list[RecordRef]
+
+
+@strawberry.type(description="How many findings one check has, and what it looks for.")
+class QualityCheck:
+    check: str
+    description: str
+    findings: int
+
+
+def _mirror(source: type, description: str, **properties: type) -> Any:
+    """A GraphQL type with the fields of a :mod:`tracegraph.quality` dataclass, plus (or retyping) ``properties``."""
+    annotations = {f.name: f.type for f in dataclasses.fields(source)} | properties
+    return strawberry.type(type(source.__name__, (), {"__annotations__": annotations}), description=description)
+
+
+def _to(gql_type: Any, value: object) -> Any:
+    return gql_type(**{name: getattr(value, name) for name in gql_type.__annotations__})
+
+
+FieldCompleteness = _mirror(model.FieldCompleteness, "How well one field of one kind (or relationship) is filled.",
+                            fill_rate=float)
+TraceCoverage = _mirror(model.TraceCoverage, "Share of shipped serials whose backward trace reaches supplier lots.",
+                        share=float, meets_target=bool)
+SupplierCompliance = _mirror(model.SupplierCompliance, "One supplier's consumed lots and those with a failed "
+                             "inspection.", supplier_id=strawberry.ID, share_failed=float)
+
+
+@strawberry.type(description="Data quality and KPIs over the whole graph.")
+class Quality:
+    report: strawberry.Private[QualityReport]
+
+    @strawberry.field(description="Every check with its number of findings.")
+    def checks(self) -> list[QualityCheck]:
+        return [QualityCheck(check=c, description=CHECKS[c], findings=len(found))
+                for c, found in self.report.by_check().items()]
+
+    @strawberry.field
+    def trace_coverage(self) -> TraceCoverage:  # type: ignore[valid-type]
+        return _to(TraceCoverage, self.report.coverage)
+
+    @strawberry.field(description="Per supplier, by supplier id.")
+    def supplier_compliance(self) -> list[SupplierCompliance]:  # type: ignore[valid-type]
+        return [_to(SupplierCompliance, s) for s in self.report.suppliers]
+
+    @strawberry.field(description="Per kind (and relationship) and field of the data dictionary.")
+    def completeness(self) -> list[FieldCompleteness]:  # type: ignore[valid-type]
+        return [_to(FieldCompleteness, c) for c in self.report.completeness]
+
+    @strawberry.field(description="Findings, of one check if given; the first `first`.")
+    def findings(self, info: strawberry.Info, check: str | None = None, first: int = 100) -> list[QualityFinding]:
+        if check is not None and check not in CHECKS:
+            raise BadInput(f"unknown check {check!r}; checks: {', '.join(CHECKS)}")
+        found = self.report.by_check()[check] if check else self.report.findings
+        return [QualityFinding(check=f.check, subject=_ref(f.subject), detail=f.detail,
+                               records=[_ref(r) for r in f.records]) for f in found[:info.context.page_size(first)]]
+
+
+@strawberry.type
+class QualityQuery:
+    @strawberry.field(permission_classes=[requires("read")],
+                      description="Completeness, broken chains, trace coverage and supplier compliance.")
+    async def quality(self, info: strawberry.Info) -> Quality:
+        ctx: Context = info.context
+        return Quality(report=await ctx.run(ctx.graph.quality))

@@ -1,0 +1,3 @@
+// Number of {{label}} nodes (answered from the count store).
+MATCH (n:{{label}})
+RETURN count(n) AS n

@@ -1,0 +1,3 @@
+// Delete one document.
+MATCH (d:{{label}}) WHERE d.collection = $collection AND d.key = $key
+DELETE d

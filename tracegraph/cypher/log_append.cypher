@@ -1,0 +1,2 @@
+// Write one log entry (its JSON text); entries are never changed once written.
+CREATE (e:{{entry_label}} {log: $log, seq: $seq, body: $body})

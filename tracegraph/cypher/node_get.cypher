@@ -1,0 +1,3 @@
+// The records of {{label}} with these keys, as property maps.
+MATCH (n:{{label}}) WHERE n.{{key}} IN $keys
+RETURN n {.*} AS props

@@ -1,0 +1,172 @@
+"""Loads FDA GUDID device records (the GUDID XML release format, zipped or not) as Products.
+
+Each device's primary DI becomes a Product with issuing agency, brand, model, company and the
+production identifiers its label carries; package DIs become Products joined by CONTAINS_DI (package
+contains quantity of the contained DI); secondary, unit-of-use and previous DIs become Identifiers
+of the primary. Every DI is checked against its issuing agency's form (GS1: 14 digits with a valid
+check digit; HIBCC: labeler, product and unit of measure); an invalid one is reported with the
+device's record key and the reason, and not loaded. The whole file is one batch.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from biip.checksums import gs1_standard_check_digit
+
+from ..errors import LoadError
+from ..identifiers.hibc import check_character, is_hibc_di
+from ..store import Batch, Edge, Store
+
+_NS = "{http://www.fda.gov/cdrh/gudid}"
+_LABEL_PIS = (("lotBatch", "lot"), ("serialNumber", "serial"), ("expirationDate", "expiry"),
+              ("manufacturingDate", "manufacturing_date"), ("donationIdNumber", "donation_id"))
+_SCHEME = {"GS1": "gs1", "HIBCC": "hibc", "ICCBBA": "iccbba", "IFA": "ifa"}
+
+
+@dataclass(frozen=True)
+class InvalidDI:
+    record_key: str  # publicDeviceRecordKey
+    device_id: str
+    id_type: str  # Primary, Package, Secondary, ...
+    reason: str
+
+
+@dataclass
+class GudidReport:
+    devices: int = 0
+    products: int = 0
+    packages: int = 0
+    identifiers: int = 0
+    invalid: list[InvalidDI] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def di_problem(di: str, agency: str) -> str | None:
+    """Why ``di`` is not a valid DI of ``agency``, or None."""
+    if agency == "GS1":
+        if not di.isdigit():
+            return f"a GS1 DI is 14 digits; {di!r} has other characters"
+        if len(di) != 14:
+            return f"a GS1 DI is 14 digits; {di!r} has {len(di)}"
+        expected = gs1_standard_check_digit(di[:13])
+        return None if int(di[13]) == expected else f"bad GS1 check digit: {di[13]}, expected {expected}"
+    if agency == "HIBCC":
+        if di.isdigit() and len(di) == 14 and int(di[13]) == gs1_standard_check_digit(di[:13]):
+            return "labelled HIBCC but is a GS1 GTIN-14 (issuing agency does not match the DI's form)"
+        if not is_hibc_di(di):
+            if is_hibc_di(di[:-1]) and check_character("+" + di[:-1]) == di[-1]:
+                return f"an HIBCC DI is stored without its check character; {di!r} ends with its check character"
+            return (f"an HIBCC DI is a labeler code (4, first alphabetic), product code (1-18) and a unit "
+                    f"of measure digit; {di!r} is not")
+        return None
+    if agency in ("ICCBBA", "IFA"):
+        return None if di.isalnum() and 6 <= len(di) <= 23 else f"{di!r} is not a {agency} DI (6-23 letters/digits)"
+    return f"unknown issuing agency {agency!r}"
+
+
+@contextmanager
+def _open(path: Path) -> Iterator[IO[bytes]]:
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            names = [n for n in archive.namelist() if n.lower().endswith(".xml")]
+            if not names:
+                raise LoadError("is a zip archive without an XML file", file=str(path))
+            with archive.open(names[0]) as fh:
+                yield fh
+    else:
+        with path.open("rb") as fh:
+            yield fh
+
+
+def _devices(path: Path) -> Iterator[Any]:
+    from lxml import etree
+    with _open(path) as fh:
+        try:
+            for _, element in etree.iterparse(fh, events=("end",), tag=f"{_NS}device"):
+                yield element
+                element.clear()
+                while element.getprevious() is not None:
+                    del element.getparent()[0]
+        except etree.XMLSyntaxError as exc:
+            raise LoadError(f"is not well-formed GUDID XML ({exc})", file=str(path)) from None
+
+
+def _fields(element: Any) -> dict[str, str]:
+    """Text of the element's direct children by local name (one pass; findtext per field is slow)."""
+    cut = len(_NS)
+    return {child.tag[cut:]: (child.text or "").strip() for child in element if isinstance(child.tag, str)}
+
+
+def load_gudid(store: Store, path: str | Path) -> GudidReport:
+    """Load one GUDID XML file (or a zip holding one) as a single batch; see the module docstring."""
+    path = Path(path)
+    if not path.exists():
+        raise LoadError("does not exist", file=str(path))
+    report = GudidReport()
+    batch = Batch()
+    products: dict[str, dict[str, Any]] = {}
+    contains: list[tuple[str, str, float | None, str | None, str]] = []
+    for device in _devices(path):
+        report.devices += 1
+        fields = _fields(device)
+        key = fields.get("publicDeviceRecordKey") or device.get("deviceid", "?")
+        brand, model = fields.get("brandName", ""), fields.get("versionModelNumber", "")
+        pis = ",".join(pi for tag, pi in _LABEL_PIS if fields.get(tag) == "true")
+        identifiers = [(f.get("deviceId", ""), f.get("deviceIdType", ""), f.get("deviceIdIssuingAgency", ""), f)
+                       for f in map(_fields, device.iter(_NS + "identifier"))]
+        valid = []
+        for di, id_type, agency, element in identifiers:
+            problem = di_problem(di, agency)
+            if problem:
+                report.invalid.append(InvalidDI(key, di, id_type, problem))
+            else:
+                valid.append((di, id_type, agency, element))
+        primary = next(((di, agency) for di, t, agency, _ in valid if t == "Primary"), None)
+        if primary is None:
+            if not any(t == "Primary" for _, t, _, _ in identifiers):
+                report.invalid.append(InvalidDI(key, "", "Primary", "the device record has no primary DI"))
+            continue
+        base = {"brand": brand or None, "model": model or None, "company": fields.get("companyName") or None,
+                "label_pis": pis or None}
+        name = " ".join(p for p in (brand, model) if p) or primary[0]
+        products[primary[0]] = {"product_id": primary[0], "name": name, "issuing_agency": primary[1], **base,
+                                "attributes": {"gudid_record_key": key}}
+        for di, id_type, agency, element in valid:
+            if id_type == "Package":
+                count, package_type = element.get("pkgQuantity"), element.get("pkgType") or None
+                products.setdefault(di, {"product_id": di, "name": f"{name} ({package_type or 'package'})",
+                                         "issuing_agency": agency, **base, "attributes": {"gudid_record_key": key}})
+                contains.append((di, element.get("containsDINumber", ""), float(count) if count else None,
+                                 package_type, key))
+                report.packages += 1
+            elif id_type != "Primary":
+                form = f"+{di}{check_character('+' + di)}" if agency == "HIBCC" else di
+                batch.add_node("Identifier", {"identifier": form, "scheme": _SCHEME[agency]})
+                batch.add_edge(Edge("IDENTIFIES", ("Identifier", form), ("Product", primary[0])))
+                report.identifiers += 1
+        if primary[1] == "HIBCC":
+            form = f"+{primary[0]}{check_character('+' + primary[0])}"
+            batch.add_node("Identifier", {"identifier": form, "scheme": "hibc"})
+            batch.add_edge(Edge("IDENTIFIES", ("Identifier", form), ("Product", primary[0])))
+            report.identifiers += 1
+    if report.devices == 0:
+        raise LoadError("holds no GUDID device record", file=str(path))
+    held = set(store.get("Product", {inner for _, inner, _, _, _ in contains} - set(products)))
+    for package, inner, quantity, package_type, key in contains:
+        if inner in products or inner in held:
+            batch.add_edge(Edge("CONTAINS_DI", ("Product", package), ("Product", inner),
+                                {"quantity": quantity, "package_type": package_type}))
+        else:
+            report.warnings.append(f"record {key}: package DI {package} contains DI {inner!r}, "
+                                   f"which is neither in this file nor held")
+    for record in products.values():
+        batch.add_node("Product", record)
+    report.products = len(products)
+    store.write(batch)
+    return report

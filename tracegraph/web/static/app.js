@@ -1,0 +1,413 @@
+// TraceGraph web explorer and data-quality dashboard. Plain browser JavaScript, no build step:
+// every answer comes from the GraphQL API (/graphql) with the visitor's API key, kept for the
+// browser session only (sessionStorage). Graphs are drawn with the vendored Cytoscape.js + dagre.
+"use strict";
+
+const KEY = "tracegraph.apiKey";
+const PAGE = 25;
+const LAYER_OF_KIND = { Supplier: ["suppliers"], Lot: ["purchased_lots", "subassembly_lots", "finished_lots"],
+  Serial: ["serials"], Container: ["containers"], Shipment: ["shipments"], Customer: ["customers"] };
+const COLORS = { Supplier: "#7a5af8", Lot: "#0b6bcb", Serial: "#0e9384", Container: "#dc6803",
+  Shipment: "#c11574", Customer: "#344054", Group: "#98a2b3" };
+const TRACE_GROUPS = ["lots", "serials", "containers", "shipments", "customers", "suppliers", "process_steps",
+  "materials", "products", "inspections"];
+const KIND_OF_GROUP = { lots: "Lot", serials: "Serial", containers: "Container", shipments: "Shipment",
+  customers: "Customer", suppliers: "Supplier", process_steps: "ProcessStep", materials: "Material",
+  products: "Product", inspections: "Inspection" };
+window.tg = { graphs: {} };  // drawn graphs by name, for people debugging in the console and for tests
+
+// ---------------------------------------------------------------------------------------- helpers
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else if (value !== undefined && value !== null && value !== false) node.setAttribute(name, value);
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child !== undefined && child !== null) node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+const main = () => document.getElementById("main");
+const show = (...nodes) => main().replaceChildren(...nodes.flat().filter((n) => n !== null && n !== undefined));
+const recordHref = (kind, id) => `/#/record/${encodeURIComponent(kind)}/${encodeURIComponent(id)}`;
+const recordLink = (kind, id) => el("a", { href: recordHref(kind, id) }, id);
+const camel = (name) => name.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+const fmt = (n) => Number(n).toLocaleString("en");
+const pct = (x) => `${(100 * x).toFixed(2)}%`;
+
+class Stop extends Error {}  // the login form is showing; abandon the page being drawn
+
+async function gql(query, variables) {
+  const key = sessionStorage.getItem(KEY);
+  if (!key) { showLogin(); throw new Stop(); }
+  const response = await fetch("/graphql", { method: "POST", body: JSON.stringify({ query, variables }),
+    headers: { "content-type": "application/json", authorization: `Bearer ${key}` } });
+  if (response.status === 401) {
+    sessionStorage.removeItem(KEY);
+    showLogin("That API key was not accepted (unknown, revoked or expired).");
+    throw new Stop();
+  }
+  const body = await response.json();
+  if (body.errors && body.errors.length) {
+    const e = body.errors[0];
+    throw new Error(`${e.message}${e.extensions && e.extensions.code ? ` (${e.extensions.code})` : ""}`);
+  }
+  return body.data;
+}
+
+// Run a drawing step; its error replaces the page, or only ``into`` (a section) when given.
+async function guarded(draw, into) {
+  try { await draw(); } catch (exc) {
+    if (exc instanceof Stop) return;
+    const message = el("p", { class: "error" }, exc.message);
+    if (into) into.replaceChildren(message); else show(message);
+  }
+}
+
+// ------------------------------------------------------------------------------------------ login
+function showLogin(problem) {
+  document.getElementById("logout").hidden = true;
+  document.getElementById("who").textContent = "";
+  const input = el("input", { id: "apikey", type: "password", autocomplete: "off", placeholder: "tgk_…" });
+  show(el("form", { class: "card login", id: "login", onsubmit: async (ev) => {
+    ev.preventDefault();
+    sessionStorage.setItem(KEY, input.value.trim());
+    await guarded(async () => { await whoAmI(); route(); });
+  } },
+  el("h1", {}, "Sign in"),
+  el("p", { class: "muted" }, "Paste your TraceGraph API key. It is kept for this browser session only."),
+  problem ? el("p", { class: "error" }, problem) : null,
+  el("label", { for: "apikey" }, "API key"), input,
+  el("button", { class: "primary", type: "submit" }, "Sign in")));
+  input.focus();
+}
+
+async function whoAmI() {
+  const { me } = await gql("{ me { name role } }");
+  document.getElementById("who").textContent = `${me.name || "signed in"} · ${me.role.toLowerCase()}`;
+  document.getElementById("logout").hidden = false;
+}
+
+// ---------------------------------------------------------------------------------------- routing
+function route() {
+  hideTip();
+  if (location.pathname === "/quality") return guarded(showQuality);
+  const hash = location.hash.replace(/^#\/?/, "");
+  const [path, query] = hash.split("?");
+  const parts = path.split("/").map(decodeURIComponent);
+  if (parts[0] === "record" && parts.length >= 3) return guarded(() => showRecord(parts[1], parts.slice(2).join("/")));
+  if (parts[0] === "search") return guarded(() => doSearch(parts.slice(1).join("/")));
+  if (parts[0] === "recall") return guarded(() => showRecall(new URLSearchParams(query || "").get("lots") || ""));
+  return guarded(showHome);
+}
+
+function showHome() {
+  show(el("h1", {}, "Trace explorer"),
+    el("p", {}, "Type or scan a lot, serial, container, supplier or customer id in the search box above."),
+    el("p", {}, el("a", { href: "/#/recall" }, "Scope a recall"), " from one or more lots, or read the ",
+      el("a", { href: "/quality" }, "data-quality dashboard"), "."));
+}
+
+// The most specific record a scanned identifier names comes first (a GS1 code names the product too).
+const SPECIFIC = ["Serial", "Container", "Lot", "Product"];
+
+async function doSearch(text) {
+  const { search } = await gql("query($t: String!) { search(text: $t) { kind id } }", { t: text });
+  let hits = search;
+  let reading = null;
+  if (!hits.length) {  // not an id: perhaps a scanned UDI (GS1, Digital Link, EPC URN, HIBC)
+    const { identify } = await gql(`query($t: String!) { identify(text: $t) {
+      format parts { name value } records { __typename id } } }`, { t: text });
+    reading = identify;
+    const found = identify.records.map((r) => ({ kind: r.__typename, id: r.id }));
+    const best = SPECIFIC.map((kind) => found.filter((h) => h.kind === kind)).find((same) => same.length);
+    hits = best && best.length === 1 ? best : found;
+  }
+  if (hits.length === 1) { location.replace(recordHref(hits[0].kind, hits[0].id)); return; }
+  show(el("h1", {}, `Search: ${text}`),
+    reading && reading.format !== "plain" ? el("p", { class: "muted", id: "reading" }, `Read as ${reading.format}: `,
+      reading.parts.map((part) => `${part.name} ${part.value}`).join(", ")) : null,
+    hits.length ? el("ul", {}, hits.map((h) => el("li", {}, `${h.kind} `, recordLink(h.kind, h.id))))
+      : el("p", {}, `No lot, serial, container, supplier, customer or other record has the id “${text}”.`));
+}
+
+// ----------------------------------------------------------------------------------- record page
+const START_FIELD = { Lot: "lots", Serial: "serials", Container: "containers", Supplier: "suppliers" };
+
+async function showRecord(kind, id) {
+  const { recordView: view } = await gql("query($k: RecordKind!, $id: ID!) { recordView(kind: $k, id: $id) }",
+    { k: kind, id });
+  const props = el("table", { class: "props" }, Object.entries(view.properties)
+    .filter(([, v]) => v !== null && v !== undefined)
+    .map(([name, v]) => el("tr", {}, el("td", {}, name), el("td", {}, typeof v === "object" ? JSON.stringify(v) : v))));
+  const near = el("table", {}, el("tr", {}, el("th", {}, "relationship"), el("th", {}, "record"), el("th", {}, "details")),
+    view.neighbours.map((n) => el("tr", {}, el("td", {}, n.direction === "out" ? `${n.rel} →` : `← ${n.rel}`),
+      el("td", {}, n.kind === "More" ? `… ${fmt(n.props["not shown"])} more` : [`${n.kind} `, recordLink(n.kind, n.key)]),
+      el("td", { class: "muted" }, n.kind === "More" ? "" : Object.entries(n.props).map(([k, v]) => `${k} ${v}`).join(", ")))));
+  const page = [el("h1", { id: "record-title" }, `${kind} ${id}`),
+    el("div", { class: "split" }, el("section", {}, el("h2", {}, "Properties"), props),
+      el("section", {}, el("h2", {}, "Linked records"), near))];
+  const field = START_FIELD[kind];
+  if (kind === "Lot") page.push(el("p", {}, el("a", { href: `/#/recall?lots=${encodeURIComponent(id)}` },
+    "Recall scope from this lot")));
+  const traceArea = el("section", { id: "trace" });
+  if (field) {
+    const directions = kind === "Supplier" ? ["forward"] : kind === "Serial" ? ["backward", "forward"] : ["forward", "backward"];
+    const buttons = directions.map((d) => el("button", { type: "button", "data-direction": d, onclick: () => pick(d) },
+      d === "forward" ? "Forward trace (where it went)" : "Backward trace (where it came from)"));
+    const pick = (d) => {
+      buttons.forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.direction === d)));
+      guarded(() => drawTrace(traceArea, { [field]: [id] }, d, []), traceArea);
+    };
+    page.push(el("h2", {}, "Trace"), el("div", { class: "tabs" }, buttons), traceArea);
+    show(...page);
+    pick(directions[0]);
+  } else {
+    show(...page);
+  }
+}
+
+// ------------------------------------------------------------------------------------------ traces
+const TRACE_GRAPH = `query($s: TraceStartInput!, $d: TraceDirection!, $x: [String!]) {
+  traceGraph(start: $s, direction: $d, expand: $x) }`;
+
+async function drawTrace(area, start, direction, expand, onDrawn) {
+  area.replaceChildren(el("p", { class: "muted" }, "Tracing…"));
+  const { traceGraph: view } = await gql(TRACE_GRAPH, { s: start, d: direction.toUpperCase(), x: expand });
+  const box = el("div", { class: "graph", id: `graph-${direction}` });
+  const tables = el("div", { class: "group-table" });
+  const counts = el("table", { class: "counts", id: `counts-${direction}` },
+    el("tr", {}, el("th", {}, "kind"), el("th", { class: "num" }, "count")),
+    TRACE_GROUPS.filter((g) => view.counts[g]).map((g) => el("tr", { "data-group": g },
+      el("td", {}, el("a", { href: "#", onclick: (ev) => { ev.preventDefault();
+        guarded(() => pageGroup(tables, start, direction, g, []), tables); } }, g.replace("_", " "))),
+      el("td", { class: "num" }, fmt(view.counts[g])))));
+  area.replaceChildren(el("div", { class: "trace" }, box,
+    el("aside", {}, el("h2", {}, `${direction === "forward" ? "Forward" : "Backward"} trace: counts per kind`),
+      counts, tables)));
+  const cy = drawGraph(box, view, direction,
+    (layer) => guarded(() => drawTrace(area, start, direction, [...expand, layer], onDrawn), area));
+  if (onDrawn) onDrawn(cy);
+  return cy;
+}
+
+async function pageGroup(area, start, direction, group, cursors) {
+  const root = direction === "forward" ? "forwardTrace" : "backwardTrace";
+  const field = camel(group);  // one of TRACE_GROUPS, never user text
+  const data = await gql(`query($s: TraceStartInput!, $after: String) { ${root}(start: $s) {
+    ${field}(first: ${PAGE}, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { id } } } }`,
+  { s: start, after: cursors[cursors.length - 1] || null });
+  const conn = data[root][field];
+  const first = cursors.length * PAGE + 1;
+  area.replaceChildren(el("h2", {}, `${group.replace("_", " ")} (${fmt(conn.totalCount)})`),
+    el("table", { id: `table-${group}` }, conn.nodes.map((n) => el("tr", {}, el("td", {}, recordLink(KIND_OF_GROUP[group], n.id))))),
+    el("div", { class: "pager" },
+      el("button", { type: "button", disabled: cursors.length === 0,
+        onclick: () => guarded(() => pageGroup(area, start, direction, group, cursors.slice(0, -1)), area) }, "‹ Previous"),
+      el("span", { class: "muted" }, `${fmt(first)}–${fmt(first + conn.nodes.length - 1)} of ${fmt(conn.totalCount)}`),
+      el("button", { type: "button", disabled: !conn.pageInfo.hasNextPage,
+        onclick: () => guarded(() => pageGroup(area, start, direction, group, [...cursors, conn.pageInfo.endCursor]), area) },
+      "Next ›")));
+}
+
+function edgeText(d) {
+  const lines = [`${d.rel}${d.count > 1 ? ` ×${fmt(d.count)} (first shown)` : ""}`, `${d.from} → ${d.to}`];
+  for (const [k, v] of Object.entries(d.props || {})) lines.push(`${k}: ${v}`);
+  return lines.join("\n");
+}
+
+function showTip(event, text) {
+  const tip = document.getElementById("tip");
+  tip.textContent = text;
+  tip.hidden = false;
+  const e = event.originalEvent || {};
+  tip.style.left = `${(e.clientX || 0) + 12}px`;
+  tip.style.top = `${(e.clientY || 0) + 12}px`;
+}
+function hideTip() { const tip = document.getElementById("tip"); if (tip) tip.hidden = true; }
+
+function drawGraph(box, view, name, onExpand) {
+  const cy = cytoscape({
+    container: box,
+    elements: [
+      ...view.nodes.map((n) => ({ data: { id: n.id, label: n.key, kind: n.kind, key: n.key, layer: n.layer,
+        color: COLORS[n.kind] || "#667085" }, classes: [n.kind === "Group" ? "group" : "", n.start ? "start" : ""].join(" ") })),
+      ...view.edges.map((e) => ({ data: { ...e } })),
+    ],
+    style: [
+      { selector: "node", style: { "background-color": "data(color)", label: "data(label)", "font-size": 9,
+        "text-valign": "bottom", "text-margin-y": 3, width: 16, height: 16, color: "#1d2733" } },
+      { selector: "node.group", style: { shape: "round-rectangle", width: 120, height: 30, "text-valign": "center",
+        "text-margin-y": 0, color: "#1d2733", "background-color": "#eaecf0", "font-size": 11, "font-weight": 600,
+        "border-style": "dashed", "border-width": 2, "border-color": "#475467" } },
+      { selector: "node.start", style: { "border-width": 3, "border-color": "#f79009", width: 22, height: 22 } },
+      { selector: "edge", style: { width: 1.2, "line-color": "#b8c1cc", "target-arrow-color": "#b8c1cc",
+        "target-arrow-shape": "triangle", "curve-style": "bezier", "arrow-scale": 0.7 } },
+      { selector: "edge:selected, edge.hover", style: { "line-color": "#0b6bcb", "target-arrow-color": "#0b6bcb", width: 2.5 } },
+      { selector: "edge.chain", style: { "line-color": "#d92d20", "target-arrow-color": "#d92d20", width: 4, "z-index": 9 } },
+      { selector: "node.chain", style: { "border-color": "#d92d20", "border-width": 4, "font-weight": 700, "z-index": 9 } },
+      { selector: ".faded", style: { opacity: 0.25 } },
+    ],
+    layout: { name: "dagre", rankDir: "LR", nodeSep: 14, rankSep: 80, edgeSep: 4, animate: false },
+    minZoom: 0.05, maxZoom: 3,
+  });
+  cy.on("tap", "node", (ev) => {
+    const d = ev.target.data();
+    if (d.kind === "Group") onExpand(d.layer);
+    else location.hash = recordHref(d.kind, d.key).slice(1);
+  });
+  cy.on("mouseover", "edge", (ev) => { ev.target.addClass("hover"); showTip(ev, edgeText(ev.target.data())); });
+  cy.on("mouseout", "edge", (ev) => { ev.target.removeClass("hover"); hideTip(); });
+  window.tg.graphs[name] = cy;
+  return cy;
+}
+
+function highlightChain(cy, chain) {
+  // a record hidden in a collapsed layer is shown by that layer's group
+  const shown = (end) => {
+    const id = `${end.__typename}:${end.id}`;
+    if (cy.getElementById(id).nonempty()) return [id];
+    return (LAYER_OF_KIND[end.__typename] || []).map((layer) => `group:${layer}`)
+      .filter((group) => cy.getElementById(group).nonempty());
+  };
+  cy.elements().removeClass("chain").addClass("faded");
+  let marked = cy.collection();
+  for (const link of chain) {
+    const sources = shown(link.from);
+    const targets = shown(link.to);
+    marked = marked.union(cy.nodes().filter((n) => sources.includes(n.id()) || targets.includes(n.id())));
+    marked = marked.union(cy.edges().filter((e) => e.data("rel") === link.rel
+      && sources.includes(e.data("source")) && targets.includes(e.data("target"))));
+  }
+  marked.removeClass("faded").addClass("chain");
+  cy.fit(marked, 40);  // zoom to the chain: a big scope is unreadable at full extent
+}
+
+// ------------------------------------------------------------------------------------ recall scope
+async function showRecall(lotsText) {
+  const lots = lotsText.split(/[\s,;]+/).filter(Boolean);
+  const input = el("input", { id: "recall-lots", value: lots.join(", "), size: 50, placeholder: "e.g. RL-0000001, SL-0000002" });
+  const form = el("form", { id: "recall-form", onsubmit: (ev) => { ev.preventDefault();
+    location.hash = `/recall?lots=${encodeURIComponent(input.value)}`; } },
+  el("label", { for: "recall-lots" }, "Trigger lots: "), input, " ", el("button", { class: "primary", type: "submit" }, "Scope recall"));
+  if (!lots.length) { show(el("h1", {}, "Recall scope"), form); return; }
+  show(el("h1", {}, `Recall scope from ${lots.join(", ")}`), form, el("p", { class: "muted" }, "Scoping…"));
+  const trigger = { lots };
+  const data = await gql(`query($t: RecallTriggerInput!) { recallScope(trigger: $t) {
+    trace { counts { lots serials containers shipments customers } }
+    byCustomer { customerId lots serials shipments } } }`, { t: trigger });
+  const scope = data.recallScope;
+  const graphArea = el("section", { id: "recall-trace" });
+  const chainBox = el("div", { id: "chain" });
+  let cy = null;
+  const explain = async (kind, id, row) => {
+    main().querySelectorAll("tr.selected").forEach((r) => r.classList.remove("selected"));
+    row.classList.add("selected");
+    const { recallScope: r } = await gql(`query($t: RecallTriggerInput!, $k: RecordKind!, $id: ID!) {
+      recallScope(trigger: $t) { explain(kind: $k, id: $id) { rel from { __typename id } to { __typename id } } } }`,
+    { t: trigger, k: kind, id });
+    chainBox.replaceChildren(el("h2", {}, `Why ${kind} ${id} is in scope`), el("ol", { class: "chain" },
+      r.explain.map((l) => el("li", {}, `${l.from.__typename} ${l.from.id} —${l.rel}→ ${l.to.__typename} ${l.to.id}`))));
+    if (cy) highlightChain(cy, r.explain);
+  };
+  const c = scope.trace.counts;
+  const customers = el("table", { id: "recall-customers" },
+    el("tr", {}, ["customer", "serials", "lots", "shipments", ""].map((h) => el("th", { class: h && h !== "customer" ? "num" : "" }, h))),
+    scope.byCustomer.map((row) => {
+      const tr = el("tr", { "data-customer": row.customerId });
+      tr.append(el("td", {}, recordLink("Customer", row.customerId)), el("td", { class: "num" }, fmt(row.serials)),
+        el("td", { class: "num" }, fmt(row.lots)), el("td", { class: "num" }, fmt(row.shipments)),
+        el("td", {}, el("button", { type: "button", onclick: () => guarded(() => explain("Customer", row.customerId, tr)) }, "Explain")));
+      return tr;
+    }));
+  show(el("h1", {}, `Recall scope from ${lots.join(", ")}`), form,
+    el("div", { class: "cards", id: "recall-counts" }, ["lots", "serials", "containers", "shipments", "customers"].map((k) =>
+      el("div", { class: "card", "data-count": k }, el("div", { class: "kpi" }, fmt(c[k])), el("div", { class: "muted" }, `affected ${k}`)))),
+    graphArea,
+    el("div", { class: "split" }, el("section", {}, el("h2", {}, `Affected customers (${fmt(scope.byCustomer.length)})`), customers),
+      el("section", {}, chainBox, el("div", { id: "affected" }))));
+  const affected = main().querySelector("#affected");
+  guarded(() => pageAffected(affected, trigger, [], explain), affected);
+  await guarded(() => drawTrace(graphArea, { lots }, "forward", [], (drawn) => { cy = drawn; }), graphArea);
+}
+
+async function pageAffected(area, trigger, cursors, explain) {
+  const data = await gql(`query($t: RecallTriggerInput!, $after: String) { recallScope(trigger: $t) {
+    affected(first: ${PAGE}, after: $after) { totalCount pageInfo { hasNextPage endCursor }
+      nodes { item { __typename id } status customerIds } } } }`, { t: trigger, after: cursors[cursors.length - 1] || null });
+  const conn = data.recallScope.affected;
+  area.replaceChildren(el("h2", {}, `Affected lots and serials (${fmt(conn.totalCount)})`),
+    el("table", { id: "affected-items" }, el("tr", {}, ["item", "status", "customers", ""].map((h) => el("th", {}, h))),
+      conn.nodes.map((w) => {
+        const tr = el("tr", {});
+        tr.append(el("td", {}, `${w.item.__typename} `, recordLink(w.item.__typename, w.item.id)), el("td", {}, w.status.toLowerCase()),
+          el("td", {}, w.customerIds.join(", ")),
+          el("td", {}, el("button", { type: "button", onclick: () => guarded(() => explain(w.item.__typename, w.item.id, tr)) }, "Explain")));
+        return tr;
+      })),
+    el("div", { class: "pager" },
+      el("button", { type: "button", disabled: !cursors.length,
+        onclick: () => guarded(() => pageAffected(area, trigger, cursors.slice(0, -1), explain)) }, "‹ Previous"),
+      el("button", { type: "button", disabled: !conn.pageInfo.hasNextPage,
+        onclick: () => guarded(() => pageAffected(area, trigger, [...cursors, conn.pageInfo.endCursor], explain)) }, "Next ›")));
+}
+
+// ----------------------------------------------------------------------------------- data quality
+async function showQuality() {
+  show(el("h1", {}, "Data quality"), el("p", { class: "muted" }, "Checking the whole graph…"));
+  const { quality: q } = await gql(`{ quality {
+    traceCoverage { shippedSerials covered share target meetsTarget }
+    checks { check description findings }
+    supplierCompliance { supplierId consumedLots failedLots shareFailed }
+    completeness { kind field required records filled fillRate invalid }
+    findings(first: 1000) { check subject { kind id } detail records { kind id } } } }`);
+  const cov = q.traceCoverage;
+  const total = q.checks.reduce((n, c) => n + c.findings, 0);
+  const failing = q.supplierCompliance.filter((s) => s.failedLots > 0);
+  const cards = el("div", { class: "cards", id: "kpis" },
+    el("div", { class: "card", id: "kpi-coverage" }, el("div", { class: `kpi ${cov.meetsTarget ? "ok" : "bad"}` }, pct(cov.share)),
+      el("div", { class: "muted" }, `trace coverage: ${fmt(cov.covered)} of ${fmt(cov.shippedSerials)} shipped serials reach supplier lots (target > ${pct(cov.target)})`)),
+    el("div", { class: "card" }, el("div", { class: `kpi ${total ? "bad" : "ok"}` }, fmt(total)), el("div", { class: "muted" }, "findings to fix")),
+    el("div", { class: "card" }, el("div", { class: `kpi ${failing.length ? "bad" : "ok"}` }, fmt(failing.length)),
+      el("div", { class: "muted" }, "suppliers with failed lots consumed")));
+  const checks = el("table", { id: "checks" }, el("tr", {}, el("th", {}, "check"), el("th", { class: "num" }, "findings"), el("th", {}, "what it finds")),
+    q.checks.map((c) => el("tr", { "data-check": c.check }, el("td", {}, el("a", { href: `#check-${c.check}` }, c.check)),
+      el("td", { class: "num" }, fmt(c.findings)), el("td", { class: "muted" }, c.description))));
+  const suppliers = el("table", { id: "suppliers" },
+    el("tr", {}, ["supplier", "consumed lots", "with failed inspection", "share"].map((h, i) => el("th", { class: i ? "num" : "" }, h))),
+    [...q.supplierCompliance].filter((s) => s.consumedLots > 0)
+      .sort((a, b) => b.shareFailed - a.shareFailed || a.supplierId.localeCompare(b.supplierId))
+      .map((s) => el("tr", {}, el("td", {}, recordLink("Supplier", s.supplierId)), el("td", { class: "num" }, fmt(s.consumedLots)),
+        el("td", { class: "num" }, fmt(s.failedLots)), el("td", { class: "num" }, pct(s.shareFailed)))));
+  const completeness = el("table", { id: "completeness" },
+    el("tr", {}, ["kind", "field", "required", "filled", "records", "fill rate", "invalid"].map((h, i) => el("th", { class: i > 2 ? "num" : "" }, h))),
+    q.completeness.map((c) => el("tr", {}, el("td", {}, c.kind), el("td", {}, c.field), el("td", {}, c.required ? "yes" : ""),
+      el("td", { class: "num" }, fmt(c.filled)), el("td", { class: "num" }, fmt(c.records)),
+      el("td", { class: "num" }, el("span", { class: "bar", style: `width:${Math.round(40 * c.fillRate)}px` }), " ", pct(c.fillRate)),
+      el("td", { class: `num ${c.invalid ? "error" : ""}` }, fmt(c.invalid)))));
+  const byCheck = {};
+  for (const f of q.findings) (byCheck[f.check] = byCheck[f.check] || []).push(f);
+  const findings = q.checks.filter((c) => c.findings).map((c) => el("section", { id: `check-${c.check}` },
+    el("h2", {}, `${c.check} (${fmt(c.findings)})`), el("p", { class: "muted" }, c.description),
+    el("table", { class: "findings" }, el("tr", {}, el("th", {}, "finding"), el("th", {}, "records behind it")),
+      (byCheck[c.check] || []).map((f) => el("tr", {}, el("td", {}, f.detail),
+        el("td", {}, f.records.map((r, i) => [i ? ", " : "", `${r.kind} `, recordLink(r.kind, r.id)])))))));
+  show(el("h1", {}, "Data quality"), cards, el("h2", {}, "Checks"), checks,
+    el("div", { class: "split" }, el("section", {}, el("h2", {}, "Supplier compliance"), suppliers),
+      el("section", {}, el("h2", {}, "Completeness against the data dictionary"), completeness)),
+    el("h2", {}, "Findings"), q.findings.length < total ? el("p", { class: "muted" }, `The first ${fmt(q.findings.length)} findings are listed.`) : null,
+    findings);
+}
+
+// ------------------------------------------------------------------------------------------- start
+document.getElementById("search").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const text = document.getElementById("q").value.trim();
+  if (!text) return;
+  const target = `/#/search/${encodeURIComponent(text)}`;
+  if (location.pathname !== "/") location.assign(target); else location.hash = target.slice(1);
+});
+document.getElementById("logout").addEventListener("click", () => { sessionStorage.removeItem(KEY); showLogin(); });
+window.addEventListener("hashchange", route);
+if (sessionStorage.getItem(KEY)) guarded(async () => { await whoAmI(); route(); }); else showLogin();

@@ -1,0 +1,152 @@
+"""The trace explorer's picture of a trace: layered nodes and the records joining them.
+
+Layers run left to right as a recall coordinator reads a genealogy: suppliers, purchased lots,
+sub-assembly lots, finished lots, serials, containers, shipments, customers. What is reached
+comes from the engine's :class:`~tracegraph.trace.TraceResult` (its ids, containment intervals
+and shipment contents); this module only fetches, set-at-a-time, the records that join them, and
+collapses a layer with more than ``limit`` nodes into one counted group until it is expanded.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from ..schema import REL_KINDS
+from ..store import Edge, NodeRef, Store
+from ..trace import TraceResult
+
+LAYERS: tuple[str, ...] = ("suppliers", "purchased_lots", "subassembly_lots", "finished_lots", "serials",
+                           "containers", "shipments", "customers")
+LAYER_TITLES = {"suppliers": "Suppliers", "purchased_lots": "Purchased lots", "subassembly_lots": "Sub-assemblies",
+                "finished_lots": "Finished lots", "serials": "Serials", "containers": "Containers",
+                "shipments": "Shipments", "customers": "Customers"}
+DEFAULT_LIMIT = 50  # nodes a layer shows before it collapses (8 layers: a few hundred nodes at most)
+EXPAND_CAP = 2000  # nodes an expanded layer shows; the rest stay in a group
+
+
+def node_id(ref: NodeRef) -> str:
+    return f"{ref[0]}:{ref[1]}"
+
+
+@dataclass(frozen=True)
+class _Link:
+    rel: str
+    src: NodeRef
+    dst: NodeRef
+    props: tuple[tuple[str, Any], ...]
+
+
+def _layers(store: Store, trace: TraceResult) -> tuple[dict[NodeRef, str], dict[str, dict[str, Any]],
+                                                        dict[str, dict[str, Any]]]:
+    """Each drawn node's layer, plus the lot and serial records used to join them."""
+    ids = trace.ids
+    lots = store.get("Lot", ids["lots"])
+    serials = store.get("Serial", ids["serials"])
+    products = set(ids["products"])
+    layer: dict[NodeRef, str] = {("Supplier", k): "suppliers" for k in ids["suppliers"]}
+    for key, lot in lots.items():
+        layer[("Lot", key)] = ("purchased_lots" if lot.get("supplier_id") else
+                               "finished_lots" if lot.get("item_id") in products else "subassembly_lots")
+    for kind, group in (("Serial", "serials"), ("Container", "containers"), ("Shipment", "shipments"),
+                        ("Customer", "customers")):
+        layer.update({(kind, k): group for k in ids[group]})
+    return layer, lots, serials
+
+
+def _links(store: Store, trace: TraceResult, layer: dict[NodeRef, str], lots: dict[str, dict[str, Any]],
+           serials: dict[str, dict[str, Any]]) -> list[_Link]:
+    """The records joining drawn nodes: supply, consumption, serials of a lot, packing, shipping."""
+    out: list[_Link] = []
+
+    def add(rel: str, src: NodeRef, dst: NodeRef, props: dict[str, Any]) -> None:
+        if src in layer and dst in layer:
+            out.append(_Link(rel, src, dst, tuple(sorted((k, v) for k, v in props.items() if v is not None))))
+
+    for key, lot in lots.items():
+        if lot.get("supplier_id"):
+            add("SUPPLIED", ("Supplier", lot["supplier_id"]), ("Lot", key), {})
+    items = [ref for ref in layer if ref[0] in ("Lot", "Serial")]
+    for e in store.edges("CONSUMED_INTO", items, "out"):
+        add(e.rel, e.src, e.dst, e.props)
+    for key, serial in serials.items():
+        if serial.get("lot_id"):
+            add("HAS_SERIAL", ("Lot", serial["lot_id"]), ("Serial", key), {})
+    for h in trace.held:
+        add("PACKED_IN", h.via, ("Container", h.container), {"packed_at": h.packed_at, "unpacked_at": h.unpacked_at})
+    shipments = store.get("Shipment", trace.ids["shipments"])
+    for shipment, carried in trace.carried.items():
+        for link in carried:
+            add(link.rel, link.src, link.dst, {**link.props, "shipped_at": shipments[shipment]["shipped_at"]})
+    for key, s in shipments.items():
+        add("SHIPPED_TO", ("Shipment", key), ("Customer", s["customer_id"]), {"shipped_at": s["shipped_at"]})
+    return list(dict.fromkeys(out))
+
+
+def trace_view(store: Store, trace: TraceResult, *, limit: int = DEFAULT_LIMIT,
+               expand: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Nodes, counted groups and edges for drawing ``trace``; JSON-ready.
+
+    A layer with more than ``limit`` nodes becomes one group node (``group:<layer>``) unless it is
+    in ``expand``; an expanded layer shows up to :data:`EXPAND_CAP` nodes and groups the rest.
+    Edges into a group are merged and counted.
+    """
+    layer, lots, serials = _layers(store, trace)
+    members: dict[str, list[NodeRef]] = defaultdict(list)
+    for ref, name in sorted(layer.items()):
+        members[name].append(ref)
+    shown_as: dict[NodeRef, str] = {}
+    nodes: list[dict[str, Any]] = []
+    start = set(trace.start.refs())
+    for name in LAYERS:
+        refs = members.get(name, [])
+        cap = EXPAND_CAP if name in expand else limit
+        visible = refs if len(refs) <= cap else refs[:cap] if name in expand else []
+        for ref in visible:
+            shown_as[ref] = node_id(ref)
+            nodes.append({"id": node_id(ref), "kind": ref[0], "key": ref[1], "layer": name,
+                          "start": ref in start})
+        hidden = refs[len(visible):]
+        if hidden:
+            group = f"group:{name}"
+            shown_as.update(dict.fromkeys(hidden, group))
+            nodes.append({"id": group, "kind": "Group", "key": f"{len(hidden):,} {LAYER_TITLES[name].lower()}",
+                          "layer": name, "count": len(hidden), "start": False})
+    merged: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for link in _links(store, trace, layer, lots, serials):
+        src, dst = shown_as[link.src], shown_as[link.dst]
+        if src == dst:  # e.g. a case packed on a pallet, both inside one group
+            continue
+        key = (link.rel, src, dst)
+        if key in merged:
+            merged[key]["count"] += 1
+            continue
+        merged[key] = {"id": f"{link.rel}|{src}|{dst}|{len(merged)}", "rel": link.rel, "source": src,
+                       "target": dst, "props": dict(link.props), "count": 1,
+                       "from": node_id(link.src), "to": node_id(link.dst)}
+    return {"direction": trace.direction, "layers": [{"name": n, "title": LAYER_TITLES[n],
+                                                      "count": len(members.get(n, []))} for n in LAYERS],
+            "counts": {group: len(keys) for group, keys in trace.ids.items()},
+            "nodes": nodes, "edges": list(merged.values())}
+
+
+def record_view(store: Store, kind: str, key: str, per_rel: int = 10) -> dict[str, Any] | None:
+    """One record's properties and its direct neighbours (the first ``per_rel`` per relationship)."""
+    found = store.get(kind, [key])
+    if key not in found:
+        return None
+    neighbours: list[dict[str, Any]] = []
+    for rel in REL_KINDS:
+        for direction, ends in (("out", rel.source), ("in", rel.target)):
+            if kind not in ends:
+                continue
+            edges: list[Edge] = store.edges(rel.name, [(kind, key)], direction)
+            for e in edges[:per_rel]:
+                far = e.dst if direction == "out" else e.src
+                neighbours.append({"rel": rel.name, "direction": direction, "kind": far[0], "key": far[1],
+                                   "props": {k: v for k, v in e.props.items() if v is not None}})
+            if len(edges) > per_rel:
+                neighbours.append({"rel": rel.name, "direction": direction, "kind": "More", "key": "",
+                                   "props": {"not shown": len(edges) - per_rel}})
+    return {"kind": kind, "key": key, "properties": found[key], "neighbours": neighbours}
