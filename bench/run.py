@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import tracegraph
+import tracegraph.generate
 from tracegraph.generate import generate
 
 from . import http
@@ -51,14 +53,16 @@ def median_ms(call: Callable[[], Any], runs: int) -> tuple[float, Any]:
 
 
 def prepare_tables(workdir: Path, serials: int, seed: int) -> dict[str, Any]:
-    """Generate the tables once per size and seed (the generator is deterministic)."""
+    """Generate the tables once per size, seed and version of the (deterministic) generator."""
     tables = workdir / "tables"
     stamp = tables / ".generated"
-    if stamp.exists() and json.loads(stamp.read_text()) == {"serials": serials, "seed": seed}:
+    made_by = {"serials": serials, "seed": seed,
+               "generator": hashlib.sha256(Path(tracegraph.generate.__file__).read_bytes()).hexdigest()}
+    if stamp.exists() and json.loads(stamp.read_text()) == made_by:
         return {"seconds": None, "reused": True}
     started = time.perf_counter()
     counts = generate(tables, serials, seed)
-    stamp.write_text(json.dumps({"serials": serials, "seed": seed}))
+    stamp.write_text(json.dumps(made_by))
     return {"seconds": time.perf_counter() - started, "reused": False, "rows": counts}
 
 
