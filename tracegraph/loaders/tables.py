@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LoadError
+from ..gcpause import paused_gc
 from ..schema import EDGE_TABLES, KINDS, KINDS_BY_TABLE, LOAD_ORDER, RELS, EdgeTable, NodeKind, validate
 from ..store import Batch, Edge, NodeRef, Store
 
@@ -137,14 +138,14 @@ class TableLoader:
                 self.report.skipped_files.append(path.name)
         if not files:
             raise LoadError("holds no canonical table (suppliers.csv, lots.csv, ...)", file=str(directory))
-        tables = {name: (path, list(read_table(path))) for name, path in files.items()}
+        # one table's raw rows in memory at a time: a big load's peak is its batch, not its files
         for kind_name in LOAD_ORDER:
             kind = KINDS[kind_name]
-            if kind.table in tables:
-                self._load_nodes(kind, *tables[kind.table])
+            if kind.table in files:
+                self._load_nodes(kind, files[kind.table], list(read_table(files[kind.table])))
         for edge_table in EDGE_TABLES:
-            if edge_table.table in tables:
-                self._load_edges(edge_table, *tables[edge_table.table])
+            if edge_table.table in files:
+                self._load_edges(edge_table, files[edge_table.table], list(read_table(files[edge_table.table])))
         self.batch.derive_edges(self._item_kind)
         self.store.write(self.batch)
         return self.report
@@ -258,6 +259,7 @@ class TableLoader:
         self.progress(table.table, len(rows))
 
 
+@paused_gc()
 def load_tables(store: Store, directory: str | Path, progress: Progress | None = None) -> LoadReport:
     """Load every canonical table in ``directory`` as one batch; see the module docstring."""
     return TableLoader(store, progress).load_dir(Path(directory))

@@ -6,6 +6,7 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from .dictionary import Field, FieldType
 
@@ -18,10 +19,12 @@ class Problem:
     reason: str
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize_datetime(value: str) -> str:
     """ISO 8601 text to canonical UTC text that sorts chronologically.
 
-    A time without an offset is UTC; a bare date is midnight UTC.
+    A time without an offset is UTC; a bare date is midnight UTC. Cached: a plant's records
+    repeat timestamps (a case's units share one), and equal values then share one string.
     """
     text = value.strip()
     if text.endswith(("Z", "z")):

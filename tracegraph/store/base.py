@@ -30,7 +30,7 @@ ATTRIBUTES = "attributes"
 """The record key of a record's extra attributes (a dict, stored as JSON text)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Edge:
     rel: str
     src: NodeRef
@@ -65,7 +65,9 @@ class Batch:
         """Add the edges implied by key fields of the batch's records.
 
         ``item_kind(item_id)`` says whether a lot's item is a "Material" or a "Product".
+        Equal node refs are shared, as a million serials' edges name the same few products.
         """
+        refs: dict[NodeRef, NodeRef] = {}
         for rel in RELS.values():
             if rel.derived_from is None:
                 continue
@@ -81,8 +83,9 @@ class Batch:
                     other = ITEM_TYPES[record["subject_type"]]
                 else:
                     other = (rel.target if owner_is_source else rel.source)[0]
-                owner: NodeRef = (owner_kind, record[KINDS[owner_kind].key])
-                ref: NodeRef = (other, value)
+                owner = refs.setdefault((owner_kind, record[KINDS[owner_kind].key]),
+                                        (owner_kind, record[KINDS[owner_kind].key]))
+                ref = refs.setdefault((other, value), (other, value))
                 self.add_edge(Edge(rel.name, owner, ref) if owner_is_source else Edge(rel.name, ref, owner))
 
     def __len__(self) -> int:
@@ -137,6 +140,10 @@ class Store(ABC):
     @abstractmethod
     def edges(self, rel: str, nodes: Iterable[NodeRef], direction: Direction) -> list[Edge]:
         """Edges of ``rel`` leaving (``out``) or entering (``in``) any of ``nodes``, with properties."""
+
+    def neighbours(self, rel: str, nodes: Iterable[NodeRef], direction: Direction) -> set[NodeRef]:
+        """The far ends of :meth:`edges`, for callers that need no edge properties."""
+        return {e.dst if direction == "out" else e.src for e in self.edges(rel, nodes, direction)}
 
     @abstractmethod
     def reach(self, seeds: Iterable[NodeRef], rels: Collection[str], direction: Direction,

@@ -3,7 +3,8 @@
 Tables come from the data dictionary: ``node`` gives every record an integer id across kinds,
 ``n_<table>`` holds each kind's properties and ``r_<rel>`` each relationship's edges, indexed in
 both directions. WAL mode lets an API server and notebooks read while one process writes.
-Traversal is breadth-first and set-at-a-time: one query per relationship and hop, never one per node.
+Edges are read and traversed through an in-memory CSR index of these tables (:mod:`.index`), which
+every write invalidates by bumping the header's ``user_version``, whichever process makes it.
 """
 
 from __future__ import annotations
@@ -11,14 +12,17 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from ..errors import LimitExceeded, StoreError
+from ..gcpause import paused_gc
 from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, FieldType, NodeKind, RelKind
 from .base import Batch, Direction, DocRef, Edge, EntryBuilder, NodeRef, Store, ThreadDeadline
+from .index import AdjacencyIndex, Relation, Stale, bump_change_counter, change_counter
 
 SCHEMA_VERSION = 1
 _SQL_TYPES = {FieldType.STRING: "TEXT", FieldType.ENUM: "TEXT", FieldType.DATETIME: "TEXT",
@@ -76,6 +80,8 @@ class SQLiteStore(Store):
         self._local = threading.local()
         self._deadline = ThreadDeadline()
         self._write_lock = threading.Lock()
+        self._adjacency: AdjacencyIndex | None = None
+        self._index_lock = threading.Lock()
         if not read_only:
             with self._tx() as con:
                 for stmt in schema_ddl():
@@ -100,7 +106,7 @@ class SQLiteStore(Store):
             if not self.read_only:
                 con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=NORMAL")
-            con.execute("PRAGMA cache_size=-262144")
+            con.execute("PRAGMA cache_size=-65536")  # 64 MiB per connection
             con.execute("PRAGMA temp_store=MEMORY")
             con.set_progress_handler(self._check_deadline, 10000)
             self._local.con = con
@@ -142,57 +148,73 @@ class SQLiteStore(Store):
     # -- writes ------------------------------------------------------------------------------
     def write(self, batch: Batch) -> None:
         with self._tx() as con:
+            bump_change_counter(con)
+            nids: dict[str, dict[str, int]] = defaultdict(dict)  # kind -> key -> nid, looked up in bulk
             for kind in NODE_KINDS:
                 records = batch.nodes.get(kind.name, [])
                 stubs = batch.stubs.get(kind.name, set())
                 if records or stubs:
-                    keys = [(kind.name, r[kind.key]) for r in records] + [(kind.name, k) for k in stubs]
-                    con.executemany("INSERT INTO node (kind, key) VALUES (?, ?) ON CONFLICT DO NOTHING", keys)
+                    keys = [r[kind.key] for r in records] + list(stubs)
+                    con.executemany("INSERT INTO node (kind, key) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                                    ((kind.name, k) for k in keys))
+                    nids[kind.name].update(self._lookup_nids(con, kind.name, keys))
                 if records:
-                    self._upsert_records(con, kind, records)
+                    self._upsert_records(con, kind, records, nids[kind.name])
                 if stubs:
-                    con.executemany(
-                        f"INSERT INTO {kind.sql_table} (nid, {kind.key}) VALUES "
-                        f"((SELECT nid FROM node WHERE kind = ? AND key = ?), ?) ON CONFLICT DO NOTHING",
-                        [(kind.name, k, k) for k in stubs])
+                    ids = nids[kind.name]
+                    con.executemany(f"INSERT INTO {kind.sql_table} (nid, {kind.key}) VALUES (?, ?) "
+                                    f"ON CONFLICT DO NOTHING", ((ids[k], k) for k in stubs))
             for rel in REL_KINDS:
                 if rel.derived_from is not None:
-                    self._forget_derived(con, rel, batch.nodes.get(rel.derived_from[0], []))
+                    self._forget_derived(con, rel, batch.nodes.get(rel.derived_from[0], []), nids)
                 edges = batch.edges.get(rel.name)
                 if edges:
-                    self._upsert_edges(con, rel, edges)
+                    self._upsert_edges(con, rel, edges, nids)
 
-    def _upsert_records(self, con: sqlite3.Connection, kind: NodeKind, records: list[dict[str, Any]]) -> None:
+    @staticmethod
+    def _lookup_nids(con: sqlite3.Connection, kind: str, keys: Iterable[str]) -> dict[str, int]:
+        return dict(con.execute("SELECT key, nid FROM node WHERE kind = ? AND key IN (SELECT value FROM json_each(?))",
+                                (kind, _ids(keys))))
+
+    def _upsert_records(self, con: sqlite3.Connection, kind: NodeKind, records: list[dict[str, Any]],
+                        ids: dict[str, int]) -> None:
         names = [f.name for f in kind.fields] + ["attributes"]
         updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != kind.key)
-        sql = (f"INSERT INTO {kind.sql_table} (nid, {', '.join(names)}) VALUES "
-               f"((SELECT nid FROM node WHERE kind = '{kind.name}' AND key = ?), {', '.join('?' * len(names))})"
+        sql = (f"INSERT INTO {kind.sql_table} (nid, {', '.join(names)}) VALUES (?, {', '.join('?' * len(names))})"
                f" ON CONFLICT (nid) DO UPDATE SET {updates}")
         con.executemany(sql, (
-            (r[kind.key], *(r.get(f.name) for f in kind.fields),
+            (ids[r[kind.key]], *(r.get(f.name) for f in kind.fields),
              json.dumps(r["attributes"], sort_keys=True) if r.get("attributes") else None)
             for r in records))
 
-    def _forget_derived(self, con: sqlite3.Connection, rel: RelKind, owners: list[dict[str, Any]]) -> None:
+    def _forget_derived(self, con: sqlite3.Connection, rel: RelKind, owners: list[dict[str, Any]],
+                        nids: dict[str, dict[str, int]]) -> None:
         """Drop the derived edges of re-written owners, so a changed key field moves its edge."""
         if not owners or con.execute(f"SELECT 1 FROM {rel.sql_table} LIMIT 1").fetchone() is None:
             return
         owner_kind = KINDS[rel.derived_from[0]]  # type: ignore[index]
         column = "src" if owner_kind.name in rel.source else "dst"
-        con.executemany(f"DELETE FROM {rel.sql_table} WHERE {column} = "
-                        f"(SELECT nid FROM node WHERE kind = '{owner_kind.name}' AND key = ?)",
-                        ((r[owner_kind.key],) for r in owners))
+        ids = nids[owner_kind.name]
+        con.executemany(f"DELETE FROM {rel.sql_table} WHERE {column} = ?", ((ids[r[owner_kind.key]],) for r in owners))
 
-    def _upsert_edges(self, con: sqlite3.Connection, rel: RelKind, edges: list[Edge]) -> None:
+    def _upsert_edges(self, con: sqlite3.Connection, rel: RelKind, edges: list[Edge],
+                      nids: dict[str, dict[str, int]]) -> None:
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for e in edges:
+            for kind, key in (e.src, e.dst):
+                if key not in nids[kind]:
+                    wanted[kind].add(key)
+        for kind, keys in wanted.items():
+            nids[kind].update(self._lookup_nids(con, kind, keys))
         names = [f.name for f in rel.fields]
         conflict = ", ".join(("src", "dst") + rel.identity)
         updates = [f"{n} = excluded.{n}" for n in names if n not in rel.identity]
         on_conflict = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
         sql = (f"INSERT INTO {rel.sql_table} (src, dst{''.join(', ' + n for n in names)}) VALUES "
-               f"((SELECT nid FROM node WHERE kind = ? AND key = ?), (SELECT nid FROM node WHERE kind = ? AND key = ?)"
-               f"{', ?' * len(names)}) ON CONFLICT ({conflict}) {on_conflict}")
-        try:
-            con.executemany(sql, ((*e.src, *e.dst, *(e.props.get(n) for n in names)) for e in edges))
+               f"(?, ?{', ?' * len(names)}) ON CONFLICT ({conflict}) {on_conflict}")
+        try:  # an endpoint that is not in the store gives a NULL id, which NOT NULL rejects
+            con.executemany(sql, ((nids[e.src[0]].get(e.src[1]), nids[e.dst[0]].get(e.dst[1]),
+                                   *(e.props.get(n) for n in names)) for e in edges))
         except sqlite3.IntegrityError as exc:
             raise StoreError(f"{rel.name}: an edge names a record that does not exist ({exc})") from exc
 
@@ -206,6 +228,7 @@ class SQLiteStore(Store):
                 record["attributes"] = json.loads(row[-1])
             yield record
 
+    @paused_gc()
     def get(self, kind: str, keys: Collection[str]) -> dict[str, dict[str, Any]]:
         key = KINDS[kind].key
         return {r[key]: r for r in self._select_records(
@@ -226,27 +249,34 @@ class SQLiteStore(Store):
         for (key,) in self._con().execute(f"SELECT {k.key} FROM {k.sql_table} ORDER BY {k.key}"):
             yield key
 
-    def _nids(self, nodes: Iterable[NodeRef]) -> list[int]:
-        by_kind: dict[str, list[str]] = {}
-        for kind, key in nodes:
-            by_kind.setdefault(kind, []).append(key)
-        out: list[int] = []
-        for kind, keys in by_kind.items():
-            out += [r[0] for r in self._con().execute(
-                "SELECT nid FROM node WHERE kind = ? AND key IN (SELECT value FROM json_each(?))", (kind, _ids(keys)))]
-        return out
+    def _index(self) -> AdjacencyIndex:
+        """The adjacency index of the tables as they are now, rebuilt after any write."""
+        con = self._con()
+        version = change_counter(con)
+        index = self._adjacency
+        if index is None or index.version != version:
+            with self._index_lock:  # one build at a time, however many threads ask
+                index = self._adjacency
+                if index is None or index.version != change_counter(con):
+                    index = self._adjacency = AdjacencyIndex(con)
+        return index
 
-    def _refs(self, nids: Iterable[int]) -> dict[int, NodeRef]:
-        rows = self._con().execute("SELECT nid, kind, key FROM node WHERE nid IN (SELECT value FROM json_each(?))",
-                                   (_ids(nids),))
-        return {nid: (kind, key) for nid, kind, key in rows}
+    def _relations(self, rels: Collection[str]) -> tuple[AdjacencyIndex, list[Relation]]:
+        for _attempt in range(3):
+            index = self._index()
+            try:
+                return index, [index.relation(self._con(), rel) for rel in rels]
+            except Stale:
+                self._adjacency = None
+        raise StoreError(f"{self.path} keeps changing while its index is built; try again")
 
     def edges(self, rel: str, nodes: Iterable[NodeRef], direction: Direction) -> list[Edge]:
-        near, far = ("src", "dst") if direction == "out" else ("dst", "src")
-        nids = self._nids(nodes)
-        if not nids:
-            return []
-        return self._select_edges(rel, near, nids, f"e.{near}, e.{far}")
+        index, (relation,) = self._relations([RELS[rel].name])
+        return index.edges(relation, index.nids(nodes), direction)
+
+    def neighbours(self, rel: str, nodes: Iterable[NodeRef], direction: Direction) -> set[NodeRef]:
+        index, (relation,) = self._relations([RELS[rel].name])
+        return set(index.neighbours(relation, index.nids(nodes), direction))
 
     def find_edges(self, rel: str, field: str, values: Collection[str]) -> list[Edge]:
         if field not in {f.name for f in RELS[rel].fields}:  # names below are never user text
@@ -271,24 +301,9 @@ class SQLiteStore(Store):
 
     def reach(self, seeds: Iterable[NodeRef], rels: Collection[str], direction: Direction,
               max_depth: int) -> dict[NodeRef, int]:
-        near, far = ("src", "dst") if direction == "out" else ("dst", "src")
-        con = self._con()
-        frontier = set(self._nids(seeds))
-        depth_of = dict.fromkeys(frontier, 0)
-        depth = 0
-        while frontier and depth <= max_depth:
-            depth += 1
-            payload = _ids(frontier)
-            found: set[int] = set()
-            for rel in rels:
-                found.update(r[0] for r in con.execute(
-                    f"SELECT {far} FROM {RELS[rel].sql_table} WHERE {near} IN (SELECT value FROM json_each(?))",
-                    (payload,)))
-            frontier = found.difference(depth_of)
-            for nid in frontier:
-                depth_of[nid] = depth
-        refs = self._refs(depth_of)
-        return {refs[nid]: d for nid, d in depth_of.items()}
+        index, relations = self._relations(rels)
+        reached, depths = index.reach(relations, index.nids(seeds), direction, max_depth)
+        return dict(zip(index.refs(reached), depths.tolist()))
 
     def documents(self, collection: str, keys: Collection[str] | None = None) -> dict[str, dict[str, Any]]:
         sql = "SELECT key, body FROM document WHERE collection = ?"

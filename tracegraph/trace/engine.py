@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..errors import BadInput, LimitExceeded, NotFound
+from ..gcpause import paused_gc
 from ..schema import GENEALOGY_RELS, KINDS, RELS, normalize_datetime
 from ..store import Edge, NodeRef, Store
 from .model import GROUP_OF_KIND, GROUPS, KIND_OF_GROUP, Held, Limits, Link, TraceStart, Whereabouts
@@ -147,6 +148,7 @@ class RecallScope:
         from .. import notebook
         return notebook.scope_html(self)
 
+    @paused_gc()
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = self.trace.as_dict()
         out["by_customer"] = self.by_customer
@@ -182,6 +184,7 @@ class TraceEngine:
             raise BadInput("a backward trace starts from lots, serials or containers")
         return self._trace("backward", start, limits or self.limits)
 
+    @paused_gc()
     def recall_scope(self, trigger: TraceStart, limits: Limits | None = None) -> RecallScope:
         trace = self.forward(trigger, limits)
         whereabouts = self._whereabouts(trace)
@@ -230,6 +233,7 @@ class TraceEngine:
         return sorted(links, key=lambda link: (link.props["attached_at"], link.src, link.dst))
 
     # -- the trace ---------------------------------------------------------------------------
+    @paused_gc()
     def _trace(self, direction: Direction, start: TraceStart, limits: Limits) -> TraceResult:
         if not start:
             raise BadInput("a trace needs at least one start id")
@@ -363,23 +367,26 @@ class TraceEngine:
     def _context(self, items: list[NodeRef], step: Literal["out", "in"], ids: dict[str, set[str]]) -> None:
         """Suppliers, items, process steps and inspections of the reached lots and serials."""
         lots = [i for i in items if i[0] == "Lot"]
-        ids["suppliers"].update(e.src[1] for e in self.store.edges("SUPPLIED", lots, "in"))
-        for e in self.store.edges("OF_ITEM", lots, "out"):
-            ids[GROUP_OF_KIND[e.dst[0]]].add(e.dst[1])
-        ids["products"].update(e.dst[1] for e in self.store.edges(
+        ids["suppliers"].update(key for _, key in self.store.neighbours("SUPPLIED", lots, "in"))
+        for kind, key in self.store.neighbours("OF_ITEM", lots, "out"):
+            ids[GROUP_OF_KIND[kind]].add(key)
+        ids["products"].update(key for _, key in self.store.neighbours(
             "OF_PRODUCT", [i for i in items if i[0] == "Serial"], "out"))
         reached = set(items)
         ids["process_steps"].update(
             e.props["step_id"] for e in self.store.edges("CONSUMED_INTO", items, step)
             if (e.dst if step == "out" else e.src) in reached and not e.props.get("retracted_at"))
-        ids["inspections"].update(e.src[1] for e in self.store.edges("INSPECTS", items, "in"))
-        ids["inspections"].update(e.src[1] for e in self.store.edges(
+        ids["inspections"].update(key for _, key in self.store.neighbours("INSPECTS", items, "in"))
+        ids["inspections"].update(key for _, key in self.store.neighbours(
             "RECORDED_AT", [("ProcessStep", s) for s in ids["process_steps"]], "in"))
 
     # -- where things are now ------------------------------------------------------------------
     def _whereabouts(self, trace: TraceResult) -> dict[NodeRef, Whereabouts]:
         items = [("Lot", k) for k in trace.ids["lots"]] + [("Serial", k) for k in trace.ids["serials"]]
         shipments = self.store.get("Shipment", trace.ids["shipments"])
+        held_in: dict[str, list[Held]] = defaultdict(list)
+        for h in trace.held:
+            held_in[h.container].append(h)
         shipped: dict[NodeRef, set[str]] = defaultdict(set)
         taken: dict[NodeRef, list[tuple[float | None, str | None]]] = defaultdict(list)  # (quantity, uom) out of a lot
         boxed: set[NodeRef] = set()  # lots that left inside a container: how much of them is not recorded

@@ -1,0 +1,151 @@
+"""The embedded store's in-memory adjacency index against the tables it caches.
+
+The oracle is independent of the index: plain SQL on the same file through the sqlite3 module,
+and networkx shortest-path lengths on the edges read that way.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+import tracegraph
+from tracegraph.generate import generate
+from tracegraph.schema import GENEALOGY_RELS, REL_KINDS, RELS
+from tracegraph.store import Batch, Edge, SQLiteStore
+
+
+@pytest.fixture(scope="module")
+def plant(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("plant")
+    generate(root / "tables", 3000, seed=11)
+    with tracegraph.connect(f"sqlite:///{root / 'plant.db'}") as g:
+        assert g.load_tables(root / "tables").rejected == []
+    return root / "plant.db"
+
+
+def sql_edges(db: Path, rel: str) -> list[tuple[tuple[str, str], tuple[str, str], dict]]:
+    names = [f.name for f in RELS[rel].fields]
+    con = sqlite3.connect(db)
+    rows = con.execute(f"SELECT a.kind, a.key, b.kind, b.key{''.join(', e.' + n for n in names)} "
+                       f"FROM {RELS[rel].sql_table} e JOIN node a ON a.nid = e.src JOIN node b ON b.nid = e.dst").fetchall()
+    con.close()
+    return [((r[0], r[1]), (r[2], r[3]), dict(zip(names, r[4:]))) for r in rows]
+
+
+@pytest.mark.parametrize("rel", [r.name for r in REL_KINDS])
+def test_edges_match_the_tables(plant: Path, rel: str) -> None:
+    everything = sql_edges(plant, rel)
+    rng = random.Random(rel)
+    store = SQLiteStore(plant, read_only=True)
+    for direction, near in (("out", 0), ("in", 1)):
+        nodes = sorted({e[near] for e in everything})
+        chosen = set(rng.sample(nodes, min(50, len(nodes)))) | {("Lot", "no such lot")}
+        want = sorted((e[0], e[1], sorted(e[2].items())) for e in everything if e[near] in chosen)
+        got = [(e.src, e.dst, sorted(e.props.items())) for e in store.edges(rel, chosen, direction)]
+        assert sorted(got) == want
+    store.close()
+
+
+def test_reach_matches_networkx_depths(plant: Path) -> None:
+    graph = nx.DiGraph()
+    for rel in GENEALOGY_RELS:
+        graph.add_edges_from((src, dst) for src, dst, _ in sql_edges(plant, rel))
+    store = SQLiteStore(plant, read_only=True)
+    rng = random.Random(5)
+    lots = sorted(n for n in graph if n[0] == "Lot")
+    serials = sorted(n for n in graph if n[0] == "Serial")
+    for seeds, direction, g in ((rng.sample(lots, 3), "out", graph), (rng.sample(serials, 2), "in", graph.reverse())):
+        g = g.copy()
+        g.add_edges_from(("seed", s) for s in seeds)
+        want = {n: d - 1 for n, d in nx.single_source_shortest_path_length(g, "seed").items() if n != "seed"}
+        assert store.reach(seeds, GENEALOGY_RELS, direction, 64) == want
+    store.close()
+
+
+def _new_output_batch(parent: str, lot: str) -> Batch:
+    batch = Batch()
+    batch.add_node("Lot", {"lot_id": lot, "item_id": "RM-00001", "supplier_id": None, "quantity": 1.0,
+                           "uom": "EA", "created_at": None, "expires_at": None})
+    batch.add_node("ProcessStep", {"step_id": f"STEP-{lot}", "work_order": "WO-X", "operation": "0010"})
+    batch.add_edge(Edge("CONSUMED_INTO", ("Lot", parent), ("Lot", lot), {"step_id": f"STEP-{lot}"}))
+    return batch
+
+
+@pytest.fixture
+def plant_copy(plant: Path, tmp_path: Path) -> tuple[Path, str]:
+    """A copy of the plant to write to, and a lot to hang new outputs on."""
+    db = tmp_path / "copy.db"
+    db.write_bytes(plant.read_bytes())
+    with SQLiteStore(db, read_only=True) as store:
+        return db, next(iter(store.keys("Lot")))
+
+
+def test_a_write_through_the_same_store_is_seen(plant_copy: tuple[Path, str]) -> None:
+    db, parent = plant_copy
+    store = SQLiteStore(db)
+    before = store.reach([("Lot", parent)], GENEALOGY_RELS, "out", 64)
+    store.write(_new_output_batch(parent, "NEW-1"))
+    after = store.reach([("Lot", parent)], GENEALOGY_RELS, "out", 64)
+    assert after == {**before, ("Lot", "NEW-1"): 1}
+    assert [e.dst for e in store.edges("CONSUMED_INTO", [("Lot", "NEW-1")], "in")] == [("Lot", "NEW-1")]
+    store.close()
+
+
+def test_a_write_by_another_process_is_seen(plant_copy: tuple[Path, str]) -> None:
+    db, parent = plant_copy
+    reader = SQLiteStore(db, read_only=True)
+    assert ("Lot", "NEW-2") not in reader.reach([("Lot", parent)], GENEALOGY_RELS, "out", 64)
+    script = ("import sys; sys.path.insert(0, sys.argv[2]); from test_adjacency_index import _new_output_batch;"
+              "from tracegraph.store import SQLiteStore; s = SQLiteStore(sys.argv[1]);"
+              f"s.write(_new_output_batch({parent!r}, 'NEW-2')); s.close()")
+    subprocess.run([sys.executable, "-c", script, str(db), str(Path(__file__).parent)], check=True)
+    assert reader.reach([("Lot", parent)], GENEALOGY_RELS, "out", 64)[("Lot", "NEW-2")] == 1
+    reader.close()
+
+
+@pytest.mark.parametrize("rel", ["OF_PRODUCT", "INSPECTS", "PACKED_IN"])
+def test_neighbours_are_the_far_ends_of_edges(plant: Path, rel: str) -> None:
+    store = SQLiteStore(plant, read_only=True)
+    for direction, near, far in (("out", 0, 1), ("in", 1, 0)):
+        everything = sql_edges(plant, rel)
+        nodes = sorted({e[near] for e in everything})[:40]
+        want = {e[far] for e in everything if e[near] in set(nodes)}
+        assert store.neighbours(rel, nodes, direction) == want
+        assert super(SQLiteStore, store).neighbours(rel, nodes, direction) == want  # the generic default
+    store.close()
+
+
+def test_threads_reading_while_another_writes_see_one_state_or_the_other(plant_copy: tuple[Path, str]) -> None:
+    db, parent = plant_copy
+    store = SQLiteStore(db)
+    before = store.reach([("Lot", parent)], GENEALOGY_RELS, "out", 64)
+    after = {**before, ("Lot", "NEW-3"): 1}
+    seen: list[dict] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            seen.append(store.reach([("Lot", parent)], GENEALOGY_RELS, "out", 64))
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for t in readers:
+        t.start()
+    store.write(_new_output_batch(parent, "NEW-3"))
+    deadline = time.monotonic() + 60
+    while not any(s == after for s in seen) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop.set()
+    for t in readers:
+        t.join()
+    assert seen and all(s in (before, after) for s in seen)
+    assert store.reach([("Lot", parent)], GENEALOGY_RELS, "out", 64) == after
+    store.close()
