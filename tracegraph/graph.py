@@ -9,19 +9,20 @@ result carries the recall holds on the records it reached.
 from __future__ import annotations
 
 import getpass
-import hashlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import NotFound
-from .loaders.tables import TABLE_SUFFIXES, LoadReport, Progress, load_tables
+from .extras import extra_module
+from .loaders.source import Writer
+from .loaders.tables import LoadReport, Progress, load_tables
 from .quality import QualityReport, assess
 from .recall.audit import AuditLog, digest
 from .recall.model import holds_on
 from .recall.service import RecallService
 from .schema import KINDS
-from .store import Store, open_store
+from .store import Batch, Store, open_store
 from .trace import Limits, Link, RecallScope, SupplierExposure, TraceEngine, TraceResult, TraceStart
 
 if TYPE_CHECKING:  # the standards modules need the [standards] extra, so they are imported when used
@@ -91,39 +92,36 @@ class Graph:
 
     def load_tables(self, directory: str | Path, progress: Progress | None = None, *, actor: str | None = None,
                     why: str = "load canonical tables") -> LoadReport:
-        """Load a directory of tables as one batch and audit it: files (with SHA-256), counts before and after."""
-        before = self.store.counts()
-        report = load_tables(self.store, directory, progress)
-        files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-                 for p in sorted(Path(directory).iterdir()) if p.suffix in TABLE_SUFFIXES}
-        self.audit.record(actor or self.user, "load.tables", f"load:{Path(directory).resolve()}", why,
-                          before={"counts": before},
-                          after={"counts": self.store.counts(), "loaded": dict(report.loaded),
-                                 "rejected": len(report.rejected), "files": files})
-        return report
+        """Load a directory of tables as one batch, audited in the same transaction: files (SHA-256 of
+        the bytes loaded), counts before and after."""
+        return load_tables(self.store, directory, progress,
+                           self._audited(actor, "load.tables", why))
 
     def recalls(self, actor: str | None = None) -> RecallService:
         """The recall workflow, acting as ``actor`` (the graph's user by default)."""
         return RecallService(self, actor or self.user)
 
-    def load_epcis(self, paths: list[str | Path], proceed: bool = False) -> EpcisReport:
-        """Capture EPCIS 2.0 documents; a document with invalid events loads nothing unless ``proceed``."""
-        from .loaders.epcis import load_epcis
-        return load_epcis(self.store, paths, proceed)
+    def load_epcis(self, paths: list[str | Path], proceed: bool = False, *, actor: str | None = None,
+                   why: str = "capture EPCIS events") -> EpcisReport:
+        """Capture EPCIS 2.0 documents; a document with invalid events loads nothing unless ``proceed``.
 
-    def load_gudid(self, path: str | Path) -> GudidReport:
-        from .loaders.gudid import load_gudid
-        return load_gudid(self.store, path)
+        Each document's batch is audited in its own transaction (file, SHA-256, events, records)."""
+        load_epcis = extra_module("tracegraph.loaders.epcis", "standards", "loading EPCIS").load_epcis
+        return load_epcis(self.store, paths, proceed, self._audited(actor, "load.epcis", why))
+
+    def load_gudid(self, path: str | Path, *, actor: str | None = None,
+                   why: str = "load GUDID device records") -> GudidReport:
+        """Load one GUDID file as one batch, audited in the same transaction (file, SHA-256, counts)."""
+        load_gudid = extra_module("tracegraph.loaders.gudid", "standards", "loading GUDID").load_gudid
+        return load_gudid(self.store, path, self._audited(actor, "load.gudid", why))
 
     def identify(self, text: str) -> Identification:
         """What a scanned or typed identifier means: its parts and the records it matches."""
-        from .identifiers import identify
-        return identify(text, self.store)
+        return _identifiers().identify(text, self.store)
 
     def start_of(self, text: str) -> TraceStart:
         """The trace start any identifier of a lot, serial or container names (never a guess)."""
-        from .identifiers import trace_start
-        return trace_start(self.identify(text))
+        return _identifiers().trace_start(self.identify(text))
 
     def attachments(self, kind: str, key: str, at: str | None = None) -> list[Link]:
         """What is (or was, ``at`` a time) attached to a record or it to: EPCIS associations."""
@@ -145,9 +143,19 @@ class Graph:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _audited(self, actor: str | None, action: str, why: str) -> Writer:
+        """A loader's writer: each batch with its audit entry (target ``load:<source path>``), in one transaction."""
+        def write(batch: Batch, source: dict[str, Any]) -> None:
+            self.audit.write(actor or self.user, action, f"load:{source['source']}", why, batch, after=source)
+        return write
+
     def _with_holds(self, result: TraceResult) -> TraceResult:
         result.holds = holds_on(self.store, result.refs())
         return result
+
+
+def _identifiers() -> Any:
+    return extra_module("tracegraph.identifiers", "standards", "identifier parsing")
 
 
 def connect(url: str = "sqlite:///tracegraph.db", *, read_only: bool = False, limits: Limits | None = None,

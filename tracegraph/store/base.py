@@ -25,6 +25,8 @@ DocRef = tuple[str, str]
 """A stored document as (collection, key), e.g. ("recalls", "RC-20261126-7F3A")."""
 EntryBuilder = Callable[[int, dict[str, Any] | None], dict[str, Any]]
 """Builds a log entry from its sequence number and the previous entry (None for the first)."""
+Counts = dict[str, int]
+"""Records per node kind and edges per relationship kind, as :meth:`Store.counts` gives them."""
 
 ATTRIBUTES = "attributes"
 """The record key of a record's extra attributes (a dict, stored as JSON text)."""
@@ -36,6 +38,20 @@ class Edge:
     src: NodeRef
     dst: NodeRef
     props: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """A log entry to append in the same transaction as a write (:meth:`Store.write`).
+
+    ``build(seq, previous, counts)`` makes the entry; with ``counted`` the store passes its counts
+    before and after the batch, read inside the transaction (a count of every table, so bulk
+    copies leave it off), else None.
+    """
+
+    log: str
+    build: Callable[[int, dict[str, Any] | None, tuple[Counts, Counts] | None], dict[str, Any]]
+    counted: bool = False
 
 
 @dataclass
@@ -122,8 +138,12 @@ class Store(ABC):
     read_only: bool = False  # opened for reading only: writes, documents and log entries are refused
 
     @abstractmethod
-    def write(self, batch: Batch) -> None:
-        """Upsert the batch atomically; writing the same batch twice changes nothing."""
+    def write(self, batch: Batch, entry: LogEntry | None = None) -> dict[str, Any] | None:
+        """Upsert the batch atomically; writing the same batch twice changes nothing.
+
+        With ``entry``, append it to its log in the same transaction (see :meth:`append`), so the
+        change and its audit record land together or not at all; returns the entry as written.
+        """
 
     @abstractmethod
     def get(self, kind: str, keys: Collection[str]) -> dict[str, dict[str, Any]]:

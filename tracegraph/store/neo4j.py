@@ -31,7 +31,8 @@ from ..errors import BadInput, LimitExceeded, StoreError, TraceGraphError
 from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, NodeKind, RelKind
 from . import NEO4J_SCHEMES as SCHEMES
 from . import neo4j_statements as cy
-from .base import ATTRIBUTES, Batch, Direction, DocRef, Edge, EntryBuilder, NodeRef, Store, ThreadDeadline
+from .base import (ATTRIBUTES, Batch, Counts, Direction, DocRef, Edge, EntryBuilder, LogEntry, NodeRef, Store,
+                   ThreadDeadline)
 
 # The driver logs each failed connection attempt; without this, Python's last-resort handler prints
 # them to stderr beside our own error message. Handlers an application configures still get them.
@@ -296,9 +297,18 @@ class Neo4jStore(Store):
         self._transaction(True, lambda tx: self._run(tx, cy.delete_all()))
 
     # -- writes ----------------------------------------------------------------------------------
-    def write(self, batch: Batch) -> None:
+    def write(self, batch: Batch, entry: LogEntry | None = None) -> dict[str, Any] | None:
         self._check_schema()
-        self._transaction(True, lambda tx: self._write(tx, batch))
+
+        def work(tx: Any) -> dict[str, Any] | None:
+            before = self._counts(tx) if entry is not None and entry.counted else None
+            self._write(tx, batch)
+            if entry is None:
+                return None
+            counts = None if before is None else (before, self._counts(tx))
+            return self._append(tx, entry.log, lambda seq, previous: entry.build(seq, previous, counts))
+
+        return self._transaction(True, work)
 
     def _write(self, tx: Any, batch: Batch) -> None:
         for kind in NODE_KINDS:
@@ -417,19 +427,23 @@ class Neo4jStore(Store):
         self._check_schema()
 
         def work(tx: Any) -> dict[str, Any]:
-            # Built inside the transaction, so a retried append rebuilds its entry on the real predecessor.
-            seq = self._run(tx, cy.log_next(), log=log)[0]["seq"]
-            previous = None
-            if seq > 1:
-                rows = self._run(tx, cy.log_entries(), log=log, start=seq - 1, page=1)
-                previous = json.loads(rows[0]["body"])
-            entry = build(seq, previous)
-            self._run(tx, cy.log_append(), log=log, seq=seq, body=json.dumps(entry))
+            entry = self._append(tx, log, build)
             for (collection, key), body in (documents or {}).items():
                 self._run(tx, cy.document_put(), collection=collection, key=key, body=json.dumps(body, sort_keys=True))
             return entry
 
         return self._transaction(True, work)
+
+    def _append(self, tx: Any, log: str, build: EntryBuilder) -> dict[str, Any]:
+        # Built inside the transaction, so a retried append rebuilds its entry on the real predecessor.
+        seq = self._run(tx, cy.log_next(), log=log)[0]["seq"]
+        previous = None
+        if seq > 1:
+            rows = self._run(tx, cy.log_entries(), log=log, start=seq - 1, page=1)
+            previous = json.loads(rows[0]["body"])
+        entry = build(seq, previous)
+        self._run(tx, cy.log_append(), log=log, seq=seq, body=json.dumps(entry))
+        return entry
 
     def entries(self, log: str, start: int = 1) -> Iterator[tuple[int, dict[str, Any]]]:
         statement = cy.log_entries()
@@ -442,8 +456,11 @@ class Neo4jStore(Store):
             start = page[-1]["seq"] + 1
 
     def counts(self) -> dict[str, int]:
-        out = {k.name: self._query(cy.count_nodes(k))[0]["n"] for k in NODE_KINDS}
-        out.update({r.name: self._query(cy.count_rels(r))[0]["n"] for r in REL_KINDS})
+        return self._transaction(False, self._counts)
+
+    def _counts(self, tx: Any) -> Counts:
+        out = {k.name: self._run(tx, cy.count_nodes(k))[0]["n"] for k in NODE_KINDS}
+        out.update({r.name: self._run(tx, cy.count_rels(r))[0]["n"] for r in REL_KINDS})
         return out
 
 
