@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import NotFound
 from .extras import extra_module
-from .loaders.source import Writer
 from .loaders.tables import LoadReport, Progress, load_tables
 from .quality import QualityReport, assess
 from .recall.audit import AuditLog, digest
 from .recall.model import holds_on
 from .recall.service import RecallService
 from .schema import KINDS
-from .store import Batch, Store, open_store
+from .store import Batch, Store, Writer, open_store, redact
+from .store.transfer import copy_graph
 from .trace import Limits, Link, RecallScope, SupplierExposure, TraceEngine, TraceResult, TraceStart
 
 if TYPE_CHECKING:  # the standards modules need the [standards] extra, so they are imported when used
@@ -143,10 +143,23 @@ class Graph:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _audited(self, actor: str | None, action: str, why: str) -> Writer:
-        """A loader's writer: each batch with its audit entry (target ``load:<source path>``), in one transaction."""
+    def copy_from(self, source: Store, name: str, *, actor: str | None = None,
+                  why: str = "copy a graph") -> dict[str, int]:
+        """Upsert every record and edge of ``source`` (a store at URL ``name``) into this graph.
+
+        Each chunk is audited in its own transaction (source without its password, what it copied);
+        chunk entries carry no counts, as counting every table per chunk would dominate a large copy.
+        """
+        audited = self._audited(actor, "copy", why, target="copy", counted=False)
+        return copy_graph(source, self.store,
+                          write=lambda batch, chunk: audited(batch, {"source": redact(name), **chunk}))
+
+    def _audited(self, actor: str | None, action: str, why: str, target: str = "load",
+                 counted: bool = True) -> Writer:
+        """A writer of batches, each with its audit entry (target ``<target>:<source>``) in one transaction."""
         def write(batch: Batch, source: dict[str, Any]) -> None:
-            self.audit.write(actor or self.user, action, f"load:{source['source']}", why, batch, after=source)
+            self.audit.write(actor or self.user, action, f"{target}:{source['source']}", why, batch, after=source,
+                             counted=counted)
         return write
 
     def _with_holds(self, result: TraceResult) -> TraceResult:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from dataclasses import asdict
 from typing import Annotated
 
 import typer
@@ -13,7 +12,7 @@ from rich.table import Table
 
 from ..errors import TraceGraphError
 from ..graph import connect
-from .keys import ApiKeys
+from .keys import ApiKeys, shown
 from .roles import Role
 
 apikey_app = typer.Typer(help="API keys for the GraphQL service (stored hashed in the database).",
@@ -76,7 +75,7 @@ def create_cmd(ctx: typer.Context, role: Annotated[Role, typer.Option(help="What
     """Create a key and print it once; only its hash is stored."""
     try:
         with connect(ctx.obj) as graph:
-            key, record = ApiKeys(graph.store).create(role, name, expires_in_days)
+            key, record = ApiKeys(graph.store, graph.user).create(role, name, expires_in_days)
     except TraceGraphError as exc:
         raise _fail(exc) from None
     err.print(f"created key {record.id} ({record.role}); it is shown only now:")
@@ -93,7 +92,7 @@ def list_cmd(ctx: typer.Context,
     except TraceGraphError as exc:
         raise _fail(exc) from None
     if as_json:
-        print(json.dumps([{k: v for k, v in asdict(key).items() if k != "sha256"} for key in keys], indent=2))
+        print(json.dumps([shown(key) for key in keys], indent=2))
         return
     table = Table("id", "name", "role", "created", "expires", "revoked")
     for k in keys:
@@ -106,7 +105,7 @@ def revoke_cmd(ctx: typer.Context, key_id: str) -> None:
     """Revoke a key by its id; it stops working at once."""
     try:
         with connect(ctx.obj) as graph:
-            ApiKeys(graph.store).revoke(key_id)
+            ApiKeys(graph.store, graph.user).revoke(key_id)
     except TraceGraphError as exc:
         raise _fail(exc) from None
     console.print(f"revoked {key_id}")

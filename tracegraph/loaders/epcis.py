@@ -27,9 +27,8 @@ from typing import Any
 from ..errors import BadInput
 from ..identifiers import identifier_forms, parse, record_keys
 from ..schema import KINDS, RELS, normalize_datetime
-from ..store import Batch, Edge, NodeRef, Store
+from ..store import Batch, Edge, NodeRef, Store, Writer, plain_writer
 from .epcis_document import Document, Event, event_problems, read_document, short
-from .source import Writer, plain_writer
 
 _SHIP_STEPS = {"shipping", "departing"}
 _GS1_PATH = re.compile(r"^https?://[^?#]*/(00|01)/\d")  # a Digital Link of an SSCC or GTIN

@@ -22,8 +22,8 @@ from biip.checksums import gs1_standard_check_digit
 from ..errors import LoadError
 from ..extras import extra_module
 from ..identifiers.hibc import check_character, is_hibc_di
-from ..store import Batch, Edge, Store
-from .source import HashingReader, Writer, plain_writer
+from ..store import Batch, Edge, Store, Writer, plain_writer
+from .source import HashingReader
 
 _NS = "{http://www.fda.gov/cdrh/gudid}"
 _LABEL_PIS = (("lotBatch", "lot"), ("serialNumber", "serial"), ("expirationDate", "expiry"),

@@ -1,27 +1,15 @@
-"""What every loader shares: reading a source file once while hashing it, and handing each batch to a writer.
+"""Reading a source file once while hashing it, so a load's audit entry names exactly what was loaded.
 
-A loader builds a batch and a summary of where it came from (file names, their SHA-256, counts),
-then calls its :data:`Writer`; :class:`tracegraph.Graph` passes one that writes the batch and its
-audit entry in one transaction. The hashes are of the bytes the loader parsed, taken in the same
-read, so they name exactly what was loaded even if the file changes afterwards.
+A loader hands each batch with a summary of its source (file names, their SHA-256, counts) to its
+:data:`~tracegraph.store.Writer`; the hashes are of the bytes the loader parsed, taken in the same
+read, so they hold even if the file changes afterwards.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Callable
 from typing import IO, Any
-
-from ..store import Batch, Store
-
-Writer = Callable[[Batch, dict[str, Any]], None]
-"""Writes one batch; the dict describes its source for the audit trail."""
-
-
-def plain_writer(store: Store) -> Writer:
-    """A writer that writes the batch alone (a caller that keeps no audit trail)."""
-    return lambda batch, _source: store.write(batch)
 
 
 class HashingReader(io.RawIOBase):

@@ -21,8 +21,8 @@ from typing import Any
 from ..errors import LoadError
 from ..gcpause import paused_gc
 from ..schema import EDGE_TABLES, KINDS, KINDS_BY_TABLE, LOAD_ORDER, RELS, EdgeTable, NodeKind, validate
-from ..store import Batch, Edge, NodeRef, Store
-from .source import HashingReader, Writer, plain_writer
+from ..store import Batch, Edge, NodeRef, Store, Writer, plain_writer
+from .source import HashingReader
 
 Row = dict[str, Any]
 Progress = Callable[[str, int], None]

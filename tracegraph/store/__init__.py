@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 
 from ..errors import BadInput
 from ..extras import extra_module
-from .base import Batch, Counts, Direction, DocRef, Edge, EntryBuilder, LogEntry, NodeRef, Store
+from .base import (Batch, Counts, Direction, DocRef, Edge, EntryBuilder, LogEntry, NodeRef, Store, Writer,
+                   plain_writer)
 from .sqlite import SQLiteStore
 
 
@@ -32,6 +33,14 @@ _BACKENDS: dict[str, Callable[[str, bool], Store]] = {"sqlite": _open_sqlite, ""
                                                       **dict.fromkeys(NEO4J_SCHEMES, _open_neo4j)}
 
 
+def redact(url: str) -> str:
+    """The URL without its password, for messages and the audit trail."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)
+
+
 def open_store(url: str, *, read_only: bool = False) -> Store:
     """Open the store a URL names; a bare path is an embedded SQLite file."""
     scheme = urlsplit(url).scheme if "://" in url else ""
@@ -43,4 +52,5 @@ def open_store(url: str, *, read_only: bool = False) -> Store:
     return opener(url, read_only)
 
 
-__all__ = ["Batch", "Counts", "Direction", "DocRef", "Edge", "EntryBuilder", "LogEntry", "NodeRef", "Store", "SQLiteStore", "open_store"]
+__all__ = ["Batch", "Counts", "Direction", "DocRef", "Edge", "EntryBuilder", "LogEntry", "NodeRef", "Store",
+           "SQLiteStore", "Writer", "open_store", "plain_writer", "redact"]

@@ -109,6 +109,18 @@ class Batch:
                 + sum(map(len, self.edges.values())))
 
 
+Writer = Callable[[Batch, dict[str, Any]], None]
+"""Writes one batch that a loader or copy made; the dict describes its source (files and their
+SHA-256, counts) for the audit entry :class:`tracegraph.Graph` writes in the same transaction."""
+
+
+def plain_writer(store: Store) -> Writer:
+    """A writer that writes the batch alone, for callers that keep no audit trail."""
+    def write(batch: Batch, _source: dict[str, Any]) -> None:
+        store.write(batch)
+    return write
+
+
 class ThreadDeadline:
     """A deadline per thread (a server runs each request's store work in its own thread)."""
 

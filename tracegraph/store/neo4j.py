@@ -30,6 +30,7 @@ from neo4j import exceptions as neo4j_errors
 from ..errors import BadInput, LimitExceeded, StoreError, TraceGraphError
 from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, NodeKind, RelKind
 from . import NEO4J_SCHEMES as SCHEMES
+from . import redact
 from . import neo4j_statements as cy
 from .base import (ATTRIBUTES, Batch, Counts, Direction, DocRef, Edge, EntryBuilder, LogEntry, NodeRef, Store,
                    ThreadDeadline)
@@ -63,14 +64,14 @@ class Neo4jSettings:
         if parts.scheme not in SCHEMES:
             raise BadInput(f"{url!r} is not a Neo4j URL (schemes: {', '.join(SCHEMES)})")
         if not parts.hostname:
-            raise BadInput(f"Neo4j URL {_redact(url)!r} names no host")
+            raise BadInput(f"Neo4j URL {redact(url)!r} names no host")
         try:
             port = parts.port or 7687
         except ValueError:
-            raise BadInput(f"Neo4j URL {_redact(url)!r} has a bad port") from None
+            raise BadInput(f"Neo4j URL {redact(url)!r} has a bad port") from None
         database = unquote(parts.path.strip("/")) or env.get("TRACEGRAPH_NEO4J_DATABASE") or None
         if database is not None and "/" in database:
-            raise BadInput(f"Neo4j URL {_redact(url)!r}: the path must be one database name")
+            raise BadInput(f"Neo4j URL {redact(url)!r}: the path must be one database name")
         raw_timeout = env.get("TRACEGRAPH_NEO4J_TIMEOUT", "300")
         try:
             timeout = float(raw_timeout)
@@ -87,13 +88,6 @@ class Neo4jSettings:
 
     def describe(self) -> str:
         return f"{self.uri}" + (f"/{self.database}" if self.database else "") + f" as {self.user}"
-
-
-def _redact(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    return url.replace(f":{parts.password}@", ":***@", 1)
 
 
 # -- errors --------------------------------------------------------------------------------------
