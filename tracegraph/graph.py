@@ -168,6 +168,7 @@ class Graph:
 
 
 def _identifiers() -> Any:
+    """The identifier parsers (the ``[standards]`` extra), imported when first used."""
     return extra_module("tracegraph.identifiers", "standards", "identifier parsing")
 
 

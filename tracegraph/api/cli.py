@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import TraceGraphError
+from ..extras import extra_module
 from ..graph import connect
 from .keys import ApiKeys, shown
 from .roles import Role
@@ -41,15 +42,9 @@ def serve_cmd(ctx: typer.Context,
               time_limit: Annotated[float, typer.Option(help="Seconds of store work per request.")] = 30.0) -> None:
     """Serve the GraphQL API (/graphql, GraphiQL in a browser) with /healthz and /readyz."""
     try:
-        import uvicorn
-
-        from .app import create_app
-        from .context import ApiSettings
-    except ImportError as exc:
-        err.print(f"the API needs its extra: pip install 'tracegraph[api]' ({exc})")
-        raise typer.Exit(2) from None
-
-    try:
+        uvicorn = extra_module("uvicorn", "api", "serve")
+        create_app = extra_module("tracegraph.api.app", "api", "serve").create_app
+        settings = extra_module("tracegraph.api.context", "api", "serve").ApiSettings(request_time_limit=time_limit)
         graph = connect(ctx.obj)
         if not ApiKeys(graph.store).any_active():
             if not is_loopback(host):
@@ -59,7 +54,7 @@ def serve_cmd(ctx: typer.Context,
                 raise typer.Exit(2)
             err.print("warning: no API keys yet, so every request but /healthz and /readyz gets 401; "
                       "create one with: tracegraph apikey create --role ROLE")
-        app = create_app(graph, settings=ApiSettings(request_time_limit=time_limit))
+        app = create_app(graph, settings=settings)
     except TraceGraphError as exc:
         raise _fail(exc) from None
     try:
