@@ -20,29 +20,14 @@ from tracegraph.recall.audit import LOG
 from tracegraph.schema import KINDS
 from tracegraph.store import Batch, Edge, LogEntry, Store
 
+from .faults import allow_inserts, refuse_inserts
+
 
 @pytest.fixture(scope="module")
 def tables(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("plant") / "tables"
     generate(out, 200, seed=5)
     return out
-
-
-def refuse_inserts(db: Path, table: str) -> None:
-    """Make SQLite itself abort every insert into ``table`` (a real failure inside the transaction)."""
-    with tracegraph.connect(str(db)):
-        pass  # the schema exists
-    con = sqlite3.connect(db)
-    con.execute(f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} BEGIN SELECT RAISE(ABORT, 'refused'); END")
-    con.commit()
-    con.close()
-
-
-def allow_inserts(db: Path, table: str) -> None:
-    con = sqlite3.connect(db)
-    con.execute(f"DROP TRIGGER refuse_{table}")
-    con.commit()
-    con.close()
 
 
 def test_a_load_whose_audit_entry_fails_leaves_no_graph_rows(tables: Path, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..errors import TraceGraphError
@@ -23,7 +24,7 @@ err = Console(stderr=True)
 
 
 def _fail(exc: TraceGraphError) -> typer.Exit:
-    err.print(f"[red]error[/red] ({exc.code}): {exc}", highlight=False)
+    err.print(f"[red]error[/red] ({exc.code}): {escape(str(exc))}", highlight=False, soft_wrap=True)
     return typer.Exit(2)
 
 
