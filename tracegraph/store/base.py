@@ -157,6 +157,27 @@ class Store(ABC):
         change and its audit record land together or not at all; returns the entry as written.
         """
 
+    def _write_in(self, tx: Any, batch: Batch, entry: LogEntry | None) -> dict[str, Any] | None:
+        """:meth:`write` inside the backend's open transaction ``tx``: the batch, then its entry (if any).
+
+        Built on the backend's ``_write(tx, batch)``, ``_counts(tx)`` and ``_append(tx, log, build)``.
+        """
+        before = self._counts(tx) if entry is not None and entry.counted else None
+        self._write(tx, batch)
+        if entry is None:
+            return None
+        counts = None if before is None else (before, self._counts(tx))
+        return self._append(tx, entry.log, lambda seq, previous: entry.build(seq, previous, counts))
+
+    def _write(self, tx: Any, batch: Batch) -> None:
+        raise NotImplementedError
+
+    def _counts(self, tx: Any) -> Counts:
+        raise NotImplementedError
+
+    def _append(self, tx: Any, log: str, build: EntryBuilder) -> dict[str, Any]:
+        raise NotImplementedError
+
     @abstractmethod
     def get(self, kind: str, keys: Collection[str]) -> dict[str, dict[str, Any]]:
         """The records of ``kind`` with these keys (missing keys are absent from the result)."""

@@ -293,16 +293,7 @@ class Neo4jStore(Store):
     # -- writes ----------------------------------------------------------------------------------
     def write(self, batch: Batch, entry: LogEntry | None = None) -> dict[str, Any] | None:
         self._check_schema()
-
-        def work(tx: Any) -> dict[str, Any] | None:
-            before = self._counts(tx) if entry is not None and entry.counted else None
-            self._write(tx, batch)
-            if entry is None:
-                return None
-            counts = None if before is None else (before, self._counts(tx))
-            return self._append(tx, entry.log, lambda seq, previous: entry.build(seq, previous, counts))
-
-        return self._transaction(True, work)
+        return self._transaction(True, lambda tx: self._write_in(tx, batch, entry))
 
     def _write(self, tx: Any, batch: Batch) -> None:
         for kind in NODE_KINDS:

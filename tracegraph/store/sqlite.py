@@ -148,12 +148,7 @@ class SQLiteStore(Store):
     # -- writes ------------------------------------------------------------------------------
     def write(self, batch: Batch, entry: LogEntry | None = None) -> dict[str, Any] | None:
         with self._tx() as con:
-            before = self._counts(con) if entry is not None and entry.counted else None
-            self._write(con, batch)
-            if entry is None:
-                return None
-            counts = None if before is None else (before, self._counts(con))
-            return self._append(con, entry.log, lambda seq, previous: entry.build(seq, previous, counts))
+            return self._write_in(con, batch, entry)
 
     def _write(self, con: sqlite3.Connection, batch: Batch) -> None:
         bump_change_counter(con)
@@ -332,8 +327,7 @@ class SQLiteStore(Store):
     def counts(self) -> dict[str, int]:
         return self._counts(self._con())
 
-    @staticmethod
-    def _counts(con: sqlite3.Connection) -> Counts:
+    def _counts(self, con: sqlite3.Connection) -> Counts:
         out = {k.name: con.execute(f"SELECT count(*) FROM {k.sql_table}").fetchone()[0] for k in NODE_KINDS}
         out.update({r.name: con.execute(f"SELECT count(*) FROM {r.sql_table}").fetchone()[0] for r in REL_KINDS})
         return out
@@ -360,8 +354,7 @@ class SQLiteStore(Store):
                 ((c, k, json.dumps(d, sort_keys=True)) for (c, k), d in (documents or {}).items()))
         return entry
 
-    @staticmethod
-    def _append(con: sqlite3.Connection, log: str, build: EntryBuilder) -> dict[str, Any]:
+    def _append(self, con: sqlite3.Connection, log: str, build: EntryBuilder) -> dict[str, Any]:
         """Append ``build(seq, previous)`` inside the caller's transaction, chained to the last entry."""
         last = con.execute("SELECT seq, body FROM log WHERE log = ? ORDER BY seq DESC LIMIT 1", (log,)).fetchone()
         seq = 1 if last is None else last[0] + 1
