@@ -1,7 +1,7 @@
 """The Python API: one object that owns a store and answers trace questions.
 
 The CLI, the GraphQL API and notebooks all go through :class:`Graph`, so they share one core.
-Writes made here (loads) and recall-scope computations are recorded in the audit trail under the
+Writes made here (loads, copies) and recall-scope computations are recorded in the audit trail under the
 graph's user (``connect(user=...)``, else ``$TRACEGRAPH_USER``, else the login name); every trace
 result carries the recall holds on the records it reached.
 """
@@ -94,8 +94,7 @@ class Graph:
                     why: str = "load canonical tables") -> LoadReport:
         """Load a directory of tables as one batch, audited in the same transaction: files (SHA-256 of
         the bytes loaded), counts before and after."""
-        return load_tables(self.store, directory, progress,
-                           self._audited(actor, "load.tables", why))
+        return load_tables(self.store, directory, progress, self._audited(actor, "load.tables", why))
 
     def recalls(self, actor: str | None = None) -> RecallService:
         """The recall workflow, acting as ``actor`` (the graph's user by default)."""
@@ -114,6 +113,17 @@ class Graph:
         """Load one GUDID file as one batch, audited in the same transaction (file, SHA-256, counts)."""
         load_gudid = extra_module("tracegraph.loaders.gudid", "standards", "loading GUDID").load_gudid
         return load_gudid(self.store, path, self._audited(actor, "load.gudid", why))
+
+    def copy_from(self, source: Store, name: str, *, actor: str | None = None,
+                  why: str = "copy a graph") -> dict[str, int]:
+        """Upsert every record and edge of ``source`` (a store at URL ``name``) into this graph.
+
+        Each chunk is audited in its own transaction (source without its password, what it copied);
+        chunk entries carry no counts, as counting every table per chunk would dominate a large copy.
+        """
+        audited = self._audited(actor, "copy", why, target="copy", counted=False)
+        return copy_graph(source, self.store,
+                          write=lambda batch, chunk: audited(batch, {"source": redact(name), **chunk}))
 
     def identify(self, text: str) -> Identification:
         """What a scanned or typed identifier means: its parts and the records it matches."""
@@ -142,17 +152,6 @@ class Graph:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    def copy_from(self, source: Store, name: str, *, actor: str | None = None,
-                  why: str = "copy a graph") -> dict[str, int]:
-        """Upsert every record and edge of ``source`` (a store at URL ``name``) into this graph.
-
-        Each chunk is audited in its own transaction (source without its password, what it copied);
-        chunk entries carry no counts, as counting every table per chunk would dominate a large copy.
-        """
-        audited = self._audited(actor, "copy", why, target="copy", counted=False)
-        return copy_graph(source, self.store,
-                          write=lambda batch, chunk: audited(batch, {"source": redact(name), **chunk}))
 
     def _audited(self, actor: str | None, action: str, why: str, target: str = "load",
                  counted: bool = True) -> Writer:

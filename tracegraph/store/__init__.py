@@ -12,8 +12,7 @@ from urllib.parse import urlsplit
 
 from ..errors import BadInput
 from ..extras import extra_module
-from .base import (Batch, Counts, Direction, DocRef, Edge, EntryBuilder, LogEntry, NodeRef, Store, Writer,
-                   plain_writer)
+from .base import Batch, Counts, Direction, DocRef, Edge, EntryBuilder, LogEntry, NodeRef, Store, Writer, plain_writer
 from .sqlite import SQLiteStore
 
 
@@ -52,5 +51,5 @@ def open_store(url: str, *, read_only: bool = False) -> Store:
     return opener(url, read_only)
 
 
-__all__ = ["Batch", "Counts", "Direction", "DocRef", "Edge", "EntryBuilder", "LogEntry", "NodeRef", "Store",
-           "SQLiteStore", "Writer", "open_store", "plain_writer", "redact"]
+__all__ = ["Batch", "Counts", "Direction", "DocRef", "Edge", "EntryBuilder", "LogEntry", "NodeRef", "SQLiteStore",
+           "Store", "Writer", "open_store", "plain_writer", "redact"]

@@ -30,10 +30,21 @@ from neo4j import exceptions as neo4j_errors
 from ..errors import BadInput, LimitExceeded, StoreError, TraceGraphError
 from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, NodeKind, RelKind
 from . import NEO4J_SCHEMES as SCHEMES
-from . import redact
 from . import neo4j_statements as cy
-from .base import (ATTRIBUTES, Batch, Counts, Direction, DocRef, Edge, EntryBuilder, LogEntry, NodeRef, Store,
-                   ThreadDeadline)
+from . import redact
+from .base import (
+    ATTRIBUTES,
+    Batch,
+    Counts,
+    Direction,
+    DocRef,
+    Edge,
+    EntryBuilder,
+    LogEntry,
+    NodeRef,
+    Store,
+    ThreadDeadline,
+)
 
 # The driver logs each failed connection attempt; without this, Python's last-resort handler prints
 # them to stderr beside our own error message. Handlers an application configures still get them.
