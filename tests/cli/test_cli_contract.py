@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 a load rejected records, 2 a domain error whose code is
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from canonical import Tables, write_csv
 
+from tracegraph import connect
 from tracegraph.schema.docs import render_markdown
 from tracegraph.trace import GROUPS
 
@@ -157,10 +159,30 @@ def test_generate_is_reproducible(tmp_path: Path) -> None:
     assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files)
 
 
-def test_demo_runs_end_to_end(tmp_path: Path) -> None:
+def test_demo_starts_from_a_consumed_supplier_lot_and_its_suggestions_run(tmp_path: Path) -> None:
+    """The first thing a user runs: each step once and in order, a start worth tracing, commands that work."""
     result = run("--db", "demo.db", "demo", "--serials", "600", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    steps = [m.group(1) for line in lines if (m := re.match(r"[─ ]*(\d)\. ", line))]
+    assert steps == ["1", "2", "3", "4", "5", "6", "7"]
     out = " ".join(result.stdout.split())
-    for step in ("1. Generate", "2. Load it into demo.db", "3. Forward trace", "4. Backward trace", "5. Recall scope",
-                 "rejected 0", "affected customers"):
-        assert step in out
+    assert "2. Load it into demo.db" in out and "rejected 0" in out
+    lot, supplier = re.search(r"Lot (\S+) was bought from supplier (\S+) and consumed in production", out).groups()
+    assert f"3. Forward trace: where did supplier lot {lot} go?" in out
+    assert f"5. Recall scope: what must a recall of lot {lot} reach?" in out
+    assert f"7. Open and scope a recall of lot {lot} " in out
+    assert re.search(rf"trigger lots {lot} ", out)  # the recall starts from that one lot, named once
+    with connect(str(tmp_path / "demo.db"), read_only=True) as graph:
+        assert graph.store.get("Lot", [lot])[lot]["supplier_id"] == supplier
+        assert graph.store.edges("CONSUMED_INTO", [("Lot", lot)], "out")
+        forward = graph.forward(lot=[lot])
+    assert forward.ids["customers"] and forward.ids["serials"]
+    assert f"affected customers ({len(forward.ids['customers'])})" in out
+    # every suggested command (but the server) runs on the demo store
+    suggested = [line.split()[1:] for line in lines if line.startswith("  tracegraph --db demo.db ")]
+    assert len(suggested) == 6 and ["--db", "demo.db", "serve"] in suggested
+    for args in suggested:
+        if args[-1] != "serve":
+            done = run(*args, cwd=tmp_path)
+            assert done.returncode == 0, (args, done.stderr)
