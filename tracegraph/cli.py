@@ -1,6 +1,7 @@
 """The ``tracegraph`` command. Every command is a thin shell over :class:`tracegraph.Graph`.
 
-Exit codes: 0 success; 1 a load rejected records; 2 a domain error (the message names the cause).
+Exit codes (the README's table is the one list; a test checks it against the code): 0 success; 1 a load
+rejected records; 2 a domain error (the message names the cause) or a usage error; 3 a broken audit trail.
 """
 
 from __future__ import annotations

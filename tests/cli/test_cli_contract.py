@@ -1,6 +1,7 @@
 """The ``tracegraph`` command's contract, run as a real process on real files.
 
-Exit codes: 0 success, 1 a load rejected records, 2 a domain error whose code is in the message.
+Exit codes: 0 success, 1 a load rejected records, 2 a domain error whose code is in the message (or a
+usage error), 3 a broken audit trail; the README's table lists them, checked here against the code.
 ``--json`` output is one object whose keys and sorted id lists other tools rely on.
 """
 
@@ -20,6 +21,7 @@ from tracegraph.schema.docs import render_markdown
 from tracegraph.trace import GROUPS
 
 EXE = Path(sys.executable).with_name("tracegraph")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -186,3 +188,14 @@ def test_demo_starts_from_a_consumed_supplier_lot_and_its_suggestions_run(tmp_pa
         if args[-1] != "serve":
             done = run(*args, cwd=tmp_path)
             assert done.returncode == 0, (args, done.stderr)
+
+
+def test_readme_documents_every_exit_code_the_commands_use(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("**Exit codes** of every `tracegraph` command:", 1)[1].split("\n\n", 2)[1]
+    documented = {int(code) for code in re.findall(r"^\| `(\d+)` \|", table, flags=re.MULTILINE)}
+    used = {int(code) for source in (ROOT / "tracegraph").rglob("*.py")
+            for code in re.findall(r"typer\.Exit\((\d+)\)", source.read_text(encoding="utf-8"))}
+    usage = run("trace", "forward", "--no-such-option", cwd=tmp_path).returncode  # click's usage error
+    assert documented == used | {0, usage}
+    assert usage == 2
