@@ -301,4 +301,3 @@ EDGE_TABLES_BY_NAME: dict[str, EdgeTable] = {t.table: t for t in EDGE_TABLES}
 LOAD_ORDER: tuple[str, ...] = ("Supplier", "Material", "Product", "Customer", "ProcessStep",
                                "Container", "Lot", "Serial", "Shipment", "Inspection", "Asset",
                                "BizTransaction", "Event", "Identifier")
-
