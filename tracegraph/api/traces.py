@@ -138,9 +138,13 @@ class Whereabouts:
     def shipment_ids(self) -> list[strawberry.ID]:
         return [strawberry.ID(s) for s in self.w.shipments]
 
-    @strawberry.field(description="The container it is in now, if any.")
+    @strawberry.field(description="The container it is in now, if any (the first of `containerIds`).")
     def container_id(self) -> strawberry.ID | None:
         return None if self.w.container is None else strawberry.ID(self.w.container)
+
+    @strawberry.field(description="Every container it is in now: more than one for a lot split between them.")
+    def container_ids(self) -> list[strawberry.ID]:
+        return [strawberry.ID(c) for c in self.w.containers]
 
     @strawberry.field(description="What it was consumed into.")
     async def consumed_into(self, info: strawberry.Info) -> list[Record]:
