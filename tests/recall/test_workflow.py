@@ -8,7 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from canonical import Tables
+from canonical import write_csv as write_tables
 
+import tracegraph
 from tracegraph.errors import AccessDenied, BadInput, Unauthenticated
 from tracegraph.recall.export import write_csv, write_html
 from tracegraph.recall.signatures import signature_valid
@@ -40,6 +43,7 @@ def test_recall_from_open_to_close(graph: Any, tmp_path: Path) -> None:
     placed = svc.hold(recall.recall_id, why="quarantine warehouse stock")
     in_stock = {i for i, w in scope.where.items() if w["status"] == "in_stock"}
     assert in_stock <= set(placed) and any(p.startswith("Container:") for p in placed)
+    assert {f"Container:{c}" for i in in_stock for c in scope.where[i]["containers"]} <= set(placed)
     assert svc.hold(recall.recall_id) == []  # holding twice places nothing new
     serial = next(i for i in sorted(in_stock) if i.startswith("Serial:")).split(":", 1)[1]
     assert graph.record("Serial", serial)["holds"][0]["recall_id"] == recall.recall_id
@@ -109,6 +113,24 @@ def test_recall_from_open_to_close(graph: Any, tmp_path: Path) -> None:
                  "Electronic signatures", signature["signature_hash"],
                  "implanted; patients followed up", "verifies"):
         assert text in html, text
+
+
+def test_default_hold_covers_every_container_of_a_split_lot(tmp_path: Path) -> None:
+    t = Tables()
+    t.lot("R1", material="RESIN", quantity=10)
+    t.lot("OUT", material="PART", quantity=4)
+    t.consume("ST1", "R1", "OUT", quantity=10)
+    t.pack("OUT", "K1", 2)  # OUT is split between a case and a pallet, both still on site
+    t.pack("OUT", "P2", 2)
+    t.pack("R1", "K0", 0, unpacked=1)  # unpacked: no longer in K0
+    with tracegraph.connect(str(tmp_path / "split.db"), user="alice") as graph:
+        assert graph.load_tables(write_tables(tmp_path / "tables", t.rows)).rejected == []
+        svc = graph.recalls("alice")
+        recall = svc.open(RecallTrigger("lots", ("R1",)), "resin contamination", "II")
+        scope, _ = svc.scope(recall.recall_id)
+        assert scope.where["Lot:OUT"]["status"] == "in_stock" and scope.where["Lot:OUT"]["containers"] == ["K1", "P2"]
+        assert sorted(svc.hold(recall.recall_id)) == ["Container:K1", "Container:P2", "Lot:OUT"]
+        assert set(graph.forward(lot="R1").holds) == {"Container:K1", "Container:P2", "Lot:OUT"}
 
 
 def test_new_data_makes_a_new_scope_version_with_a_diff(graph: Any, tmp_path: Path) -> None:
