@@ -318,6 +318,7 @@ class RecallService:
     def _chains(scope: RecallScope) -> dict[str, list[dict[str, Any]]]:
         """The chain of records that puts each affected customer, shipment and lot in scope (a serial is in
         scope through its lot, a container through what it held)."""
-        return {ref(kind, key): [link.as_dict() for link in scope.trace.explain(kind, key)]
-                for kind, group in (("Customer", "customers"), ("Shipment", "shipments"), ("Lot", "lots"))
-                for key in scope.trace.ids[group]}
+        targets = [(kind, key) for kind, group in (("Customer", "customers"), ("Shipment", "shipments"), ("Lot", "lots"))
+                   for key in scope.trace.ids[group]]
+        return {ref(*target): [link.as_dict() for link in chain]
+                for target, chain in scope.trace.explain_many(targets).items()}
