@@ -224,3 +224,37 @@ def test_concurrent_actions_on_one_recall_keep_every_change(graph: Any) -> None:
         assert sorted(u for done in pool.map(dispose, units) for u in done) == sorted(units)
     assert set(svc.get(recall.recall_id).dispositions) == set(units)
     assert graph.audit.verify().ok
+
+
+def test_concurrent_releases_release_each_hold_once(graph: Any) -> None:
+    """Two coordinators releasing the same holds at once: one releases them, the other is told there
+    are none left, and the audit trail has one release (without serialising, both would)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+    svc = graph.recalls("alice")
+    recall = svc.open(RecallTrigger("lots", (_last_finished_lot(graph),)), "seal failure", "II")
+    svc.scope(recall.recall_id)
+    placed = svc.hold(recall.recall_id)
+    assert len(placed) > 1
+    people = [f"user-{n}" for n in range(4)]
+    for round_ in range(5):
+        barrier = Barrier(len(people))
+
+        def release(person: str) -> list[str] | str:
+            barrier.wait()
+            try:
+                return graph.recalls(person).release(recall.recall_id, why=f"round {round_}")
+            except BadInput as exc:
+                return str(exc)
+        with ThreadPoolExecutor(len(people)) as pool:
+            outcomes = list(pool.map(release, people))
+        done = [o for o in outcomes if isinstance(o, list)]
+        assert len(done) == 1 and sorted(done[0]) == sorted(placed), outcomes
+        assert all("no active holds" in o for o in outcomes if isinstance(o, str))
+        releases = [e for e in graph.audit.entries(f"recall:{recall.recall_id}") if e["action"] == "recall.release"]
+        assert len(releases) == round_ + 1
+        history = graph.store.documents("holds", placed)
+        assert all(sum(1 for h in doc["holds"] if h.get("release_why") == f"round {round_}") == 1
+                   for doc in history.values())
+        assert svc.hold(recall.recall_id, placed) == placed  # held again for the next round
+    assert graph.audit.verify().ok
