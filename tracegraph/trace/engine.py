@@ -513,7 +513,9 @@ class TraceEngine:
                 if s.best is not None and level >= s.best[0]:  # no farther seed can be shorter
                     trace._chains[target] = s.chain(starts)
                     del searches[target]
-            frontier = {node for s in searches.values() for node in s.frontier}
+            if not searches:
+                break
+            frontier = list(dict.fromkeys(node for s in searches.values() for node in s.frontier))
             at: dict[NodeRef, list[Edge]] = defaultdict(list)  # in the store's order for each node
             for e in (e for rel in GENEALOGY_RELS for e in self.store.edges(rel, frontier, back)):
                 at[near(e)].append(e)
