@@ -131,6 +131,13 @@ def test_default_hold_covers_every_container_of_a_split_lot(tmp_path: Path) -> N
         assert scope.where["Lot:OUT"]["status"] == "in_stock" and scope.where["Lot:OUT"]["containers"] == ["K1", "P2"]
         assert sorted(svc.hold(recall.recall_id)) == ["Container:K1", "Container:P2", "Lot:OUT"]
         assert set(graph.forward(lot="R1").holds) == {"Container:K1", "Container:P2", "Lot:OUT"}
+        write_csv(svc, recall.recall_id, tmp_path / "scope.csv")
+        with (tmp_path / "scope.csv").open(newline="", encoding="utf-8") as fh:
+            row = next(r for r in csv.DictReader(fh) if r["id"] == "OUT")
+        assert (row["containers"], row["on_hold"]) == ("K1 P2", "yes")
+        write_html(svc, recall.recall_id, tmp_path / "evidence.html")
+        assert "<td>Lot:OUT</td><td>in_stock</td><td></td><td>K1 P2</td><td>yes</td>" in (
+            tmp_path / "evidence.html").read_text(encoding="utf-8")
 
 
 def test_new_data_makes_a_new_scope_version_with_a_diff(graph: Any, tmp_path: Path) -> None:
