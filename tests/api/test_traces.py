@@ -118,6 +118,10 @@ def test_recall_scope_matches_the_engine(server: Server) -> None:
     assert [(i["status"].lower(), tuple(i["customerIds"]), tuple(i["shipmentIds"]), i["containerId"])
             for i in items] == [(w.status, w.customers, w.shipments, w.container) for w in expected]
     assert any(i["status"] == "SHIPPED" for i in items)
+    whole = server.query("""query($lot: ID!) { recallScope(trigger: {lots: [$lot]}) { allAffected {
+        item { __typename id } status customerIds shipmentIds containerId consumedInto { id } } } }""",
+                         {"lot": lot}, role="recall_coordinator")["recallScope"]["allAffected"]
+    assert whole == items  # the same items, unpaged, from one scope computation
 
 
 def test_supplier_exposure_matches_the_engine(server: Server) -> None:
