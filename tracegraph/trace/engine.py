@@ -414,7 +414,7 @@ class TraceEngine:
             for link in links:
                 if link.src[0] != "Container":
                     shipped[link.src].add(shipment)
-                    taken[link.src].append((link.props.get("quantity"), None))
+                    taken[link.src].append((link.props.get("quantity"), link.props.get("uom")))
                     continue
                 for h in held_in.get(link.src[1], ()):
                     if h.holds_at(moment):
