@@ -596,8 +596,8 @@ class TraceEngine:
 
 
 def _remaining(lot: dict[str, Any], taken: list[tuple[float | None, str | None]]) -> float | None:
-    """A lot's quantity less what was consumed or shipped from it; None when the records cannot tell
-    (no lot quantity, a use without quantity, or one in another unit)."""
+    """A lot's quantity less what was consumed or shipped from it (its units included); None when the
+    records cannot tell (no lot quantity, a use without quantity, or one in another unit)."""
     if lot["quantity"] is None:
         return None
     total = 0.0
