@@ -141,16 +141,16 @@ class Oracle:
         for k in groups["lots"]:
             sent, used = self.shipments_of(("Lot", k)), self.uses_of(("Lot", k))
             left = self.on_hand(k)
-            if left is not None and left > 0:  # some of it is still here: hold it
+            units = [("Serial", s) for s, r in self.serials.items() if r["lot_id"] == k]
+            # some of it or of its units still here: hold it; else the furthest it or its units went
+            if (left is not None and left > 0) or any(not self.shipments_of(u) and not self.uses_of(u) for u in units):
                 status = "in_stock"
-            else:  # all gone, or unknown: the furthest the lot or any of its units went
-                units = [("Serial", s) for s, r in self.serials.items() if r["lot_id"] == k]
-                if sent or any(self.shipments_of(u) for u in units):
-                    status = "shipped"
-                elif used or any(self.uses_of(u) for u in units):
-                    status = "consumed"
-                else:
-                    status = "in_stock"
+            elif sent or any(self.shipments_of(u) for u in units):
+                status = "shipped"
+            elif used or any(self.uses_of(u) for u in units):
+                status = "consumed"
+            else:
+                status = "in_stock"
             where[("Lot", k)] = self.whereabouts(("Lot", k), sent, used, left, status)
         by_customer: dict[str, dict[str, float]] = {}
 

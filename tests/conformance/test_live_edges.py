@@ -129,5 +129,14 @@ def test_a_lot_whose_units_all_left_is_not_in_stock(load_graph: LoadGraph) -> No
 
 
 def test_units_of_a_lot_counted_in_another_unit_leave_it_unknown(load_graph: LoadGraph) -> None:
-    w = load_graph(serialised(uom="KG")).recall_scope(lots=["F"]).whereabouts[("Lot", "F")]
+    t = serialised(uom="KG")
+    t.ship("SH-3", "CUST-2", 3, "S3")
+    w = load_graph(t).recall_scope(lots=["F"]).whereabouts[("Lot", "F")]
     assert (w.status, w.remaining) == ("shipped", None)  # unknown: the furthest its units went
+
+
+def test_a_unit_on_the_shelf_keeps_a_lot_of_unknown_quantity_in_stock(load_graph: LoadGraph) -> None:
+    t = serialised()
+    t.rows["lots"][0]["quantity"] = ""
+    w = load_graph(t).recall_scope(lots=["F"]).whereabouts[("Lot", "F")]
+    assert (w.status, w.remaining) == ("in_stock", None)  # S3 is still here

@@ -20,12 +20,12 @@ time-bounded rule). Start suppliers, materials and containers are in their group
 lead nowhere.
 
 Recall whereabouts: a lot is ``in_stock`` while any of it is left on site (its quantity less what
-was consumed and shipped loose, in its unit: ``remaining``), even if the rest was consumed or
-shipped, so a hold list from the in-stock items misses no partial lot. Each unit of a serialised
-lot that was shipped (loose or in a container) or consumed takes one from its lot, in a count unit
-(``EA``, ``H87``, ``C62`` or none). When the records cannot tell what is left (no quantity, a use
-without quantity or in another unit, a lot shipped inside a container), the furthest it or its
-units went decides: shipped, else consumed, else in stock. A serialised lot's units have their own
+was consumed and shipped loose, in its unit: ``remaining``) or any of its units is, even if the
+rest was consumed or shipped, so a hold list from the in-stock items misses no partial lot. Each
+unit of a serialised lot that was shipped (loose or in a container) or consumed takes one from its
+lot, in a count unit (``EA``, ``H87``, ``C62`` or none). Otherwise (nothing left, or the records
+cannot tell: no quantity, a use without quantity or in another unit, a lot shipped inside a
+container) the furthest it or its units went decides: shipped, else consumed, else in stock. A serialised lot's units have their own
 whereabouts (the lot lists only its own shipments and consumptions). ``containers`` are those it
 is packed in now (a lot may be split between several).
 
@@ -425,11 +425,11 @@ class TraceEngine:
             consumed[e.src].add(e.dst)
             taken[e.src].append((e.props["quantity"], e.props["uom"]))
         lots = self.store.get("Lot", trace.ids["lots"])
-        units_went: dict[NodeRef, set[str]] = defaultdict(set)  # lot -> how its units went: shipped, consumed
+        units: dict[NodeRef, set[str]] = defaultdict(set)  # lot -> where its units are: shipped, consumed, in_stock
         for e in self.store.edges("HAS_SERIAL", [("Lot", k) for k in lots], "out"):
-            went = {"shipped"} if e.dst in shipped else {"consumed"} if e.dst in consumed else set()
-            if went:
-                units_went[e.src] |= went
+            unit = "shipped" if e.dst in shipped else "consumed" if e.dst in consumed else "in_stock"
+            units[e.src].add(unit)
+            if unit != "in_stock":
                 uom = lots[e.src[1]]["uom"]
                 taken[e.src].append((1.0, uom if uom is None or uom in _COUNT_UOMS else "EA"))
         now_in: dict[NodeRef, set[str]] = defaultdict(set)  # a split lot can sit in several at once
@@ -440,9 +440,9 @@ class TraceEngine:
         for item in items:
             sent = sorted(shipped.get(item, ()), key=lambda s: (shipments[s]["shipped_at"], s))
             remaining = None if item[0] != "Lot" or item in boxed else _remaining(lots[item[1]], taken.get(item, []))
-            went = units_went.get(item, set())
+            went = units.get(item, set())
             status: Literal["shipped", "consumed", "in_stock"] = (
-                "in_stock" if remaining else "shipped" if sent or "shipped" in went
+                "in_stock" if remaining or "in_stock" in went else "shipped" if sent or "shipped" in went
                 else "consumed" if item in consumed or "consumed" in went else "in_stock")
             out[item] = Whereabouts(item, status, tuple(sorted({shipments[s]["customer_id"] for s in sent})),
                                     tuple(sent), tuple(sorted(consumed.get(item, ()))), remaining=remaining,
