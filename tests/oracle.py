@@ -34,7 +34,8 @@ def blank(value: Any) -> bool:
 
 class Oracle:
     def __init__(self, rows: dict[str, list[dict[str, Any]]]) -> None:
-        self.rows = {table: [r for r in table_rows if blank(r.get("retracted_at"))] for table, table_rows in rows.items()}
+        self.rows = {table: [r for r in table_rows if blank(r.get("retracted_at"))]
+                     for table, table_rows in rows.items()}
         rows = self.rows
         self.lots = {r["lot_id"]: r for r in rows.get("lots", [])}
         self.serials = {r["serial_id"]: r for r in rows.get("serials", [])}
