@@ -24,7 +24,7 @@ from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, FieldType, NodeKind, Re
 from .base import Batch, Counts, Direction, DocRef, Edge, EntryBuilder, LogEntry, NodeRef, Store, ThreadDeadline
 from .index import AdjacencyIndex, Relation, Stale, bump_change_counter, change_counter
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: packing and attachments carry retracted_at
 _SQL_TYPES = {FieldType.STRING: "TEXT", FieldType.ENUM: "TEXT", FieldType.DATETIME: "TEXT",
               FieldType.JSON: "TEXT", FieldType.INTEGER: "INTEGER", FieldType.DECIMAL: "REAL"}
 
@@ -266,6 +266,7 @@ class SQLiteStore(Store):
 
     def _relations(self, rels: Collection[str]) -> tuple[AdjacencyIndex, list[Relation]]:
         for _attempt in range(3):
+            self._deadline.check()  # index reads run in Python, where SQLite's progress handler cannot stop them
             index = self._index()
             try:
                 return index, [index.relation(self._con(), rel) for rel in rels]
