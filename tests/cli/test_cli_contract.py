@@ -162,5 +162,13 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     out = " ".join(result.stdout.split())
     for step in ("1. Generate", "2. Load it into demo.db", "3. Forward trace", "4. Backward trace", "5. Recall scope",
-                 "rejected 0", "affected customers"):
+                 "rejected 6 (planted defects", "affected customers", "required_missing 2, invalid_value 4"):
         assert step in out
+    # the data-quality step lists each record the load rejected, by its source row
+    for planted in ("(Supplier SUP-X0001), rejected by its load: name: required value is missing",
+                    "(Lot RL-X000005), rejected by its load: item_id: required value is missing",
+                    "(Lot RL-X000006), rejected by its load: quantity: -5 is below the minimum 0",
+                    "(CONSUMED_INTO), rejected by its load: quantity: -3 is below the minimum 0",
+                    "(Inspection INS-X000004), rejected by its load: result: 'unclear' is not one of pass, fail",
+                    "(Shipment SHP-X000003), rejected by its load: customer_id: no Customer with id 'CUST-X9999'"):
+        assert planted in out, planted
