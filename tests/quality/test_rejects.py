@@ -62,8 +62,8 @@ EXPECTED = {
     "invalid_value": [
         (("CONSUMED_INTO", "consumptions.csv row 2"),
          ("consumptions.csv", 2, "input_type", "'pallet' is not one of lot, serial"),
-         "consumptions.csv row 2 (CONSUMED_INTO), rejected by its load: input_type: 'pallet' is not one of lot, "
-         "serial"),
+         ("consumptions.csv row 2 (CONSUMED_INTO), rejected by its load: input_type: 'pallet' is not one of lot, "
+          "serial")),
         (("CONSUMED_INTO", "consumptions.csv row 3"), ("consumptions.csv", 3, "quantity", "-1 is below the minimum 0"),
          "consumptions.csv row 3 (CONSUMED_INTO), rejected by its load: quantity: -1 is below the minimum 0"),
         (("Lot", "L3"), ("lots.csv", 3, "quantity", "-4 is below the minimum 0"),

@@ -159,8 +159,8 @@ class TableLoader:
         return self.report
 
     def _reject(self, path: Path, number: int, problems: list[Problem], raw: Row, kind: str,
-                key: str | None = None) -> None:
-        subject = (kind, key or f"{path.name} row {number}")
+                key: object = None) -> None:
+        subject = (kind, str(key) if key else f"{path.name} row {number}")
         self.report.rejected.extend(Rejected(path.name, number, p.field, p.reason, raw, p.defect, subject)
                                     for p in problems)
 
@@ -188,7 +188,7 @@ class TableLoader:
                     issues.append(Problem(kind.key, f"duplicate {kind.name} id {key!r} in {path.name}",
                                           Defect.DUPLICATE))
             if issues:
-                self._reject(path, number, issues, raw, kind.name, key)  # type: ignore[arg-type]
+                self._reject(path, number, issues, raw, kind.name, key)
                 continue
             extra = {k: v for k, v in raw.items() if k not in known and v not in (None, "")}
             if extra:
