@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import NotFound
-from .loaders.tables import TABLE_SUFFIXES, LoadReport, Progress, load_tables
+from .loaders.tables import AUDIT_ACTION, TABLE_SUFFIXES, LoadReport, Progress, load_tables
 from .quality import QualityReport, assess
 from .recall.audit import AuditLog, digest
 from .recall.model import holds_on
@@ -97,7 +97,7 @@ class Graph:
         report = load_tables(self.store, directory, progress)
         files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
                  for p in sorted(Path(directory).iterdir()) if p.suffix in TABLE_SUFFIXES}
-        self.audit.record(actor or self.user, "load.tables", f"load:{Path(directory).resolve()}", why,
+        self.audit.record(actor or self.user, AUDIT_ACTION, f"load:{Path(directory).resolve()}", why,
                           before={"counts": before},
                           after={"counts": self.store.counts(), "loaded": dict(report.loaded),
                                  "rejected": len(report.rejected), "files": files,

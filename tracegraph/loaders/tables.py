@@ -25,6 +25,7 @@ from ..store import Batch, Edge, NodeRef, Store
 Row = dict[str, Any]
 Progress = Callable[[str, int], None]
 TABLE_SUFFIXES = (".csv", ".parquet")
+AUDIT_ACTION = "load.tables"  # the audit entry of a table load; its rejects feed the quality report
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,11 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from ..loaders.tables import AUDIT_ACTION
 from ..recall.audit import AuditLog
 from ..schema import Defect
 from ..store import Store
 from .model import FieldCompleteness, Finding, SourceRow
-
-LOAD_ACTION = "load.tables"
 
 # A reference to a missing record or a second record with the same key breaks a constraint of the
 # dictionary (a key, a reference) just as a bad value does.
@@ -35,7 +34,7 @@ def latest_rejects(store: Store) -> list[dict[str, Any]]:
     """The rejects of the most recent load of each table, by file and row."""
     latest: dict[str, list[dict[str, Any]]] = {}
     for entry in AuditLog(store).entries():
-        if entry.get("action") != LOAD_ACTION:
+        if entry.get("action") != AUDIT_ACTION:
             continue
         after = entry.get("after") or {}
         rejects = after.get("rejects", [])  # entries written before rejects were recorded have none
