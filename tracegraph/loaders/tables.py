@@ -29,21 +29,29 @@ AUDIT_ACTION = "load.tables"  # the audit entry of a table load; its rejects fee
 
 
 @dataclass(frozen=True)
-class Rejected:
-    """One rejected record: where it was, which field, why, and which kind of rule it broke."""
+class SourceRow:
+    """A record of a source file with a problem in one field: where it is and what is wrong."""
 
     file: str
     row: int  # 1-based record number in its file, the header not counted
     field: str
     reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "row": self.row, "field": self.field, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Rejected(SourceRow):
+    """One rejected record: where it was, which field, why, and which kind of rule it broke."""
+
     record: dict[str, Any]
     defect: Defect
     subject: NodeRef  # (kind, key) of a node record with a key, else (kind or relationship, "<file> row <n>")
 
     def as_audit(self) -> dict[str, Any]:
         """What the load's audit entry keeps of it: where, what and why, not the record's values."""
-        return {"file": self.file, "row": self.row, "field": self.field, "reason": self.reason,
-                "defect": self.defect.value, "subject": list(self.subject)}
+        return {**self.as_dict(), "defect": self.defect.value, "subject": list(self.subject)}
 
 
 @dataclass

@@ -13,8 +13,7 @@ from ..trace import TraceEngine
 from .chains import chain_checks
 from .completeness import completeness
 from .consumption import consumption_checks
-from .model import (CHECKS, COVERAGE_TARGET, FieldCompleteness, Finding, QualityReport, SourceRow, SupplierCompliance,
-                    TraceCoverage)
+from .model import CHECKS, COVERAGE_TARGET, FieldCompleteness, Finding, QualityReport, SupplierCompliance, TraceCoverage
 from .rejects import rejected_findings, with_rejected
 
 
@@ -32,5 +31,5 @@ def assess(store: Store, engine: TraceEngine | None = None) -> QualityReport:
     return QualityReport(with_rejected(rows, rejected), coverage, suppliers, everything)
 
 
-__all__ = ["CHECKS", "COVERAGE_TARGET", "FieldCompleteness", "Finding", "QualityReport", "SourceRow",
-           "SupplierCompliance", "TraceCoverage", "assess"]
+__all__ = ["CHECKS", "COVERAGE_TARGET", "FieldCompleteness", "Finding", "QualityReport", "SupplierCompliance",
+           "TraceCoverage", "assess"]

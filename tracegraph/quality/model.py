@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..loaders.tables import SourceRow
 from ..store import NodeRef
 
 COVERAGE_TARGET = 0.98
@@ -22,19 +23,6 @@ CHECKS: dict[str, str] = {
     "over_consumed_lot": "A lot consumed in more quantity than it had (mass balance).",
     "failed_lot_consumed": "A supplier's lot consumed although an inspection of it failed.",
 }
-
-
-@dataclass(frozen=True)
-class SourceRow:
-    """A record of a source file that a load rejected: where it is and what is wrong with it."""
-
-    file: str
-    row: int  # 1-based record number in its file, the header not counted
-    field: str
-    reason: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "row": self.row, "field": self.field, "reason": self.reason}
 
 
 @dataclass(frozen=True)

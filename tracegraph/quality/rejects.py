@@ -14,11 +14,11 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from ..loaders.tables import AUDIT_ACTION
+from ..loaders.tables import AUDIT_ACTION, SourceRow
 from ..recall.audit import AuditLog
 from ..schema import Defect
 from ..store import Store
-from .model import FieldCompleteness, Finding, SourceRow
+from .model import FieldCompleteness, Finding
 
 # A reference to a missing record or a second record with the same key breaks a constraint of the
 # dictionary (a key, a reference) just as a bad value does.
