@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import NotFound
 from .extras import extra_module
-from .loaders.tables import LoadReport, Progress, load_tables
+from .loaders.tables import AUDIT_ACTION, LoadReport, Progress, load_tables
 from .quality import QualityReport, assess
 from .recall.audit import AuditLog, digest
 from .recall.model import holds_on
@@ -93,8 +93,9 @@ class Graph:
     def load_tables(self, directory: str | Path, progress: Progress | None = None, *, actor: str | None = None,
                     why: str = "load canonical tables") -> LoadReport:
         """Load a directory of tables as one batch, audited in the same transaction: files (SHA-256 of
-        the bytes loaded), counts before and after."""
-        return load_tables(self.store, directory, progress, self._audited(actor, "load.tables", why))
+        the bytes loaded), counts before and after, and every rejected record (file, row, field, reason,
+        defect), which the quality report lists."""
+        return load_tables(self.store, directory, progress, self._audited(actor, AUDIT_ACTION, why))
 
     def recalls(self, actor: str | None = None) -> RecallService:
         """The recall workflow, acting as ``actor`` (the graph's user by default)."""
