@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 import typer
-from canonical import Tables, write_csv
+from canonical import write_csv
+from test_cli_contract import tables  # the same small plant as the CLI contract
 from typer.testing import CliRunner
 
 from tracegraph.cli import app
@@ -21,23 +22,12 @@ from tracegraph.cli import app
 EXE = Path(sys.executable).with_name("tracegraph")
 
 
-def _tables() -> Tables:
-    t = Tables()
-    t.lot("R1", material="RESIN", supplier="SUP-A")
-    t.lot("F1", product="DEV")
-    t.consume("ST1", "R1", "F1")
-    t.serial("S1", product="DEV", lot="F1")
-    t.pack("S1", "K1", 1)
-    t.ship("SH1", "CUST-B", 3, "K1")
-    return t
-
-
 @pytest.fixture
 def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A working folder holding the tables and no default database; TRACEGRAPH_DB unset."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TRACEGRAPH_DB", raising=False)
-    write_csv(tmp_path / "tables", _tables().rows)
+    write_csv(tmp_path / "tables", tables().rows)
     return tmp_path
 
 
@@ -52,7 +42,7 @@ def test_load_with_db_after_the_subcommand_writes_to_that_store(here: Path) -> N
     assert (here / "after.db").exists() and not (here / "tracegraph.db").exists()
     code, out = cli("counts", "--json", "--db=after.db")
     assert code == 0, out
-    assert json.loads(out)["Serial"] == 1
+    assert json.loads(out)["Serial"] == 2
 
 
 @pytest.mark.parametrize("command", [
@@ -79,13 +69,13 @@ def test_console_script_takes_db_after_a_nested_command(here: Path) -> None:
     assert run("load", "tables", "tables", "--db=sp.db").returncode == 0
     result = run("trace", "forward", "--lot", "R1", "--json", "--db", "sp.db")
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["customers"] == ["CUST-B"]
+    assert json.loads(result.stdout)["customers"] == ["CUST-A", "CUST-B"]
 
 
 def test_the_last_db_wins_wherever_it_stands(here: Path) -> None:
     assert cli("--db", "t.db", "load", "tables", "tables")[0] == 0
     code, out = cli("--db", "absent.db", "counts", "--json", "--db", "t.db")
-    assert code == 0 and json.loads(out)["Serial"] == 1
+    assert code == 0 and json.loads(out)["Serial"] == 2
     code, out = cli("--db", "t.db", "counts", "--db", "absent.db")
     assert code == 2 and "no database at absent.db" in out
 
