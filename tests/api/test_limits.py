@@ -57,6 +57,15 @@ def test_page_size_is_capped(server: Server) -> None:
     assert codes(errors) == {"LIMIT_EXCEEDED"} and str(cap) in errors[0]["message"]
 
 
+def test_trace_graph_node_limit_is_capped_like_a_page(server: Server) -> None:
+    cap = ApiSettings().max_page_size
+    query = "query($l: ID!, $n: Int!) { traceGraph(start: {lots: [$l]}, direction: FORWARD, limit: $n) }"
+    assert server.query(query, {"l": _lot(server), "n": cap}, role="analyst")["traceGraph"]["nodes"]
+    errors = server.errors(query, {"l": _lot(server), "n": cap + 1}, role="analyst")
+    assert codes(errors) == {"LIMIT_EXCEEDED"} and str(cap) in errors[0]["message"]
+    assert codes(server.errors(query, {"l": _lot(server), "n": 0}, role="analyst")) == {"BAD_INPUT"}
+
+
 def test_start_ids_are_capped(server: Server) -> None:
     errors = server.errors("query($l: [ID!]!) { forwardTrace(start: {lots: $l}) { counts { lots } } }",
                            {"l": [f"L{i}" for i in range(ApiSettings().max_start_ids + 1)]}, role="analyst")

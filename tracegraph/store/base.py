@@ -199,6 +199,13 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def warm(self) -> None:
+        """Build whatever in-memory caches the first query would build, so that it is not slow.
+
+        A server calls it at startup and reports ready once it returns; a backend without such
+        caches has nothing to do.
+        """
+
     # -- documents and append-only logs: state beside the graph (API keys, recalls, audit trail) --
     # Not part of the genealogy: no trace reads them.
     @abstractmethod
