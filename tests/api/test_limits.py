@@ -113,3 +113,17 @@ def test_the_store_time_limit_interrupts_sqlite_work_in_its_own_thread_only(plan
         worker.start()
         worker.join()
     assert results and results[0] > len(seeds)
+
+
+def test_the_store_time_limit_stops_reads_served_by_the_in_memory_index(plant_db: Path) -> None:
+    """Once the index is built no SQL runs during a trace, so the deadline is checked by the store itself."""
+    store = SQLiteStore(plant_db, read_only=True)
+    store.warm()
+    seeds = [("Lot", k) for k in store.keys("Lot")]
+    for read in (lambda: store.reach(seeds, GENEALOGY_RELS, "out", 64),
+                 lambda: store.edges("CONSUMED_INTO", seeds, "out"),
+                 lambda: store.neighbours("SUPPLIED", seeds, "in")):
+        with pytest.raises(LimitExceeded, match="time limit"), store.time_limit(1e-9):
+            read()
+    with store.time_limit(60):
+        assert len(store.reach(seeds, GENEALOGY_RELS, "out", 64)) > len(seeds)

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
+from ..errors import LimitExceeded
 from ..schema import ITEM_TYPES, KINDS, RELS
 
 NodeRef = tuple[str, str]
@@ -113,6 +114,13 @@ class ThreadDeadline:
         """Seconds left (0 or less once passed), or None without a deadline."""
         at = getattr(self._local, "at", None)
         return None if at is None else at - time.monotonic()
+
+    def check(self) -> None:
+        """Raise LimitExceeded once the deadline has passed: for store work that no database interrupts
+        (the embedded store's in-memory index), checked before each step."""
+        left = self.remaining()
+        if left is not None and left <= 0:
+            raise LimitExceeded("the query ran longer than its time limit")
 
 
 class Store(ABC):

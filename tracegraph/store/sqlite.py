@@ -266,6 +266,7 @@ class SQLiteStore(Store):
 
     def _relations(self, rels: Collection[str]) -> tuple[AdjacencyIndex, list[Relation]]:
         for _attempt in range(3):
+            self._deadline.check()  # index reads run in Python, where SQLite's progress handler cannot stop them
             index = self._index()
             try:
                 return index, [index.relation(self._con(), rel) for rel in rels]
