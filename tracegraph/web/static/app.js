@@ -309,6 +309,7 @@ function drawGraph(box, view, name, onExpand) {
         "border-style": "dashed", "border-width": 2, "border-color": "#475467" } },
       { selector: "node.start", style: { "border-width": 3, "border-color": "#f79009", width: 22, height: 22 } },
       { selector: "node.held", style: { shape: "octagon", "border-width": 4, "border-style": "double", "border-color": "#b42318" } },
+      { selector: "node.group.held", style: { shape: "round-rectangle", width: 170 } },
       { selector: "edge", style: { width: 1.2, "line-color": "#b8c1cc", "target-arrow-color": "#b8c1cc",
         "target-arrow-shape": "triangle", "curve-style": "bezier", "arrow-scale": 0.7 } },
       { selector: "edge:selected, edge.hover", style: { "line-color": "#0b6bcb", "target-arrow-color": "#0b6bcb", width: 2.5 } },
