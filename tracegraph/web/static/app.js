@@ -254,6 +254,8 @@ async function pageGroup(area, start, direction, group, cursors) {
 
 function edgeText(d) {
   const lines = [`${d.rel}${d.count > 1 ? ` ×${fmt(d.count)} (first shown)` : ""}`, `${d.from} → ${d.to}`];
+  const p = d.props || {};
+  if (d.rel === "PACKED_IN") lines.push(`packed from ${p.packed_at || "an unknown time"} until ${p.unpacked_at || "now (still packed)"}`);
   for (const [k, v] of Object.entries(d.props || {})) lines.push(`${k}: ${v}`);
   return lines.join("\n");
 }
