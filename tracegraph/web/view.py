@@ -48,7 +48,7 @@ def _layers(store: Store, trace: TraceResult) -> tuple[dict[NodeRef, str], dict[
     ids = trace.ids
     lots = store.get("Lot", ids["lots"])
     serials = store.get("Serial", ids["serials"])
-    products = store.get("Product", sorted({lot["item_id"] for lot in lots.values() if lot.get("item_id")}))
+    products = set(ids["products"])
     layer: dict[NodeRef, str] = {("Supplier", k): "suppliers" for k in ids["suppliers"]}
     for key, lot in lots.items():
         layer[("Lot", key)] = ("purchased_lots" if lot.get("supplier_id") else
