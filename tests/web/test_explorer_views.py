@@ -11,6 +11,7 @@ from typing import Any
 
 import tracegraph
 from tracegraph.store import NodeRef
+from tracegraph.trace import TraceResult
 
 from .conftest import screenshot
 from .test_browser import SERIAL, _counts_table, _engine_counts, _graph_nodes, _point
@@ -66,9 +67,17 @@ def _shipped_to(graph: tracegraph.Graph, customer: str) -> tuple[dict[str, str],
     return dates, [e.src for e in store.edges("SHIPPED_IN", shipments, "in")]
 
 
+def _reached(graph: tracegraph.Graph, items: list[NodeRef]) -> TraceResult:
+    """The engine's backward trace from shipped items."""
+    return graph.backward(**{kind.lower(): [k for kk, k in items if kk == kind] for kind in ("Lot", "Serial",
+                                                                                              "Container")})
+
+
 def test_a_customer_page_shows_its_shipments_and_what_reached_it(page: Any, graph: tracegraph.Graph) -> None:
-    customer = next(c for c in sorted(graph.store.keys("Customer"))
-                    if len(graph.store.edges("SHIPPED_TO", [("Customer", c)], "in")) > 1)
+    by_shipments = sorted(graph.store.keys("Customer"),
+                          key=lambda c: (-len(graph.store.edges("SHIPPED_TO", [("Customer", c)], "in")), c))
+    # the customer with most shipments whose goods trace back to suppliers (CUST-00001 only got defects)
+    customer = next(c for c in by_shipments if _reached(graph, _shipped_to(graph, c)[1]).ids["suppliers"])
     dates, items = _shipped_to(graph, customer)
     page.fill("#q", customer)
     page.press("#q", "Enter")
@@ -77,9 +86,11 @@ def test_a_customer_page_shows_its_shipments_and_what_reached_it(page: Any, grap
     rows = page.eval_on_selector_all("#customer-shipments tr[data-shipment]",
                                      "rs => rs.map(r => [r.dataset.shipment, r.cells[1].textContent])")
     assert dict(rows) == dates
-    trace = graph.backward(**{kind.lower(): [k for kk, k in items if kk == kind] for kind in ("Lot", "Serial",
-                                                                                               "Container")})
+    trace = _reached(graph, items)
     assert trace.ids["serials"] and _counts_table(page, "backward") == _engine_counts(trace.ids)
+    # the shipped cases are drawn with what was packed in them (here, the serials' group)
+    packed = page.evaluate("() => window.tg.graphs.backward.edges('[rel = \"PACKED_IN\"]').map(e => e.data('target'))")
+    assert set(packed) == {f"Container:{k}" for kind, k in items if kind == "Container"} != set()
     screenshot(page, "9-customer-backward-trace")
 
 

@@ -79,6 +79,9 @@ def _links(store: Store, trace: TraceResult, layer: dict[NodeRef, str], lots: di
             add("HAS_SERIAL", ("Lot", serial["lot_id"]), ("Serial", key), {})
     for h in trace.held:
         add("PACKED_IN", h.via, ("Container", h.container), {"packed_at": h.packed_at, "unpacked_at": h.unpacked_at})
+    for packing in trace.entry.values():  # inside a start container (a backward trace has no ``held``)
+        for link in packing:
+            add(link.rel, link.src, link.dst, {k: link.props.get(k) for k in ("packed_at", "unpacked_at")})
     shipments = store.get("Shipment", trace.ids["shipments"])
     for shipment, carried in trace.carried.items():
         for link in carried:
