@@ -1,6 +1,7 @@
 """The ``tracegraph`` command. Every command is a thin shell over :class:`tracegraph.Graph`.
 
-Exit codes: 0 success; 1 a load rejected records; 2 a domain error (the message names the cause).
+Exit codes (the README's table is the one list; a test checks it against the code): 0 success; 1 a load
+rejected records; 2 a domain error (the message names the cause) or a usage error; 3 a broken audit trail.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit, urlunsplit
 
 import typer
 from rich.console import Console
@@ -20,10 +22,10 @@ from rich.table import Table
 
 from .api import cli as api_cli
 from .cli_store import register as register_store_commands
-from .errors import TraceGraphError
+from .errors import BadInput, TraceGraphError
 from .graph import Graph, connect
 from .standards_cli import register as register_standards
-from .trace import GROUPS, RecallScope, TraceResult
+from .trace import GROUPS, Link, RecallScope, TraceResult
 
 app = typer.Typer(help="TraceGraph: genealogy, trace and recall scope for medical devices.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -283,38 +285,73 @@ def demo_cmd(ctx: typer.Context, serials: Annotated[int, typer.Option(help="Size
         console.rule("1. Generate a synthetic device plant")
         rows = generate(tmp, serials, seed, defects)
         console.print(", ".join(f"{n:,} {t}" for t, n in rows.items()))
-        console.rule(f"2. Load it into {ctx.obj}")
+        console.rule(f"2. Load it into {_shown(ctx.obj)}")
         with _graph(ctx) as graph:
             report = _load_with_progress(graph, Path(tmp))
             console.print(f"loaded {sum(report.loaded.values()):,} records, rejected {len(report.rejected)}")
-            _demo_walkthrough(graph)
+            _demo_walkthrough(graph, ctx.obj)
 
 
-def _demo_walkthrough(graph: Graph) -> None:
-    raw_lot = next(iter(graph.store.keys("Lot")))
-    console.rule(f"3. Forward trace: where did raw lot {raw_lot} go?")
+def _shown(db: str) -> str:
+    """A store URL fit to print: a password in it is masked."""
+    url = urlsplit(db)
+    if url.password is None:
+        return db
+    return urlunsplit(url._replace(netloc=url.netloc.replace(f":{url.password}@", ":***@", 1)))
+
+
+def _demo_start(graph: Graph) -> tuple[str, str]:
+    """The demo's starting point: the first purchased lot that was consumed, and its supplier.
+
+    A supplier's lot that went into production is what a recall usually starts from, and its
+    forward trace and recall scope reach finished lots, units and customers.
+    """
+    purchased = {r["lot_id"]: r["supplier_id"] for r in graph.store.records("Lot") if r.get("supplier_id")}
+    consumed = {e.src[1] for e in graph.store.edges("CONSUMED_INTO", [("Lot", lot) for lot in purchased], "out")}
+    if not consumed:
+        raise BadInput("the demo plant has no purchased lot that was consumed")
+    lot = min(consumed)
+    return lot, purchased[lot]
+
+
+def _print_chain(chain: list[Link]) -> None:
+    for link in chain:
+        console.print(f"  {link.src[0]} {link.src[1]} -[{link.rel}]-> {link.dst[0]} {link.dst[1]}", highlight=False)
+
+
+def _demo_walkthrough(graph: Graph, db: str) -> None:
+    raw_lot, supplier = _demo_start(graph)
+    console.rule(f"3. Forward trace: where did supplier lot {raw_lot} go?")
+    console.print(f"Lot {raw_lot} was bought from supplier {supplier} and consumed in production.")
     forward = graph.forward(lot=raw_lot)
     console.print(_summary(f"forward from {raw_lot}", forward))
-    serial = forward.ids["serials"][0] if forward.ids["serials"] else next(iter(graph.store.keys("Serial")))
-    if forward.ids["customers"]:
-        customer = forward.ids["customers"][0]
+    customer = forward.ids["customers"][0] if forward.ids["customers"] else None
+    if customer:
         console.print(f"Why is customer {customer} affected? The chain of records:")
-        for link in forward.explain("Customer", customer):
-            console.print(f"  {link.src[0]} {link.src[1]} -[{link.rel}]-> {link.dst[0]} {link.dst[1]}",
-                          highlight=False)
+        _print_chain(forward.explain("Customer", customer))
+    serial = forward.ids["serials"][0] if forward.ids["serials"] else next(iter(graph.store.keys("Serial")))
     console.rule(f"4. Backward trace: where did unit {serial} come from?")
     console.print(_summary(f"backward from {serial}", graph.backward(serial=serial)))
-    lots = list(forward.ids["lots"][:1]) + [raw_lot]
-    console.rule(f"5. Recall scope from lots {', '.join(lots)}")
-    _print_scope(graph.recall_scope(lots=lots))
+    console.rule(f"5. Recall scope: what must a recall of lot {raw_lot} reach?")
+    _print_scope(graph.recall_scope(lots=[raw_lot]))
     console.rule("6. Data quality: can the data be trusted?")
     report = graph.quality()
     console.print(f"trace coverage {report.coverage.share:.2%}; findings: "
                   + ", ".join(f"{check} {len(found)}" for check, found in report.by_check().items()))
-    console.print("Try: tracegraph --db " + str(graph.store.path if hasattr(graph.store, "path") else "...")
-                  + f" trace backward --serial {serial} --json")
+    console.rule(f"7. Open and scope a recall of lot {raw_lot}")
     from .recall.cli import demo_recall
-    demo_recall(graph, lots)
+    demo_recall(graph, [raw_lot])
+    console.rule("Next: try these on the demo store")
+    tg = f"tracegraph --db {_shown(db)}"
+    tries = [(f"{tg} trace backward --serial {serial}", "where one unit came from"),
+             (f"{tg} supplier-exposure {supplier}", "everything that depends on one supplier"),
+             (f"{tg} quality", "every data-quality finding"),
+             (f"{tg} apikey create --role analyst", "an API key; then serve the API and web explorer:"),
+             (f"{tg} serve", "GraphQL at http://127.0.0.1:8000/graphql, the explorer at http://127.0.0.1:8000/")]
+    if customer:
+        tries.insert(1, (f"{tg} explain Customer:{customer} --lot {raw_lot}", "why a customer is affected"))
+    for command, what in tries:
+        console.print(f"  {command}\n      {what}", highlight=False)
 
 
 from .recall.cli import register as _register_recall  # noqa: E402  (the recall commands use the helpers above)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from .conftest import Server
+from .conftest import Server, wait_ready
 
 ME = "{ me { keyId role } }"
 
 
 def test_health_and_readiness_need_no_key(server: Server) -> None:
     assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok"}
+    wait_ready(server.url)  # the server builds its store's index in the background first
     ready = httpx.get(f"{server.url}/readyz")
     assert ready.status_code == 200 and ready.json() == {"status": "ready"}
 

@@ -18,7 +18,7 @@ from tracegraph.api.keys import COLLECTION, ApiKeys
 from tracegraph.cli import app
 from tracegraph.store import SQLiteStore
 
-from .conftest import Server
+from .conftest import Server, wait_ready
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def test_serve_runs_the_api_on_loopback(plant_db: Path, server: Server) -> None:
             except httpx.TransportError:
                 assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
                 time.sleep(0.1)
-        assert httpx.get(f"{url}/readyz").status_code == 200
+        wait_ready(url)
         assert httpx.post(f"{url}/graphql", json={"query": "{ me { role } }"}).status_code == 401
         me = httpx.post(f"{url}/graphql", json={"query": "{ me { role } }"},
                         headers={"Authorization": f"Bearer {server.keys['reader']}"}).json()

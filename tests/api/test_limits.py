@@ -57,6 +57,15 @@ def test_page_size_is_capped(server: Server) -> None:
     assert codes(errors) == {"LIMIT_EXCEEDED"} and str(cap) in errors[0]["message"]
 
 
+def test_trace_graph_node_limit_is_capped_like_a_page(server: Server) -> None:
+    cap = ApiSettings().max_page_size
+    query = "query($l: ID!, $n: Int!) { traceGraph(start: {lots: [$l]}, direction: FORWARD, limit: $n) }"
+    assert server.query(query, {"l": _lot(server), "n": cap}, role="analyst")["traceGraph"]["nodes"]
+    errors = server.errors(query, {"l": _lot(server), "n": cap + 1}, role="analyst")
+    assert codes(errors) == {"LIMIT_EXCEEDED"} and str(cap) in errors[0]["message"]
+    assert codes(server.errors(query, {"l": _lot(server), "n": 0}, role="analyst")) == {"BAD_INPUT"}
+
+
 def test_start_ids_are_capped(server: Server) -> None:
     errors = server.errors("query($l: [ID!]!) { forwardTrace(start: {lots: $l}) { counts { lots } } }",
                            {"l": [f"L{i}" for i in range(ApiSettings().max_start_ids + 1)]}, role="analyst")
@@ -104,3 +113,17 @@ def test_the_store_time_limit_interrupts_sqlite_work_in_its_own_thread_only(plan
         worker.start()
         worker.join()
     assert results and results[0] > len(seeds)
+
+
+def test_the_store_time_limit_stops_reads_served_by_the_in_memory_index(plant_db: Path) -> None:
+    """Once the index is built no SQL runs during a trace, so the deadline is checked by the store itself."""
+    store = SQLiteStore(plant_db, read_only=True)
+    store.warm()
+    seeds = [("Lot", k) for k in store.keys("Lot")]
+    for read in (lambda: store.reach(seeds, GENEALOGY_RELS, "out", 64),
+                 lambda: store.edges("CONSUMED_INTO", seeds, "out"),
+                 lambda: store.neighbours("SUPPLIED", seeds, "in")):
+        with pytest.raises(LimitExceeded, match="time limit"), store.time_limit(1e-9):
+            read()
+    with store.time_limit(60):
+        assert len(store.reach(seeds, GENEALOGY_RELS, "out", 64)) > len(seeds)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from canonical import Tables
+from conftest import load_into
 
+from tracegraph import Graph
+from tracegraph.api.app import create_app
+from tracegraph.api.keys import ApiKeys
+from tracegraph.trace.triggers import RecallTrigger
+from tracegraph.store import SQLiteStore
 from tracegraph.trace import GROUPS
 
-from .conftest import Server, codes
+from .conftest import Server, codes, serve
 
 GQL_GROUP = {g: g.split("_")[0] + "".join(p.capitalize() for p in g.split("_")[1:]) for g in GROUPS}
 
@@ -109,6 +118,10 @@ def test_recall_scope_matches_the_engine(server: Server) -> None:
     assert [(i["status"].lower(), tuple(i["customerIds"]), tuple(i["shipmentIds"]), i["containerId"])
             for i in items] == [(w.status, w.customers, w.shipments, w.container) for w in expected]
     assert any(i["status"] == "SHIPPED" for i in items)
+    whole = server.query("""query($lot: ID!) { recallScope(trigger: {lots: [$lot]}) { allAffected {
+        item { __typename id } status customerIds shipmentIds containerId consumedInto { id } } } }""",
+                         {"lot": lot}, role="recall_coordinator")["recallScope"]["allAffected"]
+    assert whole == items  # the same items, unpaged, from one scope computation
 
 
 def test_supplier_exposure_matches_the_engine(server: Server) -> None:
@@ -158,3 +171,32 @@ def test_concurrent_requests_each_get_their_own_answer(server: Server) -> None:
     for lot, data in zip(lots, answers):
         expected = server.graph.forward(lot=lot).ids["serials"][:1000]
         assert [n["id"] for n in data["forwardTrace"]["serials"]["nodes"]] == expected, lot
+
+
+def test_whereabouts_list_every_container_of_a_split_lot(tmp_path: Path) -> None:
+    """A lot split between a case and a pallet: `containerIds` has both, `containerId` the first."""
+    t = Tables()
+    t.lot("R1", material="RESIN", supplier="SUP-A")
+    t.lot("OUT", material="PART")
+    t.consume("ST1", "R1", "OUT")
+    t.pack("OUT", "K9", 1)
+    t.pack("OUT", "P2", 1)
+    store = SQLiteStore(tmp_path / "split.db")
+    load_into(store, t, tmp_path / "tables")
+    key, _ = ApiKeys(store).create("recall_coordinator", name="split")
+    graph = Graph(store)
+    recall = graph.recalls("tester").open(RecallTrigger("lots", ("R1",)), "split lot", "II")
+    graph.recalls("tester").scope(recall.recall_id)
+    query = """query($id: ID!) {
+        recallScope(trigger: {lots: ["R1"]}) { affected { nodes { item { id } containerId containerIds } } }
+        recall(id: $id) { scope { affected { nodes { id containerId containerIds } } } } }"""
+    with serve(create_app(graph)) as url:
+        body = httpx.post(f"{url}/graphql", json={"query": query, "variables": {"id": recall.recall_id}},
+                          headers={"Authorization": f"Bearer {key}"}, timeout=60).json()
+    assert "errors" not in body, body
+    live = {n["item"]["id"]: (n["containerId"], n["containerIds"])
+            for n in body["data"]["recallScope"]["affected"]["nodes"]}
+    frozen = {n["id"]: (n["containerId"], n["containerIds"])
+              for n in body["data"]["recall"]["scope"]["affected"]["nodes"]}
+    assert live == frozen == {"R1": (None, []), "OUT": ("K9", ["K9", "P2"])}
+    store.close()

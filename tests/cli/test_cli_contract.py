@@ -1,12 +1,14 @@
 """The ``tracegraph`` command's contract, run as a real process on real files.
 
-Exit codes: 0 success, 1 a load rejected records, 2 a domain error whose code is in the message.
+Exit codes: 0 success, 1 a load rejected records, 2 a domain error whose code is in the message (or a
+usage error), 3 a broken audit trail; the README's table lists them, checked here against the code.
 ``--json`` output is one object whose keys and sorted id lists other tools rely on.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,10 +16,12 @@ from pathlib import Path
 import pytest
 from canonical import Tables, write_csv
 
+from tracegraph import connect
 from tracegraph.schema.docs import render_markdown
 from tracegraph.trace import GROUPS
 
 EXE = Path(sys.executable).with_name("tracegraph")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -157,10 +161,41 @@ def test_generate_is_reproducible(tmp_path: Path) -> None:
     assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files)
 
 
-def test_demo_runs_end_to_end(tmp_path: Path) -> None:
+def test_demo_starts_from_a_consumed_supplier_lot_and_its_suggestions_run(tmp_path: Path) -> None:
+    """The first thing a user runs: each step once and in order, a start worth tracing, commands that work."""
     result = run("--db", "demo.db", "demo", "--serials", "600", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    steps = [m.group(1) for line in lines if (m := re.match(r"[─ ]*(\d)\. ", line))]
+    assert steps == ["1", "2", "3", "4", "5", "6", "7"]
     out = " ".join(result.stdout.split())
-    for step in ("1. Generate", "2. Load it into demo.db", "3. Forward trace", "4. Backward trace", "5. Recall scope",
-                 "rejected 0", "affected customers"):
-        assert step in out
+    assert "2. Load it into demo.db" in out and "rejected 0" in out
+    lot, supplier = re.search(r"Lot (\S+) was bought from supplier (\S+) and consumed in production", out).groups()
+    assert f"3. Forward trace: where did supplier lot {lot} go?" in out
+    assert f"5. Recall scope: what must a recall of lot {lot} reach?" in out
+    assert f"7. Open and scope a recall of lot {lot} " in out
+    assert re.search(rf"trigger lots {lot} ", out)  # the recall starts from that one lot, named once
+    with connect(str(tmp_path / "demo.db"), read_only=True) as graph:
+        assert graph.store.get("Lot", [lot])[lot]["supplier_id"] == supplier
+        assert graph.store.edges("CONSUMED_INTO", [("Lot", lot)], "out")
+        forward = graph.forward(lot=[lot])
+    assert forward.ids["customers"] and forward.ids["serials"]
+    assert f"affected customers ({len(forward.ids['customers'])})" in out
+    # every suggested command (but the server) runs on the demo store
+    suggested = [line.split()[1:] for line in lines if line.startswith("  tracegraph --db demo.db ")]
+    assert len(suggested) == 6 and ["--db", "demo.db", "serve"] in suggested
+    for args in suggested:
+        if args[-1] != "serve":
+            done = run(*args, cwd=tmp_path)
+            assert done.returncode == 0, (args, done.stderr)
+
+
+def test_readme_documents_every_exit_code_the_commands_use(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("**Exit codes** of every `tracegraph` command:", 1)[1].split("\n\n", 2)[1]
+    documented = {int(code) for code in re.findall(r"^\| `(\d+)` \|", table, flags=re.MULTILINE)}
+    used = {int(code) for source in (ROOT / "tracegraph").rglob("*.py")
+            for code in re.findall(r"typer\.Exit\((\d+)\)", source.read_text(encoding="utf-8"))}
+    usage = run("trace", "forward", "--no-such-option", cwd=tmp_path).returncode  # click's usage error
+    assert documented == used | {0, usage}
+    assert usage == 2

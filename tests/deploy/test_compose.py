@@ -7,6 +7,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,10 @@ import pytest
 import typer.main
 import yaml
 
+from tracegraph import connect
+from tracegraph.api.keys import ApiKeys
 from tracegraph.cli import app
+from tracegraph.errors import Unauthenticated
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,16 +72,38 @@ def test_api_is_built_from_the_repository_dockerfile_and_published_on_loopback(c
             assert port.startswith("127.0.0.1:"), port
 
 
+def _loader_script(compose: dict[str, Any]) -> str:
+    """The loader's shell script as the container runs it (compose turns `$$` into `$`)."""
+    return compose["services"]["loader"]["command"][-1].replace("$$", "$")
+
+
 def test_every_tracegraph_command_the_compose_file_runs_exists(compose: dict[str, Any]) -> None:
     command = typer.main.get_command(app)
-    script = compose["services"]["loader"]["command"][-1]
-    ran = [shlex.split(line.strip().removeprefix("if ! "))[1:3] for line in script.splitlines()
-           if "tracegraph " in line]
-    assert len(ran) == 4
+    ran = [words.split() for words in re.findall(r"\btracegraph ([\w-]+(?: [\w-]+)?)", _loader_script(compose))]
+    assert [w[0] for w in ran] == ["init", "demo", "apikey", "apikey", "apikey"]
     for words in ran:
         group = command.commands[words[0]]  # type: ignore[attr-defined]
         if words[0] == "apikey":
             assert words[1] in group.commands  # type: ignore[attr-defined]
+
+
+def test_the_loaders_last_line_is_a_working_key_on_every_run(compose: dict[str, Any], tmp_path: Path) -> None:
+    """The README reads the key with `docker compose logs --no-log-prefix loader | tail -1`: the loader's
+    script is run here as is (on the embedded store), twice, with stdout and stderr in one stream as in the log."""
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "COLUMNS": "100", "DEMO_SERIALS": "300",
+           "TRACEGRAPH_DB": str(tmp_path / "compose.db")}
+    keys = []
+    for _ in range(2):
+        done = subprocess.run(["sh", "-c", _loader_script(compose)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, timeout=300, check=False)
+        assert done.returncode == 0, done.stdout[-3000:]
+        keys.append(done.stdout.splitlines()[-1])
+    with connect(env["TRACEGRAPH_DB"], read_only=True) as graph:
+        api_keys = ApiKeys(graph.store)
+        with pytest.raises(Unauthenticated):
+            api_keys.verify(keys[0])  # the first run's key was revoked by the second
+        assert api_keys.verify(keys[1]).role.value == "recall_coordinator"
+        assert sorted(k.revoked_at is None for k in api_keys.list() if k.name == "compose-demo") == [False, True]
 
 
 def test_compose_validates_where_a_compose_tool_is_installed() -> None:

@@ -69,7 +69,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     db = tmp_path_factory.mktemp("e2e") / "demo.db"
     demo = subprocess.run([*CLI, "--db", str(db), "demo"], capture_output=True, text=True, timeout=300)
     assert demo.returncode == 0, demo.stderr
-    assert "6. Open and scope a recall" in demo.stdout and "scope_hash" in demo.stdout
+    assert "7. Open and scope a recall" in demo.stdout and "scope_hash" in demo.stdout
     with tracegraph.connect(str(db)) as g:
         keys = {role: ApiKeys(g.store).create(role, name)[0] for role, name in ROLES.items()}
     port = _free_port()

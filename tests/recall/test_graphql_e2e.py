@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import sqlite3
 import subprocess
@@ -124,19 +125,28 @@ def test_recall_over_graphql(api: dict[str, Any]) -> None:
 
 
 def test_editing_an_audit_entry_makes_verify_fail_there(api: dict[str, Any]) -> None:
+    """Edits the newest entry's actor, then puts it back: the shared store is left as it was, whichever
+    test ran before on it (with pytest-xdist that need not be the end-to-end recall)."""
     assert _data(api, "reader", "{ auditVerify { ok entries firstBad } }")["auditVerify"]["ok"]
     con = sqlite3.connect(api["db"])
-    seq = con.execute("SELECT max(seq) FROM log WHERE log = 'audit' AND body LIKE '%recall.hold%'").fetchone()[0]
+    seq, body = con.execute("SELECT seq, body FROM log WHERE log = 'audit' ORDER BY seq DESC LIMIT 1").fetchone()
+    guard = con.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'log_no_update'").fetchone()
     con.execute("DROP TRIGGER IF EXISTS log_no_update")
-    con.execute("UPDATE log SET body = replace(body, '\"alice\"', '\"mallory\"') WHERE log = 'audit' AND seq = ?",
-                (seq,))
+    con.execute("UPDATE log SET body = ? WHERE log = 'audit' AND seq = ?", (json.dumps({**json.loads(body), "actor": "mallory"}), seq))
     con.commit()
-    con.close()
-    verdict = _data(api, "reader", "{ auditVerify { ok firstBad problem } }")["auditVerify"]
-    assert (verdict["ok"], verdict["firstBad"]) == (False, seq)
-    cli = subprocess.run([*CLI, "--db", str(api["db"]), "audit", "verify"], capture_output=True, text=True,
-                         env={**os.environ}, timeout=60)
-    assert cli.returncode == 3 and f"broken at entry {seq}" in cli.stderr
+    try:
+        verdict = _data(api, "reader", "{ auditVerify { ok firstBad problem } }")["auditVerify"]
+        assert (verdict["ok"], verdict["firstBad"]) == (False, seq)
+        cli = subprocess.run([*CLI, "--db", str(api["db"]), "audit", "verify"], capture_output=True, text=True,
+                             env={**os.environ}, timeout=60)
+        assert cli.returncode == 3 and f"broken at entry {seq}" in cli.stderr
+    finally:
+        con.execute("UPDATE log SET body = ? WHERE log = 'audit' AND seq = ?", (body, seq))
+        if guard:
+            con.execute(guard[0])
+        con.commit()
+        con.close()
+    assert _data(api, "reader", "{ auditVerify { ok } }")["auditVerify"]["ok"]
 
 
 # operation -> (query, variables); allowed roles get a domain error at most (nothing exists), never FORBIDDEN

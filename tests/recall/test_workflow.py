@@ -8,7 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from canonical import Tables
+from canonical import write_csv as write_tables
 
+import tracegraph
 from tracegraph.errors import AccessDenied, BadInput, Unauthenticated
 from tracegraph.recall.export import write_csv, write_html
 from tracegraph.recall.signatures import signature_valid
@@ -40,6 +43,7 @@ def test_recall_from_open_to_close(graph: Any, tmp_path: Path) -> None:
     placed = svc.hold(recall.recall_id, why="quarantine warehouse stock")
     in_stock = {i for i, w in scope.where.items() if w["status"] == "in_stock"}
     assert in_stock <= set(placed) and any(p.startswith("Container:") for p in placed)
+    assert {f"Container:{c}" for i in in_stock for c in scope.where[i]["containers"]} <= set(placed)
     assert svc.hold(recall.recall_id) == []  # holding twice places nothing new
     serial = next(i for i in sorted(in_stock) if i.startswith("Serial:")).split(":", 1)[1]
     assert graph.record("Serial", serial)["holds"][0]["recall_id"] == recall.recall_id
@@ -109,6 +113,31 @@ def test_recall_from_open_to_close(graph: Any, tmp_path: Path) -> None:
                  "Electronic signatures", signature["signature_hash"],
                  "implanted; patients followed up", "verifies"):
         assert text in html, text
+
+
+def test_default_hold_covers_every_container_of_a_split_lot(tmp_path: Path) -> None:
+    t = Tables()
+    t.lot("R1", material="RESIN", quantity=10)
+    t.lot("OUT", material="PART", quantity=4)
+    t.consume("ST1", "R1", "OUT", quantity=10)
+    t.pack("OUT", "K1", 2)  # OUT is split between a case and a pallet, both still on site
+    t.pack("OUT", "P2", 2)
+    t.pack("R1", "K0", 0, unpacked=1)  # unpacked: no longer in K0
+    with tracegraph.connect(str(tmp_path / "split.db"), user="alice") as graph:
+        assert graph.load_tables(write_tables(tmp_path / "tables", t.rows)).rejected == []
+        svc = graph.recalls("alice")
+        recall = svc.open(RecallTrigger("lots", ("R1",)), "resin contamination", "II")
+        scope, _ = svc.scope(recall.recall_id)
+        assert scope.where["Lot:OUT"]["status"] == "in_stock" and scope.where["Lot:OUT"]["containers"] == ["K1", "P2"]
+        assert sorted(svc.hold(recall.recall_id)) == ["Container:K1", "Container:P2", "Lot:OUT"]
+        assert set(graph.forward(lot="R1").holds) == {"Container:K1", "Container:P2", "Lot:OUT"}
+        write_csv(svc, recall.recall_id, tmp_path / "scope.csv")
+        with (tmp_path / "scope.csv").open(newline="", encoding="utf-8") as fh:
+            row = next(r for r in csv.DictReader(fh) if r["id"] == "OUT")
+        assert (row["containers"], row["on_hold"]) == ("K1 P2", "yes")
+        write_html(svc, recall.recall_id, tmp_path / "evidence.html")
+        assert "<td>Lot:OUT</td><td>in_stock</td><td></td><td>K1 P2</td><td>yes</td>" in (
+            tmp_path / "evidence.html").read_text(encoding="utf-8")
 
 
 def test_new_data_makes_a_new_scope_version_with_a_diff(graph: Any, tmp_path: Path) -> None:
@@ -201,4 +230,38 @@ def test_concurrent_actions_on_one_recall_keep_every_change(graph: Any) -> None:
     with ThreadPoolExecutor(8) as pool:
         assert sorted(u for done in pool.map(dispose, units) for u in done) == sorted(units)
     assert set(svc.get(recall.recall_id).dispositions) == set(units)
+    assert graph.audit.verify().ok
+
+
+def test_concurrent_releases_release_each_hold_once(graph: Any) -> None:
+    """Two coordinators releasing the same holds at once: one releases them, the other is told there
+    are none left, and the audit trail has one release (without serialising, both would)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+    svc = graph.recalls("alice")
+    recall = svc.open(RecallTrigger("lots", (_last_finished_lot(graph),)), "seal failure", "II")
+    svc.scope(recall.recall_id)
+    placed = svc.hold(recall.recall_id)
+    assert len(placed) > 1
+    people = [f"user-{n}" for n in range(4)]
+    for round_ in range(5):
+        barrier = Barrier(len(people))
+
+        def release(person: str) -> list[str] | str:
+            barrier.wait()
+            try:
+                return graph.recalls(person).release(recall.recall_id, why=f"round {round_}")
+            except BadInput as exc:
+                return str(exc)
+        with ThreadPoolExecutor(len(people)) as pool:
+            outcomes = list(pool.map(release, people))
+        done = [o for o in outcomes if isinstance(o, list)]
+        assert len(done) == 1 and sorted(done[0]) == sorted(placed), outcomes
+        assert all("no active holds" in o for o in outcomes if isinstance(o, str))
+        releases = [e for e in graph.audit.entries(f"recall:{recall.recall_id}") if e["action"] == "recall.release"]
+        assert len(releases) == round_ + 1
+        history = graph.store.documents("holds", placed)
+        assert all(sum(1 for h in doc["holds"] if h.get("release_why") == f"round {round_}") == 1
+                   for doc in history.values())
+        assert svc.hold(recall.recall_id, placed) == placed  # held again for the next round
     assert graph.audit.verify().ok

@@ -176,3 +176,41 @@ def test_a_scanned_udi_opens_the_unit_and_an_unknown_id_says_so(page: Any, graph
     page.press("#q", "Enter")
     page.wait_for_selector("main h1:text-is('Search: NO-SUCH-ID-42')")
     assert "No lot, serial, container, supplier, customer or other record" in page.text_content("main")
+
+
+def test_paging_a_recall_scope_runs_and_audits_it_once(page: Any, graph: tracegraph.Graph) -> None:
+    lots, pages, size = ["RL-0000001", "RL-0000002"], 5, 25
+    scope = graph.recall_scope(lots=lots)  # the graph is read-only: this one is not audited
+    affected = sorted(scope.whereabouts.items(), key=lambda rw: f"{rw[0][0]}:{rw[0][1]}")
+    assert len(affected) > pages * size
+
+    def computed() -> int:
+        return sum(1 for e in graph.audit.entries("trace") if e["action"] == "scope.compute")
+
+    def rows() -> list[list[str]]:
+        return page.eval_on_selector_all("#affected-items tr:has(td)",
+                                         "rs => rs.map(r => [...r.cells].slice(0, 3).map(c => c.textContent))")
+
+    def expected(n: int) -> list[list[str]]:
+        return [[f"{kind} {key}", w.status, ", ".join(w.customers)] for (kind, key), w in affected[n * size:(n + 1) * size]]
+
+    before = computed()
+    page.goto(f"{page.url.split('#')[0]}#/recall?lots={','.join(lots)}")
+    page.wait_for_selector("#affected-items td")
+    assert page.text_content("#affected h2") == f"Affected lots and serials ({len(affected):,})"
+    assert rows() == expected(0)
+    for n in range(1, pages):
+        first = rows()[0][0]
+        page.click("#affected button:text('Next ›')")
+        page.wait_for_function("f => document.querySelector('#affected-items tr:nth-child(2) td').textContent !== f", arg=first)
+        assert rows() == expected(n), n
+    page.click("#affected button:text('‹ Previous')")
+    page.wait_for_function("f => document.querySelector('#affected-items tr:nth-child(2) td').textContent === f",
+                           arg=expected(pages - 2)[0][0])
+    assert rows() == expected(pages - 2)
+    item = affected[(pages - 2) * size][0]
+    page.click("#affected-items tr:nth-child(2) button")
+    page.wait_for_selector("#chain ol li")
+    assert page.eval_on_selector_all("#chain li", "ls => ls.map(l => l.textContent)") == [
+        f"{link.src[0]} {link.src[1]} —{link.rel}→ {link.dst[0]} {link.dst[1]}" for link in scope.trace.explain(*item)]
+    assert computed() == before + 1  # the page's one scope; paging and explaining did not run it again

@@ -107,7 +107,18 @@ def create_app(graph: str | Graph, *, settings: ApiSettings | None = None) -> St
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    warmed = anyio.Event()  # set once the store's in-memory caches are built (see lifespan)
+
+    async def warm() -> None:
+        try:
+            await anyio.to_thread.run_sync(g.store.warm, abandon_on_cancel=True)
+        except Exception:  # noqa: BLE001 -- not fatal: the store builds what a query needs on first use instead
+            log.exception("building the store's index at startup failed; the first query will build it")
+        warmed.set()
+
     async def readyz(request: Request) -> Response:
+        if not warmed.is_set():
+            return JSONResponse({"status": "starting", "detail": "the store's index is being built"}, status_code=503)
         try:
             await anyio.to_thread.run_sync(g.store.get, "Lot", [])
         except TraceGraphError as exc:
@@ -119,7 +130,11 @@ def create_app(graph: str | Graph, *, settings: ApiSettings | None = None) -> St
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
+        # Build the index in the background: /healthz answers at once, /readyz once the first query is fast.
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(warm)
+            yield
+            tasks.cancel_scope.cancel()
         if owned:
             g.close()
 

@@ -12,7 +12,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from ..errors import BadInput
+from ..errors import BadInput, LimitExceeded
 from ..web.view import DEFAULT_LIMIT, LAYERS, record_view, trace_view
 from .context import Context
 from .permissions import requires
@@ -66,8 +66,10 @@ class ExplorerQuery:
         unknown = sorted(set(expand or ()) - set(LAYERS))
         if unknown:
             raise BadInput(f"unknown layer(s) {', '.join(unknown)}; layers: {', '.join(LAYERS)}")
-        if not 1 <= limit <= ctx.settings.max_page_size:
-            raise BadInput(f"limit must be between 1 and {ctx.settings.max_page_size}")
+        if limit < 1:
+            raise BadInput("limit must be at least 1")
+        if limit > ctx.settings.max_page_size:
+            raise LimitExceeded(f"limit may be at most {ctx.settings.max_page_size}, not {limit}")
 
         def draw() -> dict[str, Any]:
             g = ctx.graph

@@ -26,6 +26,7 @@ def requires(capability: str) -> type[BasePermission]:
 
     # built with type() so the class has its own name from the start (strawberry derives a directive from it)
     return type(f"Requires{capability.capitalize()}", (BasePermission,), {
+        "capability": capability,
         "message": f"this needs one of the roles: {roles}",
         "error_extensions": {"code": "FORBIDDEN"},
         "has_permission": has_permission,

@@ -89,7 +89,7 @@ class Quality:
 
 @strawberry.type
 class QualityQuery:
-    @strawberry.field(permission_classes=[requires("read")],
+    @strawberry.field(permission_classes=[requires("trace")],
                       description="Completeness, broken chains, trace coverage and supplier compliance.")
     async def quality(self, info: strawberry.Info) -> Quality:
         ctx: Context = info.context

@@ -22,7 +22,8 @@ class Role(Enum):
 
 CAPABILITIES: dict[str, frozenset[Role]] = {
     "read": frozenset(Role),  # look up records and their neighbours
-    "trace": frozenset({Role.ANALYST, Role.RECALL_COORDINATOR, Role.ADMIN}),  # traces, supplier exposure
+    # traces, supplier exposure, data-quality KPIs (analysis across many records, not one look-up)
+    "trace": frozenset({Role.ANALYST, Role.RECALL_COORDINATOR, Role.ADMIN}),
     "recall": frozenset({Role.RECALL_COORDINATOR, Role.ADMIN}),  # recall scope and recall work
     "admin": frozenset({Role.ADMIN}),  # API keys
 }

@@ -138,9 +138,13 @@ class Whereabouts:
     def shipment_ids(self) -> list[strawberry.ID]:
         return [strawberry.ID(s) for s in self.w.shipments]
 
-    @strawberry.field(description="The container it is in now, if any.")
+    @strawberry.field(description="The container it is in now, if any (the first of `containerIds`).")
     def container_id(self) -> strawberry.ID | None:
         return None if self.w.container is None else strawberry.ID(self.w.container)
+
+    @strawberry.field(description="Every container it is in now: more than one for a lot split between them.")
+    def container_ids(self) -> list[strawberry.ID]:
+        return [strawberry.ID(c) for c in self.w.containers]
 
     @strawberry.field(description="What it was consumed into.")
     async def consumed_into(self, info: strawberry.Info) -> list[Record]:
@@ -161,8 +165,9 @@ class CustomerCount:
         return found[0] if found else None
 
 
-def _item_key(ref: tuple[str, str]) -> str:
-    return f"{ref[0]}:{ref[1]}"
+def _affected(scope: EngineScope) -> dict[str, EngineWhereabouts]:
+    """Affected lots and serials by "Kind:id", in that order."""
+    return dict(sorted(((f"{kind}:{key}", w) for (kind, key), w in scope.whereabouts.items()), key=lambda kw: kw[0]))
 
 
 @strawberry.type(description="Everything a recall of the trigger must reach, and where each item is now.")
@@ -176,11 +181,17 @@ class RecallScope:
     @strawberry.field(description="Affected lots and serials with where each is now; cursors key on Kind:id.")
     async def affected(self, info: strawberry.Info, first: int = DEFAULT_PAGE_SIZE,
                        after: str | None = None) -> Connection[Whereabouts]:
-        by_key = {_item_key(ref): w for ref, w in self.scope.whereabouts.items()}
+        by_key = _affected(self.scope)
 
         async def load(keys: list[str]) -> list[Whereabouts]:
             return [Whereabouts(w=by_key[k]) for k in keys]
-        return await paginate(info.context, sorted(by_key), first, after, load)
+        return await paginate(info.context, list(by_key), first, after, load)
+
+    @strawberry.field(description="Every affected lot and serial with where it is now, in Kind:id order, unpaged: "
+                                  "for a client that pages one scope computation itself (each recallScope runs "
+                                  "and audits the scope again).")
+    def all_affected(self) -> list[Whereabouts]:
+        return [Whereabouts(w=w) for w in _affected(self.scope).values()]
 
     @strawberry.field(description="Counts per affected customer, by customer id.")
     def by_customer(self) -> list[CustomerCount]:

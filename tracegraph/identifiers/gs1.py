@@ -34,12 +34,6 @@ _UDI_AIS = ("01", "10", "11", "17", "21", "30", "00", "240", "241", "7003")
 _ORDER = ("sscc", "gtin", "production_date", "expiry", "lot", "serial")
 
 
-def looks_like_element_string(text: str) -> bool:
-    return text.startswith(SYMBOLOGY_PREFIXES) or (len(text) >= 4 and text[:2].isdigit() and not text.isdigit()
-                                                   and not text.startswith("(")) or (
-        text.isdigit() and len(text) in (16, 20) and text[:2] in ("01", "00"))
-
-
 def _parts(element_strings: list[GS1ElementString], what: str) -> tuple[dict[str, str], list[str]]:
     parts: dict[str, str] = {}
     checks: list[str] = []

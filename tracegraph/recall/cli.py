@@ -289,8 +289,7 @@ def signer_set_cmd(ctx: typer.Context, user: User = None) -> None:
 
 
 def demo_recall(graph: Graph, lots: list[str]) -> None:
-    """The demo's last step: open and scope a recall of the demo's lots and print its summary."""
-    console.rule(f"6. Open and scope a recall of lots {', '.join(lots)}")
+    """The demo's recall step (its heading printed by the caller): open and scope a recall of ``lots``."""
     service = graph.recalls()
     trigger = RecallTrigger("lots", tuple(lots))
     recall = service.open(trigger, "Demo: seal failure found at final inspection", "II", why="tracegraph demo")

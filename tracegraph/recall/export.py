@@ -19,7 +19,7 @@ from .model import ITEM_GROUPS, Recall, ScopeVersion, diff, holds_on, ref
 from .service import RecallService
 from .signatures import signature_valid
 
-CSV_COLUMNS = ("recall_id", "scope_version", "kind", "id", "status", "customers", "shipments", "container",
+CSV_COLUMNS = ("recall_id", "scope_version", "kind", "id", "status", "customers", "shipments", "containers",
                "unit", "on_hold", "disposition", "disposition_reason", "disposed_by", "disposed_at",
                "assignee", "notified_at", "notified_by", "method", "acknowledged_at")
 
@@ -38,7 +38,7 @@ def csv_rows(service: RecallService, recall_id: str) -> list[dict[str, Any]]:
         rows.append({
             "recall_id": recall_id, "scope_version": scope.version, "kind": kind, "id": key,
             "status": where.get("status", ""), "customers": " ".join(where.get("customers", ())),
-            "shipments": " ".join(where.get("shipments", ())), "container": where.get("container") or "",
+            "shipments": " ".join(where.get("shipments", ())), "containers": " ".join(where.get("containers", ())),
             "unit": "yes" if item in units else "", "on_hold": "yes" if item in held else "",
             "disposition": done.get("outcome") or "", "disposition_reason": done.get("reason", ""),
             "disposed_by": done.get("by", ""), "disposed_at": done.get("at", ""),
@@ -143,10 +143,10 @@ def _by_customer(service: RecallService, recall: Recall, scope: ScopeVersion) ->
 
     def rows(items: list[str]) -> list[list[Any]]:
         return [[item, scope.where[item]["status"], " ".join(scope.where[item]["shipments"]),
-                 scope.where[item]["container"] or "", "yes" if item in held else "",
+                 " ".join(scope.where[item]["containers"]), "yes" if item in held else "",
                  (recall.dispositions.get(item) or {}).get("outcome") or "",
                  (recall.dispositions.get(item) or {}).get("reason", "")] for item in items]
-    headers = ["item", "status", "shipments", "container", "on hold", "disposition", "reason"]
+    headers = ["item", "status", "shipments", "containers", "on hold", "disposition", "reason"]
     for customer, counts in scope.by_customer.items():
         contact = recall.customers.get(customer, {})
         items = sorted(i for i, w in scope.where.items() if customer in w["customers"])

@@ -130,12 +130,12 @@ class RecallService:
 
     @_serialized
     def hold(self, recall_id: str, items: Collection[str] | None = None, why: str = "") -> list[str]:
-        """Put affected stock on hold: by default every lot and serial in stock and its container."""
+        """Put affected stock on hold: by default every lot and serial in stock and the containers it is in."""
         recall = self._open_recall(recall_id)
         scope = self.version(recall_id)
-        if items is None:
+        if items is None:  # a lot split between containers is held in every one of them
             stock = [item for item, w in scope.where.items() if w["status"] == "in_stock"]
-            items = stock + sorted({ref("Container", c) for item in stock if (c := scope.where[item]["container"])})
+            items = stock + sorted({ref("Container", c) for item in stock for c in scope.where[item]["containers"]})
         else:
             self._check_in_scope(scope, items, ("lots", "serials", "containers"))
         placed, documents = [], {}
@@ -318,6 +318,7 @@ class RecallService:
     def _chains(scope: RecallScope) -> dict[str, list[dict[str, Any]]]:
         """The chain of records that puts each affected customer, shipment and lot in scope (a serial is in
         scope through its lot, a container through what it held)."""
-        return {ref(kind, key): [link.as_dict() for link in scope.trace.explain(kind, key)]
-                for kind, group in (("Customer", "customers"), ("Shipment", "shipments"), ("Lot", "lots"))
-                for key in scope.trace.ids[group]}
+        targets = [(kind, key) for kind, group in (("Customer", "customers"), ("Shipment", "shipments"), ("Lot", "lots"))
+                   for key in scope.trace.ids[group]]
+        return {ref(*target): [link.as_dict() for link in chain]
+                for target, chain in scope.trace.explain_many(targets).items()}

@@ -301,20 +301,3 @@ EDGE_TABLES_BY_NAME: dict[str, EdgeTable] = {t.table: t for t in EDGE_TABLES}
 LOAD_ORDER: tuple[str, ...] = ("Supplier", "Material", "Product", "Customer", "ProcessStep",
                                "Container", "Lot", "Serial", "Shipment", "Inspection", "Asset",
                                "BizTransaction", "Event", "Identifier")
-
-
-def derived_rel_target(rel: RelKind, record: dict, resolve_item_kind) -> tuple[str, str] | None:
-    """The (kind, key) a derived relationship of ``record`` points at, or None when the field is empty.
-
-    ``resolve_item_kind(item_id)`` says whether a lot's item is a Material or a Product, and
-    an inspection's subject kind comes from its subject_type column.
-    """
-    assert rel.derived_from is not None
-    value = record.get(rel.derived_from[1])
-    if value in (None, ""):
-        return None
-    if rel.name == "OF_ITEM":
-        return resolve_item_kind(value), value
-    if rel.name == "INSPECTS":
-        return ITEM_TYPES[record["subject_type"]], value
-    return rel.target[0], value

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
+from ..errors import LimitExceeded
 from ..schema import ITEM_TYPES, KINDS, RELS
 
 NodeRef = tuple[str, str]
@@ -114,6 +115,13 @@ class ThreadDeadline:
         at = getattr(self._local, "at", None)
         return None if at is None else at - time.monotonic()
 
+    def check(self) -> None:
+        """Raise LimitExceeded once the deadline has passed: for store work that no database interrupts
+        (the embedded store's in-memory index), checked before each step."""
+        left = self.remaining()
+        if left is not None and left <= 0:
+            raise LimitExceeded("the query ran longer than its time limit")
+
 
 class Store(ABC):
     """A genealogy graph store. Backends register a URL scheme in :mod:`tracegraph.store`."""
@@ -198,6 +206,13 @@ class Store(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    def warm(self) -> None:
+        """Build whatever in-memory caches the first query would build, so that it is not slow.
+
+        A server calls it at startup and reports ready once it returns; a backend without such
+        caches has nothing to do.
+        """
 
     # -- documents and append-only logs: state beside the graph (API keys, recalls, audit trail) --
     # Not part of the genealogy: no trace reads them.

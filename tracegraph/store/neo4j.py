@@ -220,12 +220,9 @@ class Neo4jStore(Store):
     # -- transactions --------------------------------------------------------------------------
     def _timeout(self) -> float:
         """This transaction's timeout: the setting, or less when a time limit ends sooner."""
+        self._deadline.check()
         left = self._deadline.remaining()
-        if left is None:
-            return self.settings.timeout
-        if left <= 0:
-            raise LimitExceeded("the query ran longer than its time limit")
-        return min(left, self.settings.timeout)
+        return self.settings.timeout if left is None else min(left, self.settings.timeout)
 
     @contextmanager
     def time_limit(self, seconds: float | None) -> Iterator[None]:

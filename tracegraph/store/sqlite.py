@@ -263,12 +263,17 @@ class SQLiteStore(Store):
 
     def _relations(self, rels: Collection[str]) -> tuple[AdjacencyIndex, list[Relation]]:
         for _attempt in range(3):
+            self._deadline.check()  # index reads run in Python, where SQLite's progress handler cannot stop them
             index = self._index()
             try:
                 return index, [index.relation(self._con(), rel) for rel in rels]
             except Stale:
                 self._adjacency = None
         raise StoreError(f"{self.path} keeps changing while its index is built; try again")
+
+    def warm(self) -> None:
+        """Build the adjacency index of every relationship now (a 1M-serial store takes seconds)."""
+        self._relations([rel.name for rel in REL_KINDS])
 
     def edges(self, rel: str, nodes: Iterable[NodeRef], direction: Direction) -> list[Edge]:
         index, (relation,) = self._relations([RELS[rel].name])

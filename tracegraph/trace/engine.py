@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -72,6 +73,9 @@ class TraceResult:
     entry: dict[NodeRef, list[Link]]  # inside a start container -> the packing links from it down to there
     _engine: TraceEngine = field(repr=False)
     holds: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # "Kind:key" -> recall holds on it
+    # a trace never changes: chains found (of lots, serials, shipments) and its shipment records, kept
+    _chains: dict[NodeRef, list[Link]] = field(default_factory=dict, repr=False)
+    _shipments: dict[str, dict[str, Any]] | None = field(default=None, repr=False)
 
     def refs(self) -> list[str]:
         """Every reached record as "Kind:key"."""
@@ -93,6 +97,10 @@ class TraceResult:
     def explain(self, kind: str, key: str) -> list[Link]:
         """One shortest chain of records from the start to a reached node."""
         return self._engine.explain_in(self, (kind, key))
+
+    def explain_many(self, targets: Iterable[NodeRef]) -> dict[NodeRef, list[Link]]:
+        """:meth:`explain` of many reached nodes, reading the store for all of them together."""
+        return self._engine.explain_many(self, targets)
 
     def evidence(self, kind: str, key: str) -> list[tuple[Link, list[str]]]:
         """The explaining chain to a reached node, each link with the EPCIS eventIDs that prove it."""
@@ -433,6 +441,27 @@ class TraceEngine:
         return out
 
     # -- explanations --------------------------------------------------------------------------
+    def explain_many(self, trace: TraceResult, targets: Iterable[NodeRef]) -> dict[NodeRef, list[Link]]:
+        """The chain of each target, exactly as :meth:`explain_in` gives it, with the store read for all
+        of them together: one genealogy search, a level at a time, for the targets' lots and serials and
+        the ones their shipments (and their customers' shipments) may be explained through."""
+        targets = list(dict.fromkeys(targets))
+        customers = {key for kind, key in targets if kind == "Customer"}
+        records = self._shipment_records(trace)
+        shipments = {key for kind, key in targets if kind == "Shipment"} | {
+            s for s, r in records.items() if r["customer_id"] in customers}
+        carriers: dict[str, set[str]] = defaultdict(set)  # container -> when it left with a shipment
+        items = [t for t in targets if t[0] in _ITEM_KINDS and t[1] in trace.ids[GROUP_OF_KIND[t[0]]]]
+        for shipment in shipments & set(trace.carried):
+            for link in trace.carried[shipment]:
+                if link.src[0] == "Container":
+                    carriers[link.src[1]].add(records[shipment]["shipped_at"])
+                else:
+                    items.append(link.src)
+        items += [h.item for h in trace.held if any(h.holds_at(t) for t in carriers.get(h.container, ()))]
+        self._genealogy_chains(trace, items)
+        return {target: self.explain_in(trace, target) for target in targets}
+
     def explain_in(self, trace: TraceResult, target: NodeRef) -> list[Link]:
         """A shortest chain of edges from the trace's start to ``target``."""
         kind, key = target
@@ -447,7 +476,7 @@ class TraceEngine:
         if kind == "Shipment":
             return self._shipment_chain(trace, key)
         if kind == "Customer":
-            shipments = self.store.get("Shipment", trace.ids["shipments"])
+            shipments = self._shipment_records(trace)
             best = min((s for s, r in shipments.items() if r["customer_id"] == key),
                        key=lambda s: (_cost(self._shipment_chain(trace, s)), s))
             return self._shipment_chain(trace, best) + [
@@ -455,36 +484,52 @@ class TraceEngine:
         return self._context_chain(trace, target)
 
     def _genealogy_chain(self, trace: TraceResult, target: NodeRef) -> list[Link]:
-        """A shortest chain from the start to a reached lot or serial, counting the links into a seed.
+        if target not in trace._chains:
+            self._genealogy_chains(trace, [target])
+        return list(trace._chains[target])
 
-        Searched from the target back towards the start, a level at a time, until no farther seed
-        can be shorter: a seed deep inside a start container may lose to one that needs fewer links.
+    def _genealogy_chains(self, trace: TraceResult, targets: Iterable[NodeRef]) -> None:
+        """A shortest chain from the start to each reached lot or serial, counting the links into a seed.
+
+        Each is searched from its target back towards the start, a level at a time, until no farther
+        seed can be shorter: a seed deep inside a start container may lose to one that needs fewer
+        links. The searches run side by side, one store read per level for all of them.
         """
         back = "in" if trace.direction == "forward" else "out"
-        toward: dict[NodeRef, Edge | None] = {target: None}  # node -> its edge one step nearer the target
-        frontier, level = [target], 0
-        best: tuple[int, NodeRef] | None = None
-        while frontier and (best is None or level < best[0]):
-            for node in frontier:
-                if trace.depth.get(node) == 0:
-                    cost = (level + len(self._from_start(trace, node)), node)
-                    best = cost if best is None else min(best, cost)
+        near = (lambda e: e.dst) if back == "in" else (lambda e: e.src)
+        searches = {t: _Search(t) for t in targets if t not in trace._chains}
+        starts: dict[NodeRef, list[Link]] = {}  # seed -> the links that made it a start item
+        level = 0
+        while searches:
+            for s in searches.values():
+                for node in s.frontier:
+                    if trace.depth.get(node) == 0:
+                        if node not in starts:
+                            starts[node] = self._from_start(trace, node)
+                        cost = (level + len(starts[node]), node)
+                        s.best = cost if s.best is None else min(s.best, cost)
             level += 1
-            edges = sorted((e for rel in GENEALOGY_RELS for e in self.store.edges(rel, frontier, back)),
-                           key=lambda e: (e.src, e.dst, e.rel))
-            frontier = []
-            for e in edges:
-                previous = e.src if back == "in" else e.dst
-                if previous in trace.depth and previous not in toward and not e.props.get("retracted_at"):
-                    toward[previous] = e
-                    frontier.append(previous)
-        assert best is not None, f"{target} is reached but joined to no start"
-        chain: list[Link] = []
-        node = best[1]
-        while (edge := toward[node]) is not None:
-            chain.append(Link(edge.rel, edge.src, edge.dst, edge.props))
-            node = edge.dst if back == "in" else edge.src
-        return self._from_start(trace, best[1]) + chain
+            for target, s in list(searches.items()):
+                if s.best is not None and level >= s.best[0]:  # no farther seed can be shorter
+                    trace._chains[target] = s.chain(starts)
+                    del searches[target]
+            if not searches:
+                break
+            frontier = list(dict.fromkeys(node for s in searches.values() for node in s.frontier))
+            at: dict[NodeRef, list[Edge]] = defaultdict(list)  # in the store's order for each node
+            for e in (e for rel in GENEALOGY_RELS for e in self.store.edges(rel, frontier, back)):
+                at[near(e)].append(e)
+            for target, s in list(searches.items()):
+                edges = sorted((e for node in s.frontier for e in at[node]), key=lambda e: (e.src, e.dst, e.rel))
+                s.frontier = []
+                for e in edges:
+                    previous = e.src if back == "in" else e.dst
+                    if previous in trace.depth and previous not in s.toward and not e.props.get("retracted_at"):
+                        s.toward[previous] = e
+                        s.frontier.append(previous)
+                if not s.frontier:
+                    trace._chains[target] = s.chain(starts)
+                    del searches[target]
 
     def _from_start(self, trace: TraceResult, seed: NodeRef) -> list[Link]:
         """The links that made ``seed`` a start item: from a start supplier, material or container."""
@@ -525,13 +570,21 @@ class TraceEngine:
         return prefix + [link]
 
     def _shipment_chain(self, trace: TraceResult, shipment: str) -> list[Link]:
-        shipped_at = self.store.get("Shipment", [shipment])[shipment]["shipped_at"]
+        ref: NodeRef = ("Shipment", shipment)
+        if ref not in trace._chains:
+            shipped_at = self._shipment_records(trace)[shipment]["shipped_at"]
 
-        def chain_to(link: Link) -> list[Link]:
-            if link.src[0] == "Container":  # through what the container held when it left
-                return self._container_chain(trace, link.src[1], shipped_at)
-            return self._genealogy_chain(trace, link.src)
-        return min((chain_to(link) + [link] for link in trace.carried[shipment]), key=_cost)
+            def chain_to(link: Link) -> list[Link]:
+                if link.src[0] == "Container":  # through what the container held when it left
+                    return self._container_chain(trace, link.src[1], shipped_at)
+                return self._genealogy_chain(trace, link.src)
+            trace._chains[ref] = min((chain_to(link) + [link] for link in trace.carried[shipment]), key=_cost)
+        return list(trace._chains[ref])
+
+    def _shipment_records(self, trace: TraceResult) -> dict[str, dict[str, Any]]:
+        if trace._shipments is None:
+            trace._shipments = self.store.get("Shipment", trace.ids["shipments"])
+        return trace._shipments
 
     def _context_chain(self, trace: TraceResult, target: NodeRef) -> list[Link]:
         """Suppliers, materials, products, steps and inspections hang off one reached item."""
@@ -568,6 +621,28 @@ class TraceEngine:
         if options:
             return min(options, key=lambda c: (_cost(c), [(link.src, link.dst) for link in c]))
         raise NotFound(f"no chain explains {kind} {key!r} in this trace")
+
+
+@dataclass
+class _Search:
+    """One target's search back towards the start (see :meth:`TraceEngine._genealogy_chains`)."""
+
+    target: NodeRef
+    frontier: list[NodeRef] = field(init=False)  # the nodes found at the current level
+    toward: dict[NodeRef, Edge | None] = field(init=False)  # node -> its edge one step nearer the target
+    best: tuple[int, NodeRef] | None = None  # (links, seed) of the shortest chain found so far
+
+    def __post_init__(self) -> None:
+        self.frontier, self.toward = [self.target], {self.target: None}
+
+    def chain(self, starts: dict[NodeRef, list[Link]]) -> list[Link]:
+        assert self.best is not None, f"{self.target} is reached but joined to no start"
+        chain: list[Link] = []
+        node = self.best[1]
+        while (edge := self.toward[node]) is not None:
+            chain.append(Link(edge.rel, edge.src, edge.dst, edge.props))
+            node = edge.dst if edge.src == node else edge.src  # its other end, a step nearer the target
+        return starts[self.best[1]] + chain
 
 
 def _remaining(lot: dict[str, Any], taken: list[tuple[float | None, str | None]]) -> float | None:

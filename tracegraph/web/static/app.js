@@ -368,10 +368,12 @@ async function showRecall(lotsText) {
   el("label", { for: "recall-lots" }, "Trigger lots: "), input, " ", el("button", { class: "primary", type: "submit" }, "Scope recall"));
   if (!lots.length) { show(el("h1", {}, "Recall scope"), form); return; }
   show(el("h1", {}, `Recall scope from ${lots.join(", ")}`), form, el("p", { class: "muted" }, "Scoping…"));
-  const trigger = { lots };
+  // The scope is computed (and audited) once for this page: its tables page in the browser, and an
+  // explanation comes from the forward trace of the same lots, which is the scope's trace.
   const data = await gql(`query($t: RecallTriggerInput!) { recallScope(trigger: $t) {
     trace { counts { lots serials containers shipments customers } }
-    byCustomer { customerId lots serials shipments } } }`, { t: trigger });
+    byCustomer { customerId lots serials shipments }
+    allAffected { item { __typename id } status customerIds } } }`, { t: { lots } });
   const scope = data.recallScope;
   const graphArea = el("section", { id: "recall-trace" });
   const chainBox = el("div", { id: "chain" });
@@ -379,9 +381,9 @@ async function showRecall(lotsText) {
   const explain = async (kind, id, row) => {
     main().querySelectorAll("tr.selected").forEach((r) => r.classList.remove("selected"));
     row.classList.add("selected");
-    const { recallScope: r } = await gql(`query($t: RecallTriggerInput!, $k: RecordKind!, $id: ID!) {
-      recallScope(trigger: $t) { explain(kind: $k, id: $id) { rel from { __typename id } to { __typename id } } } }`,
-    { t: trigger, k: kind, id });
+    const { forwardTrace: r } = await gql(`query($s: TraceStartInput!, $k: RecordKind!, $id: ID!) {
+      forwardTrace(start: $s) { explain(kind: $k, id: $id) { rel from { __typename id } to { __typename id } } } }`,
+    { s: { lots }, k: kind, id });
     chainBox.replaceChildren(el("h2", {}, `Why ${kind} ${id} is in scope`), el("ol", { class: "chain" },
       r.explain.map((l) => el("li", {}, `${l.from.__typename} ${l.from.id} —${l.rel}→ ${l.to.__typename} ${l.to.id}`))));
     if (cy) highlightChain(cy, r.explain);
@@ -402,19 +404,16 @@ async function showRecall(lotsText) {
     graphArea,
     el("div", { class: "split" }, el("section", {}, el("h2", {}, `Affected customers (${fmt(scope.byCustomer.length)})`), customers),
       el("section", {}, chainBox, el("div", { id: "affected" }))));
-  const affected = main().querySelector("#affected");
-  guarded(() => pageAffected(affected, trigger, [], explain), affected);
+  pageAffected(main().querySelector("#affected"), scope.allAffected, 0, explain);
   await guarded(() => drawTrace(graphArea, { lots }, "forward", [], (drawn) => { cy = drawn; }), graphArea);
 }
 
-async function pageAffected(area, trigger, cursors, explain) {
-  const data = await gql(`query($t: RecallTriggerInput!, $after: String) { recallScope(trigger: $t) {
-    affected(first: ${PAGE}, after: $after) { totalCount pageInfo { hasNextPage endCursor }
-      nodes { item { __typename id } status customerIds } } } }`, { t: trigger, after: cursors[cursors.length - 1] || null });
-  const conn = data.recallScope.affected;
-  area.replaceChildren(el("h2", {}, `Affected lots and serials (${fmt(conn.totalCount)})`),
+function pageAffected(area, items, page, explain) {
+  const first = page * PAGE;
+  const shown = items.slice(first, first + PAGE);
+  area.replaceChildren(el("h2", {}, `Affected lots and serials (${fmt(items.length)})`),
     el("table", { id: "affected-items" }, el("tr", {}, ["item", "status", "customers", ""].map((h) => el("th", {}, h))),
-      conn.nodes.map((w) => {
+      shown.map((w) => {
         const tr = el("tr", {});
         tr.append(el("td", {}, `${w.item.__typename} `, recordLink(w.item.__typename, w.item.id)), el("td", {}, w.status.toLowerCase()),
           el("td", {}, w.customerIds.join(", ")),
@@ -422,10 +421,10 @@ async function pageAffected(area, trigger, cursors, explain) {
         return tr;
       })),
     el("div", { class: "pager" },
-      el("button", { type: "button", disabled: !cursors.length,
-        onclick: () => guarded(() => pageAffected(area, trigger, cursors.slice(0, -1), explain)) }, "‹ Previous"),
-      el("button", { type: "button", disabled: !conn.pageInfo.hasNextPage,
-        onclick: () => guarded(() => pageAffected(area, trigger, [...cursors, conn.pageInfo.endCursor], explain)) }, "Next ›")));
+      el("button", { type: "button", disabled: page === 0, onclick: () => pageAffected(area, items, page - 1, explain) }, "‹ Previous"),
+      el("span", { class: "muted" }, items.length ? `${fmt(first + 1)}–${fmt(first + shown.length)} of ${fmt(items.length)}` : ""),
+      el("button", { type: "button", disabled: first + PAGE >= items.length,
+        onclick: () => pageAffected(area, items, page + 1, explain) }, "Next ›")));
 }
 
 // ----------------------------------------------------------------------------------- data quality
