@@ -1,7 +1,8 @@
 """An independent answer to every trace question, straight from the canonical tables.
 
 It shares nothing with the engine or the store: networkx holds the genealogy, and containment is
-computed the other way round. The engine pushes each item's time interval bottom-up through
+computed the other way round. A row with ``retracted_at`` (every event behind it declared erroneous)
+never happened, so the oracle drops it on reading. The engine pushes each item's time interval bottom-up through
 nested containers; this oracle takes snapshots: what a container held at a moment t is found by
 walking its contents top-down among the packing rows open at t. Containment changes only when
 something is packed, so a snapshot at every packed_at time sees every interval that ever held.
@@ -19,6 +20,7 @@ import networkx as nx
 Ref = tuple[str, str]  # (kind, id) as the engine names them
 KIND = {"lot": "Lot", "serial": "Serial", "container": "Container"}
 ITEM_KINDS = ("Lot", "Serial")
+PIECES = ("EA", "H87", "C62")  # UN/CEFACT each, piece, one: the units a serial counts one of
 
 
 def moment(text: str) -> datetime:
@@ -32,7 +34,9 @@ def blank(value: Any) -> bool:
 
 class Oracle:
     def __init__(self, rows: dict[str, list[dict[str, Any]]]) -> None:
-        self.rows = rows
+        self.rows = {table: [r for r in table_rows if blank(r.get("retracted_at"))]
+                     for table, table_rows in rows.items()}
+        rows = self.rows
         self.lots = {r["lot_id"]: r for r in rows.get("lots", [])}
         self.serials = {r["serial_id"]: r for r in rows.get("serials", [])}
         self.products = {r["product_id"] for r in rows.get("products", [])}
@@ -130,19 +134,25 @@ class Oracle:
                                                            dict[str, dict[str, float]]]:
         """The forward trace, each affected item's whereabouts, and counts per customer."""
         groups = self.trace("forward", start)
-        items = [("Lot", k) for k in groups["lots"]] + [("Serial", k) for k in groups["serials"]]
         where: dict[Ref, dict[str, Any]] = {}
-        for item in items:
-            sent = self.shipments_of(item)
-            units = {("Serial", s) for s, r in self.serials.items() if r["lot_id"] == item[1] and item[0] == "Lot"}
-            outputs = set(self.genealogy.successors(item)) - units
-            now_in = [c for child, c, _, unpacked in self.packing if child == item and unpacked is None]
-            remaining = self.remaining(item, sent)
-            where[item] = {"status": "in_stock" if remaining else "shipped" if sent else "consumed" if outputs
-                           else "in_stock", "remaining": remaining,
-                           "customers": sorted({self.shipments[s][0] for s in sent}),
-                           "shipments": sorted(sent, key=lambda s: (self.shipments[s][1], s)),
-                           "consumed_into": sorted(outputs), "containers": sorted(now_in)}
+        for k in groups["serials"]:
+            sent, used = self.shipments_of(("Serial", k)), self.uses_of(("Serial", k))
+            status = "shipped" if sent else "consumed" if used else "in_stock"
+            where[("Serial", k)] = self.whereabouts(("Serial", k), sent, used, None, status)
+        for k in groups["lots"]:
+            sent, used = self.shipments_of(("Lot", k)), self.uses_of(("Lot", k))
+            left = self.on_hand(k)
+            units = [("Serial", s) for s, r in self.serials.items() if r["lot_id"] == k]
+            # some of it or of its units still here: hold it; else the furthest it or its units went
+            if (left is not None and left > 0) or any(not self.shipments_of(u) and not self.uses_of(u) for u in units):
+                status = "in_stock"
+            elif sent or any(self.shipments_of(u) for u in units):
+                status = "shipped"
+            elif used or any(self.uses_of(u) for u in units):
+                status = "consumed"
+            else:
+                status = "in_stock"
+            where[("Lot", k)] = self.whereabouts(("Lot", k), sent, used, left, status)
         by_customer: dict[str, dict[str, float]] = {}
 
         def counts(customer: str) -> dict[str, float]:
@@ -157,20 +167,37 @@ class Oracle:
                 counts(self.shipments[r["shipment_id"]][0])["lot_quantity"] += float(r["quantity"] or 0)
         return groups, where, by_customer
 
-    def remaining(self, item: Ref, sent: set[str]) -> float | None:
-        """What is left of a lot: its quantity less consumptions and loose shipments, when all are known."""
-        lot = self.lots.get(item[1]) if item[0] == "Lot" else None
-        if lot is None or blank(lot["quantity"]):
-            return None
-        uses = [(r["quantity"], r["uom"]) for r in self.rows.get("consumptions", [])
+    def whereabouts(self, item: Ref, sent: set[str], used: list[Ref], left: float | None,
+                    status: str) -> dict[str, Any]:
+        return {"status": status, "remaining": left, "customers": sorted({self.shipments[s][0] for s in sent}),
+                "shipments": sorted(sent, key=lambda s: (self.shipments[s][1], s)), "consumed_into": sorted(set(used)),
+                "containers": sorted(c for child, c, _, unpacked in self.packing if child == item and unpacked is None)}
+
+    def uses_of(self, item: Ref) -> list[Ref]:
+        """What ``item`` was consumed into (its own consumption rows, not its units)."""
+        return [(KIND[r["output_type"]], r["output_id"]) for r in self.rows.get("consumptions", [])
                 if (KIND[r["input_type"]], r["input_id"]) == item]
-        listed = [r for r in self.rows.get("shipment_items", []) if (KIND[r["item_type"]], r["item_id"]) == item]
-        if {r["shipment_id"] for r in listed} != sent:  # some of it left inside a container
+
+    def on_hand(self, lot_id: str) -> float | None:
+        """A ledger of the lot from the raw rows: its quantity, less every consumption row and shipment
+        row naming it, less one for each of its serials that was shipped or consumed. None when a row
+        has no quantity or another unit, a unit is no piece, or the lot left inside a container."""
+        lot = self.lots[lot_id]
+        if blank(lot["quantity"]):
             return None
-        uses += [(r["quantity"], "") for r in listed]
-        if any(blank(q) or (not blank(u) and not blank(lot["uom"]) and u != lot["uom"]) for q, u in uses):
+        unit = None if blank(lot["uom"]) else lot["uom"]
+        rows = [r for r in self.rows.get("consumptions", []) if r["input_type"] == "lot" and r["input_id"] == lot_id]
+        rows += [r for r in self.rows.get("shipment_items", []) if r["item_type"] == "lot" and r["item_id"] == lot_id]
+        if any(blank(r["quantity"]) or (unit and not blank(r.get("uom")) and r["uom"] != unit) for r in rows):
             return None
-        return max(float(lot["quantity"]) - sum(float(q) for q, _ in uses), 0.0)
+        units_gone = [s for s, r in self.serials.items() if r["lot_id"] == lot_id
+                      and (self.shipments_of(("Serial", s)) or self.uses_of(("Serial", s)))]
+        if units_gone and unit is not None and unit not in PIECES:
+            return None  # a serial is one piece, not one kilogram
+        if any(r["item_type"] == "container" and ("Lot", lot_id) in self.contents_at(
+                r["item_id"], self.shipments[r["shipment_id"]][1]) for r in self.rows.get("shipment_items", [])):
+            return None  # how much of it left in the container is not recorded
+        return max(float(lot["quantity"]) - sum(float(r["quantity"]) for r in rows) - len(units_gone), 0.0)
 
     # -- shortest explanations ---------------------------------------------------------------
     def distances(self, direction: str, start: dict[str, list[str]]) -> dict[Ref, int]:

@@ -5,14 +5,15 @@ consumed partly into several outputs, sibling batches of one work order (and a s
 outputs), serials consumed into serials and into lots, units packed, unpacked and repacked into
 other cases, cases moved between pallets, pallets reused across shipments and nested in a third
 level, loose lots and serials shipped, inspections on lots, serials and steps. Times are small
-whole hours so that packing, unpacking and shipping often fall on the same moment.
+whole hours so that packing, unpacking and shipping often fall on the same moment. Some consumption,
+packing and shipment rows are retracted (their events declared erroneous): they must count nowhere.
 """
 
 from __future__ import annotations
 
 import random
 
-from canonical import Tables
+from canonical import Tables, at
 
 
 def _intervals(rng: random.Random, first: int, last: int) -> list[tuple[int, int | None]]:
@@ -100,6 +101,10 @@ def random_tables(seed: int) -> Tables:
         subject = rng.choice(pool + finished + units)
         step = f"ST{rng.randint(1, steps)}" if rng.random() < 0.5 else None
         t.inspect(f"I{n}", subject, step=step, result=rng.choice(("pass", "fail")))
+    for table in ("consumptions", "packing", "shipment_items"):
+        for row in t.rows.get(table, []):
+            if rng.random() < 0.1:
+                row["retracted_at"] = at(rng.randint(0, 45))
     return t
 
 

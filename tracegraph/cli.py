@@ -25,7 +25,7 @@ from .cli_store import register as register_store_commands
 from .errors import BadInput, TraceGraphError
 from .graph import Graph, connect
 from .standards_cli import register as register_standards
-from .trace import GROUPS, Link, RecallScope, TraceResult
+from .trace import GROUPS, Link, RecallScope, TraceResult, live_edges
 
 app = typer.Typer(help="TraceGraph: genealogy, trace and recall scope for medical devices.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -307,7 +307,7 @@ def _demo_start(graph: Graph) -> tuple[str, str]:
     forward trace and recall scope reach finished lots, units and customers.
     """
     purchased = {r["lot_id"]: r["supplier_id"] for r in graph.store.records("Lot") if r.get("supplier_id")}
-    consumed = {e.src[1] for e in graph.store.edges("CONSUMED_INTO", [("Lot", lot) for lot in purchased], "out")}
+    consumed = {e.src[1] for e in live_edges(graph.store, "CONSUMED_INTO", [("Lot", lot) for lot in purchased], "out")}
     if not consumed:
         raise BadInput("the demo plant has no purchased lot that was consumed")
     lot = min(consumed)

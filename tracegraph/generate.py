@@ -8,7 +8,8 @@ Shipping follows a device maker's warehouse: about half the cases ship loose, 1-
 hospitals; the rest go 20 to a pallet for distributors; some pallets are broken down before they
 ship, their cases going out loose and the pallet reused for a later build; a few cases stay in
 stock, and a few sub-assembly lots are sold in part as spare parts. Quantities consumed are a part
-of the input lot, in its unit. The same seed and size always give the same files.
+of the input lot, in its unit, never more than is left of it (a used-up lot drops out of later bills
+of materials), so a clean plant balances. The same seed and size always give the same files.
 """
 
 from __future__ import annotations
@@ -150,12 +151,14 @@ def _generate(rng: random.Random, size: Sizes, out: _Tables) -> None:
     distributors = customers[::4]
     raw_lots: list[str] = []
     uom_of: dict[str, str] = {}
+    left: dict[str, float] = {}  # what is still on site of each raw and sub-assembly lot
     for i in range(1, n_raw_lots + 1):
         m = rng.choice(raw_materials)
         lot = f"RL-{i:07d}"
         clock += tick
         uom_of[lot] = rng.choice(UOMS)
-        out.add("lots", lot, m, rng.choice(sources[m]), rng.choice((500, 1000, 2000, 5000)), uom_of[lot],
+        left[lot] = rng.choice((500, 1000, 2000, 5000))
+        out.add("lots", lot, m, rng.choice(sources[m]), left[lot], uom_of[lot],
                 iso(clock), iso(clock + timedelta(days=720)))
         raw_lots.append(lot)
 
@@ -182,10 +185,20 @@ def _generate(rng: random.Random, size: Sizes, out: _Tables) -> None:
         out.add("inspections", f"INS-{inspection_no:08d}", kind, subject, step, "diameter_mm", value, 9.5, 10.5,
                 result, iso(when))
 
+    def pick(pool: list[str], k: int) -> list[str]:
+        """Up to ``k`` distinct lots of ``pool`` with some left (the pool is filtered only when a draw
+        hits a used-up lot, which is rare, so big plants stay fast)."""
+        chosen = rng.sample(pool, min(k, len(pool)))
+        if all(left[lot] > 0 for lot in chosen):
+            return chosen
+        stock = [lot for lot in pool if left[lot] > 0]
+        return rng.sample(stock, min(k, len(stock)))
+
     def consume(step: str, inputs: list[str], output: str, when: datetime) -> None:
         for lot in inputs:
-            out.add("consumptions", step, "lot", lot, "lot", output, rng.choice((5, 10, 20, 50)),
-                    uom_of.get(lot, "EA"), iso(when))
+            quantity = min(rng.choice((5, 10, 20, 50)), left[lot])
+            left[lot] -= quantity
+            out.add("consumptions", step, "lot", lot, "lot", output, quantity, uom_of.get(lot, "EA"), iso(when))
 
     shipment_no = pallet_no = 0
     free_pallets: list[tuple[str, datetime]] = []  # broken-down pallets, reusable from that moment
@@ -231,14 +244,17 @@ def _generate(rng: random.Random, size: Sizes, out: _Tables) -> None:
         clock += tick
         lot = f"SL-{i:07d}"
         recent = raw_lots[max(0, int(i / n_sub_lots * n_raw_lots) - window):int(i / n_sub_lots * n_raw_lots) + 1]
-        inputs = rng.sample(recent, min(len(recent), rng.randint(3, 6)))
+        inputs = pick(recent, rng.randint(3, 6))
         step = make_step(f"WO-S{i:07d}", "0020 ASSEMBLE", clock, f"B{rng.randint(1, 3)}")
-        out.add("lots", lot, rng.choice(sub_materials), "", rng.choice((200, 400)), "EA", iso(clock), "")
+        left[lot] = rng.choice((200, 400))
+        out.add("lots", lot, rng.choice(sub_materials), "", left[lot], "EA", iso(clock), "")
         consume(step, inputs, lot, clock)
         inspect("lot", lot, step, clock + timedelta(hours=3))
         sub_lots.append(lot)
         if rng.random() < SPARE_LOTS:  # part of the lot sold as spare parts
-            ship([("lot", lot)], distributors, clock + timedelta(days=2), quantity=rng.choice((10, 20)))
+            spares = rng.choice((10, 20))
+            left[lot] -= spares
+            ship([("lot", lot)], distributors, clock + timedelta(days=2), quantity=spares)
 
     serial_no = case_no = 0
     open_cases: list[str] = []  # cases waiting for a pallet
@@ -249,8 +265,7 @@ def _generate(rng: random.Random, size: Sizes, out: _Tables) -> None:
         lot = f"FL-{i:07d}"
         work_order = f"WO-F{(i + 1) // 2:07d}"  # two sibling batches per work order
         pos = int(i / n_finished * n_sub_lots)
-        inputs = rng.sample(sub_lots[max(0, pos - window):pos + 1], min(pos + 1, rng.randint(2, 4)))
-        inputs += rng.sample(raw_lots, rng.randint(1, 2))
+        inputs = pick(sub_lots[max(0, pos - window):pos + 1], rng.randint(2, 4)) + pick(raw_lots, rng.randint(1, 2))
         step = make_step(work_order, "0040 FINAL ASSEMBLY", clock, f"B{rng.randint(1, 3)}")
         count = size.serials_per_lot if i < n_finished else max(1, size.serials - serial_no)
         out.add("lots", lot, product, "", count, "EA", iso(clock), iso(clock + timedelta(days=1095)))

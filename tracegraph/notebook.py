@@ -10,6 +10,7 @@ import html
 from typing import TYPE_CHECKING, Any
 
 from .schema import KINDS, REL_KINDS
+from .trace.engine import live_edges
 from .trace.model import GROUPS, KIND_OF_GROUP
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def trace_graph(result: TraceResult) -> nx.MultiDiGraph:
                            **({"depth": depth} if depth is not None else {}))
     for rel in REL_KINDS:
         sources = [(kind, key) for kind in rel.source for key in reached.get(kind, ())]
-        for e in store.edges(rel.name, sources, "out") if sources else ():
+        for e in live_edges(store, rel.name, sources, "out") if sources else ():
             if e.dst[1] in reached.get(e.dst[0], ()):
                 props = {k: v for k, v in e.props.items() if v is not None}
                 graph.add_edge(node_id(*e.src), node_id(*e.dst), key=rel.name, rel=rel.name, **props)

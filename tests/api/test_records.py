@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import httpx
 import pytest
+from canonical import Tables, at, write_csv
 
+from tracegraph import Graph
+from tracegraph.api.app import create_app
+from tracegraph.api.keys import ApiKeys
 from tracegraph.schema import NODE_KINDS
+from tracegraph.store import SQLiteStore
 
-from .conftest import Server, codes
+from .conftest import Server, codes, serve
 
 
 def _camel(name: str) -> str:
@@ -108,3 +115,20 @@ def test_internal_errors_are_masked(server: Server, plant_db) -> None:  # type: 
             con.execute("UPDATE n_process_steps SET parameters = ? WHERE step_id = ?", (before, step))
     assert codes(errors) == {"INTERNAL"}
     assert "json" not in errors[0]["message"].lower() and "not json" not in str(errors)
+
+
+def test_steps_leave_out_retracted_consumptions(tmp_path: Path) -> None:
+    """A consumption whose events were all declared erroneous never happened: its step is not A's."""
+    t = Tables()
+    t.lot("A", material="RESIN", quantity=10)
+    t.lot("OUT", material="HOUSING")
+    t.consume("ST", "A", "OUT", quantity=1)
+    t.consume("ST-WRONG", "A", "OUT", quantity=1)
+    t.rows["consumptions"][1]["retracted_at"] = at(30)
+    with Graph(SQLiteStore(tmp_path / "g.db")) as graph:
+        assert graph.load_tables(write_csv(tmp_path / "tables", t.rows)).rejected == []
+        key = ApiKeys(graph.store).create("reader", name="test reader")[0]
+        with serve(create_app(graph)) as url:
+            body = httpx.post(f"{url}/graphql", json={"query": '{ lot(id: "A") { steps { id } } }'},
+                              headers={"Authorization": f"Bearer {key}"}, timeout=60).json()
+    assert body == {"data": {"lot": {"steps": [{"id": "ST"}]}}}

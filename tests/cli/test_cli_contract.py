@@ -118,7 +118,8 @@ def test_recall_scope_json_adds_by_customer(loaded: Path) -> None:
     assert data["by_customer"] == {"CUST-A": {"lots": 1, "serials": 0, "shipments": 1, "lot_quantity": 5.0},
                                    "CUST-B": {"lots": 0, "serials": 2, "shipments": 1, "lot_quantity": 0.0}}
     assert {(w["kind"], w["id"], w["status"]) for w in data["whereabouts"]} == {
-        ("Lot", "R1", "shipped"), ("Lot", "F1", "in_stock"), ("Serial", "S1", "shipped"), ("Serial", "S2", "shipped")}
+        ("Lot", "R1", "shipped"), ("Lot", "F1", "shipped"),  # F1: no quantity, and both its units shipped
+        ("Serial", "S1", "shipped"), ("Serial", "S2", "shipped")}
 
 
 def test_explain_json_is_a_chain_of_records(loaded: Path) -> None:

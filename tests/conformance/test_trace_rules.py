@@ -225,7 +225,7 @@ def test_recall_scope_whereabouts_and_counts(load_graph: LoadGraph) -> None:
         ("Lot", "R1"): ("in_stock", (), (), (("Lot", "SA1"), ("Lot", "SA3")), None, 20.0),
         ("Lot", "SA1"): ("consumed", (), (), (("Lot", "F1"),), None, None),  # no quantity consumed: unknown
         ("Lot", "SA3"): ("in_stock", ("CUST-LAB",), ("SH-LOT",), (), None, 8.0),  # 10 made, 2 shipped
-        ("Lot", "F1"): ("in_stock", (), (), (), None, 2.0),  # its units have their own whereabouts
+        ("Lot", "F1"): ("shipped", (), (), (), None, 0.0),  # both its units shipped (each has its own whereabouts)
         ("Serial", "S1"): ("shipped", ("CUST-HOSP",), ("SH-K1",), (), "K1", None),
         ("Serial", "S2"): ("shipped", ("CUST-DIST",), ("SH-P1",), (), "K2", None),
     }

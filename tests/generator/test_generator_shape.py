@@ -62,6 +62,29 @@ def test_pallets_reused_and_serials_repacked(plant: Path) -> None:
     assert 10 < sum(n == 2 for n in repacked.values()) < 1000
 
 
+def overdrawn(directory: Path) -> dict[str, float]:
+    """Lots consumed and shipped loose in more than they had (the generator uses each lot's own unit)."""
+    had = {r["lot_id"]: float(r["quantity"]) for r in read(directory, "lots")}
+    used: Counter[str] = Counter()
+    for r in read(directory, "consumptions"):
+        used[r["input_id"]] += float(r["quantity"])
+    for r in read(directory, "shipment_items"):
+        if r["item_type"] == "lot":
+            used[r["item_id"]] += float(r["quantity"])
+    return {lot: q for lot, q in used.items() if q > had[lot]}
+
+
+def test_bench_plant_balances(plant: Path) -> None:
+    assert overdrawn(plant) == {}
+
+
+@pytest.mark.parametrize(("serials", "seed"), [(20_000, 3), (30_000, 8), (50_000, 7)])
+def test_no_lot_is_used_beyond_its_quantity(tmp_path: Path, serials: int, seed: int) -> None:
+    """Sizes and seeds where early sub-assembly lots were once drawn into too many builds."""
+    generate(tmp_path, serials, seed=seed)
+    assert overdrawn(tmp_path) == {}
+
+
 def test_same_seed_same_files(tmp_path: Path) -> None:
     assert generate(tmp_path / "a", 3000, seed=3) == generate(tmp_path / "b", 3000, seed=3)
     for f in (tmp_path / "a").iterdir():

@@ -22,8 +22,8 @@ PLANTED = {
 }
 
 
-def _load(store: Store, tmp_path: Path, defects: bool) -> tracegraph.Graph:
-    generate(tmp_path / "tables", 1000, seed=5, defects=defects)
+def _load(store: Store, tmp_path: Path, defects: bool, serials: int = 1000, seed: int = 5) -> tracegraph.Graph:
+    generate(tmp_path / "tables", serials, seed=seed, defects=defects)
     graph = tracegraph.Graph(store)
     assert graph.load_tables(tmp_path / "tables").rejected == []
     return graph
@@ -33,6 +33,11 @@ def test_generated_plant_without_defects_is_clean(store: Store, tmp_path: Path) 
     report = _load(store, tmp_path, defects=False).quality()
     assert report.findings == []
     assert report.coverage.covered == report.coverage.shipped_serials > 0
+
+
+def test_a_larger_clean_plant_balances(store: Store, tmp_path: Path) -> None:
+    """A size and seed whose early sub-assembly lots the generator once drew into too many builds."""
+    assert _load(store, tmp_path, defects=False, serials=20_000, seed=3).quality().by_check()["over_consumed_lot"] == []
 
 
 def test_demo_defects_are_found_exactly(store: Store, tmp_path: Path) -> None:

@@ -99,11 +99,30 @@ def test_error_declared_later_retracts_a_shipment(graph: tracegraph.Graph, tmp_p
     assert graph.load_epcis([_doc(tmp_path, "ship-error.json", declared)]).recaptured == 1
 
 
-def test_erroneous_pack_stops_counting_at_its_declaration(graph: tracegraph.Graph, tmp_path: Path) -> None:
+def test_erroneous_pack_never_counted_not_even_before_its_declaration(graph: tracegraph.Graph,
+                                                                     tmp_path: Path) -> None:
+    """The unit was never in the case: the case shipping before the declaration did not carry it."""
+    ship = _event("ObjectEvent", "2026-01-01T10:00:00Z", "urn:uuid:ship-case", action="OBSERVE", epcList=[CASE],
+                  bizStep="shipping", destinationList=[{"type": "owning_party", "destination": "urn:party:H1"}])
+    graph.load_epcis([_doc(tmp_path, "pack.json", PACK, ship)])
+    assert graph.forward(serial=UNIT_KEY).ids["customers"] == ["urn:party:H1"]
     wrong = {**PACK, "errorDeclaration": {"declarationTime": "2026-01-01T20:00:00Z"}}
-    graph.load_epcis([_doc(tmp_path, "pack.json", PACK)])
     graph.load_epcis([_doc(tmp_path, "pack-error.json", wrong)])
-    assert _packing(graph) == [("2026-01-01T08:00:00.000Z", "2026-01-01T20:00:00.000Z", ["urn:uuid:pack"])]
+    [edge] = graph.store.edges("PACKED_IN", [("Serial", UNIT_KEY)], "out")  # kept, never deleted
+    assert (edge.props["packed_at"], edge.props["retracted_at"]) == ("2026-01-01T08:00:00.000Z",
+                                                                     "2026-01-01T20:00:00.000Z")
+    forward = graph.forward(serial=UNIT_KEY)
+    assert forward.held == [] and forward.ids["containers"] == forward.ids["customers"] == []
+    scope = graph.recall_scope(serials=[UNIT_KEY])
+    assert scope.whereabouts[("Serial", UNIT_KEY)].status == "in_stock"
+    assert graph.forward(container=CASE_KEY).ids["serials"] == []
+
+
+def test_a_later_observe_opens_what_an_erroneous_add_did_not(graph: tracegraph.Graph, tmp_path: Path) -> None:
+    wrong = {**PACK, "errorDeclaration": {"declarationTime": "2026-01-01T20:00:00Z"}}
+    graph.load_epcis([_doc(tmp_path, "pack.json", wrong, SEEN, UNPACK)])
+    assert [(h.start, h.end) for h in graph.forward(serial=UNIT_KEY).held] == [
+        ("2026-01-02T08:00:00.000Z", "2026-01-03T08:00:00.000Z")]
 
 
 def test_association_is_time_bounded(graph: tracegraph.Graph, tmp_path: Path) -> None:

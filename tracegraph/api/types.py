@@ -21,7 +21,7 @@ from strawberry.scalars import JSON
 from ..errors import NotFound
 from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, Field, FieldType
 from ..store import Direction, Edge, NodeRef
-from ..trace import Link
+from ..trace import Link, live
 from .context import DEFAULT_PAGE_SIZE, Context
 from .recalls import HOLDABLE_KINDS, holds_field
 
@@ -181,12 +181,13 @@ def _steps_field(kind: str) -> Any:
         ctx: Context = info.context
         made, used = await asyncio.gather(ctx.edges("CONSUMED_INTO", "in").load((kind, self.id)),
                                           ctx.edges("CONSUMED_INTO", "out").load((kind, self.id)))
-        steps = sorted({e.props["step_id"] for e in (*made, *used)})
+        steps = sorted({e.props["step_id"] for e in live((*made, *used))})  # a retracted one never happened
         return await load_many(ctx, [("ProcessStep", s) for s in steps])
 
     resolve.__annotations__ = {"info": strawberry.Info, "return": list[_lazy("ProcessStep")]}  # type: ignore[misc]
     return strawberry.field(resolver=resolve, name="steps",
-                            description="Process steps that made it or consumed it, in key order.")
+                            description="Process steps that made it or consumed it (retracted consumptions "
+                                        "left out), in key order.")
 
 
 def _type_name(rel: str) -> str:

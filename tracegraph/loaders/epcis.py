@@ -6,8 +6,10 @@
   every held event, so out-of-order capture gives the same intervals; OBSERVE confirms (or opens);
 - shipping / receiving (Object or TransactionEvent): Shipment, Customer and SHIPPED_IN;
 - bizTransactionList: REFERS_TO business documents;
-- errorDeclaration: never deletes. An erroneous ADD's interval ends at the declaration time, an erroneous
-  DELETE no longer closes one, and an edge whose every source event is erroneous gets ``retracted_at``.
+- errorDeclaration: never deletes. An erroneous event never happened (the rule is in
+  :mod:`tracegraph.trace.engine`): an erroneous ADD or OBSERVE opens no interval (it is kept as an edge
+  of its own), an erroneous DELETE closes none, and an edge whose every source event is erroneous gets
+  ``retracted_at``.
 
 One document is one batch (GS1 "rollback"): any invalid event rejects the whole document, unless
 ``proceed`` loads the valid ones. Re-capturing an event already held changes nothing.
@@ -406,6 +408,7 @@ class _Builder:
             parent = Thing(RELS[rel].target[0], parent.key, parent.parts)
             self._put(parent.kind, parent.key)
         open_: dict[NodeRef, dict[str, Any]] = {}
+        wrong: list[dict[str, Any]] = []  # opened by erroneous events only: kept, retracted in _finish
         intervals: list[dict[str, Any]] = []
         for eid, event in events:
             when = normalize_datetime(event["eventTime"])
@@ -416,9 +419,12 @@ class _Builder:
             if event["action"] in ("ADD", "OBSERVE"):
                 for ref in refs:
                     if ref in open_:
-                        open_[ref]["evidence"].add(eid)
+                        if declared is None:  # an erroneous event confirms nothing
+                            open_[ref]["evidence"].add(eid)
+                    elif declared is not None:
+                        wrong.append({"child": ref, "start": when, "end": None, "evidence": {eid}})
                     else:
-                        open_[ref] = {"child": ref, "start": when, "end": None, "evidence": {eid}, "retract": declared}
+                        open_[ref] = {"child": ref, "start": when, "end": None, "evidence": {eid}}
                         intervals.append(open_[ref])
             elif declared is None:  # DELETE (an erroneous one closes nothing)
                 for ref in (refs or list(open_)):
@@ -427,9 +433,7 @@ class _Builder:
                         interval["end"] = when
                         interval["evidence"].add(eid)
         made = set()
-        for interval in intervals:
-            if interval["retract"] is not None and (interval["end"] is None or interval["retract"] < interval["end"]):
-                interval["end"] = interval["retract"]
+        for interval in wrong + intervals:  # a live interval opened at the same moment has the last word
             self._edge(rel, interval["child"], parent.ref, interval["evidence"],
                        **{start: interval["start"], end: interval["end"]})
             edge = self.edges[(rel, interval["child"], parent.ref, (interval["start"],))]

@@ -8,7 +8,7 @@ else) give every item's whereabouts and every shipment's contents, set-at-a-time
 from __future__ import annotations
 
 from ..store import NodeRef, Store
-from ..trace import RecallScope, TraceEngine, TraceStart
+from ..trace import RecallScope, TraceEngine, TraceStart, live
 from .model import Finding, TraceCoverage
 
 
@@ -50,7 +50,7 @@ def _empty_containers(store: Store, scopes: list[RecallScope]) -> list[Finding]:
     """Containers shipped when the engine finds nothing inside them at the shipping time."""
     carried = {(link.src[1], shipment) for s in scopes for shipment, links in s.trace.carried.items()
                for link in links if link.src[0] == "Container"}
-    empty = [e for e in store.all_edges("SHIPPED_IN")
+    empty = [e for e in live(store.all_edges("SHIPPED_IN"))
              if e.src[0] == "Container" and (e.src[1], e.dst[1]) not in carried]
     when = store.get("Shipment", {e.dst[1] for e in empty})
     return [Finding("empty_container_shipped", e.src,

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..store import Edge, NodeRef, Store
+from ..trace import live
 from .model import Finding, SupplierCompliance
 
 _CHUNK = 50_000
@@ -24,7 +25,7 @@ def _chunks(keys: list[str]) -> Iterator[list[str]]:
 def consumption_checks(store: Store) -> tuple[list[SupplierCompliance], list[Finding]]:
     uses: dict[str, list[Edge]] = defaultdict(list)  # consumed lot -> its consumptions
     produced: set[str] = set()
-    for e in store.all_edges("CONSUMED_INTO"):
+    for e in live(store.all_edges("CONSUMED_INTO")):
         if e.src[0] == "Lot":
             uses[e.src[1]].append(e)
         if e.dst[0] == "Lot":

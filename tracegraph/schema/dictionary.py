@@ -112,7 +112,7 @@ EPCIS_EVENT_TYPES = ("ObjectEvent", "AggregationEvent", "TransformationEvent", "
 
 EVIDENCE = Field("evidence", J, "eventIDs of the EPCIS events the edge was derived from, as a JSON list.")
 RETRACTED = Field("retracted_at", T, "When every event behind the edge was declared erroneous; "
-                  "a retracted edge no longer counts in traces.")
+                  "a retracted edge never happened: it counts nowhere, at no time (kept for the audit).")
 
 NODE_KINDS: tuple[NodeKind, ...] = (
     NodeKind("Supplier", "suppliers", "supplier_id", "A company that supplies purchased lots.", (
@@ -244,7 +244,7 @@ REL_KINDS: tuple[RelKind, ...] = (
             "An item inside a container from packed_at until unpacked_at (empty: still packed).", (
                 Field("packed_at", T, "When it was packed.", required=True),
                 Field("unpacked_at", T, "When it was taken out; empty while still inside.", not_before="packed_at"),
-                EVIDENCE,
+                EVIDENCE, RETRACTED,
             ), identity=("packed_at",), table="packing"),
     RelKind("SHIPPED_IN", ("Lot", "Serial", "Container"), ("Shipment",),
             "An item that left in a shipment.", (
@@ -275,7 +275,7 @@ REL_KINDS: tuple[RelKind, ...] = (
             "Equipment or a sensor attached to an item from attached_at until detached_at (EPCIS association).", (
                 Field("attached_at", T, "When it was attached.", required=True),
                 Field("detached_at", T, "When it was removed; empty while still attached."),
-                EVIDENCE,
+                EVIDENCE, RETRACTED,
             ), identity=("attached_at",)),
     RelKind("REFERS_TO", ("Lot", "Serial", "Container", "Shipment", "ProcessStep"), ("BizTransaction",),
             "An item, shipment or transformation named in a business document (EPCIS bizTransactionList).",

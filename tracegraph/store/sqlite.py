@@ -24,7 +24,7 @@ from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, FieldType, NodeKind, Re
 from .base import Batch, Direction, DocRef, Edge, EntryBuilder, NodeRef, Store, ThreadDeadline
 from .index import AdjacencyIndex, Relation, Stale, bump_change_counter, change_counter
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: packing and attachments carry retracted_at
 _SQL_TYPES = {FieldType.STRING: "TEXT", FieldType.ENUM: "TEXT", FieldType.DATETIME: "TEXT",
               FieldType.JSON: "TEXT", FieldType.INTEGER: "INTEGER", FieldType.DECIMAL: "REAL"}
 

@@ -20,12 +20,14 @@ time-bounded rule). Start suppliers, materials and containers are in their group
 lead nowhere.
 
 Recall whereabouts: a lot is ``in_stock`` while any of it is left on site (its quantity less what
-was consumed and shipped loose, in its unit: ``remaining``), even if the rest was consumed or
-shipped, so a hold list from the in-stock items misses no partial lot. When the records cannot
-tell what is left (no quantity, a use without quantity or in another unit, a lot shipped inside a
-container), the furthest it went decides: shipped, else consumed, else in stock. A serialised
-lot's units have their own whereabouts. ``containers`` are those it is packed in now (a lot may
-be split between several).
+was consumed and shipped loose, in its unit: ``remaining``) or any of its units is, even if the
+rest was consumed or shipped, so a hold list from the in-stock items misses no partial lot. Each
+unit of a serialised lot that was shipped (loose or in a container) or consumed takes one from its
+lot, in a count unit (``EA``, ``H87``, ``C62`` or none). Otherwise (nothing left, or the records
+cannot tell: no quantity, a use without quantity or in another unit, a lot shipped inside a
+container) the furthest it or its units went decides: shipped, else consumed, else in stock. A
+serialised lot's units have their own whereabouts (the lot lists only its own shipments and
+consumptions). ``containers`` are those it is packed in now (a lot may be split between several).
 
 Explanations (``explain``): a chain of records (edges with their properties) from the start to
 the target, each link joined to the next, time-consistent through containers; a shortest one by
@@ -34,9 +36,13 @@ recorded in it, an inspection through its subject or its step. From a container 
 begins with the packing links down to the start item; it is shortest for lots and serials, and for
 a container, shipment or customer it is a valid chain that may not be the shortest.
 
-An edge whose every source event was declared erroneous (EPCIS errorDeclaration) carries
-``retracted_at`` and no longer counts; links keep their ``evidence`` (source eventIDs), which
-:meth:`TraceResult.evidence` returns with the chain that explains a reached record.
+Retractions: an event declared erroneous (EPCIS errorDeclaration) never happened, whenever the
+declaration came. An edge whose every source event was declared erroneous (a consumption, shipment,
+packing or attachment) carries ``retracted_at`` and counts nowhere and at no time: not in traces,
+whereabouts, remaining quantities, explanations, triggers, quality checks or drawings. It is kept,
+never deleted, for the audit. Read edges that can be retracted through :func:`live_edges`. Links keep
+their ``evidence`` (source eventIDs), which :meth:`TraceResult.evidence` returns with the chain that
+explains a reached record.
 
 Every backend gives these answers because the rules are applied here, on top of the store's
 set-at-a-time primitives (``reach``, ``edges``, ``get``, ``find``).
@@ -46,18 +52,30 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..errors import BadInput, LimitExceeded, NotFound
 from ..gcpause import paused_gc
 from ..schema import GENEALOGY_RELS, KINDS, RELS, normalize_datetime
+from ..store import Direction as EdgeDirection
 from ..store import Edge, NodeRef, Store
 from .model import GROUP_OF_KIND, GROUPS, KIND_OF_GROUP, Held, Limits, Link, TraceStart, Whereabouts
 
 Direction = Literal["forward", "backward"]
 _ITEM_KINDS = ("Lot", "Serial")
+_COUNT_UOMS = frozenset({"EA", "H87", "C62"})  # each, piece, one (UN/CEFACT): a unit counts as 1 of these
+
+
+def live(edges: Iterable[Edge]) -> Iterator[Edge]:
+    """The edges that count: a retracted one (see the module docstring) counts nowhere."""
+    return (e for e in edges if not e.props.get("retracted_at"))
+
+
+def live_edges(store: Store, rel: str, nodes: Iterable[NodeRef], direction: EdgeDirection) -> list[Edge]:
+    """:meth:`Store.edges` without the retracted ones: how trace meaning reads any relationship."""
+    return list(live(store.edges(rel, nodes, direction)))
 
 
 @dataclass
@@ -233,7 +251,7 @@ class TraceEngine:
         """Equipment or sensors attached to a record, or what it was attached to (EPCIS associations):
         every ATTACHED_TO link in either direction, or only those holding at ``moment``."""
         links = [Link(e.rel, e.src, e.dst, e.props) for direction in ("out", "in")
-                 for e in self.store.edges("ATTACHED_TO", [node], direction)]  # type: ignore[arg-type]
+                 for e in live_edges(self.store, "ATTACHED_TO", [node], direction)]  # type: ignore[arg-type]
         if moment is not None:
             at = normalize_datetime(moment)
             links = [link for link in links if link.props["attached_at"] <= at
@@ -277,14 +295,15 @@ class TraceEngine:
         """The store's reach; walked again over live edges only when a reached consumption is retracted."""
         depth = self.store.reach(seeds, GENEALOGY_RELS, step, max_depth)
         reached = [ref for ref in depth if ref[0] in _ITEM_KINDS]
-        if not any(e.props.get("retracted_at") for e in self.store.edges("CONSUMED_INTO", reached, step)):
+        consumptions = self.store.edges("CONSUMED_INTO", reached, step)
+        if len(list(live(consumptions))) == len(consumptions):
             return depth
         depth = dict.fromkeys((ref for ref in seeds if ref in depth), 0)
         frontier, hops = list(depth), 0
         while frontier and hops <= max_depth:
             hops += 1
             found = {e.dst if step == "out" else e.src for rel in GENEALOGY_RELS
-                     for e in self.store.edges(rel, frontier, step) if not e.props.get("retracted_at")}
+                     for e in live_edges(self.store, rel, frontier, step)}
             frontier = [ref for ref in found if ref not in depth]
             depth.update(dict.fromkeys(frontier, hops))
         return depth
@@ -314,7 +333,7 @@ class TraceEngine:
         seen: set[tuple[NodeRef, str, str | None]] = set()
         while frontier:
             nxt: dict[NodeRef, list[tuple[str, str | None, list[Link]]]] = defaultdict(list)
-            for e in self.store.edges("PACKED_IN", frontier, "in"):
+            for e in live_edges(self.store, "PACKED_IN", frontier, "in"):
                 packed, unpacked = e.props["packed_at"], e.props["unpacked_at"]
                 for start_at, end, path in frontier[e.dst]:
                     lo = max(start_at, packed)
@@ -339,7 +358,7 @@ class TraceEngine:
         level = 0
         while frontier:
             level += 1
-            edges = self.store.edges("PACKED_IN", frontier, "out")
+            edges = live_edges(self.store, "PACKED_IN", frontier, "out")
             if edges and level > limits.max_depth:
                 raise LimitExceeded(f"containers nest deeper than the limit of {limits.max_depth}")
             nxt: dict[NodeRef, list[tuple[NodeRef, str, str | None]]] = defaultdict(list)
@@ -358,17 +377,16 @@ class TraceEngine:
     def _shipments(self, items: list[NodeRef], held: list[Held]) -> dict[str, list[Link]]:
         """Shipments that carried a reached item, directly or inside a container at shipping time."""
         carried: dict[str, list[Link]] = defaultdict(list)
-        for e in self.store.edges("SHIPPED_IN", items, "out"):
-            if not e.props.get("retracted_at"):
-                carried[e.dst[1]].append(Link(e.rel, e.src, e.dst, e.props))
+        for e in live_edges(self.store, "SHIPPED_IN", items, "out"):
+            carried[e.dst[1]].append(Link(e.rel, e.src, e.dst, e.props))
         by_container: dict[str, list[Held]] = defaultdict(list)
         for h in held:
             by_container[h.container].append(h)
-        container_edges = self.store.edges("SHIPPED_IN", [("Container", c) for c in by_container], "out")
+        container_edges = live_edges(self.store, "SHIPPED_IN", [("Container", c) for c in by_container], "out")
         when = {k: r["shipped_at"] for k, r in self.store.get("Shipment", {e.dst[1] for e in container_edges}).items()}
         for e in container_edges:
             moment = when[e.dst[1]]
-            if not e.props.get("retracted_at") and any(h.holds_at(moment) for h in by_container[e.src[1]]):
+            if any(h.holds_at(moment) for h in by_container[e.src[1]]):
                 carried[e.dst[1]].append(Link(e.rel, e.src, e.dst, e.props))
         return dict(carried)
 
@@ -382,8 +400,8 @@ class TraceEngine:
             "OF_PRODUCT", [i for i in items if i[0] == "Serial"], "out"))
         reached = set(items)
         ids["process_steps"].update(
-            e.props["step_id"] for e in self.store.edges("CONSUMED_INTO", items, step)
-            if (e.dst if step == "out" else e.src) in reached and not e.props.get("retracted_at"))
+            e.props["step_id"] for e in live_edges(self.store, "CONSUMED_INTO", items, step)
+            if (e.dst if step == "out" else e.src) in reached)
         ids["inspections"].update(key for _, key in self.store.neighbours("INSPECTS", items, "in"))
         ids["inspections"].update(key for _, key in self.store.neighbours(
             "RECORDED_AT", [("ProcessStep", s) for s in ids["process_steps"]], "in"))
@@ -392,9 +410,6 @@ class TraceEngine:
     def _whereabouts(self, trace: TraceResult) -> dict[NodeRef, Whereabouts]:
         items = [("Lot", k) for k in trace.ids["lots"]] + [("Serial", k) for k in trace.ids["serials"]]
         shipments = self.store.get("Shipment", trace.ids["shipments"])
-        held_in: dict[str, list[Held]] = defaultdict(list)
-        for h in trace.held:
-            held_in[h.container].append(h)
         shipped: dict[NodeRef, set[str]] = defaultdict(set)
         taken: dict[NodeRef, list[tuple[float | None, str | None]]] = defaultdict(list)  # (quantity, uom) out of a lot
         boxed: set[NodeRef] = set()  # lots that left inside a container: how much of them is not recorded
@@ -406,17 +421,24 @@ class TraceEngine:
             for link in links:
                 if link.src[0] != "Container":
                     shipped[link.src].add(shipment)
-                    taken[link.src].append((link.props.get("quantity"), None))
+                    taken[link.src].append((link.props.get("quantity"), link.props.get("uom")))
                     continue
                 for h in held_in.get(link.src[1], ()):
                     if h.holds_at(moment):
                         shipped[h.item].add(shipment)
                         boxed.add(h.item)
         consumed: dict[NodeRef, set[NodeRef]] = defaultdict(set)
-        for e in self.store.edges("CONSUMED_INTO", items, "out"):
+        for e in live_edges(self.store, "CONSUMED_INTO", items, "out"):
             consumed[e.src].add(e.dst)
             taken[e.src].append((e.props["quantity"], e.props["uom"]))
         lots = self.store.get("Lot", trace.ids["lots"])
+        units: dict[NodeRef, set[str]] = defaultdict(set)  # lot -> where its units are: shipped, consumed, in_stock
+        for e in self.store.edges("HAS_SERIAL", [("Lot", k) for k in lots], "out"):
+            unit = "shipped" if e.dst in shipped else "consumed" if e.dst in consumed else "in_stock"
+            units[e.src].add(unit)
+            if unit != "in_stock":
+                uom = lots[e.src[1]]["uom"]
+                taken[e.src].append((1.0, uom if uom is None or uom in _COUNT_UOMS else "EA"))
         now_in: dict[NodeRef, set[str]] = defaultdict(set)  # a split lot can sit in several at once
         for h in trace.held:
             if h.end is None and h.via == h.item:
@@ -425,8 +447,10 @@ class TraceEngine:
         for item in items:
             sent = sorted(shipped.get(item, ()), key=lambda s: (shipments[s]["shipped_at"], s))
             remaining = None if item[0] != "Lot" or item in boxed else _remaining(lots[item[1]], taken.get(item, []))
+            went = units.get(item, set())
             status: Literal["shipped", "consumed", "in_stock"] = (
-                "in_stock" if remaining else "shipped" if sent else "consumed" if item in consumed else "in_stock")
+                "in_stock" if remaining or "in_stock" in went else "shipped" if sent or "shipped" in went
+                else "consumed" if item in consumed or "consumed" in went else "in_stock")
             out[item] = Whereabouts(item, status, tuple(sorted({shipments[s]["customer_id"] for s in sent})),
                                     tuple(sent), tuple(sorted(consumed.get(item, ()))), remaining=remaining,
                                     containers=tuple(sorted(now_in.get(item, ()))))
@@ -517,14 +541,14 @@ class TraceEngine:
                 break
             frontier = list(dict.fromkeys(node for s in searches.values() for node in s.frontier))
             at: dict[NodeRef, list[Edge]] = defaultdict(list)  # in the store's order for each node
-            for e in (e for rel in GENEALOGY_RELS for e in self.store.edges(rel, frontier, back)):
+            for e in (e for rel in GENEALOGY_RELS for e in live_edges(self.store, rel, frontier, back)):
                 at[near(e)].append(e)
             for target, s in list(searches.items()):
                 edges = sorted((e for node in s.frontier for e in at[node]), key=lambda e: (e.src, e.dst, e.rel))
                 s.frontier = []
                 for e in edges:
                     previous = e.src if back == "in" else e.dst
-                    if previous in trace.depth and previous not in s.toward and not e.props.get("retracted_at"):
+                    if previous in trace.depth and previous not in s.toward:
                         s.toward[previous] = e
                         s.frontier.append(previous)
                 if not s.frontier:
@@ -595,7 +619,7 @@ class TraceEngine:
         if kind == "ProcessStep":  # a consumption of the step: the chain reaches its near end first
             items = [("Lot", k) for k in trace.ids["lots"]] + [("Serial", k) for k in trace.ids["serials"]]
             step = "out" if trace.direction == "forward" else "in"
-            edges = [e for e in self.store.edges("CONSUMED_INTO", items, step)
+            edges = [e for e in live_edges(self.store, "CONSUMED_INTO", items, step)
                      if e.props["step_id"] == key and e.src in trace.depth and e.dst in trace.depth]
             if edges:
                 near = (lambda e: e.src) if step == "out" else (lambda e: e.dst)
@@ -646,8 +670,8 @@ class _Search:
 
 
 def _remaining(lot: dict[str, Any], taken: list[tuple[float | None, str | None]]) -> float | None:
-    """A lot's quantity less what was consumed or shipped from it; None when the records cannot tell
-    (no lot quantity, a use without quantity, or one in another unit)."""
+    """A lot's quantity less what was consumed or shipped from it (its units included); None when the
+    records cannot tell (no lot quantity, a use without quantity, or one in another unit)."""
     if lot["quantity"] is None:
         return None
     total = 0.0

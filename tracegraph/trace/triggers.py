@@ -19,6 +19,7 @@ from typing import Any, Literal
 from ..errors import BadInput, NotFound
 from ..schema import ITEM_TYPES, normalize_datetime
 from ..store import NodeRef, Store
+from .engine import live
 from .model import TraceStart
 
 TriggerKind = Literal["lots", "serials", "supplier", "material", "equipment", "bom_revision",
@@ -109,7 +110,7 @@ def resolve_trigger(store: Store, trigger: RecallTrigger) -> TraceStart:
     steps = store.get("ProcessStep", store.find("ProcessStep", field, ids))
     if kind == "equipment":
         steps = {k: r for k, r in steps.items() if _overlaps(r, trigger.since, trigger.until)}
-    outputs = [e.dst for e in store.find_edges("CONSUMED_INTO", "step_id", sorted(steps))]
+    outputs = [e.dst for e in live(store.find_edges("CONSUMED_INTO", "step_id", sorted(steps)))]
     if trigger.item is not None:
         lots = store.get("Lot", [key for k, key in outputs if k == "Lot"])
         outputs = [ref for ref in outputs if ref[0] == "Lot" and lots[ref[1]]["item_id"] == trigger.item]

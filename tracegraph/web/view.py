@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..schema import REL_KINDS
 from ..store import Edge, NodeRef, Store
-from ..trace import TraceResult
+from ..trace import TraceResult, live_edges
 
 if TYPE_CHECKING:
     from ..graph import Graph
@@ -72,7 +72,7 @@ def _links(store: Store, trace: TraceResult, layer: dict[NodeRef, str], lots: di
         if lot.get("supplier_id"):
             add("SUPPLIED", ("Supplier", lot["supplier_id"]), ("Lot", key), {})
     items = [ref for ref in layer if ref[0] in ("Lot", "Serial")]
-    for e in store.edges("CONSUMED_INTO", items, "out"):
+    for e in live_edges(store, "CONSUMED_INTO", items, "out"):
         add(e.rel, e.src, e.dst, e.props)
     for key, serial in serials.items():
         if serial.get("lot_id"):
