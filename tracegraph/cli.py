@@ -237,13 +237,13 @@ def quality_cmd(ctx: typer.Context, as_json: Json = False,
     for s in worst[:show]:
         console.print(f"supplier {s.supplier_id}: {s.failed_lots} of {s.consumed_lots} consumed lots failed "
                       f"inspection ({s.share_failed:.1%})", highlight=False)
-    gaps = [c for c in report.completeness if c.filled < c.records or c.invalid]
-    table = Table(title="completeness (fields not fully filled or with invalid values)")
-    for column in ("kind", "field", "required", "filled", "records", "fill rate", "invalid"):
+    gaps = [c for c in report.completeness if c.filled < c.records or c.invalid or c.rejected]
+    table = Table(title="completeness (fields not fully filled, with invalid values, or in rejected records)")
+    for column in ("kind", "field", "required", "filled", "records", "fill rate", "invalid", "rejected"):
         table.add_column(column, justify="left" if column in ("kind", "field") else "right")
     for c in gaps:
         table.add_row(c.kind, c.field, "yes" if c.required else "", f"{c.filled:,}", f"{c.records:,}",
-                      f"{c.fill_rate:.1%}", str(c.invalid))
+                      f"{c.fill_rate:.1%}", str(c.invalid), str(c.rejected))
     console.print(table)
     for check, found in report.by_check().items():
         console.print(f"[bold]{check}[/bold]: {len(found)}  ({CHECKS[check]})")
@@ -288,7 +288,9 @@ def demo_cmd(ctx: typer.Context, serials: Annotated[int, typer.Option(help="Size
         console.rule(f"2. Load it into {_shown(ctx.obj)}")
         with _graph(ctx) as graph:
             report = _load_with_progress(graph, Path(tmp))
-            console.print(f"loaded {sum(report.loaded.values()):,} records, rejected {len(report.rejected)}")
+            console.print(f"loaded {sum(report.loaded.values()):,} records, rejected {len(report.rejected)}"
+                          + (" (planted defects: kept out of the graph, listed in the data-quality step)"
+                             if report.rejected else ""))
             _demo_walkthrough(graph, ctx.obj)
 
 
@@ -338,6 +340,8 @@ def _demo_walkthrough(graph: Graph, db: str) -> None:
     report = graph.quality()
     console.print(f"trace coverage {report.coverage.share:.2%}; findings: "
                   + ", ".join(f"{check} {len(found)}" for check, found in report.by_check().items()))
+    for f in (f for f in report.findings if f.source):
+        console.print(f"  {f.check}: {f.detail}", highlight=False)
     console.rule(f"7. Open and scope a recall of lot {raw_lot}")
     from .recall.cli import demo_recall
     demo_recall(graph, [raw_lot])

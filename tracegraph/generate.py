@@ -315,7 +315,11 @@ def plant_defects(outdir: Path) -> dict[str, int]:
     nobody received or produced, shipped (no supplier behind them); a second orphan lot consumed
     into an existing finished lot; a case emptied before it shipped and a pallet shipped with
     nothing ever packed; two lots consumed beyond their quantity; and three consumed supplier
-    lots that failed incoming inspection. Returns rows added per table.
+    lots that failed incoming inspection. Six more records break the data dictionary, so the loader
+    rejects them and the quality report lists them from the load's audit entry: a supplier without
+    its required name, a lot without its item, a lot and a consumption of negative quantity, an
+    inspection verdict off its choices, and a shipment to a customer nobody knows. Returns rows added
+    per table.
     """
     def column(table: str, name: str) -> list[str]:
         with (outdir / f"{table}.csv").open(newline="", encoding="utf-8") as fh:
@@ -369,6 +373,13 @@ def plant_defects(outdir: Path) -> dict[str, int]:
                          "upper_limit": 60.0, "result": "fail", "inspected_at": t}
                         for n, lot_id in enumerate(inputs[:3], start=1)],
     }
+    # records that break the data dictionary: the loader keeps them out of the graph
+    rows["suppliers"] = [{"supplier_id": "SUP-X0001", "name": "", "country": "DE"}]
+    rows["lots"] += [lot("RL-X000005", "", supplier, 10, "EA"), lot("RL-X000006", raw, supplier, -5, "EA")]
+    rows["consumptions"].append(use("STEP-X000003", "RL-X000001", "SL-X000003", -3))
+    rows["inspections"].append({"inspection_id": "INS-X000004", "subject_type": "lot", "subject_id": "SL-X000003",
+                                "characteristic": "visual", "result": "unclear", "inspected_at": t})
+    rows["shipments"].append({"shipment_id": "SHP-X000003", "customer_id": "CUST-X9999", "shipped_at": later})
     for table, new in rows.items():
         path = outdir / f"{table}.csv"
         with path.open(newline="", encoding="utf-8") as fh:

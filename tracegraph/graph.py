@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import NotFound
-from .loaders.tables import TABLE_SUFFIXES, LoadReport, Progress, load_tables
+from .loaders.tables import AUDIT_ACTION, TABLE_SUFFIXES, LoadReport, Progress, load_tables
 from .quality import QualityReport, assess
 from .recall.audit import AuditLog, digest
 from .recall.model import holds_on
@@ -91,15 +91,17 @@ class Graph:
 
     def load_tables(self, directory: str | Path, progress: Progress | None = None, *, actor: str | None = None,
                     why: str = "load canonical tables") -> LoadReport:
-        """Load a directory of tables as one batch and audit it: files (with SHA-256), counts before and after."""
+        """Load a directory of tables as one batch and audit it: files (with SHA-256), counts before and after,
+        and every rejected record (file, row, field, reason, defect), which the quality report lists."""
         before = self.store.counts()
         report = load_tables(self.store, directory, progress)
         files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
                  for p in sorted(Path(directory).iterdir()) if p.suffix in TABLE_SUFFIXES}
-        self.audit.record(actor or self.user, "load.tables", f"load:{Path(directory).resolve()}", why,
+        self.audit.record(actor or self.user, AUDIT_ACTION, f"load:{Path(directory).resolve()}", why,
                           before={"counts": before},
                           after={"counts": self.store.counts(), "loaded": dict(report.loaded),
-                                 "rejected": len(report.rejected), "files": files})
+                                 "rejected": len(report.rejected), "files": files,
+                                 "rejects": [r.as_audit() for r in report.rejected]})
         return report
 
     def recalls(self, actor: str | None = None) -> RecallService:

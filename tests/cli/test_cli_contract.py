@@ -170,7 +170,16 @@ def test_demo_starts_from_a_consumed_supplier_lot_and_its_suggestions_run(tmp_pa
     steps = [m.group(1) for line in lines if (m := re.match(r"[─ ]*(\d)\. ", line))]
     assert steps == ["1", "2", "3", "4", "5", "6", "7"]
     out = " ".join(result.stdout.split())
-    assert "2. Load it into demo.db" in out and "rejected 0" in out
+    assert "2. Load it into demo.db" in out and "rejected 6 (planted defects" in out
+    assert "required_missing 2, invalid_value 4" in out
+    # the data-quality step lists each record the load rejected, by its source row
+    for planted in ("(Supplier SUP-X0001), rejected by its load: name: required value is missing",
+                    "(Lot RL-X000005), rejected by its load: item_id: required value is missing",
+                    "(Lot RL-X000006), rejected by its load: quantity: -5 is below the minimum 0",
+                    "(CONSUMED_INTO), rejected by its load: quantity: -3 is below the minimum 0",
+                    "(Inspection INS-X000004), rejected by its load: result: 'unclear' is not one of pass, fail",
+                    "(Shipment SHP-X000003), rejected by its load: customer_id: no Customer with id 'CUST-X9999'"):
+        assert planted in out, planted
     lot, supplier = re.search(r"Lot (\S+) was bought from supplier (\S+) and consumed in production", out).groups()
     assert f"3. Forward trace: where did supplier lot {lot} go?" in out
     assert f"5. Recall scope: what must a recall of lot {lot} reach?" in out

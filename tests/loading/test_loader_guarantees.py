@@ -19,7 +19,7 @@ from conftest import load_into
 
 from tracegraph import Graph, LoadError
 from tracegraph.loaders import Rejected
-from tracegraph.schema import KINDS, NODE_KINDS, REL_KINDS
+from tracegraph.schema import KINDS, NODE_KINDS, REL_KINDS, Defect
 from tracegraph.store import SQLiteStore, Store
 
 
@@ -192,21 +192,21 @@ def test_bad_records_are_rejected_with_file_row_field_and_reason(store: Store, t
     t.rows["packing"].append({"child_type": "serial", "child_id": "S-GHOST", "container_id": "K1",
                               "packed_at": "2025-03-01T00:00:00Z"})
     report = Graph(store).load_tables(write_csv(tmp_path / "t", t.rows))
-    got = {(r.file, r.row, r.field, r.reason) for r in report.rejected}
+    got = {(r.file, r.row, r.field, r.reason, r.defect) for r in report.rejected}
     assert got == {
-        ("lots.csv", 3, "quantity", "'lots' is not a number"),
-        ("lots.csv", 4, "quantity", "-5 is below the minimum 0"),
-        ("lots.csv", 5, "created_at", "'31/12/2025' is not an ISO 8601 date-time"),
-        ("lots.csv", 6, "item_id", "no Material or Product with id 'NO-SUCH-PART'"),
-        ("lots.csv", 7, "lot_id", "duplicate Lot id 'R1' in lots.csv"),
-        ("serials.csv", 3, "serial_id", "required value is missing"),
-        ("serials.csv", 4, "lot_id", "no Lot with id 'NO-SUCH-LOT'"),
-        ("inspections.csv", 2, "result", "'maybe' is not one of pass, fail"),
-        ("consumptions.csv", 2, "input_id", "no Lot with id 'GHOST'"),
-        ("consumptions.csv", 3, "input_type", "'pallet' is not one of lot, serial"),
-        ("shipments.csv", 3, "customer_id", "no Customer with id 'NOBODY'"),
-        ("shipment_items.csv", 3, "shipment_id", "no Shipment with id 'SH-NONE'"),
-        ("packing.csv", 4, "child_id", "no Serial with id 'S-GHOST'"),
+        ("lots.csv", 3, "quantity", "'lots' is not a number", Defect.INVALID_VALUE),
+        ("lots.csv", 4, "quantity", "-5 is below the minimum 0", Defect.INVALID_VALUE),
+        ("lots.csv", 5, "created_at", "'31/12/2025' is not an ISO 8601 date-time", Defect.INVALID_VALUE),
+        ("lots.csv", 6, "item_id", "no Material or Product with id 'NO-SUCH-PART'", Defect.UNKNOWN_REFERENCE),
+        ("lots.csv", 7, "lot_id", "duplicate Lot id 'R1' in lots.csv", Defect.DUPLICATE),
+        ("serials.csv", 3, "serial_id", "required value is missing", Defect.REQUIRED_MISSING),
+        ("serials.csv", 4, "lot_id", "no Lot with id 'NO-SUCH-LOT'", Defect.UNKNOWN_REFERENCE),
+        ("inspections.csv", 2, "result", "'maybe' is not one of pass, fail", Defect.INVALID_VALUE),
+        ("consumptions.csv", 2, "input_id", "no Lot with id 'GHOST'", Defect.UNKNOWN_REFERENCE),
+        ("consumptions.csv", 3, "input_type", "'pallet' is not one of lot, serial", Defect.INVALID_VALUE),
+        ("shipments.csv", 3, "customer_id", "no Customer with id 'NOBODY'", Defect.UNKNOWN_REFERENCE),
+        ("shipment_items.csv", 3, "shipment_id", "no Shipment with id 'SH-NONE'", Defect.UNKNOWN_REFERENCE),
+        ("packing.csv", 4, "child_id", "no Serial with id 'S-GHOST'", Defect.UNKNOWN_REFERENCE),
     }
     assert all(isinstance(r, Rejected) and r.record for r in report.rejected)
     counts = store.counts()

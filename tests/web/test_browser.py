@@ -146,6 +146,18 @@ def test_quality_dashboard_shows_the_planted_defects(page: Any, graph: tracegrap
                                         "c => c.map(x => x.textContent)")
     assert orphans == [f.detail for f in report.by_check()["orphan_consumed_lot"]]
     assert page.is_visible("#check-empty_container_shipped a[href='/#/record/Container/PAL-X000001']")
+    # records the load rejected are not in the graph: the dashboard names the source row to fix instead
+    for check, planted in (("required_missing", 2), ("invalid_value", 4)):
+        shown = page.eval_on_selector_all(f"#check-{check} tr:has(td)",
+                                          "rs => rs.map(r => [r.cells[0].textContent, r.cells[1].textContent])")
+        rejected = [f for f in report.by_check()[check] if f.source]
+        assert len(rejected) == planted and shown == [
+            [f.detail, f"{f.source.file} row {f.source.row}, field {f.source.field} (not loaded)"] for f in rejected]
+    completeness = dict(page.eval_on_selector_all(
+        "#completeness tr:has(td)", "rs => rs.map(r => [r.cells[0].textContent + ' ' + r.cells[1].textContent, "
+                                    "r.cells[7].textContent])"))
+    assert {k: v for k, v in completeness.items() if v != "0"} == {
+        f"{c.kind} {c.field}": str(c.rejected) for c in report.completeness if c.rejected}
     screenshot(page, "5-quality-dashboard")
 
 

@@ -24,14 +24,6 @@ def _ref(ref: NodeRef) -> RecordRef:
     return RecordRef(kind=ref[0], id=ref[1])
 
 
-@strawberry.type(description="One defect, with the records a person must look at to fix the source data.")
-class QualityFinding:
-    check: str
-    subject: RecordRef
-    detail: str
-    records: list[RecordRef]
-
-
 @strawberry.type(description="How many findings one check has, and what it looks for.")
 class QualityCheck:
     check: str
@@ -55,6 +47,17 @@ TraceCoverage = _mirror(model.TraceCoverage, "Share of shipped serials whose bac
                         share=float, meets_target=bool)
 SupplierCompliance = _mirror(model.SupplierCompliance, "One supplier's consumed lots and those with a failed "
                              "inspection.", supplier_id=strawberry.ID, share_failed=float)
+SourceRow = _mirror(model.SourceRow, "A record of a source file that a load rejected: file, row, field and why.")
+
+
+@strawberry.type(description="One defect, with the records a person must look at (or, for a record a load "
+                             "rejected, the source row) to fix the source data.")
+class QualityFinding:
+    check: str
+    subject: RecordRef
+    detail: str
+    records: list[RecordRef]
+    source: SourceRow | None  # type: ignore[valid-type]
 
 
 @strawberry.type(description="Data quality and KPIs over the whole graph.")
@@ -84,7 +87,8 @@ class Quality:
             raise BadInput(f"unknown check {check!r}; checks: {', '.join(CHECKS)}")
         found = self.report.by_check()[check] if check else self.report.findings
         return [QualityFinding(check=f.check, subject=_ref(f.subject), detail=f.detail,
-                               records=[_ref(r) for r in f.records]) for f in found[:info.context.page_size(first)]]
+                               records=[_ref(r) for r in f.records], source=f.source and _to(SourceRow, f.source))
+                for f in found[:info.context.page_size(first)]]
 
 
 @strawberry.type

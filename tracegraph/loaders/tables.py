@@ -18,23 +18,40 @@ from typing import Any
 
 from ..errors import LoadError
 from ..gcpause import paused_gc
-from ..schema import EDGE_TABLES, KINDS, KINDS_BY_TABLE, LOAD_ORDER, RELS, EdgeTable, NodeKind, validate
+from ..schema import (EDGE_TABLES, KINDS, KINDS_BY_TABLE, LOAD_ORDER, RELS, Defect, EdgeTable, NodeKind, Problem,
+                      validate)
 from ..store import Batch, Edge, NodeRef, Store
 
 Row = dict[str, Any]
 Progress = Callable[[str, int], None]
 TABLE_SUFFIXES = (".csv", ".parquet")
+AUDIT_ACTION = "load.tables"  # the audit entry of a table load; its rejects feed the quality report
 
 
 @dataclass(frozen=True)
-class Rejected:
-    """One rejected record: where it was, which field, and why."""
+class SourceRow:
+    """A record of a source file with a problem in one field: where it is and what is wrong."""
 
     file: str
     row: int  # 1-based record number in its file, the header not counted
     field: str
     reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "row": self.row, "field": self.field, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Rejected(SourceRow):
+    """One rejected record: where it was, which field, why, and which kind of rule it broke."""
+
     record: dict[str, Any]
+    defect: Defect
+    subject: NodeRef  # (kind, key) of a node record with a key, else (kind or relationship, "<file> row <n>")
+
+    def as_audit(self) -> dict[str, Any]:
+        """What the load's audit entry keeps of it: where, what and why, not the record's values."""
+        return {**self.as_dict(), "defect": self.defect.value, "subject": list(self.subject)}
 
 
 @dataclass
@@ -117,10 +134,10 @@ class TableLoader:
     def _item_kind(self, item_id: str) -> str:
         return "Product" if self._exists("Product", item_id) else "Material"
 
-    def _reference_problem(self, kind: str, key: str | None, field_name: str) -> tuple[str, str] | None:
+    def _reference_problem(self, kind: str, key: str | None, field_name: str) -> Problem | None:
         if key is None or self._exists(kind, key) or KINDS[kind].implicit:
             return None
-        return field_name, f"no {kind} with id {key!r}"
+        return Problem(field_name, f"no {kind} with id {key!r}", Defect.UNKNOWN_REFERENCE)
 
     # -- loading -----------------------------------------------------------------------------
     def load_dir(self, directory: Path) -> LoadReport:
@@ -150,8 +167,11 @@ class TableLoader:
         self.store.write(self.batch)
         return self.report
 
-    def _reject(self, path: Path, number: int, field_name: str, reason: str, raw: Row) -> None:
-        self.report.rejected.append(Rejected(path.name, number, field_name, reason, raw))
+    def _reject(self, path: Path, number: int, problems: list[Problem], raw: Row, kind: str,
+                key: object = None) -> None:
+        subject = (kind, str(key) if key else f"{path.name} row {number}")
+        self.report.rejected.extend(Rejected(path.name, number, p.field, p.reason, raw, p.defect, subject)
+                                    for p in problems)
 
     def _load_nodes(self, kind: NodeKind, path: Path, rows: list[Row]) -> None:
         _columns_present(path, rows, [f.name for f in kind.fields if f.required])
@@ -169,16 +189,15 @@ class TableLoader:
         keys = self._keys.setdefault(kind.name, set())
         loaded = 0
         for number, raw in enumerate(rows, start=1):
-            clean, problems = validate(kind.fields, raw)
-            issues = [(p.field, p.reason) for p in problems]
+            clean, issues = validate(kind.fields, raw)
             key = clean.get(kind.key)
             if not issues:
                 issues = [i for i in self._node_references(kind, clean) if i]
                 if key in keys:
-                    issues.append((kind.key, f"duplicate {kind.name} id {key!r} in {path.name}"))
+                    issues.append(Problem(kind.key, f"duplicate {kind.name} id {key!r} in {path.name}",
+                                          Defect.DUPLICATE))
             if issues:
-                for field_name, reason in issues:
-                    self._reject(path, number, field_name, reason, raw)
+                self._reject(path, number, issues, raw, kind.name, key)
                 continue
             extra = {k: v for k, v in raw.items() if k not in known and v not in (None, "")}
             if extra:
@@ -189,27 +208,28 @@ class TableLoader:
         self.report.loaded[kind.table] += loaded
         self.progress(kind.table, len(rows))
 
-    def _node_references(self, kind: NodeKind, clean: Row) -> list[tuple[str, str] | None]:
+    def _node_references(self, kind: NodeKind, clean: Row) -> list[Problem | None]:
         found = [self._reference_problem(f.references, clean.get(f.name), f.name)  # type: ignore[arg-type]
                  for f in kind.fields if f.references]
         if kind.name == "Lot":
             item = clean["item_id"]
             if not (self._exists("Material", item) or self._exists("Product", item)):
-                found.append(("item_id", f"no Material or Product with id {item!r}"))
+                found.append(Problem("item_id", f"no Material or Product with id {item!r}", Defect.UNKNOWN_REFERENCE))
         if kind.name == "Inspection":
             subject_kind = "Lot" if clean["subject_type"] == "lot" else "Serial"
             found.append(self._reference_problem(subject_kind, clean["subject_id"], "subject_id"))
         return found
 
     def _endpoint(self, table: EdgeTable, raw: Row, type_col: str, id_col: str,
-                  fixed_kind: str | None) -> tuple[NodeRef | None, tuple[str, str] | None]:
+                  fixed_kind: str | None) -> tuple[NodeRef | None, Problem | None]:
         key = str(raw.get(id_col) or "").strip()
         if not key:
-            return None, (id_col, "required value is missing")
+            return None, Problem(id_col, "required value is missing", Defect.REQUIRED_MISSING)
         if fixed_kind is None:
             type_name = str(raw.get(type_col) or "").strip()
             if type_name not in table.type_names:
-                return None, (type_col, f"{type_name!r} is not one of {', '.join(table.type_names)}")
+                return None, Problem(type_col, f"{type_name!r} is not one of {', '.join(table.type_names)}",
+                                     Defect.INVALID_VALUE)
             kind = table.type_names[type_name]
         else:
             kind = fixed_kind
@@ -236,18 +256,17 @@ class TableLoader:
             src, src_problem = self._endpoint(table, raw, table.source_type, table.source_id, None)
             dst, dst_problem = self._endpoint(table, raw, table.target_type, table.target_id, target_kind)
             clean, problems = validate(rel.fields, raw)
-            issues = [p for p in (src_problem, dst_problem) if p] + [(p.field, p.reason) for p in problems]
+            issues = [p for p in (src_problem, dst_problem) if p] + problems
             if not issues:
                 issues = [i for f in rel.fields if f.references
                           for i in [self._reference_problem(f.references, clean.get(f.name), f.name)] if i]
             if not issues and src == dst:
-                issues = [(table.target_id, "an edge may not join a record to itself")]
+                issues = [Problem(table.target_id, "an edge may not join a record to itself", Defect.INVALID_VALUE)]
             identity = (src, dst, *(clean.get(n) for n in rel.identity))
             if not issues and identity in seen:
-                issues = [(table.source_id, f"duplicate {rel.name} edge in {path.name}")]
+                issues = [Problem(table.source_id, f"duplicate {rel.name} edge in {path.name}", Defect.DUPLICATE)]
             if issues:
-                for field_name, reason in issues:
-                    self._reject(path, number, field_name, reason, raw)
+                self._reject(path, number, issues, raw, rel.name)
                 continue
             seen.add(identity)
             for ref in (src, dst):

@@ -1,7 +1,8 @@
 """Completeness against the data dictionary: fill rates, required values missing, invalid values.
 
-The loader rejects such records, but a store can also be written by other loaders and
-integrations; this check reads what is actually stored, one kind (or relationship) at a time.
+The table loader keeps such records out (they are reported from its audit entries, see
+:mod:`.rejects`), but a store can also be written by other loaders and integrations; this check
+reads what is actually stored, one kind (or relationship) at a time.
 Validity is judged by the dictionary's own coercion rules (:func:`tracegraph.schema.validate.coerce`),
 and references by one set look-up per referenced kind.
 """

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..loaders.tables import SourceRow
 from ..store import NodeRef
 
 COVERAGE_TARGET = 0.98
@@ -12,8 +13,10 @@ COVERAGE_TARGET = 0.98
 
 # The checks, in the order the report and the dashboard present them.
 CHECKS: dict[str, str] = {
-    "required_missing": "A required field of the data dictionary is empty.",
-    "invalid_value": "A value breaks its field's constraint in the data dictionary.",
+    "required_missing": "A required field of the data dictionary is empty (in the graph, or in a record a load "
+                        "rejected).",
+    "invalid_value": "A value breaks its field's constraint in the data dictionary (in the graph, or in a record "
+                     "a load rejected).",
     "unsourced_shipped_serial": "A shipped serial whose backward trace reaches no purchased lot or supplier.",
     "orphan_consumed_lot": "A consumed lot that was never received from a supplier nor produced.",
     "empty_container_shipped": "A container shipped while nothing was inside it.",
@@ -24,16 +27,18 @@ CHECKS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Finding:
-    """One defect and the records a person must look at to fix the source data."""
+    """One defect and the records a person must look at (or the source row to fix) to fix the source data."""
 
     check: str
     subject: NodeRef
     detail: str
     records: tuple[NodeRef, ...] = ()
+    source: SourceRow | None = None  # set when the defect is a record a load rejected, so not in the graph
 
     def as_dict(self) -> dict[str, Any]:
         return {"check": self.check, "subject": {"kind": self.subject[0], "id": self.subject[1]},
-                "detail": self.detail, "records": [{"kind": k, "id": i} for k, i in self.records]}
+                "detail": self.detail, "records": [{"kind": k, "id": i} for k, i in self.records],
+                "source": self.source.as_dict() if self.source else None}
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class FieldCompleteness:
     records: int
     filled: int
     invalid: int
+    rejected: int = 0  # records the latest load of their file rejected for this field
 
     @property
     def fill_rate(self) -> float:
@@ -53,7 +59,8 @@ class FieldCompleteness:
 
     def as_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "field": self.field, "required": self.required, "records": self.records,
-                "filled": self.filled, "fill_rate": round(self.fill_rate, 6), "invalid": self.invalid}
+                "filled": self.filled, "fill_rate": round(self.fill_rate, 6), "invalid": self.invalid,
+                "rejected": self.rejected}
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,19 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from enum import Enum
 from functools import lru_cache
 
 from .dictionary import Field, FieldType
+
+
+class Defect(str, Enum):
+    """What kind of rule a rejected field broke; the quality report groups rejects by it."""
+
+    REQUIRED_MISSING = "required_missing"  # a required value is empty
+    INVALID_VALUE = "invalid_value"  # off its type, choices, minimum or time order
+    UNKNOWN_REFERENCE = "unknown_reference"  # names a record that does not exist
+    DUPLICATE = "duplicate"  # a second record (or edge) with the same identity in one file
 
 
 @dataclass(frozen=True)
@@ -17,6 +27,7 @@ class Problem:
 
     field: str
     reason: str
+    defect: Defect
 
 
 @lru_cache(maxsize=1 << 16)
@@ -84,15 +95,16 @@ def validate(fields: tuple[Field, ...], raw: dict[str, object]) -> tuple[dict[st
         value = raw.get(f.name)
         if is_empty(value):
             if f.required:
-                problems.append(Problem(f.name, "required value is missing"))
+                problems.append(Problem(f.name, "required value is missing", Defect.REQUIRED_MISSING))
             clean[f.name] = None
             continue
         try:
             clean[f.name] = coerce(f, value)
         except ValueError as exc:
-            problems.append(Problem(f.name, str(exc)))
+            problems.append(Problem(f.name, str(exc), Defect.INVALID_VALUE))
     for f in fields:  # canonical UTC text sorts chronologically
         earlier = f.not_before
         if earlier and clean.get(f.name) is not None and clean.get(earlier) is not None and clean[f.name] < clean[earlier]:
-            problems.append(Problem(f.name, f"{str(raw[f.name])!r} is before {earlier} {str(raw[earlier])!r}"))
+            problems.append(Problem(f.name, f"{str(raw[f.name])!r} is before {earlier} {str(raw[earlier])!r}",
+                                    Defect.INVALID_VALUE))
     return clean, problems

@@ -434,8 +434,8 @@ async function showQuality() {
     traceCoverage { shippedSerials covered share target meetsTarget }
     checks { check description findings }
     supplierCompliance { supplierId consumedLots failedLots shareFailed }
-    completeness { kind field required records filled fillRate invalid }
-    findings(first: 1000) { check subject { kind id } detail records { kind id } } } }`);
+    completeness { kind field required records filled fillRate invalid rejected }
+    findings(first: 1000) { check subject { kind id } detail records { kind id } source { file row field } } } }`);
   const cov = q.traceCoverage;
   const total = q.checks.reduce((n, c) => n + c.findings, 0);
   const failing = q.supplierCompliance.filter((s) => s.failedLots > 0);
@@ -455,18 +455,21 @@ async function showQuality() {
       .map((s) => el("tr", {}, el("td", {}, recordLink("Supplier", s.supplierId)), el("td", { class: "num" }, fmt(s.consumedLots)),
         el("td", { class: "num" }, fmt(s.failedLots)), el("td", { class: "num" }, pct(s.shareFailed)))));
   const completeness = el("table", { id: "completeness" },
-    el("tr", {}, ["kind", "field", "required", "filled", "records", "fill rate", "invalid"].map((h, i) => el("th", { class: i > 2 ? "num" : "" }, h))),
+    el("tr", {}, ["kind", "field", "required", "filled", "records", "fill rate", "invalid", "rejected"].map((h, i) => el("th", { class: i > 2 ? "num" : "" }, h))),
     q.completeness.map((c) => el("tr", {}, el("td", {}, c.kind), el("td", {}, c.field), el("td", {}, c.required ? "yes" : ""),
       el("td", { class: "num" }, fmt(c.filled)), el("td", { class: "num" }, fmt(c.records)),
       el("td", { class: "num" }, el("span", { class: "bar", style: `width:${Math.round(40 * c.fillRate)}px` }), " ", pct(c.fillRate)),
-      el("td", { class: `num ${c.invalid ? "error" : ""}` }, fmt(c.invalid)))));
+      el("td", { class: `num ${c.invalid ? "error" : ""}` }, fmt(c.invalid)),
+      el("td", { class: `num ${c.rejected ? "error" : ""}` }, fmt(c.rejected)))));
   const byCheck = {};
   for (const f of q.findings) (byCheck[f.check] = byCheck[f.check] || []).push(f);
   const findings = q.checks.filter((c) => c.findings).map((c) => el("section", { id: `check-${c.check}` },
     el("h2", {}, `${c.check} (${fmt(c.findings)})`), el("p", { class: "muted" }, c.description),
     el("table", { class: "findings" }, el("tr", {}, el("th", {}, "finding"), el("th", {}, "records behind it")),
       (byCheck[c.check] || []).map((f) => el("tr", {}, el("td", {}, f.detail),
-        el("td", {}, f.records.map((r, i) => [i ? ", " : "", `${r.kind} `, recordLink(r.kind, r.id)])))))));
+        // a record a load rejected is not in the graph: point at the source row to fix instead
+        el("td", {}, f.source ? el("span", { class: "source-row" }, `${f.source.file} row ${f.source.row}, field ${f.source.field} (not loaded)`)
+          : f.records.map((r, i) => [i ? ", " : "", `${r.kind} `, recordLink(r.kind, r.id)])))))));
   show(el("h1", {}, "Data quality"), cards, el("h2", {}, "Checks"), checks,
     el("div", { class: "split" }, el("section", {}, el("h2", {}, "Supplier compliance"), suppliers),
       el("section", {}, el("h2", {}, "Completeness against the data dictionary"), completeness)),
