@@ -21,6 +21,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .api import cli as api_cli
+from .cli_options import GlobalOptionsGroup
 from .cli_store import register as register_store_commands
 from .errors import BadInput, TraceGraphError
 from .graph import Graph, connect
@@ -28,7 +29,7 @@ from .standards_cli import register as register_standards
 from .trace import GROUPS, Link, RecallScope, TraceResult, live_edges
 
 app = typer.Typer(help="TraceGraph: genealogy, trace and recall scope for medical devices.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+                  no_args_is_help=True, pretty_exceptions_enable=False, cls=GlobalOptionsGroup)
 load_app = typer.Typer(help="Load records from source systems.", no_args_is_help=True)
 trace_app = typer.Typer(help="Forward and backward traces.", no_args_is_help=True)
 app.add_typer(load_app, name="load")
@@ -38,7 +39,8 @@ app.command("serve")(api_cli.serve_cmd)
 console = Console()
 err = Console(stderr=True)
 
-DB_HELP = "Store URL or path: sqlite:///trace.db, a file path, or neo4j://user:password@host:7687/database."
+DB_HELP = ("Store URL or path: sqlite:///trace.db, a file path, or neo4j://user:password@host:7687/database; "
+           "before or after the command.")
 Ids = Annotated[list[str] | None, typer.Option()]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 

@@ -9,6 +9,7 @@ Every error a user can meet derives from :class:`TraceGraphError`; each carries 
     │   └── LoadError                    BAD_INPUT       a file that cannot be loaded at all
     ├── LimitExceeded                    LIMIT_EXCEEDED  a trace deeper or larger than allowed
     ├── StoreError                       STORE_ERROR     the backend failed or is misconfigured
+    │   └── NoDatabase                   STORE_ERROR     an embedded store file to read does not exist
     └── AccessDenied                     FORBIDDEN       (API) a role may not do this
         └── Unauthenticated              UNAUTHENTICATED (API) no valid key or token
 
@@ -65,3 +66,10 @@ class AccessDenied(TraceGraphError):
 
 class Unauthenticated(AccessDenied):
     code = "UNAUTHENTICATED"
+
+
+class NoDatabase(StoreError):
+    """Opening an embedded store file read-only that does not exist: nothing to read, nothing broken.
+
+    Commands that are useful without records (``identify`` parses the text) catch it; the rest report it.
+    """

@@ -11,6 +11,9 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from .errors import NoDatabase
+from .identifiers import Identification, identify
+
 console = Console()
 err = Console(stderr=True)
 
@@ -82,21 +85,35 @@ def register(app: typer.Typer, load_app: typer.Typer, trace_app: typer.Typer,
     @app.command("identify")
     def identify_cmd(ctx: typer.Context, text: str,
                      as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False) -> None:
-        """What an identifier means: GS1 element string, HRI, Digital Link, EPC URN, HIBC or ERP key."""
-        with graph(ctx, read_only=True) as g:
-            result = g.identify(text)
+        """What an identifier means: GS1 element string, HRI, Digital Link, EPC URN, HIBC or ERP key.
+
+        Parsing needs no store: without a database the parts are printed and no records looked up."""
+        from .cli import _with_errors
+        from .graph import connect
+        with _with_errors():
+            try:
+                with connect(ctx.obj, read_only=True) as g:
+                    result, unread = g.identify(text), None
+            except NoDatabase as exc:
+                result, unread = identify(text), f"no records were looked up: {exc}"
         if as_json:
-            print_json(result.as_dict())
-            return
-        for r in [result, *result.alternatives]:
-            title = "ambiguous reading" if result.ambiguous else "reading"
-            console.print(f"{title} ({r.reading.format}): " + ", ".join(f"{k}={v}" for k, v in r.reading.parts.items()),
-                          highlight=False)
-            for check in r.reading.checks:
-                console.print(f"  checked: {check}", highlight=False)
-            for kind, records in r.records.items():
-                for record in records:
-                    console.print(f"  {kind} {next(iter(record.values()))}", highlight=False)
-        if result.ambiguous:
-            err.print("the text allows more than one reading (a scanner may have dropped FNC1); "
-                      "rescan or use the bracketed form")
+            print_json({**result.as_dict(), "records_looked_up": unread is None})
+        else:
+            _print_identification(result)
+        if unread:
+            (err if as_json else console).print(unread, highlight=False)
+
+
+def _print_identification(result: Identification) -> None:
+    for r in [result, *result.alternatives]:
+        title = "ambiguous reading" if result.ambiguous else "reading"
+        console.print(f"{title} ({r.reading.format}): " + ", ".join(f"{k}={v}" for k, v in r.reading.parts.items()),
+                      highlight=False)
+        for check in r.reading.checks:
+            console.print(f"  checked: {check}", highlight=False)
+        for kind, records in r.records.items():
+            for record in records:
+                console.print(f"  {kind} {next(iter(record.values()))}", highlight=False)
+    if result.ambiguous:
+        err.print("the text allows more than one reading (a scanner may have dropped FNC1); "
+                  "rescan or use the bracketed form")

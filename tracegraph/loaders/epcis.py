@@ -205,6 +205,7 @@ class _Builder:
         self.events: dict[str, dict[str, Any]] = {}  # event records by id (this batch)
         self.containers: set[str] = set()
         self.malformed: set[str] = set()
+        self.shipped_to: dict[str, set[str]] = defaultdict(set)  # shipment -> events behind its customer
 
     # -- records -----------------------------------------------------------------------------
     def _put(self, kind: str, key: str, **values: Any) -> None:
@@ -275,6 +276,7 @@ class _Builder:
                 self._replay(rel, start, end, parent, self._related("parent_id", parent, fresh, kind))
         for tid in sorted(transformations):
             self._transformation(tid, self._related("transformation_id", tid, fresh, "TransformationEvent"))
+        self._ship_to()
         return self._finish()
 
     @staticmethod
@@ -374,15 +376,12 @@ class _Builder:
                        if short(e.get("type")) == "desadv"]
             shipment = advices[0] if advices else eid
             source = _party(event.get("sourceList"), "source")
-            self._put("Shipment", shipment, shipped_at=when, customer_id=receiver or UNKNOWN_RECEIVER,
+            known = (self.records["Shipment"].get(shipment) or self.store.get("Shipment", [shipment]).get(shipment)
+                     or {}).get("customer_id")  # a capture without destinationList does not forget the receiver
+            self._put("Shipment", shipment, shipped_at=when, customer_id=receiver or known or UNKNOWN_RECEIVER,
                       attributes={"shipping_event": eid, **({"source": source} if source else {})})
         record = self.records["Shipment"][shipment]
-        customer = record["customer_id"]
-        sources = {eid, (record.get("attributes") or {}).get("shipping_event")} - {None}
-        self._edge("SHIPPED_TO", ("Shipment", shipment), ("Customer", customer), sources)  # type: ignore[arg-type]
-        self._put("Customer", customer, name=self.doc.names.get(customer) or (
-            "Unknown receiver (the shipping event has no destinationList)" if customer == UNKNOWN_RECEIVER
-            else customer))
+        self.shipped_to[shipment].update({eid, (record.get("attributes") or {}).get("shipping_event")} - {None})
         for document in documents:
             self._edge("REFERS_TO", ("Shipment", shipment), ("BizTransaction", document), [eid])
         for thing in things:
@@ -392,6 +391,16 @@ class _Builder:
             if thing.kind == "Lot":
                 self._edge("SHIPPED_IN", thing.ref, ("Shipment", shipment), [eid],
                            quantity=float(q["quantity"]) if q.get("quantity") is not None else None, uom=q.get("uom"))
+
+    def _ship_to(self) -> None:
+        """SHIPPED_TO and the Customer of each shipment from its final record (one customer per shipment):
+        a later event of the batch may name the receiver an earlier one left out."""
+        for shipment, evidence in sorted(self.shipped_to.items()):
+            customer = self.records["Shipment"][shipment]["customer_id"]
+            self._edge("SHIPPED_TO", ("Shipment", shipment), ("Customer", customer), evidence)
+            self._put("Customer", customer, name=self.doc.names.get(customer) or (
+                "Unknown receiver (the shipping event has no destinationList)" if customer == UNKNOWN_RECEIVER
+                else customer))
 
     def _shipment_naming(self, documents: list[str]) -> str | None:
         """The first shipment (this batch's or held) that names one of these business documents."""

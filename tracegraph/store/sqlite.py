@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..errors import LimitExceeded, StoreError
+from ..errors import LimitExceeded, NoDatabase, StoreError
 from ..gcpause import paused_gc
 from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, FieldType, NodeKind, RelKind
 from .base import Batch, Direction, DocRef, Edge, EntryBuilder, NodeRef, Store, ThreadDeadline
@@ -82,12 +82,15 @@ class SQLiteStore(Store):
         self._write_lock = threading.Lock()
         self._adjacency: AdjacencyIndex | None = None
         self._index_lock = threading.Lock()
-        if not read_only:
-            with self._tx() as con:
-                for stmt in schema_ddl():
-                    con.execute(stmt)
-                con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        version = self._con().execute("SELECT value FROM meta WHERE name='schema_version'").fetchone()
+        try:
+            if not read_only:
+                with self._tx() as con:
+                    for stmt in schema_ddl():
+                        con.execute(stmt)
+                    con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            version = self._con().execute("SELECT value FROM meta WHERE name='schema_version'").fetchone()
+        except sqlite3.DatabaseError as exc:  # e.g. a file that is not SQLite, or SQLite without our tables
+            raise StoreError(f"cannot open {self.path} as a TraceGraph database: {exc}") from None
         if version is None or int(version[0]) != SCHEMA_VERSION:
             raise StoreError(f"{self.path} is not a TraceGraph {SCHEMA_VERSION} database")
 
@@ -96,7 +99,7 @@ class SQLiteStore(Store):
         con = getattr(self._local, "con", None)
         if con is None:
             if self.read_only and not Path(self.path).exists():
-                raise StoreError(f"no database at {self.path}")
+                raise NoDatabase(f"no database at {self.path}")
             uri = f"file:{self.path}?mode=ro" if self.read_only else f"file:{self.path}"
             try:
                 con = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
