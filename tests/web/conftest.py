@@ -6,14 +6,18 @@ Chromium comes from apt (``scripts/test.sh`` installs it); Playwright drives it 
 
 from __future__ import annotations
 
+import json
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,18 +45,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    root = tmp_path_factory.mktemp("web")
-    generate(root / "tables", 1500, seed=11, defects=True)
-    db = root / "plant.db"
-    with tracegraph.connect(str(db)) as graph:
-        assert len(graph.load_tables(root / "tables").rejected) == 6  # planted: the dashboard lists them
-        keys = ApiKeys(graph.store)
-        key, _ = keys.create("recall_coordinator", "browser test")
-        reader_key, _ = keys.create("reader", "browser test reader")
+@contextmanager
+def _serve(db: Path, log_path: Path) -> Iterator[str]:
+    """``tracegraph serve`` on a free 127.0.0.1 port over ``db``; yields its base URL once healthy."""
     port = _free_port()
-    log = (root / "serve.log").open("w")
+    log = log_path.open("w")
     server = subprocess.Popen([sys.executable, "-m", "tracegraph.cli", "--db", str(db), "serve", "--host", "127.0.0.1",
                                "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -63,13 +60,46 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 break
             except OSError:
                 if server.poll() is not None:
-                    raise RuntimeError((root / "serve.log").read_text()) from None
+                    raise RuntimeError(log_path.read_text()) from None
                 time.sleep(0.1)
-        yield Site(url, db, key, reader_key)
+        yield url
     finally:
         server.terminate()
         server.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def plant(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """The generated demo plant, loaded, with API keys; not served (each site serves its own copy)."""
+    root = tmp_path_factory.mktemp("plant")
+    generate(root / "tables", 1500, seed=11, defects=True)
+    db = root / "plant.db"
+    with tracegraph.connect(str(db)) as graph:
+        assert len(graph.load_tables(root / "tables").rejected) == 6  # planted: the dashboard lists them
+        keys = ApiKeys(graph.store)
+        key, _ = keys.create("recall_coordinator", "browser test")
+        reader_key, _ = keys.create("reader", "browser test reader")
+    return Site("", db, key, reader_key)
+
+
+def _site(plant: Site, root: Path) -> Iterator[Site]:
+    db = root / "plant.db"
+    shutil.copy(plant.db, db)
+    with _serve(db, root / "serve.log") as url:
+        yield Site(url, db, plant.key, plant.reader_key)
+
+
+@pytest.fixture(scope="session")
+def site(plant: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    yield from _site(plant, tmp_path_factory.mktemp("web"))
+
+
+@pytest.fixture(scope="session")
+def held_site(plant: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """A second server over its own copy of the plant, for tests that open recalls and place holds
+    (holds change what other tests' pages show)."""
+    yield from _site(plant, tmp_path_factory.mktemp("held"))
 
 
 @pytest.fixture(scope="session")
@@ -83,8 +113,9 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
-@pytest.fixture
-def page(browser, site: Site):  # type: ignore[no-untyped-def]
+@contextmanager
+def signed_in(browser, site: Site) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """A browser page on ``site`` signed in with the coordinator key; no page error may occur."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     errors: list[str] = []
@@ -93,9 +124,26 @@ def page(browser, site: Site):  # type: ignore[no-untyped-def]
     page.fill("#apikey", site.key)
     page.click("#login button[type=submit]")
     page.wait_for_selector("#who:not(:empty)")
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        context.close()
     assert errors == [], errors
+
+
+@pytest.fixture
+def page(browser, site: Site):  # type: ignore[no-untyped-def]
+    with signed_in(browser, site) as p:
+        yield p
+
+
+def post(site: Site, query: str, variables: dict[str, Any] | None = None, key: str | None = None) -> dict[str, Any]:
+    """One GraphQL request to ``site`` over HTTP, with the coordinator key unless ``key``."""
+    payload = json.dumps({"query": query, "variables": variables or {}}).encode()
+    headers = {"content-type": "application/json", "authorization": f"Bearer {key or site.key}"}
+    request = urllib.request.Request(f"{site.url}/graphql", data=payload, headers=headers)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())  # type: ignore[no-any-return]
 
 
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]

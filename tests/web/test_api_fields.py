@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import urllib.error
 import urllib.request
 from typing import Any
@@ -12,14 +11,7 @@ from tracegraph.quality import CHECKS
 from tracegraph.web import STATIC
 
 from .conftest import Site
-
-
-def _post(site: Site, query: str, variables: dict[str, Any] | None = None, key: str | None = None) -> dict[str, Any]:
-    payload = json.dumps({"query": query, "variables": variables or {}}).encode()
-    headers = {"content-type": "application/json", "authorization": f"Bearer {key or site.key}"}
-    request = urllib.request.Request(f"{site.url}/graphql", data=payload, headers=headers)
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
+from .conftest import post as _post  # one GraphQL request over HTTP
 
 
 def _code(body: dict[str, Any]) -> str:

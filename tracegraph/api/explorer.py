@@ -12,7 +12,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from ..errors import BadInput, LimitExceeded, NotFound
+from ..errors import BadInput, LimitExceeded
 from ..web.view import DEFAULT_LIMIT, LAYERS, record_view, trace_view
 from .context import Context
 from .permissions import requires
@@ -50,13 +50,11 @@ class ExplorerQuery:
         return await ctx.run(find)
 
     @strawberry.field(permission_classes=[requires("read")],
-                      description="A record's properties and its direct neighbours, as one JSON object.")
+                      description="A record's properties, its recall holds and its direct neighbours, "
+                                  "as one JSON object.")
     async def record_view(self, info: strawberry.Info, kind: RecordKind, id: strawberry.ID) -> JSON:
         ctx: Context = info.context
-        found = await ctx.run(record_view, ctx.graph.store, kind.value, id)
-        if found is None:
-            raise NotFound(f"no {kind.value} with id {id!r}")
-        return found
+        return await ctx.run(record_view, ctx.graph, kind.value, id)
 
     @strawberry.field(permission_classes=[requires("trace")],
                       description="A trace as layered nodes and edges to draw, with counts per kind; layers over "

@@ -5,17 +5,21 @@ sub-assembly lots, finished lots, serials, containers, shipments, customers. Wha
 comes from the engine's :class:`~tracegraph.trace.TraceResult` (its ids, containment intervals
 and shipment contents); this module only fetches, set-at-a-time, the records that join them, and
 collapses a layer with more than ``limit`` nodes into one counted group until it is expanded.
+Recall holds come from the same place every trace and record gets them (:class:`~tracegraph.Graph`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..schema import REL_KINDS
 from ..store import Edge, NodeRef, Store
 from ..trace import TraceResult, live_edges
+
+if TYPE_CHECKING:
+    from ..graph import Graph
 
 LAYERS: tuple[str, ...] = ("suppliers", "purchased_lots", "subassembly_lots", "finished_lots", "serials",
                            "containers", "shipments", "customers")
@@ -75,6 +79,9 @@ def _links(store: Store, trace: TraceResult, layer: dict[NodeRef, str], lots: di
             add("HAS_SERIAL", ("Lot", serial["lot_id"]), ("Serial", key), {})
     for h in trace.held:
         add("PACKED_IN", h.via, ("Container", h.container), {"packed_at": h.packed_at, "unpacked_at": h.unpacked_at})
+    for packing in trace.entry.values():  # inside a start container (a backward trace has no ``held``)
+        for link in packing:
+            add(link.rel, link.src, link.dst, {k: link.props.get(k) for k in ("packed_at", "unpacked_at")})
     shipments = store.get("Shipment", trace.ids["shipments"])
     for shipment, carried in trace.carried.items():
         for link in carried:
@@ -99,6 +106,9 @@ def trace_view(store: Store, trace: TraceResult, *, limit: int = DEFAULT_LIMIT,
     shown_as: dict[NodeRef, str] = {}
     nodes: list[dict[str, Any]] = []
     start = set(trace.start.refs())
+
+    def held_by(ref: NodeRef) -> list[str]:
+        return sorted({h["recall_id"] for h in trace.holds.get(node_id(ref), [])})
     for name in LAYERS:
         refs = members.get(name, [])
         cap = EXPAND_CAP if name in expand else limit
@@ -106,13 +116,14 @@ def trace_view(store: Store, trace: TraceResult, *, limit: int = DEFAULT_LIMIT,
         for ref in visible:
             shown_as[ref] = node_id(ref)
             nodes.append({"id": node_id(ref), "kind": ref[0], "key": ref[1], "layer": name,
-                          "start": ref in start})
+                          "start": ref in start, "holds": held_by(ref)})
         hidden = refs[len(visible):]
         if hidden:
             group = f"group:{name}"
             shown_as.update(dict.fromkeys(hidden, group))
             nodes.append({"id": group, "kind": "Group", "key": f"{len(hidden):,} {LAYER_TITLES[name].lower()}",
-                          "layer": name, "count": len(hidden), "start": False})
+                          "layer": name, "count": len(hidden), "start": False,
+                          "held": sum(node_id(ref) in trace.holds for ref in hidden)})
     merged: dict[tuple[str, str, str], dict[str, Any]] = {}
     for link in _links(store, trace, layer, lots, serials):
         src, dst = shown_as[link.src], shown_as[link.dst]
@@ -127,21 +138,26 @@ def trace_view(store: Store, trace: TraceResult, *, limit: int = DEFAULT_LIMIT,
                        "from": node_id(link.src), "to": node_id(link.dst)}
     return {"direction": trace.direction, "layers": [{"name": n, "title": LAYER_TITLES[n],
                                                       "count": len(members.get(n, []))} for n in LAYERS],
-            "counts": {group: len(keys) for group, keys in trace.ids.items()},
+            "counts": {group: len(keys) for group, keys in trace.ids.items()}, "on_hold": len(trace.holds),
             "nodes": nodes, "edges": list(merged.values())}
 
 
-def record_view(store: Store, kind: str, key: str, per_rel: int = 10) -> dict[str, Any] | None:
-    """One record's properties and its direct neighbours (the first ``per_rel`` per relationship)."""
-    found = store.get(kind, [key])
-    if key not in found:
-        return None
+def record_view(graph: Graph, kind: str, key: str, per_rel: int = 10) -> dict[str, Any]:
+    """One record's properties, its active recall holds (each with its recall's reason, classification
+    and status) and its direct neighbours (the first ``per_rel`` per relationship). NotFound when absent."""
+    properties = graph.record(kind, key)
+    recalls = graph.recalls()
+    holds = []
+    for hold in properties.pop("holds", []):
+        recall = recalls.get(hold["recall_id"])
+        holds.append({**hold, "reason": recall.reason, "classification": recall.classification,
+                      "status": recall.status})
     neighbours: list[dict[str, Any]] = []
     for rel in REL_KINDS:
         for direction, ends in (("out", rel.source), ("in", rel.target)):
             if kind not in ends:
                 continue
-            edges: list[Edge] = store.edges(rel.name, [(kind, key)], direction)
+            edges: list[Edge] = graph.store.edges(rel.name, [(kind, key)], direction)
             for e in edges[:per_rel]:
                 far = e.dst if direction == "out" else e.src
                 neighbours.append({"rel": rel.name, "direction": direction, "kind": far[0], "key": far[1],
@@ -149,4 +165,4 @@ def record_view(store: Store, kind: str, key: str, per_rel: int = 10) -> dict[st
             if len(edges) > per_rel:
                 neighbours.append({"rel": rel.name, "direction": direction, "kind": "More", "key": "",
                                    "props": {"not shown": len(edges) - per_rel}})
-    return {"kind": kind, "key": key, "properties": found[key], "neighbours": neighbours}
+    return {"kind": kind, "key": key, "properties": properties, "holds": holds, "neighbours": neighbours}

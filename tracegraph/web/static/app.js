@@ -134,6 +134,16 @@ async function doSearch(text) {
 
 // ----------------------------------------------------------------------------------- record page
 const START_FIELD = { Lot: "lots", Serial: "serials", Container: "containers", Supplier: "suppliers" };
+const HOLDABLE = ["Lot", "Serial", "Container"];  // kinds a recall puts on hold (their GraphQL recallHolds)
+
+// A record on recall hold says so first: which recall, why, and whether that recall is still open.
+function holdBanner(holds) {
+  if (!holds.length) return null;
+  return el("div", { class: "hold-banner", id: "holds", role: "alert" }, el("strong", {}, "On recall hold"),
+    el("ul", {}, holds.map((h) => el("li", { "data-recall": h.recall_id },
+      `${h.recall_id} (class ${h.classification}, recall ${h.status}): ${h.reason}`,
+      h.why !== h.reason ? ` — hold: ${h.why}` : "", ` · placed ${h.placed_at} by ${h.placed_by}`))));
+}
 
 async function showRecord(kind, id) {
   const { recordView: view } = await gql("query($k: RecordKind!, $id: ID!) { recordView(kind: $k, id: $id) }",
@@ -145,7 +155,7 @@ async function showRecord(kind, id) {
     view.neighbours.map((n) => el("tr", {}, el("td", {}, n.direction === "out" ? `${n.rel} →` : `← ${n.rel}`),
       el("td", {}, n.kind === "More" ? `… ${fmt(n.props["not shown"])} more` : [`${n.kind} `, recordLink(n.kind, n.key)]),
       el("td", { class: "muted" }, n.kind === "More" ? "" : Object.entries(n.props).map(([k, v]) => `${k} ${v}`).join(", ")))));
-  const page = [el("h1", { id: "record-title" }, `${kind} ${id}`),
+  const page = [el("h1", { id: "record-title" }, `${kind} ${id}`), holdBanner(view.holds),
     el("div", { class: "split" }, el("section", {}, el("h2", {}, "Properties"), props),
       el("section", {}, el("h2", {}, "Linked records"), near))];
   const field = START_FIELD[kind];
@@ -163,9 +173,32 @@ async function showRecord(kind, id) {
     page.push(el("h2", {}, "Trace"), el("div", { class: "tabs" }, buttons), traceArea);
     show(...page);
     pick(directions[0]);
+  } else if (kind === "Customer") {
+    page.push(el("h2", {}, "What reached this customer"), traceArea);
+    show(...page);
+    await guarded(() => customerTrace(traceArea, id), traceArea);
   } else {
     show(...page);
   }
+}
+
+// The engine traces from lots, serials and containers, not from a customer: a customer's page lists
+// its shipments and what left in them, and draws the backward trace from those shipped items.
+async function customerTrace(area, id) {
+  const { customer } = await gql(`query($id: ID!) { customer(id: $id) {
+    shipments(first: 1000) { id shippedAt items(first: 1000) { from { __typename id } } } } }`, { id });
+  const start = { lots: [], serials: [], containers: [] };
+  for (const s of customer.shipments) for (const i of s.items) start[START_FIELD[i.from.__typename]].push(i.from.id);
+  const shipments = el("table", { id: "customer-shipments" },
+    el("tr", {}, el("th", {}, "shipment"), el("th", {}, "shipped at"), el("th", {}, "items shipped")),
+    customer.shipments.map((s) => el("tr", { "data-shipment": s.id }, el("td", {}, recordLink("Shipment", s.id)),
+      el("td", {}, s.shippedAt), el("td", {}, s.items.map((i, n) => [n ? ", " : "", `${i.from.__typename} `,
+        recordLink(i.from.__typename, i.from.id)])))));
+  const traceArea = el("section", { id: "customer-trace" });
+  area.replaceChildren(el("h3", {}, `Shipments (${fmt(customer.shipments.length)})`), shipments,
+    el("h3", {}, "Backward trace from the items shipped to this customer"), traceArea);
+  if (customer.shipments.some((s) => s.items.length)) await drawTrace(traceArea, start, "backward", []);
+  else traceArea.replaceChildren(el("p", { class: "muted" }, "Nothing has been shipped to this customer."));
 }
 
 // ------------------------------------------------------------------------------------------ traces
@@ -183,9 +216,11 @@ async function drawTrace(area, start, direction, expand, onDrawn) {
       el("td", {}, el("a", { href: "#", onclick: (ev) => { ev.preventDefault();
         guarded(() => pageGroup(tables, start, direction, g, []), tables); } }, g.replace("_", " "))),
       el("td", { class: "num" }, fmt(view.counts[g])))));
+  const held = view.on_hold ? el("p", { class: "hold-count", id: `on-hold-${direction}` },
+    `${fmt(view.on_hold)} reached records are on recall hold (red octagons).`) : null;
   area.replaceChildren(el("div", { class: "trace" }, box,
     el("aside", {}, el("h2", {}, `${direction === "forward" ? "Forward" : "Backward"} trace: counts per kind`),
-      counts, tables)));
+      counts, held, tables)));
   const cy = drawGraph(box, view, direction,
     (layer) => guarded(() => drawTrace(area, start, direction, [...expand, layer], onDrawn), area));
   if (onDrawn) onDrawn(cy);
@@ -195,13 +230,19 @@ async function drawTrace(area, start, direction, expand, onDrawn) {
 async function pageGroup(area, start, direction, group, cursors) {
   const root = direction === "forward" ? "forwardTrace" : "backwardTrace";
   const field = camel(group);  // one of TRACE_GROUPS, never user text
+  const kind = KIND_OF_GROUP[group];
+  const holds = HOLDABLE.includes(kind) ? "recallHolds { recallId }" : "";
   const data = await gql(`query($s: TraceStartInput!, $after: String) { ${root}(start: $s) {
-    ${field}(first: ${PAGE}, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { id } } } }`,
+    ${field}(first: ${PAGE}, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { id ${holds} } } } }`,
   { s: start, after: cursors[cursors.length - 1] || null });
   const conn = data[root][field];
   const first = cursors.length * PAGE + 1;
   area.replaceChildren(el("h2", {}, `${group.replace("_", " ")} (${fmt(conn.totalCount)})`),
-    el("table", { id: `table-${group}` }, conn.nodes.map((n) => el("tr", {}, el("td", {}, recordLink(KIND_OF_GROUP[group], n.id))))),
+    el("table", { id: `table-${group}` }, conn.nodes.map((n) => {
+      const on = (n.recallHolds || []).map((h) => h.recallId);
+      return el("tr", { class: on.length ? "held" : null }, el("td", {}, recordLink(kind, n.id)),
+        on.length ? el("td", { class: "hold" }, `on hold: ${on.join(", ")}`) : null);
+    })),
     el("div", { class: "pager" },
       el("button", { type: "button", disabled: cursors.length === 0,
         onclick: () => guarded(() => pageGroup(area, start, direction, group, cursors.slice(0, -1)), area) }, "‹ Previous"),
@@ -213,6 +254,8 @@ async function pageGroup(area, start, direction, group, cursors) {
 
 function edgeText(d) {
   const lines = [`${d.rel}${d.count > 1 ? ` ×${fmt(d.count)} (first shown)` : ""}`, `${d.from} → ${d.to}`];
+  const p = d.props || {};
+  if (d.rel === "PACKED_IN") lines.push(`packed from ${p.packed_at || "an unknown time"} until ${p.unpacked_at || "now (still packed)"}`);
   for (const [k, v] of Object.entries(d.props || {})) lines.push(`${k}: ${v}`);
   return lines.join("\n");
 }
@@ -227,12 +270,37 @@ function showTip(event, text) {
 }
 function hideTip() { const tip = document.getElementById("tip"); if (tip) tip.hidden = true; }
 
+const COLUMN_GAP = 170;  // px between layers
+const ROW_GAP = 14;  // px between nodes of one layer
+
+// Columns by kind and role, left to right in the view's layer order (empty layers take no column);
+// the dagre layout only decides the order of the nodes within a column, to keep crossings few.
+function placeColumns(cy, layers) {
+  const column = Object.fromEntries(layers.filter((l) => l.count).map((l, i) => [l.name, i]));
+  const byColumn = new Map();
+  cy.nodes().forEach((n) => {
+    const c = column[n.data("layer")];
+    byColumn.set(c, [...(byColumn.get(c) || []), n]);
+  });
+  for (const [c, nodes] of byColumn) {
+    nodes.sort((a, b) => a.position("y") - b.position("y"));
+    const heights = nodes.map((n) => n.outerHeight() + ROW_GAP);
+    let y = -heights.reduce((a, b) => a + b, 0) / 2;
+    nodes.forEach((n, i) => { n.position({ x: c * COLUMN_GAP, y: y + heights[i] / 2 }); y += heights[i]; });
+  }
+}
+
+function nodeLabel(n) {
+  return n.kind === "Group" && n.held ? `${n.key} (${fmt(n.held)} on hold)` : n.key;
+}
+
 function drawGraph(box, view, name, onExpand) {
   const cy = cytoscape({
     container: box,
     elements: [
-      ...view.nodes.map((n) => ({ data: { id: n.id, label: n.key, kind: n.kind, key: n.key, layer: n.layer,
-        color: COLORS[n.kind] || "#667085" }, classes: [n.kind === "Group" ? "group" : "", n.start ? "start" : ""].join(" ") })),
+      ...view.nodes.map((n) => ({ data: { id: n.id, label: nodeLabel(n), kind: n.kind, key: n.key, layer: n.layer,
+        holds: n.holds || [], held: n.held || 0, color: COLORS[n.kind] || "#667085" },
+      classes: [n.kind === "Group" ? "group" : "", n.start ? "start" : "", (n.holds || []).length || n.held ? "held" : ""].join(" ") })),
       ...view.edges.map((e) => ({ data: { ...e } })),
     ],
     style: [
@@ -242,6 +310,8 @@ function drawGraph(box, view, name, onExpand) {
         "text-margin-y": 0, color: "#1d2733", "background-color": "#eaecf0", "font-size": 11, "font-weight": 600,
         "border-style": "dashed", "border-width": 2, "border-color": "#475467" } },
       { selector: "node.start", style: { "border-width": 3, "border-color": "#f79009", width: 22, height: 22 } },
+      { selector: "node.held", style: { shape: "octagon", "border-width": 4, "border-style": "double", "border-color": "#b42318" } },
+      { selector: "node.group.held", style: { shape: "round-rectangle", width: 170 } },
       { selector: "edge", style: { width: 1.2, "line-color": "#b8c1cc", "target-arrow-color": "#b8c1cc",
         "target-arrow-shape": "triangle", "curve-style": "bezier", "arrow-scale": 0.7 } },
       { selector: "edge:selected, edge.hover", style: { "line-color": "#0b6bcb", "target-arrow-color": "#0b6bcb", width: 2.5 } },
@@ -249,15 +319,20 @@ function drawGraph(box, view, name, onExpand) {
       { selector: "node.chain", style: { "border-color": "#d92d20", "border-width": 4, "font-weight": 700, "z-index": 9 } },
       { selector: ".faded", style: { opacity: 0.25 } },
     ],
-    layout: { name: "dagre", rankDir: "LR", nodeSep: 14, rankSep: 80, edgeSep: 4, animate: false },
     minZoom: 0.05, maxZoom: 3,
   });
+  cy.layout({ name: "dagre", rankDir: "LR", nodeSep: 14, rankSep: 80, edgeSep: 4, animate: false, fit: false }).run();
+  placeColumns(cy, view.layers);
+  cy.fit(undefined, 30);
   cy.on("tap", "node", (ev) => {
     const d = ev.target.data();
     if (d.kind === "Group") onExpand(d.layer);
     else location.hash = recordHref(d.kind, d.key).slice(1);
   });
   cy.on("mouseover", "edge", (ev) => { ev.target.addClass("hover"); showTip(ev, edgeText(ev.target.data())); });
+  cy.on("mouseover", "node.held", (ev) => { const d = ev.target.data();
+    showTip(ev, d.kind === "Group" ? `${fmt(d.held)} on recall hold` : `On recall hold: ${d.holds.join(", ")}`); });
+  cy.on("mouseout", "node.held", hideTip);
   cy.on("mouseout", "edge", (ev) => { ev.target.removeClass("hover"); hideTip(); });
   window.tg.graphs[name] = cy;
   return cy;

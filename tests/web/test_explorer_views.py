@@ -1,0 +1,159 @@
+"""The explorer's layered layout, a customer's page, what hovering an edge shows and the chain that
+explains an affected lot or serial, in headless Chromium against a real ``tracegraph serve``.
+
+Oracles: the generator's lot ids name their role (``RL-`` purchased, ``SL-`` sub-assembly, ``FL-``
+finished), the store's own edge records, and the engine's traces on the same database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tracegraph
+from tracegraph.store import NodeRef
+from tracegraph.trace import TraceResult
+
+from .conftest import screenshot
+from .test_browser import SERIAL, _counts_table, _engine_counts, _graph_nodes, _point
+
+COLUMNS = ("suppliers", "purchased_lots", "subassembly_lots", "finished_lots", "serials", "containers", "shipments",
+           "customers")
+ROLE = {"RL": "purchased_lots", "SL": "subassembly_lots", "FL": "finished_lots"}
+
+
+def _open(page: Any, path: str) -> None:
+    page.goto(f"{page.url.split('#')[0]}#{path}")
+
+
+def _columns(page: Any, name: str) -> dict[str, set[float]]:
+    """The x positions of each layer's nodes, as drawn."""
+    placed = page.evaluate("g => window.tg.graphs[g].nodes().map(n => [n.id(), n.data('layer'), n.position('x')])",
+                           name)
+    for node, layer, _ in placed:  # lots are in the column of their role
+        if node.startswith("Lot:"):
+            assert layer == ROLE[node[4:6]], node
+    out: dict[str, set[float]] = {}
+    for _, layer, x in placed:
+        out.setdefault(layer, set()).add(round(x, 3))
+    return out
+
+
+def _assert_left_to_right(columns: dict[str, set[float]]) -> None:
+    assert all(len(xs) == 1 for xs in columns.values()), columns  # one column per layer
+    xs = [next(iter(columns[layer])) for layer in COLUMNS if layer in columns]
+    assert xs == sorted(xs) and len(set(xs)) == len(xs), columns
+
+
+def test_layers_are_columns_by_kind_and_role_left_to_right(page: Any) -> None:
+    _open(page, f"/record/Serial/{SERIAL}")
+    page.wait_for_selector("#counts-backward")
+    columns = _columns(page, "backward")
+    assert {"suppliers", "purchased_lots", "subassembly_lots", "finished_lots", "serials"} <= set(columns)
+    _assert_left_to_right(columns)
+
+    _open(page, "/record/Supplier/SUP-0005")
+    page.wait_for_selector("#counts-forward")
+    columns = _columns(page, "forward")
+    assert set(COLUMNS) - {"suppliers"} <= set(columns)
+    _assert_left_to_right(columns)
+    screenshot(page, "8-supplier-forward-columns")
+
+
+def _shipped_to(graph: tracegraph.Graph, customer: str) -> tuple[dict[str, str], list[NodeRef]]:
+    """The customer's shipments (id -> shipped_at) and the items that left in them, from the store."""
+    store = graph.store
+    shipments = sorted(e.src for e in store.edges("SHIPPED_TO", [("Customer", customer)], "in"))
+    dates = {k: r["shipped_at"] for k, r in store.get("Shipment", [k for _, k in shipments]).items()}
+    return dates, [e.src for e in store.edges("SHIPPED_IN", shipments, "in")]
+
+
+def _reached(graph: tracegraph.Graph, items: list[NodeRef]) -> TraceResult:
+    """The engine's backward trace from shipped items."""
+    return graph.backward(**{kind.lower(): [k for kk, k in items if kk == kind] for kind in ("Lot", "Serial",
+                                                                                              "Container")})
+
+
+def test_a_customer_page_shows_its_shipments_and_what_reached_it(page: Any, graph: tracegraph.Graph) -> None:
+    by_shipments = sorted(graph.store.keys("Customer"),
+                          key=lambda c: (-len(graph.store.edges("SHIPPED_TO", [("Customer", c)], "in")), c))
+    # the customer with most shipments whose goods trace back to suppliers (CUST-00001 only got defects)
+    customer = next(c for c in by_shipments if _reached(graph, _shipped_to(graph, c)[1]).ids["suppliers"])
+    dates, items = _shipped_to(graph, customer)
+    page.fill("#q", customer)
+    page.press("#q", "Enter")
+    page.wait_for_selector("#counts-backward")
+    assert page.text_content("#record-title") == f"Customer {customer}"
+    rows = page.eval_on_selector_all("#customer-shipments tr[data-shipment]",
+                                     "rs => rs.map(r => [r.dataset.shipment, r.cells[1].textContent])")
+    assert dict(rows) == dates
+    trace = _reached(graph, items)
+    assert trace.ids["serials"] and _counts_table(page, "backward") == _engine_counts(trace.ids)
+    # the shipped cases are drawn with what was packed in them (here, the serials' group)
+    packed = page.evaluate("() => window.tg.graphs.backward.edges('[rel = \"PACKED_IN\"]').map(e => e.data('target'))")
+    assert set(packed) == {f"Container:{k}" for kind, k in items if kind == "Container"} != set()
+    screenshot(page, "9-customer-backward-trace")
+
+
+def _tip(page: Any, name: str, edge: dict[str, Any]) -> str:
+    """The tooltip hovering ``edge`` shows (once it names that edge: the previous tip may linger)."""
+    page.mouse.move(*_point(page, name, edge["id"]))
+    page.wait_for_function("t => { const tip = document.getElementById('tip');"
+                           " return !tip.hidden && tip.textContent.includes(t); }",
+                           arg=f"{edge['rel']}\n{edge['from']} → {edge['to']}")
+    return str(page.text_content("#tip"))
+
+
+def _edge(page: Any, name: str, rel: str) -> dict[str, Any]:
+    return dict(page.evaluate("([g, rel]) => window.tg.graphs[g].edges(`[rel = \"${rel}\"]`)[0].data()", [name, rel]))
+
+
+def _ref(node_id: str) -> NodeRef:
+    kind, key = node_id.split(":", 1)
+    return kind, key
+
+
+def test_hovering_an_edge_shows_the_record_behind_it(page: Any, graph: tracegraph.Graph) -> None:
+    store = graph.store
+    _open(page, f"/record/Serial/{SERIAL}")
+    page.wait_for_selector("#counts-backward")
+    d = _edge(page, "backward", "CONSUMED_INTO")
+    record = next(e.props for e in store.edges("CONSUMED_INTO", [_ref(d["from"])], "out") if e.dst == _ref(d["to"]))
+    tip = _tip(page, "backward", d)
+    assert f"{d['from']} → {d['to']}" in tip
+    assert f"quantity: {record['quantity']:g}" in tip and f"step_id: {record['step_id']}" in tip
+
+    container = sorted(store.keys("Container"))[0]
+    _open(page, f"/record/Container/{container}")
+    page.wait_for_selector("#counts-forward")
+    d = _edge(page, "forward", "PACKED_IN")
+    packing = next(e.props for e in store.edges("PACKED_IN", [_ref(d["from"])], "out") if e.dst == _ref(d["to"]))
+    window = f"packed from {packing['packed_at']} until {packing.get('unpacked_at') or 'now (still packed)'}"
+    assert window in _tip(page, "forward", d)
+    for rel in ("SHIPPED_IN", "SHIPPED_TO"):
+        d = _edge(page, "forward", rel)
+        shipment = d["to"] if rel == "SHIPPED_IN" else d["from"]
+        date = store.get("Shipment", [_ref(shipment)[1]])[_ref(shipment)[1]]["shipped_at"]
+        tip = _tip(page, "forward", d)
+        assert tip.startswith(rel) and f"shipped_at: {date}" in tip, tip
+
+
+def test_the_chain_explaining_an_affected_lot_or_serial_is_highlighted(page: Any, graph: tracegraph.Graph) -> None:
+    lots = ["RL-0000001", "RL-0000002"]
+    scope = graph.recall_scope(lots=lots)
+    _open(page, f"/recall?lots={','.join(lots)}")
+    page.wait_for_selector("#counts-forward")
+    page.wait_for_selector("#affected-items tr td")
+    drawn = _graph_nodes(page, "forward")
+    for kind, key in (("Lot", "FL-0000001"), ("Serial", "SN000000001")):
+        page.click(f"#affected-items tr:has(a:text-is('{key}')) button")
+        page.wait_for_selector(f"#chain h2:text-is('Why {kind} {key} is in scope')")
+        chain = scope.trace.explain(kind, key)
+        assert len(chain) >= 2 and chain[-1].dst == (kind, key)
+        ends = {f"{k}:{v}" for link in chain for k, v in (link.src, link.dst)}
+        expected = {n if n in drawn else "group:serials" for n in ends}  # serials are collapsed here
+        assert "group:serials" in drawn and all(n in drawn for n in ends if not n.startswith("Serial:"))
+        highlighted = set(page.evaluate("() => window.tg.graphs.forward.nodes('.chain').map(n => n.id())"))
+        assert highlighted == expected
+        edges = page.evaluate("() => window.tg.graphs.forward.edges('.chain').map(e => [e.data('rel'), e.data('from')])")
+        assert {rel for rel, _ in edges} == {link.rel for link in chain}
+        screenshot(page, f"10-recall-chain-{kind.lower()}")
