@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .errors import (AccessDenied, BadInput, LimitExceeded, LoadError, NotFound, StoreError, TraceGraphError,
-                     Unauthenticated)
+from .errors import (AccessDenied, BadInput, LimitExceeded, LoadError, MissingExtra, NotFound, StoreError,
+                     TraceGraphError, Unauthenticated)
+from .extras import extra_module
 from .graph import Graph, connect
 from .trace import Limits, TraceStart
 
@@ -21,9 +22,8 @@ def identify(text: str, store: Store | None = None) -> Identification:
 
     Needs the ``tracegraph[standards]`` extra, imported only when called.
     """
-    from .identifiers import identify as resolve
-    return resolve(text, store)
+    return extra_module("tracegraph.identifiers", "standards", "identifier parsing").identify(text, store)
 
 
-__all__ = ["AccessDenied", "BadInput", "Graph", "LimitExceeded", "Limits", "LoadError", "NotFound", "StoreError",
-           "TraceGraphError", "TraceStart", "Unauthenticated", "connect", "identify"]
+__all__ = ["AccessDenied", "BadInput", "Graph", "LimitExceeded", "Limits", "LoadError", "MissingExtra", "NotFound",
+           "StoreError", "TraceGraphError", "TraceStart", "Unauthenticated", "connect", "identify"]

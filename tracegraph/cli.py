@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -57,7 +58,7 @@ def _with_errors() -> Iterator[None]:
     try:
         yield
     except TraceGraphError as exc:
-        err.print(f"[red]error[/red] ({exc.code}): {exc}", highlight=False)
+        err.print(f"[red]error[/red] ({exc.code}): {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 

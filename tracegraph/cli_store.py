@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from .graph import connect
-from .store.transfer import copy_graph, export_neo4j_admin
+from .store.transfer import export_neo4j_admin
 
 export_app = typer.Typer(help="Write the graph out in other tools' formats.", no_args_is_help=True)
 
@@ -33,7 +33,7 @@ def copy_cmd(src: Annotated[str, typer.Argument(help="Store URL to copy from.")]
     from .cli import _print_counts, _with_errors
     with _with_errors(), connect(src, read_only=True) as source, connect(dst) as target:
         target.store.ensure_schema()
-        copied = copy_graph(source.store, target.store)
+        copied = target.copy_from(source.store, src)
         _print_counts("copied", copied)
         _print_counts("now in destination", target.counts())
 

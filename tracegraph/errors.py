@@ -10,6 +10,7 @@ Every error a user can meet derives from :class:`TraceGraphError`; each carries 
     ├── LimitExceeded                    LIMIT_EXCEEDED  a trace deeper or larger than allowed
     ├── StoreError                       STORE_ERROR     the backend failed or is misconfigured
     │   └── NoDatabase                   STORE_ERROR     an embedded store file to read does not exist
+    ├── MissingExtra                     MISSING_EXTRA   an optional extra this needs is not installed
     └── AccessDenied                     FORBIDDEN       (API) a role may not do this
         └── Unauthenticated              UNAUTHENTICATED (API) no valid key or token
 
@@ -58,6 +59,17 @@ class LimitExceeded(TraceGraphError):
 
 class StoreError(TraceGraphError):
     code = "STORE_ERROR"
+
+
+class MissingExtra(TraceGraphError):
+    """A feature needs an optional extra that is not installed; the message says how to install it."""
+
+    code = "MISSING_EXTRA"
+
+    def __init__(self, feature: str, extra: str, module: str) -> None:
+        super().__init__(f"{feature} needs the [{extra}] extra (module {module!r} is missing): "
+                         f"pip install 'tracegraph[{extra}]'")
+        self.extra, self.module = extra, module
 
 
 class AccessDenied(TraceGraphError):

@@ -1,7 +1,7 @@
 """The Python API: one object that owns a store and answers trace questions.
 
 The CLI, the GraphQL API and notebooks all go through :class:`Graph`, so they share one core.
-Writes made here (loads) and recall-scope computations are recorded in the audit trail under the
+Writes made here (loads, copies) and recall-scope computations are recorded in the audit trail under the
 graph's user (``connect(user=...)``, else ``$TRACEGRAPH_USER``, else the login name); every trace
 result carries the recall holds on the records it reached.
 """
@@ -9,19 +9,20 @@ result carries the recall holds on the records it reached.
 from __future__ import annotations
 
 import getpass
-import hashlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import NotFound
-from .loaders.tables import AUDIT_ACTION, TABLE_SUFFIXES, LoadReport, Progress, load_tables
+from .extras import extra_module
+from .loaders.tables import AUDIT_ACTION, LoadReport, Progress, load_tables
 from .quality import QualityReport, assess
 from .recall.audit import AuditLog, digest
 from .recall.model import holds_on
 from .recall.service import RecallService
 from .schema import KINDS
-from .store import Store, open_store
+from .store import Batch, Store, Writer, open_store, redact
+from .store.transfer import copy_graph
 from .trace import Limits, Link, RecallScope, SupplierExposure, TraceEngine, TraceResult, TraceStart
 
 if TYPE_CHECKING:  # the standards modules need the [standards] extra, so they are imported when used
@@ -91,41 +92,47 @@ class Graph:
 
     def load_tables(self, directory: str | Path, progress: Progress | None = None, *, actor: str | None = None,
                     why: str = "load canonical tables") -> LoadReport:
-        """Load a directory of tables as one batch and audit it: files (with SHA-256), counts before and after,
-        and every rejected record (file, row, field, reason, defect), which the quality report lists."""
-        before = self.store.counts()
-        report = load_tables(self.store, directory, progress)
-        files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-                 for p in sorted(Path(directory).iterdir()) if p.suffix in TABLE_SUFFIXES}
-        self.audit.record(actor or self.user, AUDIT_ACTION, f"load:{Path(directory).resolve()}", why,
-                          before={"counts": before},
-                          after={"counts": self.store.counts(), "loaded": dict(report.loaded),
-                                 "rejected": len(report.rejected), "files": files,
-                                 "rejects": [r.as_audit() for r in report.rejected]})
-        return report
+        """Load a directory of tables as one batch, audited in the same transaction: files (SHA-256 of
+        the bytes loaded), counts before and after, and every rejected record (file, row, field, reason,
+        defect), which the quality report lists."""
+        return load_tables(self.store, directory, progress, self._audited(actor, AUDIT_ACTION, why))
 
     def recalls(self, actor: str | None = None) -> RecallService:
         """The recall workflow, acting as ``actor`` (the graph's user by default)."""
         return RecallService(self, actor or self.user)
 
-    def load_epcis(self, paths: list[str | Path], proceed: bool = False) -> EpcisReport:
-        """Capture EPCIS 2.0 documents; a document with invalid events loads nothing unless ``proceed``."""
-        from .loaders.epcis import load_epcis
-        return load_epcis(self.store, paths, proceed)
+    def load_epcis(self, paths: list[str | Path], proceed: bool = False, *, actor: str | None = None,
+                   why: str = "capture EPCIS events") -> EpcisReport:
+        """Capture EPCIS 2.0 documents; a document with invalid events loads nothing unless ``proceed``.
 
-    def load_gudid(self, path: str | Path) -> GudidReport:
-        from .loaders.gudid import load_gudid
-        return load_gudid(self.store, path)
+        Each document's batch is audited in its own transaction (file, SHA-256, events, records)."""
+        load_epcis = extra_module("tracegraph.loaders.epcis", "standards", "loading EPCIS").load_epcis
+        return load_epcis(self.store, paths, proceed, self._audited(actor, "load.epcis", why))
+
+    def load_gudid(self, path: str | Path, *, actor: str | None = None,
+                   why: str = "load GUDID device records") -> GudidReport:
+        """Load one GUDID file as one batch, audited in the same transaction (file, SHA-256, counts)."""
+        load_gudid = extra_module("tracegraph.loaders.gudid", "standards", "loading GUDID").load_gudid
+        return load_gudid(self.store, path, self._audited(actor, "load.gudid", why))
+
+    def copy_from(self, source: Store, name: str, *, actor: str | None = None,
+                  why: str = "copy a graph") -> dict[str, int]:
+        """Upsert every record and edge of ``source`` (a store at URL ``name``) into this graph.
+
+        Each chunk is audited in its own transaction (source without its password, what it copied);
+        chunk entries carry no counts, as counting every table per chunk would dominate a large copy.
+        """
+        audited = self._audited(actor, "copy", why, target="copy", counted=False)
+        return copy_graph(source, self.store,
+                          write=lambda batch, chunk: audited(batch, {"source": redact(name), **chunk}))
 
     def identify(self, text: str) -> Identification:
         """What a scanned or typed identifier means: its parts and the records it matches."""
-        from .identifiers import identify
-        return identify(text, self.store)
+        return _identifiers().identify(text, self.store)
 
     def start_of(self, text: str) -> TraceStart:
         """The trace start any identifier of a lot, serial or container names (never a guess)."""
-        from .identifiers import trace_start
-        return trace_start(self.identify(text))
+        return _identifiers().trace_start(self.identify(text))
 
     def attachments(self, kind: str, key: str, at: str | None = None) -> list[Link]:
         """What is (or was, ``at`` a time) attached to a record or it to: EPCIS associations."""
@@ -147,9 +154,22 @@ class Graph:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _audited(self, actor: str | None, action: str, why: str, target: str = "load",
+                 counted: bool = True) -> Writer:
+        """A writer of batches, each with its audit entry (target ``<target>:<source>``) in one transaction."""
+        def write(batch: Batch, source: dict[str, Any]) -> None:
+            self.audit.write(actor or self.user, action, f"{target}:{source['source']}", why, batch, after=source,
+                             counted=counted)
+        return write
+
     def _with_holds(self, result: TraceResult) -> TraceResult:
         result.holds = holds_on(self.store, result.refs())
         return result
+
+
+def _identifiers() -> Any:
+    """The identifier parsers (the ``[standards]`` extra), imported when first used."""
+    return extra_module("tracegraph.identifiers", "standards", "identifier parsing")
 
 
 def connect(url: str = "sqlite:///tracegraph.db", *, read_only: bool = False, limits: Limits | None = None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
+from .extras import extra_module
 from .schema import KINDS, REL_KINDS
 from .trace.engine import live_edges
 from .trace.model import GROUPS, KIND_OF_GROUP
@@ -23,11 +24,7 @@ _SHOWN_IDS = 5
 
 
 def _pandas() -> Any:
-    try:
-        import pandas
-    except ImportError as exc:
-        raise ImportError("to_pandas needs pandas: pip install 'tracegraph[notebook]'") from exc
-    return pandas
+    return extra_module("pandas", "notebook", "to_pandas")
 
 
 def trace_frames(result: TraceResult) -> dict[str, pd.DataFrame]:
@@ -69,10 +66,7 @@ def node_id(kind: str, key: str) -> str:
 def trace_graph(result: TraceResult) -> nx.MultiDiGraph:
     """The subgraph induced by the reached records: nodes ``Kind:id`` with ``kind``, ``id``, their
     properties (and ``depth`` for lots and serials); edges with ``rel`` and their properties."""
-    try:
-        import networkx as nx
-    except ImportError as exc:
-        raise ImportError("to_networkx needs networkx: pip install 'tracegraph[notebook]'") from exc
+    nx = extra_module("networkx", "notebook", "to_networkx")
     store = result._engine.store
     graph = nx.MultiDiGraph(direction=result.direction)
     reached: dict[str, set[str]] = {}

@@ -6,13 +6,16 @@ import csv
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
+from . import identify  # parses with the [standards] extra, imported when called
 from .errors import NoDatabase
-from .identifiers import Identification, identify
+
+if TYPE_CHECKING:
+    from .identifiers import Identification
 
 console = Console()
 err = Console(stderr=True)

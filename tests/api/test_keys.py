@@ -105,3 +105,11 @@ def test_admins_manage_keys_over_graphql(server: Server) -> None:
     assert server.query("mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }",
                         {"id": info["id"]})["revokeApiKey"]["revokedAt"]
     assert server.post("{ me { keyId } }", role=None, headers={"X-API-Key": key}).status_code == 401
+
+
+def test_key_changes_over_graphql_are_audited_as_the_admin(server: Server) -> None:
+    info = server.query('mutation { createApiKey(role: READER, name: "audited") { info { id } } }')[
+        "createApiKey"]["info"]
+    server.query("mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }", {"id": info["id"]})
+    trail = [(e["actor"], e["action"]) for e in server.graph.audit.entries(target=f"apikey:{info['id']}")]
+    assert trail == [("test admin", "apikey.create"), ("test admin", "apikey.revoke")]

@@ -7,6 +7,7 @@ import strawberry
 from .context import Context
 from .keys import ApiKey, ApiKeys
 from .permissions import requires
+from .recalls import actor
 from .roles import CAPABILITIES, Role
 
 
@@ -60,10 +61,10 @@ class AccessMutation:
     async def create_api_key(self, info: strawberry.Info, role: Role, name: str = "",
                              expires_in_days: int | None = None) -> NewApiKey:
         ctx: Context = info.context
-        key, record = await ctx.run(ApiKeys(ctx.graph.store).create, role, name, expires_in_days)
+        key, record = await ctx.run(ApiKeys(ctx.graph.store, actor(ctx)).create, role, name, expires_in_days)
         return NewApiKey(key=key, info=ApiKeyInfo.of(record))
 
     @strawberry.mutation(permission_classes=[requires("admin")], description="Revoke an API key at once.")
     async def revoke_api_key(self, info: strawberry.Info, id: strawberry.ID) -> ApiKeyInfo:
         ctx: Context = info.context
-        return ApiKeyInfo.of(await ctx.run(ApiKeys(ctx.graph.store).revoke, id))
+        return ApiKeyInfo.of(await ctx.run(ApiKeys(ctx.graph.store, actor(ctx)).revoke, id))

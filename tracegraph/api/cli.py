@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from dataclasses import asdict
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..errors import TraceGraphError
+from ..extras import extra_module
 from ..graph import connect
-from .keys import ApiKeys
+from .keys import ApiKeys, shown
 from .roles import Role
 
 apikey_app = typer.Typer(help="API keys for the GraphQL service (stored hashed in the database).",
@@ -23,7 +24,7 @@ err = Console(stderr=True)
 
 
 def _fail(exc: TraceGraphError) -> typer.Exit:
-    err.print(f"[red]error[/red] ({exc.code}): {exc}", highlight=False)
+    err.print(f"[red]error[/red] ({exc.code}): {escape(str(exc))}", highlight=False, soft_wrap=True)
     return typer.Exit(2)
 
 
@@ -42,15 +43,9 @@ def serve_cmd(ctx: typer.Context,
               time_limit: Annotated[float, typer.Option(help="Seconds of store work per request.")] = 30.0) -> None:
     """Serve the GraphQL API (/graphql, GraphiQL in a browser) with /healthz and /readyz."""
     try:
-        import uvicorn
-
-        from .app import create_app
-        from .context import ApiSettings
-    except ImportError as exc:
-        err.print(f"the API needs its extra: pip install 'tracegraph[api]' ({exc})")
-        raise typer.Exit(2) from None
-
-    try:
+        uvicorn = extra_module("uvicorn", "api", "serve")
+        create_app = extra_module("tracegraph.api.app", "api", "serve").create_app
+        settings = extra_module("tracegraph.api.context", "api", "serve").ApiSettings(request_time_limit=time_limit)
         graph = connect(ctx.obj)
         if not ApiKeys(graph.store).any_active():
             if not is_loopback(host):
@@ -60,7 +55,7 @@ def serve_cmd(ctx: typer.Context,
                 raise typer.Exit(2)
             err.print("warning: no API keys yet, so every request but /healthz and /readyz gets 401; "
                       "create one with: tracegraph apikey create --role ROLE")
-        app = create_app(graph, settings=ApiSettings(request_time_limit=time_limit))
+        app = create_app(graph, settings=settings)
     except TraceGraphError as exc:
         raise _fail(exc) from None
     try:
@@ -76,7 +71,7 @@ def create_cmd(ctx: typer.Context, role: Annotated[Role, typer.Option(help="What
     """Create a key and print it once; only its hash is stored."""
     try:
         with connect(ctx.obj) as graph:
-            key, record = ApiKeys(graph.store).create(role, name, expires_in_days)
+            key, record = ApiKeys(graph.store, graph.user).create(role, name, expires_in_days)
     except TraceGraphError as exc:
         raise _fail(exc) from None
     err.print(f"created key {record.id} ({record.role}); it is shown only now:")
@@ -93,7 +88,7 @@ def list_cmd(ctx: typer.Context,
     except TraceGraphError as exc:
         raise _fail(exc) from None
     if as_json:
-        print(json.dumps([{k: v for k, v in asdict(key).items() if k != "sha256"} for key in keys], indent=2))
+        print(json.dumps([shown(key) for key in keys], indent=2))
         return
     table = Table("id", "name", "role", "created", "expires", "revoked")
     for k in keys:
@@ -106,7 +101,7 @@ def revoke_cmd(ctx: typer.Context, key_id: str) -> None:
     """Revoke a key by its id; it stops working at once."""
     try:
         with connect(ctx.obj) as graph:
-            ApiKeys(graph.store).revoke(key_id)
+            ApiKeys(graph.store, graph.user).revoke(key_id)
     except TraceGraphError as exc:
         raise _fail(exc) from None
     console.print(f"revoked {key_id}")

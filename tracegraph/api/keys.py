@@ -14,8 +14,11 @@ import hmac
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from ..errors import BadInput, NotFound, Unauthenticated
+from ..graph import default_user
+from ..recall.audit import AuditLog
 from ..store import Store
 from .roles import Principal, Role
 
@@ -29,6 +32,11 @@ def _digest(secret: str) -> str:
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def shown(record: ApiKey) -> dict[str, Any]:
+    """A key record as it may be shown or audited: without its hash."""
+    return {k: v for k, v in asdict(record).items() if k != "sha256"}
 
 
 @dataclass(frozen=True)
@@ -47,10 +55,15 @@ class ApiKey:
 
 
 class ApiKeys:
-    """Create, list, revoke and verify API keys in one store."""
+    """Create, list, revoke and verify API keys in one store.
 
-    def __init__(self, store: Store) -> None:
+    Creating and revoking a key are audited as ``actor`` (by default the process's user), the entry
+    written in the same transaction as the key record.
+    """
+
+    def __init__(self, store: Store, actor: str | None = None) -> None:
         self.store = store
+        self.actor = actor or default_user()
 
     def create(self, role: Role | str, name: str = "", expires_in_days: int | None = None) -> tuple[str, ApiKey]:
         """A new key: returns the plain key (to show once) and its stored record."""
@@ -64,7 +77,7 @@ class ApiKeys:
         expires = None if expires_in_days is None else (
             datetime.now(UTC) + timedelta(days=expires_in_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
         record = ApiKey(key_id, name, role.value, _now(), expires, None, _digest(secret))
-        self.store.put_document(COLLECTION, key_id, asdict(record))
+        self._save(record, "apikey.create", f"create a {role.value} key", before=None)
         return f"{PREFIX}_{key_id}_{secret}", record
 
     def list(self) -> list[ApiKey]:
@@ -74,9 +87,17 @@ class ApiKeys:
         found = self.store.documents(COLLECTION, [key_id])
         if not found:
             raise NotFound(f"no API key with id {key_id!r}")
-        record = ApiKey(**{**found[key_id], "revoked_at": found[key_id]["revoked_at"] or _now()})
-        self.store.put_document(COLLECTION, key_id, asdict(record))
+        held = ApiKey(**found[key_id])
+        if held.revoked_at is not None:
+            return held  # nothing changes, so nothing is written or audited
+        record = ApiKey(**{**asdict(held), "revoked_at": _now()})
+        self._save(record, "apikey.revoke", "revoke the key", before=shown(held))
         return record
+
+    def _save(self, record: ApiKey, action: str, why: str, before: dict[str, Any] | None) -> None:
+        """Write the key record and its audit entry (never the hash) in one transaction."""
+        AuditLog(self.store).record(self.actor, action, f"apikey:{record.id}", why, before=before,
+                                    after=shown(record), documents={(COLLECTION, record.id): asdict(record)})
 
     def any_active(self) -> bool:
         return any(k.active for k in self.list())

@@ -29,7 +29,7 @@ from typing import Any
 from ..errors import BadInput
 from ..identifiers import identifier_forms, parse, record_keys
 from ..schema import KINDS, RELS, normalize_datetime
-from ..store import Batch, Edge, NodeRef, Store
+from ..store import Batch, Edge, NodeRef, Store, Writer, plain_writer
 from .epcis_document import Document, Event, event_problems, read_document, short
 
 _SHIP_STEPS = {"shipping", "departing"}
@@ -105,9 +105,10 @@ def _capture(event: Event) -> str:
 
 
 class EpcisLoader:
-    def __init__(self, store: Store, proceed: bool = False) -> None:
+    def __init__(self, store: Store, proceed: bool = False, write: Writer | None = None) -> None:
         self.store = store
         self.proceed = proceed
+        self.write = write or plain_writer(store)
         self.report = EpcisReport()
 
     # -- per document --------------------------------------------------------------------------
@@ -135,12 +136,14 @@ class EpcisLoader:
         if fresh:
             builder = _Builder(self.store, doc, self.report)
             batch = builder.build(fresh)
-            self.store.write(batch)
-            for kind, records in batch.nodes.items():
-                self.report.written[kind] += len(records)
+            written: Counter[str] = Counter({kind: len(records) for kind, records in batch.nodes.items()})
             for rel, edges in batch.edges.items():
                 identity = RELS[rel].identity
-                self.report.written[rel] += len({(e.src, e.dst, *(e.props.get(n) for n in identity)) for e in edges})
+                written[rel] += len({(e.src, e.dst, *(e.props.get(n) for n in identity)) for e in edges})
+            self.write(batch, {"source": str(Path(doc.path).resolve()), "files": {Path(doc.path).name: doc.sha256},
+                               "events": len(doc.events), "captured": len(fresh), "rejected": len(rejected),
+                               "written": dict(written)})
+            self.report.written.update(written)
 
     def _fresh(self, events: list[tuple[str, Event]], source: str) -> list[tuple[str, Event, dict[str, Any]]]:
         """Events not already held unchanged, each with the Event record to write."""
@@ -534,6 +537,10 @@ class _Builder:
             declared[eid] = record.get("error_declared_at")
 
 
-def load_epcis(store: Store, paths: Iterable[str | Path], proceed: bool = False) -> EpcisReport:
-    """Capture EPCIS documents; see the module docstring for what each event becomes."""
-    return EpcisLoader(store, proceed).load(paths)
+def load_epcis(store: Store, paths: Iterable[str | Path], proceed: bool = False,
+               write: Writer | None = None) -> EpcisReport:
+    """Capture EPCIS documents; see the module docstring for what each event becomes.
+
+    ``write`` writes each document's batch with its source (file, SHA-256, counts); by default alone.
+    """
+    return EpcisLoader(store, proceed, write).load(paths)

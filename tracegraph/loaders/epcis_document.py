@@ -9,6 +9,7 @@ system can read.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BadInput, LoadError
+from ..extras import extra_module
 from ..schema import normalize_datetime
 from ..schema.dictionary import EPCIS_EVENT_TYPES
 
@@ -59,6 +61,7 @@ class Document:
     schema_version: str
     events: list[Event]
     names: dict[str, str] = field(default_factory=dict)  # master data: id -> name
+    sha256: str = ""  # of the bytes parsed
 
 
 def short(value: str | None) -> str | None:
@@ -80,6 +83,12 @@ def read_document(path: Path) -> Document:
         raw = path.read_bytes()
     except OSError as exc:
         raise LoadError(f"cannot be read ({exc.strerror})", file=str(path)) from None
+    document = _parse(path, raw)
+    document.sha256 = hashlib.sha256(raw).hexdigest()
+    return document
+
+
+def _parse(path: Path, raw: bytes) -> Document:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -195,7 +204,7 @@ def _xml_event(element: Any) -> Event:
 
 
 def _read_xml(path: Path, raw: bytes) -> Document:
-    from lxml import etree
+    etree = extra_module("lxml.etree", "standards", "reading EPCIS XML")
     try:
         root = etree.fromstring(raw, parser=etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as exc:

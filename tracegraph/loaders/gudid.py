@@ -20,8 +20,10 @@ from typing import IO, Any
 from biip.checksums import gs1_standard_check_digit
 
 from ..errors import LoadError
+from ..extras import extra_module
 from ..identifiers.hibc import check_character, is_hibc_di
-from ..store import Batch, Edge, Store
+from ..store import Batch, Edge, Store, Writer, plain_writer
+from .source import HashingReader
 
 _NS = "{http://www.fda.gov/cdrh/gudid}"
 _LABEL_PIS = (("lotBatch", "lot"), ("serialNumber", "serial"), ("expirationDate", "expiry"),
@@ -71,30 +73,36 @@ def di_problem(di: str, agency: str) -> str | None:
 
 
 @contextmanager
-def _open(path: Path) -> Iterator[IO[bytes]]:
+def _open(path: Path) -> Iterator[tuple[str, IO[bytes]]]:
+    """The XML stream and its name: the file, or the first XML file in a zip (``file.zip/name.xml``)."""
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
             names = [n for n in archive.namelist() if n.lower().endswith(".xml")]
             if not names:
                 raise LoadError("is a zip archive without an XML file", file=str(path))
             with archive.open(names[0]) as fh:
-                yield fh
+                yield f"{path.name}/{names[0]}", fh
     else:
         with path.open("rb") as fh:
-            yield fh
+            yield path.name, fh
 
 
-def _devices(path: Path) -> Iterator[Any]:
-    from lxml import etree
-    with _open(path) as fh:
+def _devices(path: Path, hashes: dict[str, str]) -> Iterator[Any]:
+    """Device elements, one at a time; when done, ``hashes`` maps the XML's name to its SHA-256."""
+    etree = extra_module("lxml.etree", "standards", "reading GUDID XML")
+    with _open(path) as (name, fh):
+        stream = HashingReader(fh)
         try:
-            for _, element in etree.iterparse(fh, events=("end",), tag=f"{_NS}device"):
+            for _, element in etree.iterparse(stream, events=("end",), tag=f"{_NS}device"):
                 yield element
                 element.clear()
                 while element.getprevious() is not None:
                     del element.getparent()[0]
         except etree.XMLSyntaxError as exc:
             raise LoadError(f"is not well-formed GUDID XML ({exc})", file=str(path)) from None
+        while stream.read(1 << 16):  # whatever follows the root element, so the hash covers the whole file
+            pass
+        hashes[name] = stream.sha256.hexdigest()
 
 
 def _fields(element: Any) -> dict[str, str]:
@@ -103,8 +111,11 @@ def _fields(element: Any) -> dict[str, str]:
     return {child.tag[cut:]: (child.text or "").strip() for child in element if isinstance(child.tag, str)}
 
 
-def load_gudid(store: Store, path: str | Path) -> GudidReport:
-    """Load one GUDID XML file (or a zip holding one) as a single batch; see the module docstring."""
+def load_gudid(store: Store, path: str | Path, write: Writer | None = None) -> GudidReport:
+    """Load one GUDID XML file (or a zip holding one) as a single batch; see the module docstring.
+
+    ``write`` writes the batch with its source (the XML's SHA-256, counts); by default alone.
+    """
     path = Path(path)
     if not path.exists():
         raise LoadError("does not exist", file=str(path))
@@ -112,7 +123,8 @@ def load_gudid(store: Store, path: str | Path) -> GudidReport:
     batch = Batch()
     products: dict[str, dict[str, Any]] = {}
     contains: list[tuple[str, str, float | None, str | None, str]] = []
-    for device in _devices(path):
+    hashes: dict[str, str] = {}
+    for device in _devices(path, hashes):
         report.devices += 1
         fields = _fields(device)
         key = fields.get("publicDeviceRecordKey") or device.get("deviceid", "?")
@@ -168,5 +180,7 @@ def load_gudid(store: Store, path: str | Path) -> GudidReport:
     for record in products.values():
         batch.add_node("Product", record)
     report.products = len(products)
-    store.write(batch)
+    (write or plain_writer(store))(batch, {
+        "source": str(path.resolve()), "files": hashes, "devices": report.devices, "products": report.products,
+        "packages": report.packages, "identifiers": report.identifiers, "invalid": len(report.invalid)})
     return report

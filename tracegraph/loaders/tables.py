@@ -10,6 +10,8 @@ Loading the same tables again changes nothing.
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,7 +22,8 @@ from ..errors import LoadError
 from ..gcpause import paused_gc
 from ..schema import (EDGE_TABLES, KINDS, KINDS_BY_TABLE, LOAD_ORDER, RELS, Defect, EdgeTable, NodeKind, Problem,
                       validate)
-from ..store import Batch, Edge, NodeRef, Store
+from ..store import Batch, Edge, NodeRef, Store, Writer, plain_writer
+from .source import HashingReader
 
 Row = dict[str, Any]
 Progress = Callable[[str, int], None]
@@ -69,18 +72,26 @@ class LoadReport:
                               "; ".join(f"{k}={v}" for k, v in r.record.items() if v not in (None, ""))])
 
 
-def read_table(path: Path) -> Iterator[Row]:
-    """Rows of one CSV or Parquet file as dicts of text; structural problems raise LoadError."""
+def read_table(path: Path, sha256: Any = None) -> Iterator[Row]:
+    """Rows of one CSV or Parquet file as dicts of text; structural problems raise LoadError.
+
+    ``sha256`` (a hashlib object), if given, is fed the file's bytes in the same read.
+    """
     if path.suffix == ".parquet":
+        import pyarrow as pa
         import pyarrow.parquet as pq
         try:
-            table = pq.read_table(path)
+            data = path.read_bytes()  # Parquet is read from its footer backwards: hash the whole file first
+            if sha256 is not None:
+                sha256.update(data)
+            table = pq.read_table(pa.BufferReader(data))
         except Exception as exc:  # pyarrow raises several unrelated types for a broken file
             raise LoadError(f"not a readable Parquet file ({exc})", file=str(path)) from None
         yield from table.to_pylist()
         return
     try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
+        with path.open("rb") as raw:
+            fh = io.TextIOWrapper(io.BufferedReader(HashingReader(raw, sha256)), encoding="utf-8-sig", newline="")
             reader = csv.reader(fh)
             header = next(reader, None)
             if not header:
@@ -111,8 +122,9 @@ def _columns_present(path: Path, rows: list[Row], required: list[str]) -> None:
 class TableLoader:
     """Validates a directory of canonical tables against the dictionary and writes one batch."""
 
-    def __init__(self, store: Store, progress: Progress | None = None) -> None:
+    def __init__(self, store: Store, progress: Progress | None = None, write: Writer | None = None) -> None:
         self.store = store
+        self.write = write or plain_writer(store)
         self.progress = progress or (lambda _table, _n: None)
         self.report = LoadReport()
         self.batch = Batch()
@@ -156,15 +168,22 @@ class TableLoader:
         if not files:
             raise LoadError("holds no canonical table (suppliers.csv, lots.csv, ...)", file=str(directory))
         # one table's raw rows in memory at a time: a big load's peak is its batch, not its files
+        hashes = {name: hashlib.sha256() for name in files}
         for kind_name in LOAD_ORDER:
             kind = KINDS[kind_name]
             if kind.table in files:
-                self._load_nodes(kind, files[kind.table], list(read_table(files[kind.table])))
+                rows = list(read_table(files[kind.table], hashes[kind.table]))
+                self._load_nodes(kind, files[kind.table], rows)
         for edge_table in EDGE_TABLES:
             if edge_table.table in files:
-                self._load_edges(edge_table, files[edge_table.table], list(read_table(files[edge_table.table])))
+                rows = list(read_table(files[edge_table.table], hashes[edge_table.table]))
+                self._load_edges(edge_table, files[edge_table.table], rows)
         self.batch.derive_edges(self._item_kind)
-        self.store.write(self.batch)
+        self.write(self.batch, {"source": str(directory.resolve()),
+                                "files": {files[n].name: h.hexdigest() for n, h in sorted(hashes.items())},
+                                "loaded": dict(self.report.loaded), "rejected": len(self.report.rejected),
+                                "rejects": [r.as_audit() for r in self.report.rejected],
+                                "skipped_files": self.report.skipped_files})
         return self.report
 
     def _reject(self, path: Path, number: int, problems: list[Problem], raw: Row, kind: str,
@@ -279,6 +298,10 @@ class TableLoader:
 
 
 @paused_gc()
-def load_tables(store: Store, directory: str | Path, progress: Progress | None = None) -> LoadReport:
-    """Load every canonical table in ``directory`` as one batch; see the module docstring."""
-    return TableLoader(store, progress).load_dir(Path(directory))
+def load_tables(store: Store, directory: str | Path, progress: Progress | None = None,
+                write: Writer | None = None) -> LoadReport:
+    """Load every canonical table in ``directory`` as one batch; see the module docstring.
+
+    ``write`` writes the batch with its source (files and their SHA-256, counts); by default alone.
+    """
+    return TableLoader(store, progress, write).load_dir(Path(directory))

@@ -5,19 +5,20 @@ Each entry records who, when, what (action and target), why, and before/after; l
 entry carries the hash of its predecessor and its own hash over everything else, so changing,
 removing or reordering an entry breaks the chain at that entry, and :meth:`AuditLog.verify`
 names the first one that does not check out. The entry and the state it describes are written
-in one store transaction (:meth:`Store.append`), so neither can exist without the other.
+in one store transaction (:meth:`Store.append`, or :meth:`Store.write` for graph changes), so neither
+can exist without the other.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 
-from ..store import DocRef, Store
+from ..store import Batch, Counts, DocRef, LogEntry, Store
 
 LOG = "audit"
 GENESIS = "0" * 64
@@ -48,6 +49,19 @@ class Verification:
         return {"ok": self.ok, "entries": self.entries, "first_bad": self.first_bad, "problem": self.problem}
 
 
+def _builder(actor: str, action: str, target: str, why: str) -> Callable[..., dict[str, Any]]:
+    """Builds the chained entry of one action once its sequence number and predecessor are known."""
+    if not actor:
+        raise ValueError("an audit entry needs an actor")
+    moment = now()
+
+    def build(seq: int, previous: dict[str, Any] | None, before: Any, after: Any) -> dict[str, Any]:
+        entry = {"seq": seq, "at": moment, "actor": actor, "action": action, "target": target, "why": why,
+                 "before": before, "after": after, "prev": GENESIS if previous is None else previous["hash"]}
+        return {**entry, "hash": digest(entry)}
+    return build
+
+
 class AuditLog:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -55,15 +69,23 @@ class AuditLog:
     def record(self, actor: str, action: str, target: str, why: str, *, before: Any = None, after: Any = None,
                documents: Mapping[DocRef, dict[str, Any]] | None = None) -> dict[str, Any]:
         """Append one entry and, in the same transaction, write ``documents``; returns the entry."""
-        if not actor:
-            raise ValueError("an audit entry needs an actor")
-        moment = now()
+        build = _builder(actor, action, target, why)
+        return self.store.append(LOG, lambda seq, previous: build(seq, previous, before, after), documents)
 
-        def build(seq: int, previous: dict[str, Any] | None) -> dict[str, Any]:
-            entry = {"seq": seq, "at": moment, "actor": actor, "action": action, "target": target, "why": why,
-                     "before": before, "after": after, "prev": GENESIS if previous is None else previous["hash"]}
-            return {**entry, "hash": digest(entry)}
-        return self.store.append(LOG, build, documents)
+    def write(self, actor: str, action: str, target: str, why: str, batch: Batch, *, after: dict[str, Any],
+              counted: bool = True) -> dict[str, Any]:
+        """Write ``batch`` and its entry in one transaction; returns the entry.
+
+        With ``counted`` the entry's before and after carry the store's counts, read inside that
+        transaction, so they describe exactly this change.
+        """
+        build = _builder(actor, action, target, why)
+
+        def entry(seq: int, previous: dict[str, Any] | None, counts: tuple[Counts, Counts] | None) -> dict[str, Any]:
+            if counts is None:
+                return build(seq, previous, None, after)
+            return build(seq, previous, {"counts": counts[0]}, {"counts": counts[1], **after})
+        return cast(dict[str, Any], self.store.write(batch, LogEntry(LOG, entry, counted)))  # given an entry
 
     def entries(self, target: str | None = None, start: int = 1) -> Iterator[dict[str, Any]]:
         """Entries in order, optionally only those about one target (e.g. "recall:RC-...")."""

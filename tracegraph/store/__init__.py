@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from ..errors import BadInput, StoreError
-from .base import Batch, Direction, DocRef, Edge, EntryBuilder, NodeRef, Store
+from ..errors import BadInput
+from ..extras import extra_module
+from .base import Batch, Counts, Direction, DocRef, Edge, EntryBuilder, LogEntry, NodeRef, Store, Writer, plain_writer
 from .sqlite import SQLiteStore
 
 
@@ -22,19 +23,21 @@ def _open_sqlite(url: str, read_only: bool) -> Store:
 
 
 def _open_neo4j(url: str, read_only: bool) -> Store:
-    try:
-        from .neo4j import Neo4jStore
-    except ModuleNotFoundError as exc:
-        if exc.name != "neo4j":
-            raise
-        raise StoreError(f"{url.split('://', 1)[0]}:// URLs need the Neo4j driver: "
-                         "pip install 'tracegraph[neo4j]'") from None
-    return Neo4jStore(url, read_only=read_only)
+    feature = f"{url.split('://', 1)[0]}:// URLs"
+    return extra_module("tracegraph.store.neo4j", "neo4j", feature).Neo4jStore(url, read_only=read_only)
 
 
 NEO4J_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
 _BACKENDS: dict[str, Callable[[str, bool], Store]] = {"sqlite": _open_sqlite, "": _open_sqlite,
                                                       **dict.fromkeys(NEO4J_SCHEMES, _open_neo4j)}
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages and the audit trail."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)
 
 
 def open_store(url: str, *, read_only: bool = False) -> Store:
@@ -48,4 +51,5 @@ def open_store(url: str, *, read_only: bool = False) -> Store:
     return opener(url, read_only)
 
 
-__all__ = ["Batch", "Direction", "DocRef", "Edge", "EntryBuilder", "NodeRef", "Store", "SQLiteStore", "open_store"]
+__all__ = ["Batch", "Counts", "Direction", "DocRef", "Edge", "EntryBuilder", "LogEntry", "NodeRef", "SQLiteStore",
+           "Store", "Writer", "open_store", "plain_writer", "redact"]

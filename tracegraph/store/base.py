@@ -26,6 +26,8 @@ DocRef = tuple[str, str]
 """A stored document as (collection, key), e.g. ("recalls", "RC-20261126-7F3A")."""
 EntryBuilder = Callable[[int, dict[str, Any] | None], dict[str, Any]]
 """Builds a log entry from its sequence number and the previous entry (None for the first)."""
+Counts = dict[str, int]
+"""Records per node kind and edges per relationship kind, as :meth:`Store.counts` gives them."""
 
 ATTRIBUTES = "attributes"
 """The record key of a record's extra attributes (a dict, stored as JSON text)."""
@@ -37,6 +39,20 @@ class Edge:
     src: NodeRef
     dst: NodeRef
     props: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """A log entry to append in the same transaction as a write (:meth:`Store.write`).
+
+    ``build(seq, previous, counts)`` makes the entry; with ``counted`` the store passes its counts
+    before and after the batch, read inside the transaction (a count of every table, so bulk
+    copies leave it off), else None.
+    """
+
+    log: str
+    build: Callable[[int, dict[str, Any] | None, tuple[Counts, Counts] | None], dict[str, Any]]
+    counted: bool = False
 
 
 @dataclass
@@ -94,6 +110,18 @@ class Batch:
                 + sum(map(len, self.edges.values())))
 
 
+Writer = Callable[[Batch, dict[str, Any]], None]
+"""Writes one batch that a loader or copy made; the dict describes its source (files and their
+SHA-256, counts) for the audit entry :class:`tracegraph.Graph` writes in the same transaction."""
+
+
+def plain_writer(store: Store) -> Writer:
+    """A writer that writes the batch alone, for callers that keep no audit trail."""
+    def write(batch: Batch, _source: dict[str, Any]) -> None:
+        store.write(batch)
+    return write
+
+
 class ThreadDeadline:
     """A deadline per thread (a server runs each request's store work in its own thread)."""
 
@@ -130,8 +158,33 @@ class Store(ABC):
     read_only: bool = False  # opened for reading only: writes, documents and log entries are refused
 
     @abstractmethod
-    def write(self, batch: Batch) -> None:
-        """Upsert the batch atomically; writing the same batch twice changes nothing."""
+    def write(self, batch: Batch, entry: LogEntry | None = None) -> dict[str, Any] | None:
+        """Upsert the batch atomically; writing the same batch twice changes nothing.
+
+        With ``entry``, append it to its log in the same transaction (see :meth:`append`), so the
+        change and its audit record land together or not at all; returns the entry as written.
+        """
+
+    def _write_in(self, tx: Any, batch: Batch, entry: LogEntry | None) -> dict[str, Any] | None:
+        """:meth:`write` inside the backend's open transaction ``tx``: the batch, then its entry (if any).
+
+        Built on the backend's ``_write(tx, batch)``, ``_counts(tx)`` and ``_append(tx, log, build)``.
+        """
+        before = self._counts(tx) if entry is not None and entry.counted else None
+        self._write(tx, batch)
+        if entry is None:
+            return None
+        counts = None if before is None else (before, self._counts(tx))
+        return self._append(tx, entry.log, lambda seq, previous: entry.build(seq, previous, counts))
+
+    def _write(self, tx: Any, batch: Batch) -> None:
+        raise NotImplementedError
+
+    def _counts(self, tx: Any) -> Counts:
+        raise NotImplementedError
+
+    def _append(self, tx: Any, log: str, build: EntryBuilder) -> dict[str, Any]:
+        raise NotImplementedError
 
     @abstractmethod
     def get(self, kind: str, keys: Collection[str]) -> dict[str, dict[str, Any]]:

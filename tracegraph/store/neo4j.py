@@ -31,7 +31,20 @@ from ..errors import BadInput, LimitExceeded, StoreError, TraceGraphError
 from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, NodeKind, RelKind
 from . import NEO4J_SCHEMES as SCHEMES
 from . import neo4j_statements as cy
-from .base import ATTRIBUTES, Batch, Direction, DocRef, Edge, EntryBuilder, NodeRef, Store, ThreadDeadline
+from . import redact
+from .base import (
+    ATTRIBUTES,
+    Batch,
+    Counts,
+    Direction,
+    DocRef,
+    Edge,
+    EntryBuilder,
+    LogEntry,
+    NodeRef,
+    Store,
+    ThreadDeadline,
+)
 
 # The driver logs each failed connection attempt; without this, Python's last-resort handler prints
 # them to stderr beside our own error message. Handlers an application configures still get them.
@@ -62,14 +75,14 @@ class Neo4jSettings:
         if parts.scheme not in SCHEMES:
             raise BadInput(f"{url!r} is not a Neo4j URL (schemes: {', '.join(SCHEMES)})")
         if not parts.hostname:
-            raise BadInput(f"Neo4j URL {_redact(url)!r} names no host")
+            raise BadInput(f"Neo4j URL {redact(url)!r} names no host")
         try:
             port = parts.port or 7687
         except ValueError:
-            raise BadInput(f"Neo4j URL {_redact(url)!r} has a bad port") from None
+            raise BadInput(f"Neo4j URL {redact(url)!r} has a bad port") from None
         database = unquote(parts.path.strip("/")) or env.get("TRACEGRAPH_NEO4J_DATABASE") or None
         if database is not None and "/" in database:
-            raise BadInput(f"Neo4j URL {_redact(url)!r}: the path must be one database name")
+            raise BadInput(f"Neo4j URL {redact(url)!r}: the path must be one database name")
         raw_timeout = env.get("TRACEGRAPH_NEO4J_TIMEOUT", "300")
         try:
             timeout = float(raw_timeout)
@@ -86,13 +99,6 @@ class Neo4jSettings:
 
     def describe(self) -> str:
         return f"{self.uri}" + (f"/{self.database}" if self.database else "") + f" as {self.user}"
-
-
-def _redact(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    return url.replace(f":{parts.password}@", ":***@", 1)
 
 
 # -- errors --------------------------------------------------------------------------------------
@@ -293,9 +299,9 @@ class Neo4jStore(Store):
         self._transaction(True, lambda tx: self._run(tx, cy.delete_all()))
 
     # -- writes ----------------------------------------------------------------------------------
-    def write(self, batch: Batch) -> None:
+    def write(self, batch: Batch, entry: LogEntry | None = None) -> dict[str, Any] | None:
         self._check_schema()
-        self._transaction(True, lambda tx: self._write(tx, batch))
+        return self._transaction(True, lambda tx: self._write_in(tx, batch, entry))
 
     def _write(self, tx: Any, batch: Batch) -> None:
         for kind in NODE_KINDS:
@@ -414,19 +420,23 @@ class Neo4jStore(Store):
         self._check_schema()
 
         def work(tx: Any) -> dict[str, Any]:
-            # Built inside the transaction, so a retried append rebuilds its entry on the real predecessor.
-            seq = self._run(tx, cy.log_next(), log=log)[0]["seq"]
-            previous = None
-            if seq > 1:
-                rows = self._run(tx, cy.log_entries(), log=log, start=seq - 1, page=1)
-                previous = json.loads(rows[0]["body"])
-            entry = build(seq, previous)
-            self._run(tx, cy.log_append(), log=log, seq=seq, body=json.dumps(entry))
+            entry = self._append(tx, log, build)
             for (collection, key), body in (documents or {}).items():
                 self._run(tx, cy.document_put(), collection=collection, key=key, body=json.dumps(body, sort_keys=True))
             return entry
 
         return self._transaction(True, work)
+
+    def _append(self, tx: Any, log: str, build: EntryBuilder) -> dict[str, Any]:
+        # Built inside the transaction, so a retried append rebuilds its entry on the real predecessor.
+        seq = self._run(tx, cy.log_next(), log=log)[0]["seq"]
+        previous = None
+        if seq > 1:
+            rows = self._run(tx, cy.log_entries(), log=log, start=seq - 1, page=1)
+            previous = json.loads(rows[0]["body"])
+        entry = build(seq, previous)
+        self._run(tx, cy.log_append(), log=log, seq=seq, body=json.dumps(entry))
+        return entry
 
     def entries(self, log: str, start: int = 1) -> Iterator[tuple[int, dict[str, Any]]]:
         statement = cy.log_entries()
@@ -439,8 +449,11 @@ class Neo4jStore(Store):
             start = page[-1]["seq"] + 1
 
     def counts(self) -> dict[str, int]:
-        out = {k.name: self._query(cy.count_nodes(k))[0]["n"] for k in NODE_KINDS}
-        out.update({r.name: self._query(cy.count_rels(r))[0]["n"] for r in REL_KINDS})
+        return self._transaction(False, self._counts)
+
+    def _counts(self, tx: Any) -> Counts:
+        out = {k.name: self._run(tx, cy.count_nodes(k))[0]["n"] for k in NODE_KINDS}
+        out.update({r.name: self._run(tx, cy.count_rels(r))[0]["n"] for r in REL_KINDS})
         return out
 
 

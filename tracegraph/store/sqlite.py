@@ -21,7 +21,7 @@ from typing import Any
 from ..errors import LimitExceeded, NoDatabase, StoreError
 from ..gcpause import paused_gc
 from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, FieldType, NodeKind, RelKind
-from .base import Batch, Direction, DocRef, Edge, EntryBuilder, NodeRef, Store, ThreadDeadline
+from .base import Batch, Counts, Direction, DocRef, Edge, EntryBuilder, LogEntry, NodeRef, Store, ThreadDeadline
 from .index import AdjacencyIndex, Relation, Stale, bump_change_counter, change_counter
 
 SCHEMA_VERSION = 2  # 2: packing and attachments carry retracted_at
@@ -149,30 +149,33 @@ class SQLiteStore(Store):
             self._local.con = None
 
     # -- writes ------------------------------------------------------------------------------
-    def write(self, batch: Batch) -> None:
+    def write(self, batch: Batch, entry: LogEntry | None = None) -> dict[str, Any] | None:
         with self._tx() as con:
-            bump_change_counter(con)
-            nids: dict[str, dict[str, int]] = defaultdict(dict)  # kind -> key -> nid, looked up in bulk
-            for kind in NODE_KINDS:
-                records = batch.nodes.get(kind.name, [])
-                stubs = batch.stubs.get(kind.name, set())
-                if records or stubs:
-                    keys = [r[kind.key] for r in records] + list(stubs)
-                    con.executemany("INSERT INTO node (kind, key) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                                    ((kind.name, k) for k in keys))
-                    nids[kind.name].update(self._lookup_nids(con, kind.name, keys))
-                if records:
-                    self._upsert_records(con, kind, records, nids[kind.name])
-                if stubs:
-                    ids = nids[kind.name]
-                    con.executemany(f"INSERT INTO {kind.sql_table} (nid, {kind.key}) VALUES (?, ?) "
-                                    f"ON CONFLICT DO NOTHING", ((ids[k], k) for k in stubs))
-            for rel in REL_KINDS:
-                if rel.derived_from is not None:
-                    self._forget_derived(con, rel, batch.nodes.get(rel.derived_from[0], []), nids)
-                edges = batch.edges.get(rel.name)
-                if edges:
-                    self._upsert_edges(con, rel, edges, nids)
+            return self._write_in(con, batch, entry)
+
+    def _write(self, con: sqlite3.Connection, batch: Batch) -> None:
+        bump_change_counter(con)
+        nids: dict[str, dict[str, int]] = defaultdict(dict)  # kind -> key -> nid, looked up in bulk
+        for kind in NODE_KINDS:
+            records = batch.nodes.get(kind.name, [])
+            stubs = batch.stubs.get(kind.name, set())
+            if records or stubs:
+                keys = [r[kind.key] for r in records] + list(stubs)
+                con.executemany("INSERT INTO node (kind, key) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                                ((kind.name, k) for k in keys))
+                nids[kind.name].update(self._lookup_nids(con, kind.name, keys))
+            if records:
+                self._upsert_records(con, kind, records, nids[kind.name])
+            if stubs:
+                ids = nids[kind.name]
+                con.executemany(f"INSERT INTO {kind.sql_table} (nid, {kind.key}) VALUES (?, ?) "
+                                f"ON CONFLICT DO NOTHING", ((ids[k], k) for k in stubs))
+        for rel in REL_KINDS:
+            if rel.derived_from is not None:
+                self._forget_derived(con, rel, batch.nodes.get(rel.derived_from[0], []), nids)
+            edges = batch.edges.get(rel.name)
+            if edges:
+                self._upsert_edges(con, rel, edges, nids)
 
     @staticmethod
     def _lookup_nids(con: sqlite3.Connection, kind: str, keys: Iterable[str]) -> dict[str, int]:
@@ -330,7 +333,9 @@ class SQLiteStore(Store):
                             "DO UPDATE SET body = excluded.body", (collection, key, json.dumps(body, sort_keys=True)))
 
     def counts(self) -> dict[str, int]:
-        con = self._con()
+        return self._counts(self._con())
+
+    def _counts(self, con: sqlite3.Connection) -> Counts:
         out = {k.name: con.execute(f"SELECT count(*) FROM {k.sql_table}").fetchone()[0] for k in NODE_KINDS}
         out.update({r.name: con.execute(f"SELECT count(*) FROM {r.sql_table}").fetchone()[0] for r in REL_KINDS})
         return out
@@ -350,14 +355,19 @@ class SQLiteStore(Store):
         if self.read_only:
             raise StoreError(f"{self.path} is open read-only: nothing can be appended to {log!r}")
         with self._tx() as con:
-            last = con.execute("SELECT seq, body FROM log WHERE log = ? ORDER BY seq DESC LIMIT 1", (log,)).fetchone()
-            seq = 1 if last is None else last[0] + 1
-            entry = build(seq, None if last is None else json.loads(last[1]))
-            con.execute("INSERT INTO log (log, seq, body) VALUES (?, ?, ?)", (log, seq, json.dumps(entry)))
+            entry = self._append(con, log, build)
             con.executemany(
                 "INSERT INTO document (collection, key, body) VALUES (?, ?, ?) "
                 "ON CONFLICT (collection, key) DO UPDATE SET body = excluded.body",
                 ((c, k, json.dumps(d, sort_keys=True)) for (c, k), d in (documents or {}).items()))
+        return entry
+
+    def _append(self, con: sqlite3.Connection, log: str, build: EntryBuilder) -> dict[str, Any]:
+        """Append ``build(seq, previous)`` inside the caller's transaction, chained to the last entry."""
+        last = con.execute("SELECT seq, body FROM log WHERE log = ? ORDER BY seq DESC LIMIT 1", (log,)).fetchone()
+        seq = 1 if last is None else last[0] + 1
+        entry = build(seq, None if last is None else json.loads(last[1]))
+        con.execute("INSERT INTO log (log, seq, body) VALUES (?, ?, ?)", (log, seq, json.dumps(entry)))
         return entry
 
     def entries(self, log: str, start: int = 1) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..schema import KINDS, LOAD_ORDER, REL_KINDS, FieldType, NodeKind, RelKind
-from .base import ATTRIBUTES, Batch, Edge, Store
+from .base import ATTRIBUTES, Batch, Edge, Store, Writer, plain_writer
 
 CHUNK = 5_000
 
@@ -48,21 +48,23 @@ def walk_edges(store: Store, rel: RelKind, chunk: int = CHUNK) -> Iterator[list[
             yield store.edges(rel.name, [(source, k) for k in keys], "out")
 
 
-def copy_graph(src: Store, dst: Store, chunk: int = CHUNK) -> dict[str, int]:
+def copy_graph(src: Store, dst: Store, chunk: int = CHUNK, write: Writer | None = None) -> dict[str, int]:
     """Upsert every record and edge of ``src`` into ``dst``; returns how many of each were copied.
 
     Each chunk is one atomic write and a write is an upsert, so an interrupted copy is finished by
     running it again. Nodes go first (in load order), then edges, so no edge names a missing node.
+    ``write`` writes each chunk with what it holds (``{"copied": {kind: n}}``); by default alone.
     """
+    write = write or plain_writer(dst)
     copied: dict[str, int] = {}
     for name in LOAD_ORDER:
         for records in walk_nodes(src, KINDS[name], chunk):
-            dst.write(Batch(nodes={name: records}))
+            write(Batch(nodes={name: records}), {"copied": {name: len(records)}})
             copied[name] = copied.get(name, 0) + len(records)
     for rel in REL_KINDS:
         for edges in walk_edges(src, rel, chunk):
             if edges:
-                dst.write(Batch(edges={rel.name: edges}))
+                write(Batch(edges={rel.name: edges}), {"copied": {rel.name: len(edges)}})
                 copied[rel.name] = copied.get(rel.name, 0) + len(edges)
     return copied
 
