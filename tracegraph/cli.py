@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit, urlunsplit
 
 import typer
 from rich.console import Console
@@ -27,6 +26,7 @@ from .cli_store import register as register_store_commands
 from .errors import BadInput, TraceGraphError
 from .graph import Graph, connect
 from .standards_cli import register as register_standards
+from .store import redact
 from .trace import GROUPS, Link, RecallScope, TraceResult, live_edges
 
 app = typer.Typer(help="TraceGraph: genealogy, trace and recall scope for medical devices.",
@@ -288,21 +288,13 @@ def demo_cmd(ctx: typer.Context, serials: Annotated[int, typer.Option(help="Size
         console.rule("1. Generate a synthetic device plant")
         rows = generate(tmp, serials, seed, defects)
         console.print(", ".join(f"{n:,} {t}" for t, n in rows.items()))
-        console.rule(f"2. Load it into {_shown(ctx.obj)}")
+        console.rule(f"2. Load it into {redact(ctx.obj)}")
         with _graph(ctx) as graph:
             report = _load_with_progress(graph, Path(tmp))
             console.print(f"loaded {sum(report.loaded.values()):,} records, rejected {len(report.rejected)}"
                           + (" (planted defects: kept out of the graph, listed in the data-quality step)"
                              if report.rejected else ""))
             _demo_walkthrough(graph, ctx.obj)
-
-
-def _shown(db: str) -> str:
-    """A store URL fit to print: a password in it is masked."""
-    url = urlsplit(db)
-    if url.password is None:
-        return db
-    return urlunsplit(url._replace(netloc=url.netloc.replace(f":{url.password}@", ":***@", 1)))
 
 
 def _demo_start(graph: Graph) -> tuple[str, str]:
@@ -349,7 +341,7 @@ def _demo_walkthrough(graph: Graph, db: str) -> None:
     from .recall.cli import demo_recall
     demo_recall(graph, [raw_lot])
     console.rule("Next: try these on the demo store")
-    tg = f"tracegraph --db {_shown(db)}"
+    tg = f"tracegraph --db {redact(db)}"
     tries = [(f"{tg} trace backward --serial {serial}", "where one unit came from"),
              (f"{tg} supplier-exposure {supplier}", "everything that depends on one supplier"),
              (f"{tg} quality", "every data-quality finding"),
