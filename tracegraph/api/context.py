@@ -20,6 +20,7 @@ from strawberry.dataloader import DataLoader
 
 from ..errors import BadInput, LimitExceeded
 from ..graph import Graph
+from ..schema import KINDS
 from ..store import Direction, Edge, NodeRef
 from .roles import Principal
 
@@ -50,6 +51,7 @@ class Context:
     limiter: anyio.CapacityLimiter
     _records: dict[str, DataLoader[str, dict[str, Any] | None]] = field(default_factory=dict)
     _edges: dict[tuple[str, Direction], DataLoader[NodeRef, list[Edge]]] = field(default_factory=dict)
+    _existing: DataLoader[tuple[str, tuple[str, ...]], set[str]] | None = None
 
     @classmethod
     def start(cls, graph: Graph, principal: Principal | None, settings: ApiSettings,
@@ -96,3 +98,14 @@ class Context:
                 return [by_node.get(n, []) for n in nodes]
             self._edges[(rel, direction)] = DataLoader(load_fn=load)
         return self._edges[(rel, direction)]
+
+    def existing(self) -> DataLoader[tuple[str, tuple[str, ...]], set[str]]:
+        """Which of some keys of a kind have a record, by (kind, keys): a batch in one worker-thread call."""
+        if self._existing is None:
+            def find(sets: list[tuple[str, tuple[str, ...]]]) -> list[set[str]]:
+                return [set(self.graph.store.find(kind, KINDS[kind].key, keys)) for kind, keys in sets]
+
+            async def load(sets: list[tuple[str, tuple[str, ...]]]) -> list[set[str]]:
+                return await self.run(find, sets)
+            self._existing = DataLoader(load_fn=load)
+        return self._existing
