@@ -61,7 +61,7 @@ class Connection(Generic[T]):
 
     @strawberry.field
     def edges(self) -> list[Edge[T]]:
-        """Made only when asked for: a cursor per node costs more than a client asking for nodes wants."""
+        """Built only when asked for: most clients read ``nodes``, and a cursor per node is work for nothing."""
         return [Edge(cursor=encode_cursor(k), node=n) for k, n in zip(self.keys, self.page)]
 
     @strawberry.field(description="The page's records, without cursors.")
