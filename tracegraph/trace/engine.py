@@ -449,16 +449,16 @@ class TraceEngine:
         nowhere: set[str] = set()
         out: dict[NodeRef, Whereabouts] = {}
         for item in items:
-            sent = sorted(shipped[item], key=order.__getitem__) if item in shipped else []
+            sent = tuple(sorted(shipped[item], key=order.__getitem__)) if item in shipped else ()
             remaining = None if item[0] != "Lot" or item in boxed else _remaining(lots[item[1]], taken.get(item, []))
             went = units.get(item, nowhere)
             status: Literal["shipped", "consumed", "in_stock"] = (
                 "in_stock" if remaining or "in_stock" in went else "shipped" if sent or "shipped" in went
                 else "consumed" if item in consumed or "consumed" in went else "in_stock")
-            out[item] = Whereabouts(item, status, tuple(sorted({shipments[s]["customer_id"] for s in sent})),
-                                    tuple(sent), tuple(sorted(consumed[item])) if item in consumed else (),
-                                    remaining=remaining,
-                                    containers=tuple(sorted(now_in[item])) if item in now_in else ())
+            out[item] = Whereabouts(item, status,
+                                    tuple(sorted({shipments[s]["customer_id"] for s in sent})) if sent else (), sent,
+                                    tuple(sorted(consumed[item])) if item in consumed else (), remaining,
+                                    tuple(sorted(now_in[item])) if item in now_in else ())
         return out
 
     def _lot_quantities_shipped(self, trace: TraceResult) -> dict[str, float]:
