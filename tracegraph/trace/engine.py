@@ -109,8 +109,11 @@ class TraceResult:
         """Full records of one group, in key order; a record on hold carries its ``holds``."""
         kind = KIND_OF_GROUP[group]
         rows = self._engine.store.get(kind, self.ids[group])
-        return [{**rows[k], **({"holds": self.holds[f"{kind}:{k}"]} if f"{kind}:{k}" in self.holds else {})}
-                for k in self.ids[group] if k in rows]
+        found = [rows[k] for k in self.ids[group] if k in rows]
+        if not self.holds:  # the common case: no per-row merge to pay for
+            return found
+        return [{**r, "holds": self.holds[ref]} if (ref := f"{kind}:{r[KINDS[kind].key]}") in self.holds else r
+                for r in found]
 
     def explain(self, kind: str, key: str) -> list[Link]:
         """One shortest chain of records from the start to a reached node."""
@@ -414,8 +417,11 @@ class TraceEngine:
         taken: dict[NodeRef, list[tuple[float | None, str | None]]] = defaultdict(list)  # (quantity, uom) out of a lot
         boxed: set[NodeRef] = set()  # lots that left inside a container: how much of them is not recorded
         held_in: dict[str, list[Held]] = defaultdict(list)  # container -> what it held, when
+        now_in: dict[NodeRef, set[str]] = defaultdict(set)  # a split lot can sit in several at once
         for h in trace.held:
             held_in[h.container].append(h)
+            if h.end is None and h.via == h.item:
+                now_in[h.item].add(h.container)
         for shipment, links in trace.carried.items():
             moment = shipments[shipment]["shipped_at"]
             for link in links:
@@ -439,21 +445,20 @@ class TraceEngine:
             if unit != "in_stock":
                 uom = lots[e.src[1]]["uom"]
                 taken[e.src].append((1.0, uom if uom is None or uom in _COUNT_UOMS else "EA"))
-        now_in: dict[NodeRef, set[str]] = defaultdict(set)  # a split lot can sit in several at once
-        for h in trace.held:
-            if h.end is None and h.via == h.item:
-                now_in[h.item].add(h.container)
+        order = {s: (r["shipped_at"], s) for s, r in shipments.items()}  # how an item's shipments are listed
+        nowhere: set[str] = set()
         out: dict[NodeRef, Whereabouts] = {}
         for item in items:
-            sent = sorted(shipped.get(item, ()), key=lambda s: (shipments[s]["shipped_at"], s))
+            sent = tuple(sorted(shipped[item], key=order.__getitem__)) if item in shipped else ()
             remaining = None if item[0] != "Lot" or item in boxed else _remaining(lots[item[1]], taken.get(item, []))
-            went = units.get(item, set())
+            went = units.get(item, nowhere)
             status: Literal["shipped", "consumed", "in_stock"] = (
                 "in_stock" if remaining or "in_stock" in went else "shipped" if sent or "shipped" in went
                 else "consumed" if item in consumed or "consumed" in went else "in_stock")
-            out[item] = Whereabouts(item, status, tuple(sorted({shipments[s]["customer_id"] for s in sent})),
-                                    tuple(sent), tuple(sorted(consumed.get(item, ()))), remaining=remaining,
-                                    containers=tuple(sorted(now_in.get(item, ()))))
+            out[item] = Whereabouts(item, status,
+                                    tuple(sorted({shipments[s]["customer_id"] for s in sent})) if sent else (), sent,
+                                    tuple(sorted(consumed[item])) if item in consumed else (), remaining,
+                                    tuple(sorted(now_in[item])) if item in now_in else ())
         return out
 
     def _lot_quantities_shipped(self, trace: TraceResult) -> dict[str, float]:
