@@ -21,7 +21,7 @@ from .recall.audit import AuditLog, digest
 from .recall.model import holds_on
 from .recall.service import RecallService
 from .schema import KINDS
-from .store import Batch, Store, Writer, open_store, redact
+from .store import Batch, NodeRef, Store, Writer, open_store, redact
 from .store.transfer import copy_graph
 from .trace import Limits, Link, RecallScope, SupplierExposure, TraceEngine, TraceResult, TraceStart
 
@@ -79,6 +79,10 @@ class Graph:
         exposure = self.engine.supplier_exposure(supplier_id)
         self._with_holds(exposure.trace)
         return exposure
+
+    def received(self, customer_id: str) -> list[NodeRef]:
+        """The lots and serials a customer received: loose, or inside a container when it was shipped."""
+        return self.engine.received(customer_id)
 
     def record(self, kind: str, key: str) -> dict[str, Any]:
         """One record by kind and key; a record on hold carries its ``holds``."""

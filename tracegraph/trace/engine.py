@@ -252,6 +252,41 @@ class TraceEngine:
         sole = sorted(item for item, who in sources.items() if who == {supplier_id})
         return SupplierExposure(supplier_id, trace, finished, sole)
 
+    def received(self, customer_id: str, limits: Limits | None = None) -> list[NodeRef]:
+        """The lots and serials a customer received, in key order: those its shipments carried loose, and
+        what each container they carried held when it left, nested contents only while their parent was
+        inside (the rule forward traces follow to customers). Retracted lines and packings count nowhere."""
+        limits = limits or self.limits
+        if not self.store.get("Customer", [customer_id]):
+            raise NotFound(f"no Customer with id {customer_id!r}")
+        shipments = [e.src for e in self.store.edges("SHIPPED_TO", [("Customer", customer_id)], "in")]
+        when = {k: r["shipped_at"] for k, r in self.store.get("Shipment", [k for _, k in shipments]).items()}
+        found: set[NodeRef] = set()
+        leaving: dict[NodeRef, set[str]] = defaultdict(set)  # container -> the moments it left (or its parent did)
+        for e in live_edges(self.store, "SHIPPED_IN", shipments, "in"):
+            if e.src[0] == "Container":
+                leaving[e.src].add(when[e.dst[1]])
+            else:
+                found.add(e.src)
+        for level in range(1, limits.max_depth + 2):
+            packed = live_edges(self.store, "PACKED_IN", leaving, "in")
+            if not packed:
+                break
+            if level > limits.max_depth:
+                raise LimitExceeded(f"containers nest deeper than the limit of {limits.max_depth}")
+            inner: dict[NodeRef, set[str]] = defaultdict(set)
+            for e in packed:
+                for moment in leaving[e.dst]:
+                    if e.props["packed_at"] <= moment and (e.props["unpacked_at"] is None
+                                                           or moment < e.props["unpacked_at"]):
+                        if e.src[0] == "Container":
+                            inner[e.src].add(moment)
+                        else:
+                            found.add(e.src)
+            leaving = inner
+        self._check_size(len(found), limits)
+        return sorted(found)
+
     def explain(self, start: TraceStart, kind: str, key: str, direction: Direction = "forward") -> list[Link]:
         trace = self.forward(start) if direction == "forward" else self.backward(start)
         return self.explain_in(trace, (kind, key))
