@@ -89,6 +89,19 @@ class Oracle:
                 out.add(r["shipment_id"])
         return out
 
+    def received(self, customer: str) -> set[Ref]:
+        """Lots and serials that reached ``customer``: listed on its shipments, or inside a listed container then."""
+        out: set[Ref] = set()
+        for r in self.rows.get("shipment_items", []):
+            who, when = self.shipments[r["shipment_id"]]
+            if who != customer:
+                continue
+            if r["item_type"] == "container":
+                out |= {ref for ref in self.contents_at(r["item_id"], when) if ref[0] in ITEM_KINDS}
+            else:
+                out.add((KIND[r["item_type"]], r["item_id"]))
+        return out
+
     # -- traces ------------------------------------------------------------------------------
     def seeds(self, start: dict[str, list[str]]) -> tuple[set[Ref], set[str]]:
         seeds: set[Ref] = {("Lot", k) for k in start.get("lots", [])}

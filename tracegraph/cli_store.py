@@ -17,7 +17,8 @@ export_app = typer.Typer(help="Write the graph out in other tools' formats.", no
 
 
 def init_cmd(ctx: typer.Context) -> None:
-    """Create the store's schema: on Neo4j, the key constraints and lookup indexes (IF NOT EXISTS)."""
+    """Create the store's schema (an embedded schema-1 file is upgraded); on Neo4j, the key constraints and
+    lookup indexes (IF NOT EXISTS)."""
     from .cli import _graph, console
     with _graph(ctx) as graph:
         made = graph.store.ensure_schema()

@@ -8,8 +8,6 @@ result carries the recall holds on the records it reached.
 
 from __future__ import annotations
 
-import getpass
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,11 +15,11 @@ from .errors import NotFound
 from .extras import extra_module
 from .loaders.tables import AUDIT_ACTION, LoadReport, Progress, load_tables
 from .quality import QualityReport, assess
-from .recall.audit import AuditLog, digest
+from .recall.audit import AuditLog, default_user, digest
 from .recall.model import holds_on
 from .recall.service import RecallService
 from .schema import KINDS
-from .store import Batch, Store, Writer, open_store, redact
+from .store import Batch, NodeRef, Store, Writer, open_store, redact
 from .store.transfer import copy_graph
 from .trace import Limits, Link, RecallScope, SupplierExposure, TraceEngine, TraceResult, TraceStart
 
@@ -31,14 +29,6 @@ if TYPE_CHECKING:  # the standards modules need the [standards] extra, so they a
     from .loaders.gudid import GudidReport
 
 Ids = str | list[str] | None
-
-
-def default_user() -> str:
-    """``$TRACEGRAPH_USER``, else the login name, else the numeric user id (a container may have no name)."""
-    try:
-        return os.environ.get("TRACEGRAPH_USER") or getpass.getuser()
-    except (KeyError, OSError):
-        return f"uid:{os.getuid()}"
 
 
 class Graph:
@@ -79,6 +69,10 @@ class Graph:
         exposure = self.engine.supplier_exposure(supplier_id)
         self._with_holds(exposure.trace)
         return exposure
+
+    def received(self, customer_id: str) -> list[NodeRef]:
+        """The lots and serials a customer received: loose, or inside a container when it was shipped."""
+        return self.engine.received(customer_id)
 
     def record(self, kind: str, key: str) -> dict[str, Any]:
         """One record by kind and key; a record on hold carries its ``holds``."""

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from canonical import Tables, at, write_csv
+from canonical import Tables, at, canonical_time, write_csv
 
 from tracegraph import Graph
 from tracegraph.api.app import create_app
 from tracegraph.api.keys import ApiKeys
 from tracegraph.schema import NODE_KINDS
 from tracegraph.store import SQLiteStore
+from tracegraph.trace import link_order
 
 from .conftest import Server, codes, serve
 
@@ -58,16 +59,16 @@ def test_neighbours_match_the_stored_edges(server: Server) -> None:
         outputs(first: 1000) { to { id } }
         serials(first: 1000) { id lot { id } }
         packedIn { to { id } } inspections { id } steps { id workOrder } } }""", {"id": lot}, role="reader")["lot"]
-    inputs = store.edges("CONSUMED_INTO", [("Lot", lot)], "in")
+    inputs = sorted(store.edges("CONSUMED_INTO", [("Lot", lot)], "in"), key=lambda e: (e.src, link_order(e)))
     assert [(e["from"]["__typename"], e["from"]["id"], e["stepId"]) for e in data["inputs"]] == [
         (e.src[0], e.src[1], e.props["step_id"]) for e in inputs]
     assert all(e["rel"] == "CONSUMED_INTO" and e["to"]["id"] == lot for e in data["inputs"])
     assert {e["step"]["id"] for e in data["inputs"]} == {e.props["step_id"] for e in inputs}
     steps = {e.props["step_id"] for rel in ("in", "out") for e in store.edges("CONSUMED_INTO", [("Lot", lot)], rel)}
     assert [s["id"] for s in data["steps"]] == sorted(steps) and all(s["workOrder"] for s in data["steps"])
-    assert [e["to"]["id"] for e in data["outputs"]] == [
-        e.dst[1] for e in store.edges("CONSUMED_INTO", [("Lot", lot)], "out")]
-    serials = [e.dst[1] for e in store.edges("HAS_SERIAL", [("Lot", lot)], "out")]
+    assert [e["to"]["id"] for e in data["outputs"]] == sorted(
+        e.dst[1] for e in store.edges("CONSUMED_INTO", [("Lot", lot)], "out"))
+    serials = sorted(e.dst[1] for e in store.edges("HAS_SERIAL", [("Lot", lot)], "out"))
     assert [s["id"] for s in data["serials"]] == serials
     assert {s["lot"]["id"] for s in data["serials"]} == {lot}
     item = store.get("Lot", [lot])[lot]["item_id"]
@@ -132,3 +133,27 @@ def test_steps_leave_out_retracted_consumptions(tmp_path: Path) -> None:
             body = httpx.post(f"{url}/graphql", json={"query": '{ lot(id: "A") { steps { id } } }'},
                               headers={"Authorization": f"Bearer {key}"}, timeout=60).json()
     assert body == {"data": {"lot": {"steps": [{"id": "ST"}]}}}
+
+
+def test_neighbour_lists_are_in_key_order_whatever_order_the_store_keeps(tmp_path: Path) -> None:
+    """SQLite returns edges in insertion order: the larger ids go in first here, yet `first` takes the smallest."""
+    t = Tables()
+    t.lot("L1", product="P1", quantity=2)
+    t.serial("S-B", product="P1", lot="L1")
+    t.serial("S-A", product="P1", lot="L1")
+    t.pack("L1", "K-B", 1)
+    t.pack("L1", "K-A", 5, unpacked=6)
+    t.pack("L1", "K-A", 2, unpacked=3)
+    with Graph(SQLiteStore(tmp_path / "g.db")) as graph:
+        assert graph.load_tables(write_csv(tmp_path / "tables", t.rows)).rejected == []
+        assert [e.dst[1] for e in graph.store.edges("HAS_SERIAL", [("Lot", "L1")], "out")] == ["S-B", "S-A"]
+        key = ApiKeys(graph.store).create("reader", name="test reader")[0]
+        query = '{ lot(id: "L1") { first: serials(first: 1) { id } serials { id } packedIn { to { id } packedAt } } }'
+        with serve(create_app(graph)) as url:
+            body = httpx.post(f"{url}/graphql", json={"query": query},
+                              headers={"Authorization": f"Bearer {key}"}, timeout=60).json()
+    assert body == {"data": {"lot": {
+        "first": [{"id": "S-A"}], "serials": [{"id": "S-A"}, {"id": "S-B"}],
+        "packedIn": [{"to": {"id": "K-A"}, "packedAt": canonical_time(2)},
+                     {"to": {"id": "K-A"}, "packedAt": canonical_time(5)},
+                     {"to": {"id": "K-B"}, "packedAt": canonical_time(1)}]}}}

@@ -1,7 +1,7 @@
 """The engine against the independent oracle on hundreds of random genealogies and the generator's plant.
 
-Every group of every trace must be equal as a set; recall whereabouts and per-customer counts must
-be equal; sampled explanations must be time-consistent walks of real records and as short as the
+Every group of every trace must be equal as a set; recall whereabouts, per-customer counts and what
+each customer received must be equal; sampled explanations must be time-consistent walks of real records and as short as the
 oracle's shortest chain.
 """
 
@@ -86,6 +86,8 @@ def compare(graph: Graph, tables: dict[str, list[dict[str, Any]]], questions: li
         result = graph.engine.forward(_start(start)) if question == "forward" else graph.engine.backward(_start(start))
         assert _diff(result.ids, oracle.trace(question, start)) == {}, where
         check_explanations(oracle, question, start, result, rng)
+    for customer in sorted(oracle.shipments[s][0] for s in oracle.shipments):
+        assert graph.engine.received(customer) == sorted(oracle.received(customer)), f"received by {customer}"
 
 
 @pytest.mark.parametrize("seed", range(RANDOM_GRAPHS))

@@ -213,6 +213,26 @@ def test_container_start_is_time_bounded(load_graph: LoadGraph) -> None:
     assert ids(g.forward(container="K1"), "serials") == {"serials": {"S1", "S3"}}
 
 
+def test_a_customer_received_what_its_containers_held_when_they_left(load_graph: LoadGraph) -> None:
+    """Not everything ever in a shipped container, nor a retracted shipment line."""
+    t = plant()
+    t.pack("SA1", "K1", 1, 2)  # taken out before K1 left
+    t.pack("SA2", "K1", 3)
+    t.pack("K2", "P1", 0)
+    t.pack("S1", "K2", 1)  # K2 went inside P1, which left at hour 4
+    t.pack("S2", "K2", 5)  # packed after P1 left
+    t.ship("SH1", "CUST-HOSP", 4, "K1", "P1")
+    t.ship("SH2", "CUST-HOSP", 5, "R3", quantity=5)
+    t.rows["shipment_items"][-1]["retracted_at"] = canonical_time(30)
+    t.ship("SH3", "CUST-HOSP", 6, "S3")
+    t.ship("SH4", "CUST-LAB", 6, "K2")
+    g = load_graph(t)
+    assert g.received("CUST-HOSP") == [("Lot", "SA2"), ("Serial", "S1"), ("Serial", "S3")]
+    assert g.received("CUST-LAB") == [("Serial", "S1"), ("Serial", "S2")]
+    with pytest.raises(NotFound, match="NOBODY"):
+        g.received("NOBODY")
+
+
 # -- recall scope -----------------------------------------------------------------------------
 def test_recall_scope_whereabouts_and_counts(load_graph: LoadGraph) -> None:
     t = packed_plant()

@@ -4,6 +4,7 @@ edge with its evidence. Small EPCIS 2.0 JSON-LD documents written here, plus the
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 import tracegraph
 
 from .conftest import DATA, GS1_EXAMPLES
-from .test_epcis_semantics import GTIN_URN, UNIT, UNIT_KEY, _doc, _event
+from .test_epcis_semantics import GTIN_URN, UNIT, UNIT_KEY, _cli, _doc, _event
 
 GTIN = "04012345111118"
 U2, U2_KEY = f"{GTIN_URN}.U2", f"(01){GTIN}(21)U2"
@@ -93,6 +94,35 @@ def test_observe_with_ilmd_commissions_nothing(graph, tmp_path: Path) -> None:
     assert graph.load_epcis([_doc(tmp_path, "o.json", {**COMMISSION, "action": "OBSERVE"})]).rejected == []
     assert list(graph.store.keys("Lot")) == []
     assert "lot_id" not in _record(graph, "Serial", UNIT_KEY)
+
+
+@pytest.mark.parametrize(("event", "key", "value"), [
+    (COMMISSION, "cbvmda:itemExpirationDate", "31/06/2028"),
+    (COMMISSION, "cbvmda:itemExpirationDate", "2028-06-31"),
+    (COMMISSION, "cbvmda:bestBeforeDate", "soon"),
+    (COMMISSION, "cbvmda:productionDate", "2026-13-01"),
+    (COMMISSION, "cbvmda:manufacturingDate", 20260101),
+    (MAKE, "cbvmda:itemExpirationDate", "30.06.2028"),
+])
+def test_a_malformed_ilmd_date_rejects_the_event(graph, tmp_path: Path, event: dict, key: str,
+                                                 value: object) -> None:
+    bad = {**event, "ilmd": {"cbvmda:lotNumber": "L7", key: value}}
+    path = _doc(tmp_path, "bad-ilmd.json", SHIP, bad)
+    report = graph.load_epcis([path])
+    assert [(r.file, r.index, r.event_id, r.reason) for r in report.rejected] == [
+        ("bad-ilmd.json", 2, event["eventID"], f"ilmd field {key!r}: {value!r} is not an ISO 8601 date")]
+    assert report.rolled_back == [str(path)] and graph.counts()["Event"] == 0  # the document, whole
+
+
+def test_a_malformed_ilmd_date_on_the_command_line(tmp_path: Path) -> None:
+    bad = {**COMMISSION, "ilmd": {"cbvmda:lotNumber": "L7", "cbvmda:itemExpirationDate": "31/06/2028"}}
+    run = _cli(tmp_path / "c.db", "load", "epcis", str(_doc(tmp_path, "c.json", bad)))
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    reason = "ilmd field 'cbvmda:itemExpirationDate': '31/06/2028' is not an ISO 8601 date"
+    assert f"c.json event 1 (urn:uuid:commission): {reason}" in " ".join(run.stderr.split())
+    with (tmp_path / "tracegraph-epcis-rejects.csv").open(encoding="utf-8") as fh:
+        assert list(csv.reader(fh)) == [["file", "event", "event_id", "reason"],
+                                        ["c.json", "1", "urn:uuid:commission", reason]]
 
 
 def test_pharma_example_commissions_its_units_into_lot_a123() -> None:

@@ -118,6 +118,24 @@ def test_erroneous_pack_never_counted_not_even_before_its_declaration(graph: tra
     assert graph.forward(container=CASE_KEY).ids["serials"] == []
 
 
+def test_a_pack_declared_erroneous_after_its_unpack_stays_retracted(graph: tracegraph.Graph,
+                                                                   tmp_path: Path) -> None:
+    """The declaration comes in a later document than the pack and unpack: the pack never happened,
+    so the unit is not in the case it shipped in later (it had left it anyway)."""
+    ship = _event("ObjectEvent", "2026-01-05T10:00:00Z", "urn:uuid:ship-case", action="OBSERVE", epcList=[CASE],
+                  bizStep="shipping", destinationList=[{"type": "owning_party", "destination": "urn:party:H1"}])
+    graph.load_epcis([_doc(tmp_path, "pack.json", PACK, UNPACK, ship)])
+    assert graph.forward(serial=UNIT_KEY).ids["customers"] == []
+    wrong = {**PACK, "errorDeclaration": {"declarationTime": "2026-01-04T20:00:00Z"}}
+    graph.load_epcis([_doc(tmp_path, "pack-error.json", wrong)])
+    [edge] = graph.store.edges("PACKED_IN", [("Serial", UNIT_KEY)], "out")
+    assert edge.props == {"packed_at": "2026-01-01T08:00:00.000Z", "unpacked_at": None,
+                          "evidence": '["urn:uuid:pack"]', "retracted_at": "2026-01-04T20:00:00.000Z"}
+    forward = graph.forward(serial=UNIT_KEY)
+    assert forward.held == [] and forward.ids["customers"] == []
+    assert graph.recall_scope(serials=[UNIT_KEY]).whereabouts[("Serial", UNIT_KEY)].status == "in_stock"
+
+
 def test_a_later_observe_opens_what_an_erroneous_add_did_not(graph: tracegraph.Graph, tmp_path: Path) -> None:
     wrong = {**PACK, "errorDeclaration": {"declarationTime": "2026-01-01T20:00:00Z"}}
     graph.load_epcis([_doc(tmp_path, "pack.json", wrong, SEEN, UNPACK)])

@@ -46,7 +46,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _serve(db: Path, log_path: Path) -> Iterator[str]:
+def serve(db: Path, log_path: Path) -> Iterator[str]:
     """``tracegraph serve`` on a free 127.0.0.1 port over ``db``; yields its base URL once healthy."""
     port = _free_port()
     log = log_path.open("w")
@@ -86,7 +86,7 @@ def plant(tmp_path_factory: pytest.TempPathFactory) -> Site:
 def _site(plant: Site, root: Path) -> Iterator[Site]:
     db = root / "plant.db"
     shutil.copy(plant.db, db)
-    with _serve(db, root / "serve.log") as url:
+    with serve(db, root / "serve.log") as url:
         yield Site(url, db, plant.key, plant.reader_key)
 
 

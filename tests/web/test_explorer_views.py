@@ -7,13 +7,17 @@ finished), the store's own edge records, and the engine's traces on the same dat
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from canonical import Tables, at, canonical_time, write_csv
+
 import tracegraph
+from tracegraph.api.keys import ApiKeys
 from tracegraph.store import NodeRef
 from tracegraph.trace import TraceResult
 
-from .conftest import screenshot
+from .conftest import Site, screenshot, serve, signed_in
 from .test_browser import SERIAL, _counts_table, _engine_counts, _graph_nodes, _point
 
 COLUMNS = ("suppliers", "purchased_lots", "subassembly_lots", "finished_lots", "serials", "containers", "shipments",
@@ -59,39 +63,75 @@ def test_layers_are_columns_by_kind_and_role_left_to_right(page: Any) -> None:
     screenshot(page, "8-supplier-forward-columns")
 
 
-def _shipped_to(graph: tracegraph.Graph, customer: str) -> tuple[dict[str, str], list[NodeRef]]:
-    """The customer's shipments (id -> shipped_at) and the items that left in them, from the store."""
+def _shipment_lines(graph: tracegraph.Graph, customer: str) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The customer's shipments (id -> shipped_at) and each one's lines as the page lists them, from the store."""
     store = graph.store
     shipments = sorted(e.src for e in store.edges("SHIPPED_TO", [("Customer", customer)], "in"))
     dates = {k: r["shipped_at"] for k, r in store.get("Shipment", [k for _, k in shipments]).items()}
-    return dates, [e.src for e in store.edges("SHIPPED_IN", shipments, "in")]
+    lines: dict[str, list[str]] = {k: [] for k in dates}
+    for e in sorted(store.edges("SHIPPED_IN", shipments, "in"), key=lambda e: e.src):
+        lines[e.dst[1]].append(f"{e.src[0]} {e.src[1]}" + (f" (retracted {e.props['retracted_at']})"
+                                                            if e.props.get("retracted_at") else ""))
+    return dates, lines
 
 
-def _reached(graph: tracegraph.Graph, items: list[NodeRef]) -> TraceResult:
-    """The engine's backward trace from shipped items."""
-    return graph.backward(**{kind.lower(): [k for kk, k in items if kk == kind] for kind in ("Lot", "Serial",
-                                                                                              "Container")})
+def _received_trace(graph: tracegraph.Graph, customer: str) -> TraceResult | None:
+    """The engine's backward trace from the lots and serials the customer received (None: nothing)."""
+    got = graph.received(customer)
+    if not got:
+        return None
+    return graph.backward(lot=[k for kind, k in got if kind == "Lot"], serial=[k for kind, k in got if kind == "Serial"])
+
+
+def _shipment_rows(page: Any) -> dict[str, tuple[str, list[str]]]:
+    rows = page.eval_on_selector_all("#customer-shipments tr[data-shipment]",
+                                     "rs => rs.map(r => [r.dataset.shipment, r.cells[1].textContent,"
+                                     " r.cells[2].textContent])")
+    return {s: (when, items.split(", ") if items else []) for s, when, items in rows}
 
 
 def test_a_customer_page_shows_its_shipments_and_what_reached_it(page: Any, graph: tracegraph.Graph) -> None:
     by_shipments = sorted(graph.store.keys("Customer"),
                           key=lambda c: (-len(graph.store.edges("SHIPPED_TO", [("Customer", c)], "in")), c))
     # the customer with most shipments whose goods trace back to suppliers (CUST-00001 only got defects)
-    customer = next(c for c in by_shipments if _reached(graph, _shipped_to(graph, c)[1]).ids["suppliers"])
-    dates, items = _shipped_to(graph, customer)
+    customer = next(c for c in by_shipments if (t := _received_trace(graph, c)) is not None and t.ids["suppliers"])
+    dates, lines = _shipment_lines(graph, customer)
     page.fill("#q", customer)
     page.press("#q", "Enter")
     page.wait_for_selector("#counts-backward")
     assert page.text_content("#record-title") == f"Customer {customer}"
-    rows = page.eval_on_selector_all("#customer-shipments tr[data-shipment]",
-                                     "rs => rs.map(r => [r.dataset.shipment, r.cells[1].textContent])")
-    assert dict(rows) == dates
-    trace = _reached(graph, items)
-    assert trace.ids["serials"] and _counts_table(page, "backward") == _engine_counts(trace.ids)
-    # the shipped cases are drawn with what was packed in them (here, the serials' group)
-    packed = page.evaluate("() => window.tg.graphs.backward.edges('[rel = \"PACKED_IN\"]').map(e => e.data('target'))")
-    assert set(packed) == {f"Container:{k}" for kind, k in items if kind == "Container"} != set()
+    assert _shipment_rows(page) == {s: (dates[s], lines[s]) for s in dates}
+    trace = _received_trace(graph, customer)
+    assert trace is not None and trace.ids["serials"]
+    assert _counts_table(page, "backward") == _engine_counts(trace.ids)
     screenshot(page, "9-customer-backward-trace")
+
+
+def test_a_customer_page_traces_only_what_the_customer_received(browser: Any, tmp_path: Path) -> None:
+    """Not what a shipped tote held before it was packed for the customer, nor a retracted shipment line."""
+    t = Tables()
+    t.lot("X", product="P1", quantity=5)  # in tote K from hour 1 to 2: never left with it
+    t.lot("Y", product="P1", quantity=5)  # in K from hour 3, when K left for C1 at hour 4
+    t.lot("Z", product="P1", quantity=5)  # its line on SH2 was recorded in error
+    t.pack("X", "K", 1, unpacked=2)
+    t.pack("Y", "K", 3)
+    t.ship("SH1", "C1", 4, "K")
+    t.ship("SH2", "C1", 5, "Z", quantity=5)
+    t.rows["shipment_items"][-1]["retracted_at"] = at(30)
+    db = tmp_path / "customer.db"
+    with tracegraph.connect(str(db)) as graph:
+        assert graph.load_tables(write_csv(tmp_path / "tables", t.rows)).rejected == []
+        key, _ = ApiKeys(graph.store).create("analyst", "browser test")
+        assert graph.received("C1") == [("Lot", "Y")]
+        expected = graph.backward(lot="Y").ids
+    with serve(db, tmp_path / "serve.log") as url, signed_in(browser, Site(url, db, key, key)) as page:
+        _open(page, "/record/Customer/C1")
+        page.wait_for_selector("#counts-backward")
+        assert {n for n in _graph_nodes(page, "backward") if n.startswith("Lot:")} == {"Lot:Y"}
+        assert _counts_table(page, "backward") == _engine_counts(expected) and expected["lots"] == ["Y"]
+        assert _shipment_rows(page) == {"SH1": (canonical_time(4), ["Container K"]),
+                                        "SH2": (canonical_time(5), [f"Lot Z (retracted {canonical_time(30)})"])}
+        screenshot(page, "9b-customer-received-only")
 
 
 def _tip(page: Any, name: str, edge: dict[str, Any]) -> str:

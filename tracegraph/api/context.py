@@ -23,6 +23,7 @@ from ..errors import BadInput, LimitExceeded
 from ..graph import Graph
 from ..schema import KINDS
 from ..store import Direction, Edge, NodeRef
+from ..trace import link_order
 from .roles import Principal
 
 T = TypeVar("T")
@@ -91,14 +92,17 @@ class Context:
         return self._records[kind]
 
     def edges(self, rel: str, direction: Direction) -> DataLoader[NodeRef, list[Edge]]:
-        """Edges of ``rel`` leaving (out) or entering (in) each node, one store.edges per batch."""
+        """Edges of ``rel`` leaving (out) or entering (in) each node, by the far end's key; one store.edges
+        per batch."""
         if (rel, direction) not in self._edges:
             async def load(nodes: list[NodeRef]) -> list[list[Edge]]:
                 found = await self.run(self.graph.store.edges, rel, nodes, direction)
                 by_node: dict[NodeRef, list[Edge]] = defaultdict(list)
                 for e in found:
                     by_node[e.src if direction == "out" else e.dst].append(e)
-                return [by_node.get(n, []) for n in nodes]
+                # in the far end's key order, whatever order the backend keeps (lists page by `first`)
+                far = (lambda e: e.dst) if direction == "out" else (lambda e: e.src)
+                return [sorted(by_node.get(n, []), key=lambda e: (far(e), link_order(e))) for n in nodes]
             self._edges[(rel, direction)] = DataLoader(load_fn=load)
         return self._edges[(rel, direction)]
 

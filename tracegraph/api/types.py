@@ -190,6 +190,20 @@ def _steps_field(kind: str) -> Any:
                                         "left out), in key order.")
 
 
+def _received_field() -> Any:
+    """A customer's lots and serials by the engine's rule, not its raw shipment lines."""
+    async def resolve(self: Any, info: strawberry.Info, first: int = DEFAULT_PAGE_SIZE) -> list[Any]:
+        ctx: Context = info.context
+        size = ctx.page_size(first)
+        return await load_many(ctx, (await ctx.run(ctx.graph.received, self.id))[:size])
+
+    resolve.__annotations__ = {"info": strawberry.Info, "first": int, "return": list[Record]}
+    return strawberry.field(resolver=resolve, name="received",
+                            description="The lots and serials this customer received: those shipped to it loose "
+                                        "and what its shipped containers held when they left (retracted lines "
+                                        "and packings left out), lots first. The first `first` in key order.")
+
+
 def _type_name(rel: str) -> str:
     return "".join(part.capitalize() for part in rel.split("_"))
 
@@ -210,6 +224,8 @@ def _build() -> None:
             namespace[spec.name] = _neighbours_field(kind.name, spec)
         if kind.name in ("Lot", "Serial"):
             namespace["steps"] = _steps_field(kind.name)
+        if kind.name == "Customer":
+            namespace["received"] = _received_field()
         if kind.name in HOLDABLE_KINDS:
             namespace["recall_holds"] = holds_field(kind.name)
         namespace["__annotations__"] = annotations

@@ -3,7 +3,8 @@
 - ObjectEvent ADD (commissioning, ILMD): serials and lots with lot, expiry and production date;
 - TransformationEvent: every input consumed into every output, per transformationID (or event);
 - AggregationEvent / AssociationEvent: time-bounded PACKED_IN / ATTACHED_TO, replayed per parent over
-  every held event, so out-of-order capture gives the same intervals; OBSERVE confirms (or opens);
+  every held event, so any capture order or split into documents gives the same intervals, evidence and
+  retractions (an interval an earlier, partial replay opened stays, closed empty); OBSERVE confirms (or opens);
 - shipping / receiving (Object or TransactionEvent): Shipment, Customer and SHIPPED_IN;
 - bizTransactionList: REFERS_TO business documents;
 - errorDeclaration: never deletes. An erroneous event never happened (the rule is in
@@ -30,13 +31,17 @@ from ..errors import BadInput
 from ..identifiers import identifier_forms, parse, record_keys
 from ..schema import KINDS, RELS, normalize_datetime
 from ..store import Batch, Edge, NodeRef, Store, Writer, plain_writer
-from .epcis_document import Document, Event, event_problems, read_document, short
+from .epcis_document import ILMD_EXPIRY, ILMD_PRODUCTION, Document, Event, bare, event_problems, read_document, short
 
 _SHIP_STEPS = {"shipping", "departing"}
 _GS1_PATH = re.compile(r"^https?://[^?#]*/(00|01)/\d")  # a Digital Link of an SSCC or GTIN
 UNKNOWN_RECEIVER = "unknown-receiver"  # the Customer of a shipment whose event names no destination
 _RECEIVE_STEPS = {"receiving", "arriving", "accepting"}
 _EVIDENCE_RELS = [name for name, rel in RELS.items() if any(f.name == "evidence" for f in rel.fields)]
+# time-bounded memberships: (event type, relationship, start field, end field), each replayed per parent
+_MEMBERSHIPS = (("AggregationEvent", "PACKED_IN", "packed_at", "unpacked_at"),
+                ("AssociationEvent", "ATTACHED_TO", "attached_at", "detached_at"))
+_REPLAYED_RELS = {rel for _, rel, _, _ in _MEMBERSHIPS}
 
 
 @dataclass(frozen=True)
@@ -193,8 +198,7 @@ def _party(entries: list[dict[str, Any]] | None, key: str) -> str | None:
 
 def _ilmd(event: Event) -> dict[str, str]:
     """ILMD fields by their bare name (``cbvmda:lotNumber`` -> ``lotNumber``)."""
-    return {k.rsplit(":", 1)[-1].rsplit("#", 1)[-1]: v for k, v in (event.get("ilmd") or {}).items()
-            if isinstance(v, str)}
+    return {bare(k): v for k, v in (event.get("ilmd") or {}).items() if isinstance(v, str)}
 
 
 class _Builder:
@@ -273,8 +277,7 @@ class _Builder:
             elif kind == "TransformationEvent":
                 transformations.add(event.get("transformationID") or eid)
             self._object(eid, event)
-        for kind, rel, start, end in (("AggregationEvent", "PACKED_IN", "packed_at", "unpacked_at"),
-                                      ("AssociationEvent", "ATTACHED_TO", "attached_at", "detached_at")):
+        for kind, rel, start, end in _MEMBERSHIPS:
             for parent in sorted(parents[kind]):
                 self._replay(rel, start, end, parent, self._related("parent_id", parent, fresh, kind))
         for tid in sorted(transformations):
@@ -338,8 +341,8 @@ class _Builder:
 
     def _commission(self, eid: str, when: str, ilmd: dict[str, str], things: list[Thing],
                     quantities: dict[str, dict[str, Any]]) -> None:
-        expiry = ilmd.get("itemExpirationDate") or ilmd.get("bestBeforeDate")
-        produced = ilmd.get("productionDate") or ilmd.get("manufacturingDate")
+        expiry = next((ilmd[n] for n in ILMD_EXPIRY if ilmd.get(n)), None)  # dates checked by event_problems
+        produced = next((ilmd[n] for n in ILMD_PRODUCTION if ilmd.get(n)), None)
         expires_at = normalize_datetime(expiry) if expiry else None
         created_at = normalize_datetime(produced) if produced else when
         for thing in things:
@@ -455,7 +458,8 @@ class _Builder:
             if (held.src, held.props[start]) not in made:
                 # an interval an earlier, partial replay opened (e.g. an OBSERVE captured before its ADD):
                 # the store keeps no deletes, so it is closed at its own start, empty, with its evidence
-                self._edge(rel, held.src, parent.ref, (), **{start: held.props[start]})
+                self._edge(rel, held.src, parent.ref, json.loads(held.props.get("evidence") or "[]"),
+                           **{start: held.props[start]})
                 self.edges[(rel, held.src, parent.ref, (held.props[start],))].props[end] = held.props[start]
 
     def _transformation(self, tid: str, events: list[tuple[str, Event]]) -> None:
@@ -524,15 +528,20 @@ class _Builder:
         return self.batch
 
     def _merge_held_evidence(self, rel: str, edges: list[Edge], declared: dict[str, str | None]) -> None:
-        identity = RELS[rel].identity
-        held = {(e.src, e.dst, tuple(e.props.get(n) for n in identity)): e
-                for e in self.store.edges(rel, {e.src for e in edges}, "out")}
-        missing: set[str] = set()
-        for edge in edges:
-            old = held.get((edge.src, edge.dst, tuple(edge.props.get(n) for n in identity)))
-            if old is not None and old.props.get("evidence"):
-                edge.props["evidence"].update(json.loads(old.props["evidence"]))
-            missing.update(e for e in edge.props["evidence"] if e not in declared)
+        """Add the held edges' evidence, and the declarations of every event behind ``edges``.
+
+        A replayed edge already has its evidence from every held event of its parent: merging would add
+        events the replay put elsewhere or that no longer count (a DELETE after a retracted ADD), making
+        the result depend on how the events were split into documents."""
+        if rel not in _REPLAYED_RELS:
+            identity = RELS[rel].identity
+            held = {(e.src, e.dst, tuple(e.props.get(n) for n in identity)): e
+                    for e in self.store.edges(rel, {e.src for e in edges}, "out")}
+            for edge in edges:
+                old = held.get((edge.src, edge.dst, tuple(edge.props.get(n) for n in identity)))
+                if old is not None and old.props.get("evidence"):
+                    edge.props["evidence"].update(json.loads(old.props["evidence"]))
+        missing = {e for edge in edges for e in edge.props["evidence"] if e not in declared}
         for eid, record in self.store.get("Event", missing).items():
             declared[eid] = record.get("error_declared_at")
 

@@ -52,6 +52,9 @@ FIELDS: dict[str, set[str]] = {
     "AssociationEvent": _COMMON | {"action", "parentID", "childEPCs", "childQuantityList"},
 }
 _OFFSET = re.compile(r"^[+-]([01]\d|2[0-3]):[0-5]\d$")
+# the ILMD dates the loader reads, by bare name, each kind's first present one winning
+ILMD_EXPIRY = ("itemExpirationDate", "bestBeforeDate")
+ILMD_PRODUCTION = ("productionDate", "manufacturingDate")
 
 
 @dataclass
@@ -62,6 +65,11 @@ class Document:
     events: list[Event]
     names: dict[str, str] = field(default_factory=dict)  # master data: id -> name
     sha256: str = ""  # of the bytes parsed
+
+
+def bare(key: str) -> str:
+    """An ILMD field's name without its namespace (``cbvmda:lotNumber`` -> ``lotNumber``)."""
+    return key.rsplit(":", 1)[-1].rsplit("#", 1)[-1]
 
 
 def short(value: str | None) -> str | None:
@@ -237,6 +245,17 @@ def _time_problem(value: Any, name: str) -> str | None:
     return None
 
 
+def _date_problem(value: Any, name: str) -> str | None:
+    """An ILMD date (xsd:date, or a date-time) that the loader cannot read as one."""
+    if isinstance(value, str):
+        try:
+            normalize_datetime(value)
+            return None
+        except ValueError:
+            pass
+    return f"{name}: {value!r} is not an ISO 8601 date"
+
+
 def event_problems(event: Any, read_epc: Any) -> list[str]:
     """Every structural problem of one event; ``read_epc(uri)`` raises BadInput for an unreadable EPC."""
     if not isinstance(event, dict):
@@ -275,9 +294,15 @@ def event_problems(event: Any, read_epc: Any) -> list[str]:
             if t is None or (":" not in t and t not in PARTY_TYPES) or not entry.get(key):
                 problems.append(f"{list_name} entry type {t!r} is not owning_party, possessing_party or location"
                                 if entry.get(key) else f"{list_name} entry has no {key}")
-    for key in event.get("ilmd") or {}:
+    ilmd = event.get("ilmd") or {}
+    if not isinstance(ilmd, dict):
+        problems.append("ilmd must be an object")
+        ilmd = {}
+    for key, value in ilmd.items():
         if ":" not in key:
             problems.append(f"ilmd field {key!r} has no namespace prefix")
+        elif bare(key) in ILMD_EXPIRY + ILMD_PRODUCTION:
+            problems += [p for p in (_date_problem(value, f"ilmd field {key!r}"),) if p]
     epcs = [e for name in _LISTS for e in event.get(name) or []] + ([event["parentID"]] if event.get("parentID") else [])
     classes = [q for name in _QUANTITY_LISTS for q in event.get(name) or []]
     for q in classes:

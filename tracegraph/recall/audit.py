@@ -11,17 +11,27 @@ can exist without the other.
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, cast
 
-from ..store import Batch, Counts, DocRef, LogEntry, Store
+from ..store import Batch, Counts, DocRef, EntryBuilder, LogEntry, Store
 
 LOG = "audit"
 GENESIS = "0" * 64
+
+
+def default_user() -> str:
+    """``$TRACEGRAPH_USER``, else the login name, else the numeric user id (a container may have no name)."""
+    try:
+        return os.environ.get("TRACEGRAPH_USER") or getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid:{os.getuid()}"
 
 
 def now() -> str:
@@ -62,6 +72,12 @@ def _builder(actor: str, action: str, target: str, why: str) -> Callable[..., di
     return build
 
 
+def entry(actor: str, action: str, target: str, why: str, *, before: Any = None, after: Any = None) -> EntryBuilder:
+    """One entry for :meth:`Store.append`, or for a store appending inside its own transaction."""
+    build = _builder(actor, action, target, why)
+    return lambda seq, previous: build(seq, previous, before, after)
+
+
 class AuditLog:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -69,8 +85,7 @@ class AuditLog:
     def record(self, actor: str, action: str, target: str, why: str, *, before: Any = None, after: Any = None,
                documents: Mapping[DocRef, dict[str, Any]] | None = None) -> dict[str, Any]:
         """Append one entry and, in the same transaction, write ``documents``; returns the entry."""
-        build = _builder(actor, action, target, why)
-        return self.store.append(LOG, lambda seq, previous: build(seq, previous, before, after), documents)
+        return self.store.append(LOG, entry(actor, action, target, why, before=before, after=after), documents)
 
     def write(self, actor: str, action: str, target: str, why: str, batch: Batch, *, after: dict[str, Any],
               counted: bool = True) -> dict[str, Any]:

@@ -37,6 +37,14 @@ def bump_change_counter(con: sqlite3.Connection) -> None:
     con.execute(f"PRAGMA user_version = {(change_counter(con) + 1) % 2**31}")
 
 
+def _unique(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values: a sort and a mask, several times faster than ``np.unique`` on node ids."""
+    values = np.sort(values)
+    if values.size > 1:
+        values = values[np.concatenate(([True], values[1:] != values[:-1]))]
+    return values
+
+
 def _positions(indptr: np.ndarray, nodes: np.ndarray) -> np.ndarray:
     """Positions of every entry of the CSR rows ``nodes``, row after row."""
     starts = indptr[nodes]
@@ -116,7 +124,7 @@ class AdjacencyIndex:
     def nids(self, nodes: Iterable[NodeRef]) -> np.ndarray:
         """Sorted unique ids of the nodes that exist."""
         get = self.nid_of.get
-        return np.unique(np.array([n for n in map(get, nodes) if n is not None], dtype=np.int64))
+        return _unique(np.array([n for n in map(get, nodes) if n is not None], dtype=np.int64))
 
     def refs(self, nids: np.ndarray) -> list[NodeRef]:
         ref_of = self.ref_of
@@ -150,7 +158,7 @@ class AdjacencyIndex:
 
     def neighbours(self, relation: Relation, nids: np.ndarray, direction: Direction) -> list[NodeRef]:
         adj = relation.by_direction[direction]
-        return self.refs(np.unique(adj.far[_positions(adj.indptr, nids)]))
+        return self.refs(_unique(adj.far[_positions(adj.indptr, nids)]))
 
     def reach(self, relations: Sequence[Relation], seeds: np.ndarray, direction: Direction,
               max_depth: int) -> tuple[np.ndarray, np.ndarray]:
@@ -164,7 +172,7 @@ class AdjacencyIndex:
             depth = 0
             while frontier.size and depth <= max_depth:
                 depth += 1
-                found = np.unique(np.concatenate([a.far[_positions(a.indptr, frontier)] for a in adjacency]))
+                found = _unique(np.concatenate([a.far[_positions(a.indptr, frontier)] for a in adjacency]))
                 frontier = found[depth_of[found] < 0]
                 depth_of[frontier] = depth
                 levels.append(frontier)

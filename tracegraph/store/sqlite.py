@@ -25,6 +25,7 @@ from .base import Batch, Counts, Direction, DocRef, Edge, EntryBuilder, LogEntry
 from .index import AdjacencyIndex, Relation, Stale, bump_change_counter, change_counter
 
 SCHEMA_VERSION = 2  # 2: packing and attachments carry retracted_at
+_ADDED_IN_2 = (("PACKED_IN", "retracted_at"), ("ATTACHED_TO", "retracted_at"))  # (relationship, column)
 _SQL_TYPES = {FieldType.STRING: "TEXT", FieldType.ENUM: "TEXT", FieldType.DATETIME: "TEXT",
               FieldType.JSON: "TEXT", FieldType.INTEGER: "INTEGER", FieldType.DECIMAL: "REAL"}
 
@@ -85,14 +86,42 @@ class SQLiteStore(Store):
         try:
             if not read_only:
                 with self._tx() as con:
+                    if self._version(con) == 1:
+                        self._upgrade_from_1(con)
                     for stmt in schema_ddl():
                         con.execute(stmt)
                     con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            version = self._con().execute("SELECT value FROM meta WHERE name='schema_version'").fetchone()
+            version = self._version(self._con())
         except sqlite3.DatabaseError as exc:  # e.g. a file that is not SQLite, or SQLite without our tables
             raise StoreError(f"cannot open {self.path} as a TraceGraph database: {exc}") from None
-        if version is None or int(version[0]) != SCHEMA_VERSION:
+        if version == 1 and read_only:
+            raise StoreError(f"{self.path} is a TraceGraph 1 database, open read-only: opening it writable upgrades "
+                             f"it to {SCHEMA_VERSION} in place (`tracegraph --db {self.path} init`)")
+        if version != SCHEMA_VERSION:
             raise StoreError(f"{self.path} is not a TraceGraph {SCHEMA_VERSION} database")
+
+    @staticmethod
+    def _version(con: sqlite3.Connection) -> int | None:
+        """The schema version the file records; None for a file without TraceGraph's meta table."""
+        if con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone() is None:
+            return None
+        found = con.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
+        return None if found is None else int(found[0])
+
+    def _upgrade_from_1(self, con: sqlite3.Connection) -> None:
+        """Schema 1 to 2 inside the opening transaction: add the columns 2 added and record who did it in
+        the audit trail, so an old file keeps its records, audit trail, recalls, holds and API keys."""
+        from ..recall.audit import LOG, default_user, entry  # the audit trail is built on the store
+        added = []
+        for rel, column in _ADDED_IN_2:
+            field = next(f for f in RELS[rel].fields if f.name == column)
+            con.execute(f"ALTER TABLE {RELS[rel].sql_table} ADD COLUMN {column} {_SQL_TYPES[field.type]}")
+            added.append(f"{RELS[rel].sql_table}.{column}")
+        con.execute("UPDATE meta SET value = ? WHERE name = 'schema_version'", (str(SCHEMA_VERSION),))
+        bump_change_counter(con)
+        self._append(con, LOG, entry(default_user(), "store.upgrade", f"store:{self.path}",
+                                     "opened a schema 1 database writable", before={"schema_version": 1},
+                                     after={"schema_version": SCHEMA_VERSION, "added_columns": added}))
 
     # -- connections -------------------------------------------------------------------------
     def _con(self) -> sqlite3.Connection:

@@ -1,7 +1,8 @@
 """The trace engine: forward, backward, recall scope, explanations and supplier exposure."""
 
-from .engine import RecallScope, SupplierExposure, TraceEngine, TraceResult, live, live_edges
+from .engine import RecallScope, SupplierExposure, TraceEngine, TraceResult, link_order, live, live_edges
 from .model import GROUPS, Held, Limits, Link, TraceStart, Whereabouts
 
 __all__ = ["GROUPS", "Held", "Limits", "Link", "RecallScope", "SupplierExposure", "TraceEngine", "TraceResult",
-           "TraceStart", "Whereabouts", "live", "live_edges"]
+           "TraceStart", "Whereabouts", "link_order",
+           "live", "live_edges"]

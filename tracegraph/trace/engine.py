@@ -78,6 +78,12 @@ def live_edges(store: Store, rel: str, nodes: Iterable[NodeRef], direction: Edge
     return list(live(store.edges(rel, nodes, direction)))
 
 
+def link_order(link: Link | Edge) -> tuple[str, ...]:
+    """Edges by ids: endpoints, relationship, then the fields that tell parallel ones apart. Ties between
+    equal answers go by it, never by a backend's own order."""
+    return (*link.src, *link.dst, link.rel, *(str(link.props.get(n)) for n in RELS[link.rel].identity))
+
+
 @dataclass
 class TraceResult:
     """What a trace reached, grouped by kind, and how (for explanations)."""
@@ -109,8 +115,11 @@ class TraceResult:
         """Full records of one group, in key order; a record on hold carries its ``holds``."""
         kind = KIND_OF_GROUP[group]
         rows = self._engine.store.get(kind, self.ids[group])
-        return [{**rows[k], **({"holds": self.holds[f"{kind}:{k}"]} if f"{kind}:{k}" in self.holds else {})}
-                for k in self.ids[group] if k in rows]
+        found = [rows[k] for k in self.ids[group] if k in rows]
+        if not self.holds:  # the common case: no per-row merge to pay for
+            return found
+        return [{**r, "holds": self.holds[ref]} if (ref := f"{kind}:{r[KINDS[kind].key]}") in self.holds else r
+                for r in found]
 
     def explain(self, kind: str, key: str) -> list[Link]:
         """One shortest chain of records from the start to a reached node."""
@@ -243,6 +252,41 @@ class TraceEngine:
         sole = sorted(item for item, who in sources.items() if who == {supplier_id})
         return SupplierExposure(supplier_id, trace, finished, sole)
 
+    def received(self, customer_id: str, limits: Limits | None = None) -> list[NodeRef]:
+        """The lots and serials a customer received, in key order: those its shipments carried loose, and
+        what each container they carried held when it left, nested contents only while their parent was
+        inside (the rule forward traces follow to customers). Retracted lines and packings count nowhere."""
+        limits = limits or self.limits
+        if not self.store.get("Customer", [customer_id]):
+            raise NotFound(f"no Customer with id {customer_id!r}")
+        shipments = [e.src for e in self.store.edges("SHIPPED_TO", [("Customer", customer_id)], "in")]
+        when = {k: r["shipped_at"] for k, r in self.store.get("Shipment", [k for _, k in shipments]).items()}
+        found: set[NodeRef] = set()
+        leaving: dict[NodeRef, set[str]] = defaultdict(set)  # container -> the moments it left (or its parent did)
+        for e in live_edges(self.store, "SHIPPED_IN", shipments, "in"):
+            if e.src[0] == "Container":
+                leaving[e.src].add(when[e.dst[1]])
+            else:
+                found.add(e.src)
+        for level in range(1, limits.max_depth + 2):
+            packed = live_edges(self.store, "PACKED_IN", leaving, "in")
+            if not packed:
+                break
+            if level > limits.max_depth:
+                raise LimitExceeded(f"containers nest deeper than the limit of {limits.max_depth}")
+            inner: dict[NodeRef, set[str]] = defaultdict(set)
+            for e in packed:
+                for moment in leaving[e.dst]:
+                    if e.props["packed_at"] <= moment and (e.props["unpacked_at"] is None
+                                                           or moment < e.props["unpacked_at"]):
+                        if e.src[0] == "Container":
+                            inner[e.src].add(moment)
+                        else:
+                            found.add(e.src)
+            leaving = inner
+        self._check_size(len(found), limits)
+        return sorted(found)
+
     def explain(self, start: TraceStart, kind: str, key: str, direction: Direction = "forward") -> list[Link]:
         trace = self.forward(start) if direction == "forward" else self.backward(start)
         return self.explain_in(trace, (kind, key))
@@ -333,7 +377,7 @@ class TraceEngine:
         seen: set[tuple[NodeRef, str, str | None]] = set()
         while frontier:
             nxt: dict[NodeRef, list[tuple[str, str | None, list[Link]]]] = defaultdict(list)
-            for e in live_edges(self.store, "PACKED_IN", frontier, "in"):
+            for e in sorted(live_edges(self.store, "PACKED_IN", frontier, "in"), key=link_order):
                 packed, unpacked = e.props["packed_at"], e.props["unpacked_at"]
                 for start_at, end, path in frontier[e.dst]:
                     lo = max(start_at, packed)
@@ -414,8 +458,11 @@ class TraceEngine:
         taken: dict[NodeRef, list[tuple[float | None, str | None]]] = defaultdict(list)  # (quantity, uom) out of a lot
         boxed: set[NodeRef] = set()  # lots that left inside a container: how much of them is not recorded
         held_in: dict[str, list[Held]] = defaultdict(list)  # container -> what it held, when
+        now_in: dict[NodeRef, set[str]] = defaultdict(set)  # a split lot can sit in several at once
         for h in trace.held:
             held_in[h.container].append(h)
+            if h.end is None and h.via == h.item:
+                now_in[h.item].add(h.container)
         for shipment, links in trace.carried.items():
             moment = shipments[shipment]["shipped_at"]
             for link in links:
@@ -439,21 +486,20 @@ class TraceEngine:
             if unit != "in_stock":
                 uom = lots[e.src[1]]["uom"]
                 taken[e.src].append((1.0, uom if uom is None or uom in _COUNT_UOMS else "EA"))
-        now_in: dict[NodeRef, set[str]] = defaultdict(set)  # a split lot can sit in several at once
-        for h in trace.held:
-            if h.end is None and h.via == h.item:
-                now_in[h.item].add(h.container)
+        order = {s: (r["shipped_at"], s) for s, r in shipments.items()}  # how an item's shipments are listed
+        nowhere: set[str] = set()
         out: dict[NodeRef, Whereabouts] = {}
         for item in items:
-            sent = sorted(shipped.get(item, ()), key=lambda s: (shipments[s]["shipped_at"], s))
+            sent = tuple(sorted(shipped[item], key=order.__getitem__)) if item in shipped else ()
             remaining = None if item[0] != "Lot" or item in boxed else _remaining(lots[item[1]], taken.get(item, []))
-            went = units.get(item, set())
+            went = units.get(item, nowhere)
             status: Literal["shipped", "consumed", "in_stock"] = (
                 "in_stock" if remaining or "in_stock" in went else "shipped" if sent or "shipped" in went
                 else "consumed" if item in consumed or "consumed" in went else "in_stock")
-            out[item] = Whereabouts(item, status, tuple(sorted({shipments[s]["customer_id"] for s in sent})),
-                                    tuple(sent), tuple(sorted(consumed.get(item, ()))), remaining=remaining,
-                                    containers=tuple(sorted(now_in.get(item, ()))))
+            out[item] = Whereabouts(item, status,
+                                    tuple(sorted({shipments[s]["customer_id"] for s in sent})) if sent else (), sent,
+                                    tuple(sorted(consumed[item])) if item in consumed else (), remaining,
+                                    tuple(sorted(now_in[item])) if item in now_in else ())
         return out
 
     def _lot_quantities_shipped(self, trace: TraceResult) -> dict[str, float]:
@@ -544,7 +590,7 @@ class TraceEngine:
             for e in (e for rel in GENEALOGY_RELS for e in live_edges(self.store, rel, frontier, back)):
                 at[near(e)].append(e)
             for target, s in list(searches.items()):
-                edges = sorted((e for node in s.frontier for e in at[node]), key=lambda e: (e.src, e.dst, e.rel))
+                edges = sorted((e for node in s.frontier for e in at[node]), key=link_order)
                 s.frontier = []
                 for e in edges:
                     previous = e.src if back == "in" else e.dst
@@ -576,7 +622,7 @@ class TraceEngine:
         if ("Container", container) in trace.entry and at is None:  # a shipment needs what it held then
             return trace.entry[("Container", container)]
         options = [h for h in trace.held if h.container == container and (at is None or h.holds_at(at))]
-        h = min(options, key=lambda h: (trace.depth.get(h.item, 0) + h.level, h.item, h.via))
+        h = min(options, key=lambda h: (trace.depth.get(h.item, 0) + h.level, h.item, h.via, h.packed_at, h.start))
         link = Link("PACKED_IN", h.via, ("Container", container),
                     {"packed_at": h.packed_at, "unpacked_at": h.unpacked_at})
         if h.via == h.item:
@@ -588,7 +634,7 @@ class TraceEngine:
         inner = outer.via[1]
         candidates = [h for h in trace.held if h.container == inner and h.item == outer.item
                       and h.start <= outer.start and (h.end is None or (outer.end is not None and outer.end <= h.end))]
-        h = min(candidates, key=lambda h: (h.level, h.via))
+        h = min(candidates, key=lambda h: (h.level, h.via, h.packed_at, h.start))
         link = Link("PACKED_IN", h.via, ("Container", inner), {"packed_at": h.packed_at, "unpacked_at": h.unpacked_at})
         prefix = self._genealogy_chain(trace, h.item) if h.via == h.item else self._container_chain_for(trace, h)
         return prefix + [link]
@@ -602,7 +648,7 @@ class TraceEngine:
                 if link.src[0] == "Container":  # through what the container held when it left
                     return self._container_chain(trace, link.src[1], shipped_at)
                 return self._genealogy_chain(trace, link.src)
-            trace._chains[ref] = min((chain_to(link) + [link] for link in trace.carried[shipment]), key=_cost)
+            trace._chains[ref] = min((chain_to(link) + [link] for link in trace.carried[shipment]), key=_rank)
         return list(trace._chains[ref])
 
     def _shipment_records(self, trace: TraceResult) -> dict[str, dict[str, Any]]:
@@ -643,7 +689,7 @@ class TraceEngine:
                 anchor, e = min(anchored, key=lambda ae: (trace.depth[ae[0]], ae[0]))
                 options.append(self._genealogy_chain(trace, anchor) + [Link(e.rel, e.src, e.dst, e.props)])
         if options:
-            return min(options, key=lambda c: (_cost(c), [(link.src, link.dst) for link in c]))
+            return min(options, key=_rank)
         raise NotFound(f"no chain explains {kind} {key!r} in this trace")
 
 
@@ -685,3 +731,9 @@ def _remaining(lot: dict[str, Any], taken: list[tuple[float | None, str | None]]
 def _cost(chain: list[Link]) -> tuple[int, int]:
     """How explanations are compared: fewest links, then fewest genealogy links."""
     return len(chain), sum(link.rel in GENEALOGY_RELS for link in chain)
+
+
+def _rank(chain: list[Link]) -> tuple[tuple[int, int], list[tuple[str, ...]]]:
+    """:func:`_cost`, ties going to the smaller ids link by link (never to a backend's edge order)."""
+    return _cost(chain), [link_order(link) for link in chain]
+

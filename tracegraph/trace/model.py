@@ -1,9 +1,13 @@
-"""Values the trace engine takes and returns."""
+"""Values the trace engine takes and returns.
+
+What a trace makes by the hundred thousand (containment, links, whereabouts) are named tuples:
+immutable like frozen dataclasses, and three times cheaper to build.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
 
 from ..store import NodeRef
 
@@ -52,8 +56,7 @@ class Limits:
     max_results: int = 5_000_000
 
 
-@dataclass(frozen=True)
-class Held:
+class Held(NamedTuple):
     """An item inside a container during [start, end); end None means still inside."""
 
     item: NodeRef
@@ -69,22 +72,20 @@ class Held:
         return self.start <= moment and (self.end is None or moment < self.end)
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
     """One record in an explaining chain: an edge of the graph with its properties."""
 
     rel: str
     src: NodeRef
     dst: NodeRef
-    props: dict[str, Any] = field(default_factory=dict)
+    props: dict[str, Any]
 
     def as_dict(self) -> dict[str, Any]:
         return {"rel": self.rel, "from": {"kind": self.src[0], "id": self.src[1]},
                 "to": {"kind": self.dst[0], "id": self.dst[1]}, "props": self.props}
 
 
-@dataclass(frozen=True)
-class Whereabouts:
+class Whereabouts(NamedTuple):
     """Where one affected lot or serial is now (rules in :mod:`tracegraph.trace.engine`)."""
 
     item: NodeRef

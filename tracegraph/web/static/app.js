@@ -5,6 +5,7 @@
 
 const KEY = "tracegraph.apiKey";
 const PAGE = 25;
+const MAX_START = 1000;  // the API's limit on start ids (ApiSettings.max_start_ids)
 const LAYER_OF_KIND = { Supplier: ["suppliers"], Lot: ["purchased_lots", "subassembly_lots", "finished_lots"],
   Serial: ["serials"], Container: ["containers"], Shipment: ["shipments"], Customer: ["customers"] };
 const COLORS = { Supplier: "#7a5af8", Lot: "#0b6bcb", Serial: "#0e9384", Container: "#dc6803",
@@ -183,22 +184,26 @@ async function showRecord(kind, id) {
 }
 
 // The engine traces from lots, serials and containers, not from a customer: a customer's page lists
-// its shipments and what left in them, and draws the backward trace from those shipped items.
+// its shipments and what left in them (retracted lines marked), and draws the backward trace from what
+// the customer received by the engine's rule (`received`: loose items, and what a shipped container held
+// when it left), never from everything that was ever in a shipped container.
 async function customerTrace(area, id) {
-  const { customer } = await gql(`query($id: ID!) { customer(id: $id) {
-    shipments(first: 1000) { id shippedAt items(first: 1000) { from { __typename id } } } } }`, { id });
-  const start = { lots: [], serials: [], containers: [] };
-  for (const s of customer.shipments) for (const i of s.items) start[START_FIELD[i.from.__typename]].push(i.from.id);
+  const { customer } = await gql(`query($id: ID!) { customer(id: $id) { received(first: ${MAX_START}) { __typename id }
+    shipments(first: 1000) { id shippedAt items(first: 1000) { from { __typename id } retractedAt } } } }`, { id });
+  const start = { lots: [], serials: [] };
+  for (const r of customer.received) start[START_FIELD[r.__typename]].push(r.id);
+  const line = (i) => [`${i.from.__typename} `, recordLink(i.from.__typename, i.from.id),
+    i.retractedAt ? el("span", { class: "muted" }, ` (retracted ${i.retractedAt})`) : null];
   const shipments = el("table", { id: "customer-shipments" },
     el("tr", {}, el("th", {}, "shipment"), el("th", {}, "shipped at"), el("th", {}, "items shipped")),
     customer.shipments.map((s) => el("tr", { "data-shipment": s.id }, el("td", {}, recordLink("Shipment", s.id)),
-      el("td", {}, s.shippedAt), el("td", {}, s.items.map((i, n) => [n ? ", " : "", `${i.from.__typename} `,
-        recordLink(i.from.__typename, i.from.id)])))));
+      el("td", {}, s.shippedAt), el("td", {}, s.items.map((i, n) => [n ? ", " : "", line(i)])))));
   const traceArea = el("section", { id: "customer-trace" });
   area.replaceChildren(el("h3", {}, `Shipments (${fmt(customer.shipments.length)})`), shipments,
-    el("h3", {}, "Backward trace from the items shipped to this customer"), traceArea);
-  if (customer.shipments.some((s) => s.items.length)) await drawTrace(traceArea, start, "backward", []);
-  else traceArea.replaceChildren(el("p", { class: "muted" }, "Nothing has been shipped to this customer."));
+    el("h3", {}, "Backward trace from the lots and serials this customer received",
+      customer.received.length === MAX_START ? ` (the first ${fmt(MAX_START)} of them)` : ""), traceArea);
+  if (customer.received.length) await drawTrace(traceArea, start, "backward", []);
+  else traceArea.replaceChildren(el("p", { class: "muted" }, "No lot or serial has reached this customer."));
 }
 
 // ------------------------------------------------------------------------------------------ traces
