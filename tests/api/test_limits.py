@@ -49,6 +49,23 @@ def test_a_query_within_the_limits_passes(server: Server) -> None:
     assert len(data) == 20
 
 
+def test_each_server_checks_a_known_query_text_against_its_own_limits(server: Server) -> None:
+    """Validation results are cached by query text: a text must still be refused every time by a server
+    whose limits it breaks, and answered by one whose limits it keeps."""
+    nested = "id"
+    for _ in range(6):
+        nested = f"serials(first: 1) {{ lot {{ {nested} }} }}"
+    query = f'query($id: ID!) {{ lot(id: $id) {{ {nested} }} }}'  # 14 levels deep, one record at each
+    lot = next(k for k in server.graph.store.keys("Lot") if server.graph.store.edges("HAS_SERIAL", [("Lot", k)], "out"))
+    headers = {"Authorization": f"Bearer {server.keys['reader']}"}
+    with serve(create_app(server.graph, settings=ApiSettings(max_query_depth=20))) as lenient:
+        for _ in range(2):
+            assert codes(server.errors(query, {"id": lot}, role="reader")) == {"LIMIT_EXCEEDED"}
+            body = httpx.post(f"{lenient}/graphql", json={"query": query, "variables": {"id": lot}}, headers=headers,
+                              timeout=60).json()
+            assert "errors" not in body and body["data"]["lot"]["serials"], body
+
+
 def test_page_size_is_capped(server: Server) -> None:
     cap = ApiSettings().max_page_size
     query = "query($l: ID!, $n: Int!) { forwardTrace(start: {lots: [$l]}) { serials(first: $n) { totalCount } } }"

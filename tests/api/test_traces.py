@@ -7,15 +7,17 @@ from typing import Any
 
 import httpx
 import pytest
-from canonical import Tables
+from canonical import Tables, at
 from conftest import load_into
 
 from tracegraph import Graph
 from tracegraph.api.app import create_app
 from tracegraph.api.keys import ApiKeys
 from tracegraph.trace.triggers import RecallTrigger
-from tracegraph.store import SQLiteStore
+from tracegraph.schema import KINDS
+from tracegraph.store import Batch, Edge, SQLiteStore
 from tracegraph.trace import GROUPS
+from tracegraph.trace.model import KIND_OF_GROUP
 
 from .conftest import Server, codes, serve
 
@@ -66,6 +68,65 @@ def test_every_group_of_a_forward_trace_matches_the_engine(server: Server) -> No
     for group in GROUPS:
         ids, _ = _all_pages(server, "forwardTrace", "TraceStartInput!", {"lots": [lot]}, GQL_GROUP[group], 1000)
         assert ids == expected.ids[group], group
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.capitalize() for p in rest)
+
+
+def test_pages_asking_ids_only_and_pages_asking_fields_give_the_same_records(server: Server) -> None:
+    """A page asked only for ids reads no record, yet gives the engine's ids with the right __typename;
+    asked for fields too (directly, through edges, or in a fragment) it gives the stored records."""
+    lot = _raw_lot(server)
+    expected = server.graph.forward(lot=lot)
+    for group in GROUPS:
+        kind = KINDS[KIND_OF_GROUP[group]]
+        fields = " ".join(_camel(f.name) for f in kind.fields)
+        shapes = {"ids": "nodes { __typename id }", "fields": f"nodes {{ __typename id {fields} }}",
+                  "edges": f"edges {{ cursor node {{ __typename id {fields} }} }}",
+                  "fragment": f"nodes {{ ...on Record {{ __typename id }} ...on {kind.name} {{ {fields} }} }}"}
+        data = server.query("query($lots: [ID!]!) { forwardTrace(start: {lots: $lots}) { "
+                            + " ".join(f"{name}: {GQL_GROUP[group]}(first: 1000) {{ {shape} }}"
+                                       for name, shape in shapes.items()) + " } }",
+                            {"lots": [lot]}, role="analyst")["forwardTrace"]
+        page = expected.ids[group][:1000]
+        stored = server.graph.store.get(kind.name, page)
+        nodes = {name: [e["node"] for e in got["edges"]] if name == "edges" else got["nodes"]
+                 for name, got in data.items()}
+        assert nodes["ids"] == [{"__typename": kind.name, "id": k} for k in page], group
+        for name in ("fields", "edges", "fragment"):
+            assert [n["id"] for n in nodes[name]] == page, (group, name)
+            assert all(n["__typename"] == kind.name for n in nodes[name]), (group, name)
+            for node in nodes[name]:
+                record = stored[node["id"]]
+                assert all(node[_camel(f.name)] == record.get(f.name) for f in kind.fields
+                           if f.type.name != "JSON"), (group, name, node["id"])
+
+
+def test_a_reached_id_without_a_record_is_not_found_however_the_page_asks(tmp_path: Path) -> None:
+    """A consumption naming a process step with no record (written past the loader's reference check):
+    a page of the trace's process steps says NOT_FOUND whether it asks for ids only or for fields."""
+    t = Tables()
+    t.lot("R1", material="RESIN", supplier="SUP-A")
+    t.lot("OUT", material="PART")
+    t.consume("ST1", "R1", "OUT")
+    store = SQLiteStore(tmp_path / "ghost.db")
+    load_into(store, t, tmp_path / "tables")
+    store.write(Batch(edges={"CONSUMED_INTO": [Edge("CONSUMED_INTO", ("Lot", "R1"), ("Lot", "OUT"),
+                                                    {"step_id": "GHOST", "consumed_at": at(2)})]}))
+    key, _ = ApiKeys(store).create("analyst", name="ghost")
+    graph = Graph(store)
+    assert graph.forward(lot="R1").ids["process_steps"] == ["GHOST", "ST1"]
+    with serve(create_app(graph)) as url:
+        for nodes in ("nodes { id }", "nodes { id operation }", "edges { node { id } }"):
+            query = f'{{ forwardTrace(start: {{lots: ["R1"]}}) {{ processSteps {{ {nodes} }} }} }}'
+            body = httpx.post(f"{url}/graphql", json={"query": query}, headers={"Authorization": f"Bearer {key}"},
+                              timeout=60).json()
+            assert body["data"] is None, (nodes, body)
+            assert [(e["extensions"]["code"], e["message"], e["path"]) for e in body["errors"]] == [
+                ("NOT_FOUND", "no ProcessStep with id 'GHOST'", ["forwardTrace", "processSteps"])], nodes
+    store.close()
 
 
 def test_backward_trace_from_a_serial_matches_the_engine(server: Server) -> None:

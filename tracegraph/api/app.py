@@ -9,6 +9,7 @@ Authorization (roles) is enforced in the schema.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -114,6 +115,11 @@ def create_app(graph: str | Graph, *, settings: ApiSettings | None = None) -> St
             await anyio.to_thread.run_sync(g.store.warm, abandon_on_cancel=True)
         except Exception:  # noqa: BLE001 -- not fatal: the store builds what a query needs on first use instead
             log.exception("building the store's index at startup failed; the first query will build it")
+        # What the server holds from now on (the index above all) leaves the cyclic collector's full passes,
+        # which at 1M serials otherwise stop a request for 50-130 ms about every 20 requests. Garbage is
+        # collected first: the collector never looks at frozen objects again.
+        gc.collect()
+        gc.freeze()
         warmed.set()
 
     async def readyz(request: Request) -> Response:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import base64
 import binascii
 from bisect import bisect_right
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
+from strawberry.types.nodes import SelectedField
 
 from ..errors import BadInput
 from .context import Context
@@ -55,11 +56,17 @@ class Edge(Generic[T]):
 class Connection(Generic[T]):
     total_count: int = strawberry.field(description="How many records the whole result has.")
     page_info: PageInfo
-    edges: list[Edge[T]]
+    keys: strawberry.Private[list[str]]
+    page: strawberry.Private[list[T]]  # the node of each key
+
+    @strawberry.field
+    def edges(self) -> list[Edge[T]]:
+        """Built only when asked for: most clients read ``nodes``, and a cursor per node is work for nothing."""
+        return [Edge(cursor=encode_cursor(k), node=n) for k, n in zip(self.keys, self.page)]
 
     @strawberry.field(description="The page's records, without cursors.")
     def nodes(self) -> list[T]:
-        return [e.node for e in self.edges]
+        return self.page
 
 
 async def paginate(ctx: Context, keys: Sequence[str], first: int, after: str | None,
@@ -74,4 +81,26 @@ async def paginate(ctx: Context, keys: Sequence[str], first: int, after: str | N
         page_info=PageInfo(has_next_page=start + size < len(keys), has_previous_page=start > 0,
                            start_cursor=encode_cursor(page[0]) if page else None,
                            end_cursor=encode_cursor(page[-1]) if page else None),
-        edges=[Edge(cursor=encode_cursor(k), node=n) for k, n in zip(page, nodes)])
+        keys=page, page=nodes)
+
+
+def _node_selections(info: strawberry.Info) -> Iterator[Any]:
+    """What the query asks of the nodes of the connection ``info`` resolves, under ``nodes`` and
+    ``edges { node }``; a fragment on the way is yielded itself, as it may ask anything."""
+    for connection in info.selected_fields:
+        for part in connection.selections:
+            if not isinstance(part, SelectedField):
+                yield part
+            elif part.name == "nodes":
+                yield from part.selections
+            elif part.name == "edges":
+                for edge in part.selections:
+                    if not isinstance(edge, SelectedField):
+                        yield edge
+                    elif edge.name == "node":
+                        yield from edge.selections
+
+
+def nodes_ask_only(info: strawberry.Info, fields: frozenset[str]) -> bool:
+    """Whether the query asks the connection's nodes for no field but ``fields`` (and no fragment)."""
+    return all(isinstance(s, SelectedField) and s.name in fields for s in _node_selections(info))

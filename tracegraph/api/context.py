@@ -2,7 +2,8 @@
 
 Store work runs in a worker thread under the request's remaining time budget, so a long trace is
 stopped inside the store (LIMIT_EXCEEDED) instead of holding the server. DataLoaders are made per
-request: one store call per kind (records) or per relationship and direction (neighbours) per level.
+request: one store call per kind (records) or per relationship and direction (neighbours) per level,
+and one for which keys of the request's pages exist.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from strawberry.dataloader import DataLoader
 
 from ..errors import BadInput, LimitExceeded
 from ..graph import Graph
+from ..schema import KINDS
 from ..store import Direction, Edge, NodeRef
 from ..trace import link_order
 from .roles import Principal
@@ -27,6 +29,8 @@ from .roles import Principal
 T = TypeVar("T")
 
 DEFAULT_PAGE_SIZE = 100
+
+KeySet = tuple[str, tuple[str, ...]]  # a kind and some of its keys
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class Context:
     limiter: anyio.CapacityLimiter
     _records: dict[str, DataLoader[str, dict[str, Any] | None]] = field(default_factory=dict)
     _edges: dict[tuple[str, Direction], DataLoader[NodeRef, list[Edge]]] = field(default_factory=dict)
+    _existing: DataLoader[KeySet, set[str]] | None = None
 
     @classmethod
     def start(cls, graph: Graph, principal: Principal | None, settings: ApiSettings,
@@ -100,3 +105,14 @@ class Context:
                 return [sorted(by_node.get(n, []), key=lambda e: (far(e), link_order(e))) for n in nodes]
             self._edges[(rel, direction)] = DataLoader(load_fn=load)
         return self._edges[(rel, direction)]
+
+    def existing(self) -> DataLoader[KeySet, set[str]]:
+        """Which keys of each set have a record: the pages of a request, checked in one worker-thread call."""
+        if self._existing is None:
+            def find(sets: list[KeySet]) -> list[set[str]]:
+                return [set(self.graph.store.find(kind, KINDS[kind].key, keys)) for kind, keys in sets]
+
+            async def load(sets: list[KeySet]) -> list[set[str]]:
+                return await self.run(find, sets)
+            self._existing = DataLoader(load_fn=load)
+        return self._existing

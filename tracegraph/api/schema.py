@@ -10,7 +10,8 @@ from __future__ import annotations
 import sys
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter,
+                                   ValidationCache)
 from strawberry.tools import merge_types
 
 from .access import AccessMutation, AccessQuery
@@ -31,15 +32,19 @@ MUTATION_AREAS: tuple[type, ...] = (AccessMutation, RecallMutation)
 
 def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
     s = settings or ApiSettings()
+    # The limits' rules are made once, not per request, so the validation cache knows a query text again:
+    # clients send the same few texts with new variables, and validating one costs milliseconds.
+    limits = [*QueryDepthLimiter(max_depth=s.max_query_depth).validation_rules,
+              *MaxAliasesLimiter(max_alias_count=s.max_aliases).validation_rules]
     return strawberry.Schema(
         query=merge_types("Query", QUERY_AREAS),
         mutation=merge_types("Mutation", MUTATION_AREAS),
         types=[*RECORD_TYPES.values(), *RELATION_TYPES.values()],
         # factories, not instances: an extension instance must not be shared by concurrent requests
         extensions=[ErrorCodes,
-                    lambda: QueryDepthLimiter(max_depth=s.max_query_depth),
                     lambda: MaxTokensLimiter(max_token_count=s.max_query_tokens),
-                    lambda: MaxAliasesLimiter(max_alias_count=s.max_aliases)],
+                    lambda: AddValidationRules(limits),
+                    ValidationCache],
     )
 
 

@@ -6,6 +6,7 @@ lives here. Groups are connections over the engine's sorted ids, with key-based 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Any
 
@@ -18,7 +19,7 @@ from ..trace import SupplierExposure as EngineExposure
 from ..trace import TraceResult as EngineTrace
 from ..trace.model import KIND_OF_GROUP
 from ..trace.model import Whereabouts as EngineWhereabouts
-from .connections import Connection, paginate
+from .connections import Connection, nodes_ask_only, paginate
 from .context import DEFAULT_PAGE_SIZE, Context
 from .permissions import requires
 from .recalls import actor
@@ -28,6 +29,8 @@ from .types import RECORD_TYPES, Record, RecordKind, Relation, load_many, to_rec
 LotType: Any = RECORD_TYPES["Lot"]
 MaterialType: Any = RECORD_TYPES["Material"]
 CustomerType: Any = RECORD_TYPES["Customer"]
+
+_ID_FIELDS = frozenset({"id", "__typename"})  # what a bare Record answers
 
 
 @strawberry.input(description="Where a trace starts: any mix of ids; at least one.")
@@ -51,12 +54,27 @@ class TraceStartInput:
         return ids
 
 
-async def _page_records(ctx: Context, kind: str, keys: list[str]) -> list[Any]:
-    rows = await ctx.records(kind).load_many(keys)
-    missing = [k for k, r in zip(keys, rows) if r is None]
+async def _page_records(ctx: Context, kind: str, keys: list[str], only_ids: bool = False) -> list[Any]:
+    """The records of ``keys``, in order; NOT_FOUND names every key without one.
+
+    With ``only_ids`` (nothing but ``id`` is asked of them) only their existence is read, and each
+    is a bare :class:`Record`, which strawberry takes for any kind implementing it.
+    """
+    if only_ids:
+        found = await ctx.existing().load((kind, tuple(keys)))
+        records = [Record(id=k) if k in found else None for k in keys]
+    else:
+        records = [None if r is None else to_record(kind, r) for r in await ctx.records(kind).load_many(keys)]
+    missing = [k for k, r in zip(keys, records) if r is None]
     if missing:
         raise NotFound(f"no {kind} with id {', '.join(map(repr, missing))}")
-    return [to_record(kind, r) for r in rows if r is not None]
+    return records
+
+
+def _record_pages(info: strawberry.Info, kind: str) -> Callable[[list[str]], Awaitable[list[Any]]]:
+    """How :func:`paginate` turns a page of keys into the records of the connection ``info`` resolves."""
+    only_ids = nodes_ask_only(info, _ID_FIELDS)
+    return lambda keys: _page_records(info.context, kind, keys, only_ids)
 
 
 def _group_field(group: str) -> Any:
@@ -64,8 +82,7 @@ def _group_field(group: str) -> Any:
 
     async def resolve(self: Any, info: strawberry.Info, first: int = DEFAULT_PAGE_SIZE,
                       after: str | None = None) -> Any:
-        ctx: Context = info.context
-        return await paginate(ctx, self.result.ids[group], first, after, lambda keys: _page_records(ctx, kind, keys))
+        return await paginate(info.context, self.result.ids[group], first, after, _record_pages(info, kind))
 
     resolve.__annotations__ = {"info": strawberry.Info, "first": int, "after": str | None,
                                "return": Connection[RECORD_TYPES[kind]]}  # type: ignore[valid-type]
@@ -219,9 +236,7 @@ class SupplierExposure:
     @strawberry.field(description="Reached lots of finished products.")
     async def finished_lots(self, info: strawberry.Info, first: int = DEFAULT_PAGE_SIZE,
                             after: str | None = None) -> Connection[LotType]:
-        ctx: Context = info.context
-        return await paginate(ctx, self.exposure.finished_lots, first, after,
-                              lambda keys: _page_records(ctx, "Lot", keys))
+        return await paginate(info.context, self.exposure.finished_lots, first, after, _record_pages(info, "Lot"))
 
     @strawberry.field(description="Materials this supplier is the only source of.")
     async def sole_source_materials(self, info: strawberry.Info) -> list[MaterialType]:
