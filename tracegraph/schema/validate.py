@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
@@ -30,16 +31,28 @@ class Problem:
     defect: Defect
 
 
+_DATE_WITH_OFFSET = re.compile(r"(\d{4}-\d{2}-\d{2})([+-]\d{2}:\d{2})")
+_DATE_AND_JOIN = re.compile(r"\d{4}-?\d{2}-?\d{2}(.)")
+
+
 @lru_cache(maxsize=1 << 16)
 def normalize_datetime(value: str) -> str:
     """ISO 8601 text to canonical UTC text that sorts chronologically.
 
-    A time without an offset is UTC; a bare date is midnight UTC. Cached: a plant's records
-    repeat timestamps (a case's units share one), and equal values then share one string.
+    A time without an offset is UTC; a bare date is midnight UTC, a date with an offset (an XML
+    Schema date, as EPCIS ILMD dates are) midnight at that offset. Date and time are joined by
+    ``T`` or a space only: Python would take any character, reading "2028-06-30+02:00" as 02:00.
+    Cached: a plant's records repeat timestamps (a case's units share one), and equal values then
+    share one string.
     """
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
+    if dated := _DATE_WITH_OFFSET.fullmatch(text):
+        text = f"{dated[1]}T00:00:00{dated[2]}"
+    joined = _DATE_AND_JOIN.match(text)
+    if joined and joined[1] not in "Tt ":
+        raise ValueError(f"{value!r}: date and time must be joined by 'T'")
     moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
