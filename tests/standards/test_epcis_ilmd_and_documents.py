@@ -114,6 +114,16 @@ def test_a_malformed_ilmd_date_rejects_the_event(graph, tmp_path: Path, event: d
     assert report.rolled_back == [str(path)] and graph.counts()["Event"] == 0  # the document, whole
 
 
+@pytest.mark.parametrize("value", [7001, "", "  ", None, ["L7"]])
+def test_an_ilmd_lot_number_that_is_not_text_rejects_the_event(graph, tmp_path: Path, value: object) -> None:
+    """Read as a lot or silently dropped, either would misplace the units: the event is refused."""
+    path = _doc(tmp_path, "bad-lot.json", SHIP, {**COMMISSION, "ilmd": {"cbvmda:lotNumber": value}})
+    report = graph.load_epcis([path])
+    assert [(r.index, r.reason) for r in report.rejected] == [
+        (2, f"ilmd field 'cbvmda:lotNumber': {value!r} is not a lot number (non-empty text)")]
+    assert report.rolled_back == [str(path)] and graph.counts()["Event"] == 0
+
+
 def test_a_malformed_ilmd_date_on_the_command_line(tmp_path: Path) -> None:
     bad = {**COMMISSION, "ilmd": {"cbvmda:lotNumber": "L7", "cbvmda:itemExpirationDate": "31/06/2028"}}
     run = _cli(tmp_path / "c.db", "load", "epcis", str(_doc(tmp_path, "c.json", bad)))

@@ -303,6 +303,8 @@ def event_problems(event: Any, read_epc: Any) -> list[str]:
             problems.append(f"ilmd field {key!r} has no namespace prefix")
         elif bare(key) in ILMD_EXPIRY + ILMD_PRODUCTION:
             problems += [p for p in (_date_problem(value, f"ilmd field {key!r}"),) if p]
+        elif bare(key) == "lotNumber" and not (isinstance(value, str) and value.strip()):
+            problems.append(f"ilmd field {key!r}: {value!r} is not a lot number (non-empty text)")
     epcs = [e for name in _LISTS for e in event.get(name) or []] + ([event["parentID"]] if event.get("parentID") else [])
     classes = [q for name in _QUANTITY_LISTS for q in event.get(name) or []]
     for q in classes:
