@@ -58,30 +58,26 @@ def _consumptions(g: tracegraph.Graph, *lots: str) -> list[tuple[Any, ...]]:
                   for e in g.store.edges("CONSUMED_INTO", [("Lot", k) for k in lots], "out"))
 
 
-def _split(wrong: dict[str, Any]) -> list[list[list[dict[str, Any]]]]:
+def _split(wrong: dict[str, Any], consumed_at: str) -> list[Any]:
     """The declaration in the same document as the events, in a later one, and before the other event."""
     other = MAKE_B if wrong["eventID"] == TAKE_A["eventID"] else TAKE_A
-    return [[[wrong, other]], [[TAKE_A, MAKE_B], [wrong]], [[TAKE_A], [MAKE_B], [wrong]], [[wrong], [other]]]
+    return [(documents, consumed_at, wrong["errorDeclaration"]["declarationTime"].replace("Z", ".000Z"))
+            for documents in ([[wrong, other]], [[TAKE_A, MAKE_B], [wrong]], [[TAKE_A], [MAKE_B], [wrong]],
+                              [[wrong], [other]])]
 
 
-@pytest.mark.parametrize("documents", _split(WRONG_TAKE_A))
-def test_an_erroneous_input_event_consumes_nothing(tmp_path: Path, documents: list[list[dict[str, Any]]]) -> None:
+@pytest.mark.parametrize(("documents", "consumed_at", "retracted_at"),  # the step starts with its live event
+                         _split(WRONG_TAKE_A, "2026-01-01T09:00:00.000Z") +
+                         _split(WRONG_MAKE_B, "2026-01-01T08:00:00.000Z"))
+def test_the_only_event_naming_an_end_erroneous_consumes_nothing(
+        tmp_path: Path, documents: list[list[dict[str, Any]]], consumed_at: str, retracted_at: str) -> None:
+    """Whether the erroneous event named the input or the output, A went into nothing; the edge is kept."""
     with _load(tmp_path, documents) as g:
         assert g.backward(lot=B_KEY).ids["lots"] == [B_KEY]
         whereabouts = g.recall_scope(lots=[A_KEY]).whereabouts[("Lot", A_KEY)]
         assert (whereabouts.status, whereabouts.consumed_into) == ("in_stock", ())
-        assert _consumptions(g, A_KEY) == [(A_KEY, B_KEY, 5.0, "2026-01-01T09:00:00.000Z",
-                                            ["urn:uuid:t-in", "urn:uuid:t-out"], "2026-01-02T08:00:00.000Z")]
-
-
-@pytest.mark.parametrize("documents", _split(WRONG_MAKE_B))
-def test_an_erroneous_output_event_consumes_nothing(tmp_path: Path, documents: list[list[dict[str, Any]]]) -> None:
-    with _load(tmp_path, documents) as g:
-        assert g.backward(lot=B_KEY).ids["lots"] == [B_KEY]
-        whereabouts = g.recall_scope(lots=[A_KEY]).whereabouts[("Lot", A_KEY)]
-        assert (whereabouts.status, whereabouts.consumed_into) == ("in_stock", ())
-        assert _consumptions(g, A_KEY) == [(A_KEY, B_KEY, 5.0, "2026-01-01T08:00:00.000Z",
-                                            ["urn:uuid:t-in", "urn:uuid:t-out"], "2026-01-03T08:00:00.000Z")]
+        assert _consumptions(g, A_KEY) == [(A_KEY, B_KEY, 5.0, consumed_at, ["urn:uuid:t-in", "urn:uuid:t-out"],
+                                            retracted_at)]
 
 
 def test_an_input_another_live_event_names_stays_consumed(tmp_path: Path) -> None:
