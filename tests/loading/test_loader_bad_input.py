@@ -30,3 +30,14 @@ def test_date_outside_the_calendar_in_utc_is_rejected(store: Store, tmp_path: Pa
     assert [(r.file, r.row, r.field, r.reason, r.defect) for r in report.rejected] == [
         ("lots.csv", 1, "created_at", f"{moment!r} falls outside the years 1-9999 in UTC", Defect.INVALID_VALUE)]
     assert list(store.keys("Lot")) == ["L2"]
+
+
+def test_inspection_of_a_lot_loaded_earlier_with_padded_subject_type(store: Store, tmp_path: Path) -> None:
+    """The type is compared stripped, as validation strips it, when looking up lots already held."""
+    g = Graph(store)
+    g.load_tables(_write(tmp_path / "a", {"materials.csv": "material_id,revision\nM1,A\n",
+                                          "lots.csv": "lot_id,item_id\nL1,M1\n"}))
+    report = g.load_tables(_write(tmp_path / "b", {
+        "inspections.csv": "inspection_id,subject_type,subject_id,characteristic,result\nI1,lot ,L1,len,pass\n"}))
+    assert report.rejected == []
+    assert store.get("Inspection", ["I1"])["I1"]["subject_type"] == "lot"

@@ -204,7 +204,8 @@ class TableLoader:
             self._prefetch("Material", items)
         if kind.name == "Inspection":
             for t, k in (("lot", "Lot"), ("serial", "Serial")):
-                self._prefetch(k, {str(r["subject_id"]).strip() for r in rows if r.get("subject_type") == t})
+                self._prefetch(k, {str(r["subject_id"]).strip() for r in rows
+                                   if str(r.get("subject_type") or "").strip() == t})
         keys = self._keys.setdefault(kind.name, set())
         loaded = 0
         for number, raw in enumerate(rows, start=1):
