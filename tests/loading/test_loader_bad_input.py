@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tracegraph import Graph
+from tracegraph import Graph, LoadError
 from tracegraph.schema import Defect
 from tracegraph.store import Store
 
@@ -41,3 +41,11 @@ def test_inspection_of_a_lot_loaded_earlier_with_padded_subject_type(store: Stor
         "inspections.csv": "inspection_id,subject_type,subject_id,characteristic,result\nI1,lot ,L1,len,pass\n"}))
     assert report.rejected == []
     assert store.get("Inspection", ["I1"])["I1"]["subject_type"] == "lot"
+
+
+def test_repeated_csv_column_refuses_the_file(store: Store, tmp_path: Path) -> None:
+    csv_dir = _write(tmp_path / "csv", {"suppliers.csv": "supplier_id,name, name\nS1,Acme,Other\n"})
+    with pytest.raises(LoadError, match=r"suppliers\.csv: has the column\(s\) name more than once") as caught:
+        Graph(store).load_tables(csv_dir)
+    assert caught.value.file == str(csv_dir / "suppliers.csv")
+    assert store.counts()["Supplier"] == 0

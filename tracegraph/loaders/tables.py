@@ -72,6 +72,13 @@ class LoadReport:
                               "; ".join(f"{k}={v}" for k, v in r.record.items() if v not in (None, ""))])
 
 
+def _columns_unique(path: Path, header: list[str]) -> None:
+    """A repeated column would let one of its values silently replace the other."""
+    repeated = sorted(n for n, count in Counter(header).items() if count > 1)
+    if repeated:
+        raise LoadError(f"has the column(s) {', '.join(repeated)} more than once", file=str(path))
+
+
 def read_table(path: Path, sha256: Any = None) -> Iterator[Row]:
     """Rows of one CSV or Parquet file as dicts of text; structural problems raise LoadError.
 
@@ -97,6 +104,7 @@ def read_table(path: Path, sha256: Any = None) -> Iterator[Row]:
             if not header:
                 raise LoadError("the file is empty (no header row)", file=str(path))
             header = [h.strip() for h in header]
+            _columns_unique(path, header)
             number = 0  # records after the header; blank lines are skipped and not counted, as in rejects
             for values in reader:
                 if not any(v.strip() for v in values):
