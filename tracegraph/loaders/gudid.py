@@ -11,6 +11,7 @@ device's record key and the reason, and not loaded. The whole file is one batch.
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,12 +23,14 @@ from biip.checksums import gs1_standard_check_digit
 from ..errors import LoadError
 from ..extras import extra_module
 from ..identifiers.hibc import check_character, is_hibc_di
+from ..schema import RELS, validate
 from ..store import Batch, Edge, Store, Writer, plain_writer
 from .source import HashingReader
 
 _NS = "{http://www.fda.gov/cdrh/gudid}"
 _LABEL_PIS = (("lotBatch", "lot"), ("serialNumber", "serial"), ("expirationDate", "expiry"),
               ("manufacturingDate", "manufacturing_date"), ("donationIdNumber", "donation_id"))
+_PACKAGE_TAGS = {"quantity": "pkgQuantity", "package_type": "pkgType"}  # CONTAINS_DI field -> GUDID tag
 _SCHEME = {"GS1": "gs1", "HIBCC": "hibc", "ICCBBA": "iccbba", "IFA": "ifa"}
 
 
@@ -75,16 +78,19 @@ def di_problem(di: str, agency: str) -> str | None:
 @contextmanager
 def _open(path: Path) -> Iterator[tuple[str, IO[bytes]]]:
     """The XML stream and its name: the file, or the first XML file in a zip (``file.zip/name.xml``)."""
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            names = [n for n in archive.namelist() if n.lower().endswith(".xml")]
-            if not names:
-                raise LoadError("is a zip archive without an XML file", file=str(path))
-            with archive.open(names[0]) as fh:
-                yield f"{path.name}/{names[0]}", fh
-    else:
-        with path.open("rb") as fh:
-            yield path.name, fh
+    try:  # a damaged or truncated archive fails as it is opened or read, in the caller's parse
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                names = [n for n in archive.namelist() if n.lower().endswith(".xml")]
+                if not names:
+                    raise LoadError("is a zip archive without an XML file", file=str(path))
+                with archive.open(names[0]) as fh:
+                    yield f"{path.name}/{names[0]}", fh
+        else:
+            with path.open("rb") as fh:
+                yield path.name, fh
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise LoadError(f"cannot be read ({exc})", file=str(path)) from None
 
 
 def _devices(path: Path, hashes: dict[str, str]) -> Iterator[Any]:
@@ -117,12 +123,12 @@ def load_gudid(store: Store, path: str | Path, write: Writer | None = None) -> G
     ``write`` writes the batch with its source (the XML's SHA-256, counts); by default alone.
     """
     path = Path(path)
-    if not path.exists():
-        raise LoadError("does not exist", file=str(path))
+    if not path.is_file():
+        raise LoadError("is not a file" if path.exists() else "does not exist", file=str(path))
     report = GudidReport()
     batch = Batch()
     products: dict[str, dict[str, Any]] = {}
-    contains: list[tuple[str, str, float | None, str | None, str]] = []
+    contains: list[tuple[str, str, dict[str, object], str]] = []  # package, contained DI, properties, record
     hashes: dict[str, str] = {}
     for device in _devices(path, hashes):
         report.devices += 1
@@ -151,11 +157,16 @@ def load_gudid(store: Store, path: str | Path, write: Writer | None = None) -> G
                                 "attributes": {"gudid_record_key": key}}
         for di, id_type, agency, element in valid:
             if id_type == "Package":
-                count, package_type = element.get("pkgQuantity"), element.get("pkgType") or None
+                props, problems = validate(RELS["CONTAINS_DI"].fields, {
+                    "quantity": element.get("pkgQuantity"), "package_type": element.get("pkgType")})
+                if problems:
+                    report.invalid.extend(InvalidDI(key, di, id_type, f"{_PACKAGE_TAGS[p.field]}: {p.reason}")
+                                          for p in problems)
+                    continue
+                package_type = props["package_type"]
                 products.setdefault(di, {"product_id": di, "name": f"{name} ({package_type or 'package'})",
                                          "issuing_agency": agency, **base, "attributes": {"gudid_record_key": key}})
-                contains.append((di, element.get("containsDINumber", ""), float(count) if count else None,
-                                 package_type, key))
+                contains.append((di, element.get("containsDINumber", ""), props, key))
                 report.packages += 1
             elif id_type != "Primary":
                 form = f"+{di}{check_character('+' + di)}" if agency == "HIBCC" else di
@@ -169,11 +180,10 @@ def load_gudid(store: Store, path: str | Path, write: Writer | None = None) -> G
             report.identifiers += 1
     if report.devices == 0:
         raise LoadError("holds no GUDID device record", file=str(path))
-    held = set(store.get("Product", {inner for _, inner, _, _, _ in contains} - set(products)))
-    for package, inner, quantity, package_type, key in contains:
+    held = set(store.get("Product", {inner for _, inner, _, _ in contains} - set(products)))
+    for package, inner, props, key in contains:
         if inner in products or inner in held:
-            batch.add_edge(Edge("CONTAINS_DI", ("Product", package), ("Product", inner),
-                                {"quantity": quantity, "package_type": package_type}))
+            batch.add_edge(Edge("CONTAINS_DI", ("Product", package), ("Product", inner), props))
         else:
             report.warnings.append(f"record {key}: package DI {package} contains DI {inner!r}, "
                                    f"which is neither in this file nor held")

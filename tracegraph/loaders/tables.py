@@ -13,15 +13,15 @@ import csv
 import hashlib
 import io
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import LoadError
 from ..gcpause import paused_gc
-from ..schema import (EDGE_TABLES, KINDS, KINDS_BY_TABLE, LOAD_ORDER, RELS, Defect, EdgeTable, NodeKind, Problem,
-                      validate)
+from ..schema import (EDGE_TABLES, KINDS, KINDS_BY_TABLE, LOAD_ORDER, RELS, Defect, EdgeTable, FieldType, NodeKind,
+                      Problem, validate)
 from ..store import Batch, Edge, NodeRef, Store, Writer, plain_writer
 from .source import HashingReader
 
@@ -72,10 +72,45 @@ class LoadReport:
                               "; ".join(f"{k}={v}" for k, v in r.record.items() if v not in (None, ""))])
 
 
-def read_table(path: Path, sha256: Any = None) -> Iterator[Row]:
+def _columns_unique(path: Path, header: list[str]) -> None:
+    """A repeated column would let one of its values silently replace the other."""
+    repeated = sorted(n for n, count in Counter(header).items() if count > 1)
+    if repeated:
+        raise LoadError(f"has the column(s) {', '.join(repeated)} more than once", file=str(path))
+
+
+# What a Parquet column of each field type may be (predicates of pyarrow.types), so that its values
+# reach validation unchanged: a float64 key would read '1.0', a binary one "b'S1'", a boolean quantity 1.0
+_TEXT = ("is_string", "is_large_string")
+_ARROW_TYPES: dict[FieldType, tuple[str, tuple[str, ...]]] = {
+    FieldType.STRING: ("text or integers", (*_TEXT, "is_integer")),
+    FieldType.ENUM: ("text", _TEXT),
+    FieldType.INTEGER: ("integers", ("is_integer",)),
+    FieldType.DECIMAL: ("numbers, not booleans", ("is_integer", "is_floating", "is_decimal")),
+    FieldType.DATETIME: ("timestamps, dates or ISO 8601 text", (*_TEXT, "is_timestamp", "is_date")),
+    FieldType.JSON: ("JSON text, structs or lists", (*_TEXT, "is_struct", "is_list", "is_large_list")),
+}
+
+
+def _check_arrow_types(path: Path, schema: Any, types: Mapping[str, FieldType]) -> None:
+    """A Parquet column whose type cannot hold its field's values as they are refuses the file."""
+    import pyarrow.types as pat
+    for column in schema:
+        wanted = types.get(column.name)
+        dtype = column.type.value_type if pat.is_dictionary(column.type) else column.type
+        if wanted is None or pat.is_null(dtype):
+            continue
+        accepted, checks = _ARROW_TYPES[wanted]
+        if not any(getattr(pat, check)(dtype) for check in checks):
+            raise LoadError(f"is a Parquet {dtype} column; a {wanted.value} field takes {accepted}",
+                            file=str(path), field=column.name)
+
+
+def read_table(path: Path, sha256: Any = None, types: Mapping[str, FieldType] | None = None) -> Iterator[Row]:
     """Rows of one CSV or Parquet file as dicts of text; structural problems raise LoadError.
 
-    ``sha256`` (a hashlib object), if given, is fed the file's bytes in the same read.
+    ``sha256`` (a hashlib object), if given, is fed the file's bytes in the same read. ``types``
+    (column -> field type) are checked against a Parquet file's column types.
     """
     if path.suffix == ".parquet":
         import pyarrow as pa
@@ -87,6 +122,7 @@ def read_table(path: Path, sha256: Any = None) -> Iterator[Row]:
             table = pq.read_table(pa.BufferReader(data))
         except Exception as exc:  # pyarrow raises several unrelated types for a broken file
             raise LoadError(f"not a readable Parquet file ({exc})", file=str(path)) from None
+        _check_arrow_types(path, table.schema, types or {})
         yield from table.to_pylist()
         return
     try:
@@ -97,6 +133,7 @@ def read_table(path: Path, sha256: Any = None) -> Iterator[Row]:
             if not header:
                 raise LoadError("the file is empty (no header row)", file=str(path))
             header = [h.strip() for h in header]
+            _columns_unique(path, header)
             number = 0  # records after the header; blank lines are skipped and not counted, as in rejects
             for values in reader:
                 if not any(v.strip() for v in values):
@@ -117,6 +154,12 @@ def _columns_present(path: Path, rows: list[Row], required: list[str]) -> None:
         missing = [c for c in required if c not in rows[0]]
         if missing:
             raise LoadError(f"lacks required column(s) {', '.join(missing)}", file=str(path))
+
+
+def _edge_table_types(table: EdgeTable) -> dict[str, FieldType]:
+    """Field types of an edge table's columns: its endpoints' types and ids are text."""
+    ends = (table.source_type, table.source_id, table.target_type, table.target_id)
+    return {**{c: FieldType.STRING for c in ends if c}, **{f.name: f.type for f in RELS[table.rel].fields}}
 
 
 class TableLoader:
@@ -172,11 +215,13 @@ class TableLoader:
         for kind_name in LOAD_ORDER:
             kind = KINDS[kind_name]
             if kind.table in files:
-                rows = list(read_table(files[kind.table], hashes[kind.table]))
+                rows = list(read_table(files[kind.table], hashes[kind.table],
+                                       {f.name: f.type for f in kind.fields}))
                 self._load_nodes(kind, files[kind.table], rows)
         for edge_table in EDGE_TABLES:
             if edge_table.table in files:
-                rows = list(read_table(files[edge_table.table], hashes[edge_table.table]))
+                rows = list(read_table(files[edge_table.table], hashes[edge_table.table],
+                                       _edge_table_types(edge_table)))
                 self._load_edges(edge_table, files[edge_table.table], rows)
         self.batch.derive_edges(self._item_kind)
         self.write(self.batch, {"source": str(directory.resolve()),
@@ -204,7 +249,8 @@ class TableLoader:
             self._prefetch("Material", items)
         if kind.name == "Inspection":
             for t, k in (("lot", "Lot"), ("serial", "Serial")):
-                self._prefetch(k, {str(r["subject_id"]).strip() for r in rows if r.get("subject_type") == t})
+                self._prefetch(k, {str(r["subject_id"]).strip() for r in rows
+                                   if str(r.get("subject_type") or "").strip() == t})
         keys = self._keys.setdefault(kind.name, set())
         loaded = 0
         for number, raw in enumerate(rows, start=1):

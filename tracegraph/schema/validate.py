@@ -31,6 +31,10 @@ class Problem:
     defect: Defect
 
 
+class OutOfRange(ValueError):
+    """A well-formed date-time whose UTC moment lies outside the years 1-9999 Python can hold."""
+
+
 _DATE_WITH_OFFSET = re.compile(r"(\d{4}-\d{2}-\d{2})([+-]\d{2}:\d{2})")
 _DATE_AND_JOIN = re.compile(r"\d{4}-?\d{2}-?\d{2}(.)")
 
@@ -56,7 +60,10 @@ def normalize_datetime(value: str) -> str:
     moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    moment = moment.astimezone(timezone.utc)
+    try:
+        moment = moment.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is a moment of year 0 in UTC
+        raise OutOfRange(f"{value!r} falls outside the years 1-9999 in UTC") from None
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
@@ -71,6 +78,8 @@ def coerce(field: Field, value: object) -> object:
     if t == FieldType.DATETIME:
         try:
             return normalize_datetime(str(value))
+        except OutOfRange:
+            raise
         except ValueError:
             raise ValueError(f"{value!r} is not an ISO 8601 date-time") from None
     if t == FieldType.JSON:

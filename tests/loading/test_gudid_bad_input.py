@@ -1,0 +1,104 @@
+"""The GUDID loader on damaged input: a bad package quantity is an invalid DI, a damaged file a LoadError.
+
+Nothing is written from a file that cannot be read; a package the dictionary refuses is reported
+with its device's record key, like a malformed DI, and not loaded.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import tracegraph
+from tracegraph import Graph, LoadError
+
+TEST_XML = Path(__file__).parents[1] / "standards" / "data" / "openfda" / "test.xml"  # openFDA, CC0 (copied)
+
+
+@pytest.fixture
+def graph(tmp_path: Path) -> Iterator[Graph]:
+    with tracegraph.connect(f"sqlite:///{tmp_path / 'gudid.db'}") as g:
+        yield g
+
+
+def _package_file(tmp_path, quantity: str):
+    """test.xml with the package's quantity replaced and containing its own primary DI, so the link is made."""
+    text = TEST_XML.read_text(encoding="utf-8")
+    text = text.replace("<pkgQuantity>25</pkgQuantity>", f"<pkgQuantity>{quantity}</pkgQuantity>").replace(
+        "<containsDINumber>00844868017288</containsDINumber>", "<containsDINumber>00844588018923</containsDINumber>")
+    path = tmp_path / "package.xml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+PACKAGE, PRIMARY = ("Product", "00844868017264"), ("Product", "00844588018923")
+
+
+@pytest.mark.parametrize(("quantity", "reason"), [
+    ("ten", "pkgQuantity: 'ten' is not a number"),
+    ("-5", "pkgQuantity: -5 is below the minimum 0"),
+    ("inf", "pkgQuantity: 'inf' is not a finite number"),
+    ("nan", "pkgQuantity: 'nan' is not a finite number"),
+])
+def test_package_quantity_is_checked_by_the_dictionary(graph, tmp_path, quantity: str, reason: str) -> None:
+    report = graph.load_gudid(_package_file(tmp_path, quantity))
+    assert [(i.record_key, i.device_id, i.id_type, i.reason) for i in report.invalid] == [
+        ("33e1d2ec-8555-43d0-8421-b208e7185d06", "00844868017264", "Package", reason)]
+    assert report.packages == 0 and graph.store.edges("CONTAINS_DI", [PACKAGE], "out") == []
+    assert list(graph.store.get("Product", [PACKAGE[1], PRIMARY[1]])) == [PRIMARY[1]]
+
+
+def test_valid_package_quantity_is_linked(graph, tmp_path) -> None:
+    report = graph.load_gudid(_package_file(tmp_path, "25"))
+    assert report.invalid == [] and report.packages == 1
+    [edge] = graph.store.edges("CONTAINS_DI", [PACKAGE], "out")
+    assert (edge.dst, edge.props["quantity"], edge.props["package_type"]) == (PRIMARY, 25.0, "case")
+
+
+def _zip_of_test_xml(method: int) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as archive:
+        archive.writestr("a.xml", TEST_XML.read_bytes())
+    return buffer.getvalue()
+
+
+def _bad_crc() -> bytes:
+    data = bytearray(_zip_of_test_xml(zipfile.ZIP_STORED))
+    at = data.index(b"<brandName>") + len(b"<brandName>")
+    data[at] ^= 0x01  # still well-formed XML: only the CRC tells
+    return bytes(data)
+
+
+def _truncated() -> bytes:
+    data = _zip_of_test_xml(zipfile.ZIP_DEFLATED)
+    return data[:200] + data[data.rindex(b"PK\x01\x02"):]  # the member cut short, its directory kept
+
+
+def _corrupt_deflate() -> bytes:
+    data = bytearray(_zip_of_test_xml(zipfile.ZIP_DEFLATED))
+    data[100:140] = b"\xff" * 40
+    return bytes(data)
+
+
+@pytest.mark.parametrize(("make", "reason"), [
+    (_bad_crc, r"Bad CRC-32"), (_truncated, r"cannot be read"), (_corrupt_deflate, r"decompressing data"),
+], ids=["bad-crc", "truncated", "corrupt-deflate"])
+def test_damaged_zip_is_a_load_error_naming_the_file(graph, tmp_path, make, reason: str) -> None:
+    path = tmp_path / "gudid.zip"
+    path.write_bytes(make())
+    with pytest.raises(LoadError, match=reason) as caught:
+        graph.load_gudid(path)
+    assert caught.value.file == str(path)
+    assert graph.counts()["Product"] == 0
+
+
+def test_path_that_is_not_a_file_is_a_load_error(graph, tmp_path) -> None:
+    with pytest.raises(LoadError, match="is not a file") as caught:
+        graph.load_gudid(tmp_path)
+    assert caught.value.file == str(tmp_path)
+    with pytest.raises(LoadError, match="does not exist"):
+        graph.load_gudid(tmp_path / "missing.xml")

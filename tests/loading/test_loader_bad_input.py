@@ -1,0 +1,85 @@
+"""Inputs at the edges that once crashed the loaders or changed values silently.
+
+Each is either rejected as a record (file, row, field, reason; the rest of the batch loads) or
+refuses the whole file with a LoadError naming it; never a traceback, never a value altered.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from tracegraph import Graph, LoadError
+from tracegraph.schema import Defect
+from tracegraph.store import Store
+
+
+def _write(directory: Path, files: dict[str, str]) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (directory / name).write_text(text, encoding="utf-8")
+    return directory
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-05:00"])
+def test_date_outside_the_calendar_in_utc_is_rejected(store: Store, tmp_path: Path, moment: str) -> None:
+    directory = _write(tmp_path / "t", {"materials.csv": "material_id,revision\nM1,A\n",
+                                        "lots.csv": f"lot_id,item_id,created_at\nL1,M1,{moment}\nL2,M1,2025-01-01\n"})
+    report = Graph(store).load_tables(directory)
+    assert [(r.file, r.row, r.field, r.reason, r.defect) for r in report.rejected] == [
+        ("lots.csv", 1, "created_at", f"{moment!r} falls outside the years 1-9999 in UTC", Defect.INVALID_VALUE)]
+    assert list(store.keys("Lot")) == ["L2"]
+
+
+def test_inspection_of_a_lot_loaded_earlier_with_padded_subject_type(store: Store, tmp_path: Path) -> None:
+    """The type is compared stripped, as validation strips it, when looking up lots already held."""
+    g = Graph(store)
+    g.load_tables(_write(tmp_path / "a", {"materials.csv": "material_id,revision\nM1,A\n",
+                                          "lots.csv": "lot_id,item_id\nL1,M1\n"}))
+    report = g.load_tables(_write(tmp_path / "b", {
+        "inspections.csv": "inspection_id,subject_type,subject_id,characteristic,result\nI1,lot ,L1,len,pass\n"}))
+    assert report.rejected == []
+    assert store.get("Inspection", ["I1"])["I1"]["subject_type"] == "lot"
+
+
+def test_repeated_csv_column_refuses_the_file(store: Store, tmp_path: Path) -> None:
+    csv_dir = _write(tmp_path / "csv", {"suppliers.csv": "supplier_id,name, name\nS1,Acme,Other\n"})
+    with pytest.raises(LoadError, match=r"suppliers\.csv: has the column\(s\) name more than once") as caught:
+        Graph(store).load_tables(csv_dir)
+    assert caught.value.file == str(csv_dir / "suppliers.csv")
+    assert store.counts()["Supplier"] == 0
+
+
+@pytest.mark.parametrize(("column", "values", "message"), [
+    ("lot_id", pa.array([1.0, None, 2.0]), r"field lot_id: is a Parquet double column; a string field takes text"),
+    ("item_id", pa.array([b"M1", b"M1", b"M1"]), r"field item_id: is a Parquet binary column; a string field"),
+    ("quantity", pa.array([True, False, True]), r"field quantity: is a Parquet bool column; a decimal field takes "
+                                                r"numbers, not booleans"),
+    ("created_at", pa.array([1.5, 2.5, 3.5]), r"field created_at: is a Parquet double column; a datetime field"),
+], ids=["float-key", "binary-string", "bool-number", "float-datetime"])
+def test_parquet_column_of_the_wrong_type_refuses_the_file(store: Store, tmp_path: Path, column: str,
+                                                           values: pa.Array, message: str) -> None:
+    """Arrow values would reach validation altered ('1.0', "b'M1'", 1.0): the file is refused instead."""
+    columns = {"lot_id": pa.array(["L1", "L2", "L3"]), "item_id": pa.array(["M1", "M1", "M1"]), column: values}
+    directory = _write(tmp_path / "t", {"materials.csv": "material_id,revision\nM1,A\n"})
+    pq.write_table(pa.table(columns), directory / "lots.parquet")
+    with pytest.raises(LoadError, match=r"lots\.parquet, " + message):
+        Graph(store).load_tables(directory)
+    assert store.counts()["Lot"] == 0 and store.counts()["Material"] == 0
+
+
+def test_parquet_columns_that_keep_their_values(store: Store, tmp_path: Path) -> None:
+    """Integer keys read as written (no '.0'); dictionary-encoded text and all-null columns are text."""
+    directory = _write(tmp_path / "t", {"materials.csv": "material_id,revision\n7,A\n"})
+    pq.write_table(pa.table({"lot_id": pa.array([1, 2], pa.int64()),
+                             "item_id": pa.array(["7", "7"]).dictionary_encode(),
+                             "supplier_id": pa.nulls(2), "quantity": pa.array([3, 2.5])}),
+                   directory / "lots.parquet")
+    report = Graph(store).load_tables(directory)
+    assert report.rejected == []
+    lots = store.get("Lot", ["1", "2"])
+    assert [(lots[k]["item_id"], lots[k]["supplier_id"], lots[k]["quantity"]) for k in ("1", "2")] == [
+        ("7", None, 3.0), ("7", None, 2.5)]
