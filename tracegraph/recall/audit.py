@@ -121,9 +121,14 @@ class AuditLog:
         self.store = store
 
     def record(self, actor: str, action: str, target: str, why: str, *, before: Any = None, after: Any = None,
-               documents: Mapping[DocRef, dict[str, Any]] | None = None) -> dict[str, Any]:
-        """Append one entry and, in the same transaction, write ``documents``; returns the entry."""
-        return self.store.append(LOG, entry(actor, action, target, why, before=before, after=after), documents)
+               documents: Mapping[DocRef, dict[str, Any]] | None = None,
+               expected: Mapping[DocRef, dict[str, Any] | None] | None = None) -> dict[str, Any]:
+        """Append one entry and, in the same transaction, write ``documents``; returns the entry.
+
+        ``expected``: the documents these were computed from, as read (see :meth:`Store.append`).
+        """
+        return self.store.append(LOG, entry(actor, action, target, why, before=before, after=after), documents,
+                                 expected)
 
     def write(self, actor: str, action: str, target: str, why: str, batch: Batch, *, after: dict[str, Any],
               counted: bool = True) -> dict[str, Any]:
