@@ -61,6 +61,11 @@ class StoreError(TraceGraphError):
     code = "STORE_ERROR"
 
 
+class DocumentChanged(StoreError):
+    """A document changed between being read and a write based on it (another process wrote it):
+    nothing was written; read again and retry."""
+
+
 class MissingExtra(TraceGraphError):
     """A feature needs an optional extra that is not installed; the message says how to install it."""
 

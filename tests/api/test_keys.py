@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,7 +19,7 @@ from tracegraph.api.keys import COLLECTION, ApiKeys
 from tracegraph.cli import app
 from tracegraph.store import SQLiteStore
 
-from .conftest import Server, wait_ready
+from .conftest import Server, codes, wait_ready
 
 
 @pytest.fixture
@@ -57,6 +58,22 @@ def test_cli_creates_lists_and_revokes_keys(empty_db: Path) -> None:
     assert not keys.any_active()
     bad = runner.invoke(app, ["--db", str(empty_db), "apikey", "create", "--role", "superuser"])
     assert bad.exit_code != 0
+
+
+def test_cli_refuses_a_second_key_with_a_name_in_use(empty_db: Path) -> None:
+    runner = CliRunner()
+
+    def create(name: str) -> Any:
+        return runner.invoke(app, ["--db", str(empty_db), "apikey", "create", "--role", "analyst", "--name", name])
+    first = create("etl")
+    assert first.exit_code == 0, first.output
+    again = create("etl")
+    assert again.exit_code == 2 and "BAD_INPUT" in again.output and "'etl'" in again.output
+    assert [k.name for k in ApiKeys(SQLiteStore(empty_db)).list()] == ["etl"]
+    key_id = ApiKeys(SQLiteStore(empty_db)).list()[0].id
+    assert runner.invoke(app, ["--db", str(empty_db), "apikey", "revoke", key_id]).exit_code == 0
+    assert create("etl").exit_code == 0  # a revoked key no longer acts, so its name may be used again
+    assert create("").exit_code == 0 and create("").exit_code == 0  # unnamed keys act as apikey:<id>
 
 
 def test_serve_refuses_a_non_loopback_host_without_keys(empty_db: Path) -> None:
@@ -105,6 +122,16 @@ def test_admins_manage_keys_over_graphql(server: Server) -> None:
     assert server.query("mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }",
                         {"id": info["id"]})["revokeApiKey"]["revokedAt"]
     assert server.post("{ me { keyId } }", role=None, headers={"X-API-Key": key}).status_code == 401
+
+
+def test_graphql_refuses_a_second_key_with_a_name_in_use(server: Server) -> None:
+    create = 'mutation { createApiKey(role: READER, name: "one signer") { info { id } } }'
+    first = server.query(create)["createApiKey"]["info"]["id"]
+    errors = server.errors(create)
+    assert codes(errors) == {"BAD_INPUT"} and "'one signer'" in errors[0]["message"] and first in errors[0]["message"]
+    assert [k["id"] for k in server.query("{ apiKeys { id name } }")["apiKeys"] if k["name"] == "one signer"] == [first]
+    server.query("mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }", {"id": first})
+    assert server.query(create)["createApiKey"]["info"]["id"] != first
 
 
 def test_key_changes_over_graphql_are_audited_as_the_admin(server: Server) -> None:

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 import tracegraph
-from tracegraph.recall.audit import digest
+from tracegraph.errors import BadInput
+from tracegraph.recall.audit import Head, digest
 from tracegraph.trace.triggers import RecallTrigger
 
 
@@ -106,3 +107,61 @@ def test_read_only_graphs_answer_scopes_but_cannot_record(db: Path) -> None:
         assert g.audit.verify().entries == before
         with pytest.raises(StoreError, match="read-only"):
             g.recalls("alice").open(RecallTrigger("lots", (lot,)), "x", "I")
+
+
+def _rehash_from(db: Path, seq: int, **changes: Any) -> None:
+    """Change entry ``seq`` and recompute every hash from there on: a forger with write access to the file."""
+    con = sqlite3.connect(db)
+    rows = [(s, json.loads(b)) for s, b in con.execute("SELECT seq, body FROM log WHERE log = 'audit' ORDER BY seq")]
+    con.close()
+    previous = None
+    for s, entry in rows:
+        if s == seq:
+            entry.update(changes)
+        if s >= seq:
+            entry["prev"] = previous
+            entry["hash"] = digest({k: v for k, v in entry.items() if k != "hash"})
+            _tamper(db, "UPDATE log SET body = ? WHERE log = 'audit' AND seq = ?", json.dumps(entry), s)
+        previous = entry["hash"]
+
+
+def test_without_anchors_a_rehashed_or_truncated_tail_verifies(graph: Any, db: Path) -> None:
+    """The documented limit: the chain alone cannot tell a re-hashed or truncated tail from an honest one."""
+    _workflow(graph)
+    last = graph.audit.head()
+    graph.close()
+    _rehash_from(db, 3, actor="mallory")
+    _tamper(db, "DELETE FROM log WHERE log = 'audit' AND seq = ?", last.seq)
+    with tracegraph.connect(str(db)) as g:
+        assert g.audit.verify().ok and g.audit.head().seq == last.seq - 1
+        assert next(g.audit.entries(start=3))["actor"] == "mallory"
+
+
+def test_an_anchor_detects_a_deleted_tail(graph: Any, db: Path) -> None:
+    _workflow(graph)
+    anchor = graph.audit.head()
+    assert anchor is not None and graph.audit.contains(anchor) and graph.audit.verify([anchor]).ok
+    graph.close()
+    _tamper(db, "DELETE FROM log WHERE log = 'audit' AND seq = ?", anchor.seq)
+    with tracegraph.connect(str(db)) as g:
+        result = g.audit.verify([Head.parse(anchor.anchor)])
+        assert g.audit.verify().ok and not g.audit.contains(anchor)
+    assert (result.ok, result.first_bad) == (False, anchor.seq) and "missing" in result.problem
+
+
+def test_an_anchor_detects_rehashed_entries_before_it(graph: Any, db: Path) -> None:
+    _workflow(graph)
+    early = Head(2, next(graph.audit.entries(start=2))["hash"])
+    anchor = graph.audit.head()
+    graph.close()
+    _rehash_from(db, 3, actor="mallory")
+    with tracegraph.connect(str(db)) as g:
+        assert g.audit.verify().ok and g.audit.verify([early]).ok  # entries up to 2 are untouched
+        result = g.audit.verify([early, anchor])
+    assert (result.ok, result.first_bad) == (False, anchor.seq) and "re-hashed" in result.problem
+
+
+@pytest.mark.parametrize("text", ["", "3", "0:" + "a" * 64, "3:" + "a" * 63, "3:" + "A" * 64, "x:" + "a" * 64])
+def test_a_malformed_anchor_is_bad_input(text: str) -> None:
+    with pytest.raises(BadInput, match="anchor"):
+        Head.parse(text)

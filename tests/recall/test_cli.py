@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import tracegraph
 from tracegraph.trace.triggers import RecallTrigger, resolve_trigger
 
 SECRET = "s3cret-signing-key"
@@ -81,3 +82,26 @@ def test_open_needs_exactly_one_trigger(db: Path) -> None:
     assert done.returncode == 2 and "exactly one trigger" in done.stderr
     done = _run(db, "recall", "open", "--lot", "NOPE", "--reason", "x", "--class", "I")
     assert done.returncode == 2 and "NOT_FOUND" in done.stderr
+
+
+def test_audit_head_anchors_the_chain_against_a_deleted_tail(db: Path, graph: Any) -> None:
+    from tracegraph.recall.export import evidence_html
+    svc = graph.recalls("carol")
+    rid = svc.open(RecallTrigger("supplier", ("SUP-0009",)), "resin", "II").recall_id
+    svc.scope(rid)
+    graph.close()
+    head = json.loads(_ok(db, "audit", "head", "--json"))
+    assert head["anchor"] == f"{head['seq']}:{head['hash']}" and head["seq"] == 3
+    with tracegraph.connect(str(db)) as g:
+        assert f"--anchor {head['anchor']}" in evidence_html(g.recalls("carol"), rid)
+    assert "intact" in _ok(db, "audit", "verify", "--anchor", head["anchor"])
+    con = sqlite3.connect(db)
+    con.execute("DROP TRIGGER log_no_delete")
+    con.execute("DELETE FROM log WHERE log = 'audit' AND seq = ?", (head["seq"],))
+    con.commit()
+    con.close()
+    assert "intact" in _ok(db, "audit", "verify")  # the documented limit without an anchor
+    broken = _run(db, "audit", "verify", "--anchor", head["anchor"])
+    assert broken.returncode == 3 and f"broken at entry {head['seq']}" in broken.stderr and "missing" in broken.stderr
+    malformed = _run(db, "audit", "verify", "--anchor", "3:abc")
+    assert malformed.returncode == 2 and "BAD_INPUT" in malformed.stderr

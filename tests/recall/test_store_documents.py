@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tracegraph.errors import StoreError
+from tracegraph.errors import DocumentChanged, StoreError
 from canonical import Tables
 
 from tracegraph.store import SQLiteStore, Store
@@ -21,6 +21,21 @@ def test_documents_written_with_log_entries(store: Store) -> None:
     assert store.documents("things", ["a"]) == {"a": {"v": 3}}
     assert list(store.documents("things").items()) == [("a", {"v": 3}), ("b", {"v": 1})]
     assert store.documents("other") == {}
+
+
+def test_append_refuses_documents_changed_since_they_were_read(store: Store) -> None:
+    """The compare-and-write that makes a recall action atomic across processes."""
+    def entry(seq: int, prev: dict[str, Any] | None) -> dict[str, Any]:
+        return {"n": seq}
+    store.append("log", entry, {("things", "a"): {"v": 1}}, expected={("things", "a"): None})
+    with pytest.raises(DocumentChanged, match="things a changed"):
+        store.append("log", entry, {("things", "a"): {"v": 9}, ("things", "b"): {"v": 9}},
+                     expected={("things", "a"): None})
+    with pytest.raises(DocumentChanged):
+        store.append("log", entry, {("things", "a"): {"v": 9}}, expected={("things", "a"): {"v": 2}})
+    assert store.documents("things") == {"a": {"v": 1}} and [s for s, _ in store.entries("log")] == [1]
+    store.append("log", entry, {("things", "a"): {"v": 2}}, expected={("things", "a"): {"v": 1}})
+    assert store.documents("things") == {"a": {"v": 2}} and [s for s, _ in store.entries("log")] == [1, 2]
 
 
 def test_log_sequence_and_previous_entry(store: Store) -> None:

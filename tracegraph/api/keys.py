@@ -66,13 +66,18 @@ class ApiKeys:
         self.actor = actor or default_user()
 
     def create(self, role: Role | str, name: str = "", expires_in_days: int | None = None) -> tuple[str, ApiKey]:
-        """A new key: returns the plain key (to show once) and its stored record."""
+        """A new key: returns the plain key (to show once) and its stored record. A name is unique among
+        keys not revoked (an unnamed key acts as ``apikey:<id>``)."""
         try:
             role = Role(role)
         except ValueError:
             raise BadInput(f"unknown role {role!r}; roles: {', '.join(r.value for r in Role)}") from None
         if expires_in_days is not None and expires_in_days <= 0:
             raise BadInput("expires_in_days must be positive")
+        taken = [k.id for k in self.list() if name and k.name == name and k.revoked_at is None]
+        if taken:  # the name is the actor and signer in the audit trail, so it must stand for one key
+            raise BadInput(f"name: an API key named {name!r} exists (id {taken[0]}); the audit trail names "
+                           "a key by its name, so choose another name or revoke that key first")
         key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
         expires = None if expires_in_days is None else (
             datetime.now(UTC) + timedelta(days=expires_in_days)).strftime("%Y-%m-%dT%H:%M:%SZ")

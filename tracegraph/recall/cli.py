@@ -14,8 +14,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ..errors import NotFound
 from ..graph import Graph
 from ..trace.triggers import RecallTrigger
+from .audit import Head
 from .export import write_csv, write_html
 from .model import ScopeVersion
 from .service import RecallService
@@ -251,10 +253,13 @@ def diff_cmd(ctx: typer.Context, recall_id: str, old: int, new: int) -> None:
 
 
 @audit_app.command("verify")
-def verify_cmd(ctx: typer.Context, as_json: Json = False) -> None:
-    """Check the audit trail's hash chain; exit 3 and name the first bad entry if it is broken."""
+def verify_cmd(ctx: typer.Context, anchor: Annotated[list[str] | None, typer.Option(
+                   help="A head noted earlier (`audit head`), '<seq>:<hash>'; repeatable.")] = None,
+               as_json: Json = False) -> None:
+    """Check the audit trail's hash chain, and that it still passes through each --anchor; exit 3 and
+    name the first bad entry if not. Without anchors a re-hashed or truncated tail goes unseen."""
     with _graph(ctx, read_only=True) as graph:
-        result = graph.audit.verify()
+        result = graph.audit.verify([Head.parse(a) for a in anchor or ()])
     if as_json:
         _print_json(result.as_dict())
     elif result.ok:
@@ -263,6 +268,20 @@ def verify_cmd(ctx: typer.Context, as_json: Json = False) -> None:
         err.print(f"[red]audit trail broken at entry {result.first_bad}[/red]: {result.problem}", highlight=False)
     if not result.ok:
         raise typer.Exit(3)
+
+
+@audit_app.command("head")
+def head_cmd(ctx: typer.Context, as_json: Json = False) -> None:
+    """The chain's last entry (seq, hash) and its anchor string: keep it outside the store (a QMS record,
+    a ticket) and pass it to `audit verify --anchor` to detect a later re-hash or truncation."""
+    with _graph(ctx, read_only=True) as graph:
+        head = graph.audit.head()
+        if head is None:
+            raise NotFound("the audit trail is empty: there is no head to anchor")
+    if as_json:
+        _print_json(head.as_dict())
+    else:
+        console.print(f"seq {head.seq}\nhash {head.hash}\nanchor {head.anchor}", highlight=False)
 
 
 @audit_app.command("log")

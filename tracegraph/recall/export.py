@@ -171,6 +171,10 @@ def _actions(service: RecallService, recall: Recall) -> str:
     check = service.audit.verify()
     verdict = (f"The whole audit trail ({check.entries} entries) verifies." if check.ok
                else f"The audit trail does NOT verify: {check.problem}.")
+    head = service.audit.head()
+    if head is not None:  # this document, kept outside the store, anchors the chain up to here
+        verdict += (f" Audit head at export: entry {head.seq}, hash {head.hash}. To check later that no entry up"
+                    f" to here was removed or re-hashed: tracegraph audit verify --anchor {head.anchor}")
     rows = [[e["seq"], e["at"], e["actor"], e["action"], e["why"], _summarise(e["after"]), e["hash"]] for e in entries]
     return f"<h2>Actions (audit trail)</h2><p>{_e(verdict)}</p>" + _table(
         ["seq", "at", "who", "action", "why", "what", "entry hash"], rows)

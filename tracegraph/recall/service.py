@@ -8,13 +8,17 @@ and acts on it. The CLI, the GraphQL API and notebooks all call this class.
 
 from __future__ import annotations
 
+import copy
 import functools
+import random
 import secrets
 import threading
+import time
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..errors import BadInput, NotFound
+from ..errors import BadInput, DocumentChanged, NotFound
+from ..store import DocRef
 from ..trace import RecallScope
 from ..trace.model import KIND_OF_GROUP
 from ..trace.triggers import RecallTrigger, resolve_trigger
@@ -28,16 +32,36 @@ if TYPE_CHECKING:
 
 _STATUSES = ("shipped", "consumed", "in_stock")
 _WRITING = threading.RLock()
+_ATTEMPTS = 50
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _serialized(method: F) -> F:
-    """Run one read-modify-write of a recall at a time in this process (API requests run in threads),
-    so concurrent actions on one recall cannot overwrite each other's changes."""
+    """Make one action (a read-modify-write of recall documents) atomic, so concurrent actions on one
+    recall cannot overwrite each other's changes.
+
+    In this process one action runs at a time (API requests run in threads). Across processes (the
+    CLI beside a server) the documents the action read go to its write as ``expected``; the store
+    refuses the write if another process changed them meanwhile (DocumentChanged), and the action
+    runs again on what is stored now. Only the final write has effects, so running again is safe.
+    """
     @functools.wraps(method)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        with _WRITING:
-            return method(*args, **kwargs)
+    def run(self: RecallService, *args: Any, **kwargs: Any) -> Any:
+        if self._reads() is not None:  # called from within an action: part of it
+            return method(self, *args, **kwargs)
+        attempt = 0
+        while True:
+            attempt += 1
+            with _WRITING:
+                self._local.reads = {}
+                try:
+                    return method(self, *args, **kwargs)
+                except DocumentChanged:
+                    if attempt == _ATTEMPTS:
+                        raise
+                finally:
+                    self._local.reads = None
+            time.sleep(random.uniform(0, 0.002 * attempt))  # let the other writer finish
     return run  # type: ignore[return-value]
 
 
@@ -48,10 +72,11 @@ class RecallService:
         self.graph, self.store, self.actor = graph, graph.store, actor
         self.audit = AuditLog(self.store)
         self.signatures = Signatures(self.audit)
+        self._local = threading.local()  # the documents the running action read, per thread
 
     # -- reading -------------------------------------------------------------------------------
     def get(self, recall_id: str) -> Recall:
-        doc = self.store.documents(RECALLS, [recall_id]).get(recall_id)
+        doc = self._documents(RECALLS, [recall_id]).get(recall_id)
         if doc is None:
             raise NotFound(f"no recall {recall_id!r}")
         return Recall.from_dict(doc)
@@ -139,7 +164,7 @@ class RecallService:
         else:
             self._check_in_scope(scope, items, ("lots", "serials", "containers"))
         placed, documents = [], {}
-        existing = self.store.documents(HOLDS, items)
+        existing = self._documents(HOLDS, items)
         for item in items:
             doc = existing.get(item) or {"item": item, "holds": []}
             if any(h["recall_id"] == recall_id and not h.get("released_at") for h in doc["holds"]):
@@ -163,7 +188,7 @@ class RecallService:
         recall = self.get(recall_id)
         targets = list(recall.held if items is None else items)
         documents, released = {}, []
-        for item, doc in self.store.documents(HOLDS, targets).items():
+        for item, doc in self._documents(HOLDS, targets).items():
             for h in doc["holds"]:
                 if h["recall_id"] == recall_id and not h.get("released_at"):
                     h.update(released_at=now(), released_by=self.actor, release_why=why)
@@ -172,7 +197,8 @@ class RecallService:
         if not released:
             raise BadInput(f"no active holds of {recall_id} on those records")
         self.audit.record(self.actor, "recall.release", f"recall:{recall_id}", why or "holds released",
-                          before={"active": len(released)}, after={"released": released}, documents=documents)
+                          before={"active": len(released)}, after={"released": released}, documents=documents,
+                          expected=self._reads())
         return released
 
     def assign(self, recall_id: str, customers: Iterable[str], person: str, why: str = "") -> None:
@@ -266,7 +292,7 @@ class RecallService:
         day = now()[:10].replace("-", "")
         while True:
             recall_id = f"RC-{day}-{secrets.token_hex(2).upper()}"
-            if self.store.documents(RECALLS, [recall_id]).get(recall_id) is None:
+            if recall_id not in self._documents(RECALLS, [recall_id]):
                 return recall_id
 
     def _open_recall(self, recall_id: str) -> Recall:
@@ -278,7 +304,22 @@ class RecallService:
     def _save(self, recall: Recall, action: str, why: str, before: Any, after: Any,
               documents: dict[tuple[str, str], dict[str, Any]] | None = None) -> None:
         self.audit.record(self.actor, action, f"recall:{recall.recall_id}", why, before=before, after=after,
-                          documents={(RECALLS, recall.recall_id): recall.as_dict(), **(documents or {})})
+                          documents={(RECALLS, recall.recall_id): recall.as_dict(), **(documents or {})},
+                          expected=self._reads())
+
+    def _documents(self, collection: str, keys: Collection[str]) -> dict[str, dict[str, Any]]:
+        """Documents by key; within an action each is also noted as read (absent: None), so that the
+        action's write is refused if another process changes it first (see :func:`_serialized`)."""
+        found = self.store.documents(collection, keys)
+        reads = self._reads()
+        if reads is not None:
+            for key in keys:  # a copy: the action changes the documents it read
+                reads.setdefault((collection, key), copy.deepcopy(found.get(key)))
+        return found
+
+    def _reads(self) -> dict[DocRef, dict[str, Any] | None] | None:
+        """The documents the running action read, or None outside an action."""
+        return getattr(self._local, "reads", None)
 
     def _sign_and_save(self, recall: Recall, meaning: str, secret: str, action: str, why: str) -> dict[str, Any]:
         signature = self.signatures.sign(self.actor, secret, meaning, f"recall:{recall.recall_id}",

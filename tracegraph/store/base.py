@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from ..errors import LimitExceeded
+from ..errors import DocumentChanged, LimitExceeded
 from ..schema import ITEM_TYPES, KINDS, RELS
 
 NodeRef = tuple[str, str]
@@ -278,14 +278,34 @@ class Store(ABC):
         """Create or replace one document atomically; ``None`` deletes it."""
 
     @abstractmethod
-    def append(self, log: str, build: EntryBuilder,
-               documents: Mapping[DocRef, dict[str, Any]] | None = None) -> dict[str, Any]:
+    def append(self, log: str, build: EntryBuilder, documents: Mapping[DocRef, dict[str, Any]] | None = None,
+               expected: Mapping[DocRef, dict[str, Any] | None] | None = None) -> dict[str, Any]:
         """In one transaction: append ``build(seq, previous)`` to ``log`` and upsert ``documents``.
 
         Sequence numbers start at 1 and have no gaps; entries are never changed once written.
         Building the entry inside the transaction lets it chain to its predecessor (a hash chain)
         even with several writers. Returns the entry as written.
+
+        ``expected`` holds documents as the caller read them (None: absent) before computing
+        ``documents`` from them; if any is stored differently by the time this transaction holds
+        the log's write lock, it raises DocumentChanged and writes nothing. That makes a
+        read-modify-write atomic across processes: the caller reads again and retries.
         """
+
+    def _check_unchanged(self, tx: Any, expected: Mapping[DocRef, dict[str, Any] | None]) -> None:
+        """Raise DocumentChanged unless every document in ``expected`` is stored as given, read in ``tx``
+        (built on the backend's ``_documents_in(tx, collection, keys)``)."""
+        keys: dict[str, list[str]] = {}
+        for collection, key in expected:
+            keys.setdefault(collection, []).append(key)
+        for collection, wanted in keys.items():
+            stored = self._documents_in(tx, collection, wanted)
+            changed = sorted(k for k in wanted if stored.get(k) != expected[(collection, k)])
+            if changed:
+                raise DocumentChanged(f"{collection} {', '.join(changed[:5])} changed since it was read")
+
+    def _documents_in(self, tx: Any, collection: str, keys: Collection[str] | None) -> dict[str, dict[str, Any]]:
+        raise NotImplementedError
 
     @abstractmethod
     def entries(self, log: str, start: int = 1) -> Iterator[tuple[int, dict[str, Any]]]:

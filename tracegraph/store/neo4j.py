@@ -402,9 +402,12 @@ class Neo4jStore(Store):
         return self._transaction(False, search)
 
     def documents(self, collection: str, keys: Collection[str] | None = None) -> dict[str, dict[str, Any]]:
-        records = self._query(cy.document_get(), collection=collection,
-                              keys=None if keys is None else sorted(set(keys)))
-        return {r["key"]: json.loads(r["body"]) for r in records}
+        return _bodies(self._query(cy.document_get(), collection=collection,
+                                   keys=None if keys is None else sorted(set(keys))))
+
+    def _documents_in(self, tx: Any, collection: str, keys: Collection[str] | None) -> dict[str, dict[str, Any]]:
+        return _bodies(self._run(tx, cy.document_get(), collection=collection,
+                                 keys=None if keys is None else sorted(set(keys))))
 
     def put_document(self, collection: str, key: str, body: dict[str, Any] | None) -> None:
         if body is None:
@@ -415,12 +418,13 @@ class Neo4jStore(Store):
             self._transaction(True, lambda tx: self._run(tx, cy.document_put(), collection=collection, key=key,
                                                          body=text))
 
-    def append(self, log: str, build: EntryBuilder,
-               documents: Mapping[DocRef, dict[str, Any]] | None = None) -> dict[str, Any]:
+    def append(self, log: str, build: EntryBuilder, documents: Mapping[DocRef, dict[str, Any]] | None = None,
+               expected: Mapping[DocRef, dict[str, Any] | None] | None = None) -> dict[str, Any]:
         self._check_schema()
 
         def work(tx: Any) -> dict[str, Any]:
-            entry = self._append(tx, log, build)
+            entry = self._append(tx, log, build)  # write-locks the log's head: appenders queue here
+            self._check_unchanged(tx, expected or {})  # so this reads what earlier appends committed
             for (collection, key), body in (documents or {}).items():
                 self._run(tx, cy.document_put(), collection=collection, key=key, body=json.dumps(body, sort_keys=True))
             return entry
@@ -483,3 +487,8 @@ def _check_params(statement: cy.Statement, params: Mapping[str, Any]) -> None:
     if set(params) != statement.params:
         raise AssertionError(f"{statement.name}: parameters {sorted(params)} but declares "
                              f"{sorted(statement.params)}")
+
+
+def _bodies(records: list[Any]) -> dict[str, dict[str, Any]]:
+    """Documents by key from the records of ``document_get``."""
+    return {r["key"]: json.loads(r["body"]) for r in records}

@@ -346,12 +346,16 @@ class SQLiteStore(Store):
         return dict(zip(index.refs(reached), depths.tolist()))
 
     def documents(self, collection: str, keys: Collection[str] | None = None) -> dict[str, dict[str, Any]]:
+        return self._documents_in(self._con(), collection, keys)
+
+    def _documents_in(self, con: sqlite3.Connection, collection: str,
+                      keys: Collection[str] | None) -> dict[str, dict[str, Any]]:
         sql = "SELECT key, body FROM document WHERE collection = ?"
         args: tuple[str, ...] = (collection,)
         if keys is not None:
             sql += " AND key IN (SELECT value FROM json_each(?))"
             args += (_ids(keys),)
-        return {key: json.loads(body) for key, body in self._con().execute(sql + " ORDER BY key", args)}
+        return {key: json.loads(body) for key, body in con.execute(sql + " ORDER BY key", args)}
 
     def put_document(self, collection: str, key: str, body: dict[str, Any] | None) -> None:
         with self._tx() as con:
@@ -379,11 +383,12 @@ class SQLiteStore(Store):
                 return []
             raise
 
-    def append(self, log: str, build: EntryBuilder,
-               documents: Mapping[DocRef, dict[str, Any]] | None = None) -> dict[str, Any]:
+    def append(self, log: str, build: EntryBuilder, documents: Mapping[DocRef, dict[str, Any]] | None = None,
+               expected: Mapping[DocRef, dict[str, Any] | None] | None = None) -> dict[str, Any]:
         if self.read_only:
             raise StoreError(f"{self.path} is open read-only: nothing can be appended to {log!r}")
-        with self._tx() as con:
+        with self._tx() as con:  # BEGIN IMMEDIATE: no other process writes until this commits
+            self._check_unchanged(con, expected or {})
             entry = self._append(con, log, build)
             con.executemany(
                 "INSERT INTO document (collection, key, body) VALUES (?, ?, ?) "
