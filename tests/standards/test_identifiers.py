@@ -107,3 +107,15 @@ def test_hibc_bad_forms() -> None:
         parse_hibc(_sign("+A99912341/$LOT/X1"))
     with pytest.raises(BadInput, match="date"):
         parse_hibc(_sign("+A99912341/$$3261331LOT"))
+
+
+@pytest.mark.parametrize("data", [
+    "+A123PROD1/$$424123199LOTU", "+A123PROD1/$$424123124LOTU", "+A123PROD1/$$62436699LOT"])
+def test_hibc_hour_must_be_0_to_23(data: str) -> None:
+    with pytest.raises(BadInput, match="hour"):
+        parse(_sign(data))
+
+
+def test_hibc_hours() -> None:
+    assert parse(_sign("+A123PROD1/$$424123123LOT")).parts["expiry"] == "2024-12-31T23"
+    assert parse(_sign("+A123PROD1/$$62436600LOT")).parts["expiry"] == "2024-12-31T00"

@@ -52,6 +52,13 @@ def without_check_character(di: str) -> str:
     return body if is_hibc_di(body) and check_character("+" + body) == di[-1] else di
 
 
+def _hour(digits: str) -> str:
+    """``THH`` from the two hour digits, which must be 00-23."""
+    if int(digits) > 23:
+        raise ValueError(f"hour {digits}")
+    return f"T{digits}"
+
+
 def _date(digits: str, form: str) -> str:
     """An HIBC date to ISO (a month-only expiry is the month's last day; an hour is kept)."""
     try:
@@ -62,13 +69,13 @@ def _date(digits: str, form: str) -> str:
             return date(2000 + int(digits[4:6]), int(digits[0:2]), int(digits[2:4])).isoformat()
         if form in ("YYMMDD", "YYMMDDHH"):
             day = date(2000 + int(digits[0:2]), int(digits[2:4]), int(digits[4:6])).isoformat()
-            return day + (f"T{int(digits[6:8]):02d}" if form == "YYMMDDHH" else "")
+            return day + (_hour(digits[6:8]) if form == "YYMMDDHH" else "")
         if form in ("YYJJJ", "YYJJJHH"):
             year, ordinal = 2000 + int(digits[0:2]), int(digits[2:5])
             if not 1 <= ordinal <= (366 if calendar.isleap(year) else 365):
                 raise ValueError(f"day of year {ordinal}")
             day = (date(year, 1, 1) + timedelta(days=ordinal - 1)).isoformat()
-            return day + (f"T{int(digits[5:7]):02d}" if form == "YYJJJHH" else "")
+            return day + (_hour(digits[5:7]) if form == "YYJJJHH" else "")
         if form == "YYYYMMDD":
             return date(int(digits[0:4]), int(digits[4:6]), int(digits[6:8])).isoformat()
     except ValueError as exc:
