@@ -41,6 +41,21 @@ def test_bad_identifiers_are_refused_with_the_reason(text: str, reason: str) -> 
         parse(text)
 
 
+@pytest.mark.parametrize("text", [
+    "(01)09501101020917(10)A(10)B",
+    "]d2010950110102091710A\x1d10B",
+    "https://id.gs1.org/01/09501101020917/10/A?17=190508&17=190509",
+    "https://id.gs1.org/01/09501101020917/10/A?10=B",
+])
+def test_a_repeated_gs1_ai_with_another_value_is_refused(text: str) -> None:
+    with pytest.raises(BadInput, match="appears twice"):
+        parse(text)
+
+
+def test_a_repeated_gs1_ai_with_the_same_value_is_read_once() -> None:
+    assert parse("(01)09501101020917(10)A(10)A").parts == {"gtin": "09501101020917", "lot": "A"}
+
+
 def test_dropped_fnc1_is_reported_not_guessed() -> None:
     # The lot 123456 is not ended by FNC1, so "21XYZ" may be a serial or the end of the lot.
     reading = parse("0109501101020917171905081012345621XYZ")
