@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from biip.checksums import gs1_standard_check_digit
 
 import tracegraph
 from tracegraph.errors import BadInput
 from tracegraph.identifiers import parse
+from tracegraph.identifiers.epc import epc_urns
 from tracegraph.identifiers.hibc import check_character, parse_hibc
 
 UNIT = {"gtin": "09501101020917", "expiry": "2019-05-08", "lot": "ABCD1234", "serial": "10"}
@@ -78,6 +80,43 @@ def test_epc_urns() -> None:
     assert parse("urn:epc:id:sgln:0614141.12345.400").parts == {"gln": "0614141123452", "gln_extension": "400"}
     # the same SSCC as an element string, whose check digit biip verifies independently
     assert parse("00106141412345678908").parts == {"sscc": "106141412345678908"}
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("urn:epc:id:sgtin:1.123456789012.400", "6-12 digits"),
+    ("urn:epc:id:sgtin:0614141123456.1.400", "6-12 digits"),
+    ("urn:epc:id:sscc:1.1234567890123456", "6-12 digits"),
+    ("urn:epc:id:sscc:0614141.123456789", "17 digits"),
+    ("urn:epc:id:sgln:06141.4112345.0", "6-12 digits"),
+    ("urn:epc:id:sgln:0614141.1234.0", "12 digits"),
+    ("urn:epc:id:sgtin:0614141.112345." + "1" * 30, "at most 20"),
+    ("urn:epc:id:sgtin:0614141.112345." + "1" * 21, "at most 20"),
+    ("urn:epc:class:lgtin:4012345.012345." + "L" * 21, "at most 20"),
+    ("urn:epc:id:sgln:0614141.12345." + "E" * 21, "at most 20"),
+    ("urn:epc:id:sgtin:0614141.112345.A/B", "escapes"),
+    ("urn:epc:id:sgtin:0614141.112345.A%ZZ", "escapes"),
+    ("urn:epc:id:sgtin:0614141.112345.A%21", "escapes"),  # "!" is written as itself
+    ("urn:epc:id:sgtin:0614141.112345.A B", "escapes"),
+    ("urn:epc:id:sgln:0614141.12345.A?", "escapes"),
+    ("urn:epc:id:lgtin:4012345.012345.998877", "reads"),  # an LGTIN is a class, never an id
+    ("urn:epc:class:sgtin:0614141.112345.400", "reads"),
+    ("urn:epc:idpat:lgtin:4012345.012345.*", "reads"),
+])
+def test_invalid_epc_urns_are_refused(text: str, reason: str) -> None:
+    with pytest.raises(BadInput, match=reason):
+        parse(text)
+
+
+def test_epc_urn_escapes_and_limits() -> None:
+    assert parse("urn:epc:id:sgtin:0614141.112345.A%2FB%25%22x!'()*+,-.:;=_").parts["serial"] == 'A/B%"x!\'()*+,-.:;=_'
+    gtin = "1061414123456" + str(gs1_standard_check_digit("1061414123456"))
+    assert parse("urn:epc:id:sgtin:061414.1123456." + "9" * 20).parts == {"gtin": gtin, "serial": "9" * 20}
+    sscc = "10614141234562345" + str(gs1_standard_check_digit("10614141234562345"))
+    assert parse("urn:epc:id:sscc:061414123456.12345").parts == {"sscc": sscc}
+    assert parse("urn:epc:idpat:sgtin:0614141.112345.*").parts == {"gtin": "10614141123459"}
+    for serial in ('A/B%"<>?&', "x!(y)*+,-.:;=_'"):  # what we write, we read back
+        [urn] = epc_urns({"gtin": "10614141123459", "serial": serial})
+        assert parse(urn).parts["serial"] == serial
 
 
 def test_hibc_check_character_matches_the_standard_example() -> None:
