@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from biip.checksums import gs1_standard_check_digit
 
@@ -173,3 +177,15 @@ def test_hibc_hour_must_be_0_to_23(data: str) -> None:
 def test_hibc_hours() -> None:
     assert parse(_sign("+A123PROD1/$$424123123LOT")).parts["expiry"] == "2024-12-31T23"
     assert parse(_sign("+A123PROD1/$$62436600LOT")).parts["expiry"] == "2024-12-31T00"
+
+
+@pytest.mark.parametrize("uri", ["https://[x/01/09501101020917", "https://id.gs].org/01/09501101020917"])
+def test_a_malformed_digital_link_is_bad_input_not_a_crash(tmp_path: Path, uri: str) -> None:
+    with pytest.raises(BadInput, match="not a valid GS1 Digital Link URI"):
+        tracegraph.identify(uri)
+    script = Path(sys.executable).parent / "tracegraph"  # the installed command, in its own process
+    done = subprocess.run([str(script), "--db", str(tmp_path / "absent.db"), "identify", uri],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "error (BAD_INPUT)" in done.stderr and "GS1 Digital Link URI" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout

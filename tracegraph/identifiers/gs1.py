@@ -113,7 +113,7 @@ def _dropped_fnc1(body: str, message: GS1Message) -> tuple[Parsed, ...]:
 def _read(text: str, parser: Callable[..., Any], form: str, what: str) -> Parsed:
     try:
         element_strings = parser(text.strip(), config=_CONFIG).element_strings
-    except ParseError as exc:
+    except (ParseError, ValueError) as exc:  # ValueError: a URI urllib cannot split, e.g. a bad IPv6 host
         raise BadInput(f"not a valid {what}: {exc}") from None
     parts, checks = _parts(element_strings, what)
     return Parsed(form, parts, tuple(checks))
@@ -126,11 +126,12 @@ def parse_hri(text: str) -> Parsed:
 
 def parse_digital_link(text: str) -> Parsed:
     """A GS1 Digital Link URI on any domain, e.g. ``https://id.gs1.org/01/.../10/...?17=...``."""
+    reading = _read(text, GS1DigitalLinkURI.parse, "digital-link", "GS1 Digital Link URI")
     values: dict[str, str] = {}
     for key, value in parse_qsl(urlsplit(text.strip()).query):  # biip keeps only the last of a repeated key
         if key.isdigit():
             _once(values, key, value, "GS1 Digital Link URI")
-    return _read(text, GS1DigitalLinkURI.parse, "digital-link", "GS1 Digital Link URI")
+    return reading
 
 
 def _fields(parts: dict[str, str]) -> list[tuple[str, str]]:
