@@ -5,8 +5,8 @@ production identifiers its label carries; package DIs become Products joined by 
 contains quantity of the contained DI); secondary, unit-of-use and previous DIs become Identifiers
 of the primary. Every DI is checked against its issuing agency's form (GS1: 14 digits with a valid
 check digit; HIBCC: labeler, product and unit of measure, with or without its check character,
-which is dropped); an invalid one is reported with the
-device's record key and the reason, and not loaded. The whole file is one batch.
+which is dropped); an invalid one is reported with the device's record key and the reason, and not
+loaded. The whole file is one batch.
 """
 
 from __future__ import annotations
