@@ -1,7 +1,8 @@
 """GS1 EPCIS capture: events become the genealogy graph, each edge keeping its source eventIDs.
 
 - ObjectEvent ADD (commissioning, ILMD): serials and lots with lot, expiry and production date;
-- TransformationEvent: every input consumed into every output, per transformationID (or event);
+- TransformationEvent: every input consumed into every output, per transformationID (or event), replayed
+  over every held event of the transformation;
 - AggregationEvent / AssociationEvent: time-bounded PACKED_IN / ATTACHED_TO, replayed per parent over
   every held event, so any capture order or split into documents gives the same intervals, evidence and
   retractions (an interval an earlier, partial replay opened stays, closed empty); OBSERVE confirms (or opens);
@@ -10,7 +11,7 @@
 - errorDeclaration: never deletes. An erroneous event never happened (the rule is in
   :mod:`tracegraph.trace.engine`): an erroneous ADD or OBSERVE opens no interval (it is kept as an edge
   of its own), an erroneous DELETE closes none, and an edge whose every source event is erroneous gets
-  ``retracted_at``.
+  ``retracted_at`` (a consumption: every event naming its input, or every one naming its output).
 
 One document is one batch (GS1 "rollback"): any invalid event rejects the whole document, unless
 ``proceed`` loads the valid ones. Re-capturing an event already held changes nothing.
@@ -41,7 +42,13 @@ _EVIDENCE_RELS = [name for name, rel in RELS.items() if any(f.name == "evidence"
 # time-bounded memberships: (event type, relationship, start field, end field), each replayed per parent
 _MEMBERSHIPS = (("AggregationEvent", "PACKED_IN", "packed_at", "unpacked_at"),
                 ("AssociationEvent", "ATTACHED_TO", "attached_at", "detached_at"))
-_REPLAYED_RELS = {rel for _, rel, _, _ in _MEMBERSHIPS}
+# edges derived from every held event of their parent or transformation: held evidence is not merged in
+_REPLAYED_RELS = {rel for _, rel, _, _ in _MEMBERSHIPS} | {"CONSUMED_INTO"}
+
+
+def _edge_key(rel: str, src: NodeRef, dst: NodeRef, props: dict[str, Any]) -> tuple[Any, ...]:
+    """What tells two edges of a batch apart: their ends and the relationship's identity fields."""
+    return (rel, src, dst, tuple(props.get(n) for n in RELS[rel].identity))
 
 
 @dataclass(frozen=True)
@@ -209,6 +216,7 @@ class _Builder:
         self.batch = Batch()
         self.records: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)  # kind -> key -> record
         self.edges: dict[tuple[Any, ...], Edge] = {}
+        self.support: dict[tuple[Any, ...], list[set[str]]] = {}  # edge key -> event sets each of which it needs
         self.events: dict[str, dict[str, Any]] = {}  # event records by id (this batch)
         self.containers: set[str] = set()
         self.malformed: set[str] = set()
@@ -251,8 +259,7 @@ class _Builder:
         self._put("Product", product_id, name=self.doc.names.get(product_id))
 
     def _edge(self, rel: str, src: NodeRef, dst: NodeRef, evidence: Iterable[str] = (), **props: Any) -> None:
-        identity = tuple(props.get(n) for n in RELS[rel].identity)
-        key = (rel, src, dst, identity)
+        key = _edge_key(rel, src, dst, props)
         edge = self.edges.get(key)
         if edge is None:
             edge = self.edges[key] = Edge(rel, src, dst, {**props, "evidence": set()})
@@ -463,32 +470,45 @@ class _Builder:
                 self.edges[(rel, held.src, parent.ref, (held.props[start],))].props[end] = held.props[start]
 
     def _transformation(self, tid: str, events: list[tuple[str, Event]]) -> None:
-        """Every input of the transformation consumed into every output, in one process step."""
+        """Every input of the transformation consumed into every output, in one process step.
+
+        The events sharing a transformationID are one transformation, but each names only its own inputs
+        and outputs: input i -> output o holds while a live event names i as an input and a live event
+        names o as an output. Its evidence is those naming events; it is retracted once all the events
+        naming i, or all those naming o, are erroneous (``self.support``, read in :meth:`_finish`)."""
+        live = [(eid, e) for eid, e in events if self._declared(eid) is None]
         inputs: dict[NodeRef, tuple[float | None, str | None]] = {}
-        outputs: set[NodeRef] = set()
-        evidence = {eid for eid, _ in events}
-        started = min(normalize_datetime(e["eventTime"]) for _, e in events)
+        named_in: dict[NodeRef, set[str]] = defaultdict(set)
+        named_out: dict[NodeRef, set[str]] = defaultdict(set)
+        started = min(normalize_datetime(e["eventTime"]) for _, e in live or events)
         operation = next((short(e.get("bizStep")) for _, e in events if e.get("bizStep")), None) or "transformation"
         order = next((b["bizTransaction"] for _, e in events for b in e.get("bizTransactionList") or []
                       if short(b.get("type")) == "prodorder"), tid)
-        for _, event in events:
+        # erroneous events first, so a live event naming an input gives its quantity
+        for eid, event in sorted(events, key=lambda p: self._declared(p[0]) is None):
             for uri in event.get("inputEPCList") or []:
-                inputs[self._thing(uri).ref] = (1.0, None)
+                ref = self._thing(uri).ref
+                inputs[ref] = (1.0, None)
+                named_in[ref].add(eid)
             for q in event.get("inputQuantityList") or []:
-                quantity = float(q["quantity"]) if q.get("quantity") is not None else None
-                inputs[self._thing(q["epcClass"]).ref] = (quantity, q.get("uom"))
-            outputs.update(self._thing(u).ref for u in event.get("outputEPCList") or [])
-            outputs.update(self._thing(q["epcClass"]).ref for q in event.get("outputQuantityList") or [])
-        skipped = sorted(r[1] for r in set(inputs) | outputs if r[0] not in ("Lot", "Serial"))
+                ref = self._thing(q["epcClass"]).ref
+                inputs[ref] = (float(q["quantity"]) if q.get("quantity") is not None else None, q.get("uom"))
+                named_in[ref].add(eid)
+            for uri in (event.get("outputEPCList") or []) + [q["epcClass"] for q in
+                                                             event.get("outputQuantityList") or []]:
+                named_out[self._thing(uri).ref].add(eid)
+        skipped = sorted(r[1] for r in set(inputs) | set(named_out) if r[0] not in ("Lot", "Serial"))
         if skipped:
             self.report.warnings.append(f"transformation {tid}: {', '.join(skipped)} name(s) a product class "
                                         f"without lot or serial, so no genealogy link was made for it")
         self._put("ProcessStep", tid, work_order=order, operation=operation, started_at=started)
         for src, (quantity, uom) in inputs.items():
-            for dst in outputs:
+            for dst in named_out:
                 if src[0] in ("Lot", "Serial") and dst[0] in ("Lot", "Serial") and src != dst:
-                    self._edge("CONSUMED_INTO", src, dst, evidence, step_id=tid, quantity=quantity, uom=uom,
-                               consumed_at=started)
+                    self._edge("CONSUMED_INTO", src, dst, named_in[src] | named_out[dst], step_id=tid,
+                               quantity=quantity, uom=uom, consumed_at=started)
+                    key = _edge_key("CONSUMED_INTO", src, dst, {"step_id": tid})
+                    self.support[key] = [named_in[src], named_out[dst]]
 
     # -- writing ------------------------------------------------------------------------------
     def _finish(self) -> Batch:
@@ -519,8 +539,8 @@ class _Builder:
                 if has_evidence:
                     props["evidence"] = json.dumps(sorted(evidence))
                     if any(f.name == "retracted_at" for f in RELS[rel].fields):
-                        times = [declared.get(e) for e in evidence]
-                        props["retracted_at"] = max(times) if times and all(times) else None  # type: ignore[type-var]
+                        support = self.support.get(_edge_key(rel, edge.src, edge.dst, props), [evidence])
+                        props["retracted_at"] = _retracted_at(support, declared)
                 final.append(Edge(rel, edge.src, edge.dst, props))
         self.batch.derive_edges(lambda item: "Product")
         for edge in final:  # after the derived edges, so HAS_SERIAL keeps its evidence
@@ -530,9 +550,10 @@ class _Builder:
     def _merge_held_evidence(self, rel: str, edges: list[Edge], declared: dict[str, str | None]) -> None:
         """Add the held edges' evidence, and the declarations of every event behind ``edges``.
 
-        A replayed edge already has its evidence from every held event of its parent: merging would add
-        events the replay put elsewhere or that no longer count (a DELETE after a retracted ADD), making
-        the result depend on how the events were split into documents."""
+        A replayed edge already has its evidence from every held event of its parent or transformation:
+        merging would add events the replay put elsewhere or that no longer count (a DELETE after a retracted
+        ADD, a transformation event naming neither end), making the result depend on how the events were
+        split into documents."""
         if rel not in _REPLAYED_RELS:
             identity = RELS[rel].identity
             held = {(e.src, e.dst, tuple(e.props.get(n) for n in identity)): e
@@ -544,6 +565,13 @@ class _Builder:
         missing = {e for edge in edges for e in edge.props["evidence"] if e not in declared}
         for eid, record in self.store.get("Event", missing).items():
             declared[eid] = record.get("error_declared_at")
+
+
+def _retracted_at(support: list[set[str]], declared: dict[str, str | None]) -> str | None:
+    """When an edge stopped holding: it needs a live event in each of its ``support`` sets, so it is retracted
+    once one set is all erroneous, at that set's last declaration (the earliest such moment)."""
+    lost = [max(times) for events in support if (times := [declared.get(e) for e in events]) and all(times)]
+    return min(lost) if lost else None  # type: ignore[type-var]
 
 
 def load_epcis(store: Store, paths: Iterable[str | Path], proceed: bool = False,

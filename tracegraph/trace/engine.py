@@ -37,8 +37,9 @@ begins with the packing links down to the start item; it is shortest for lots an
 a container, shipment or customer it is a valid chain that may not be the shortest.
 
 Retractions: an event declared erroneous (EPCIS errorDeclaration) never happened, whenever the
-declaration came. An edge whose every source event was declared erroneous (a consumption, shipment,
-packing or attachment) carries ``retracted_at`` and counts nowhere and at no time: not in traces,
+declaration came. An edge whose every source event was declared erroneous (a shipment, packing or
+attachment), or a consumption whose input, or whose output, no live event of its transformation names,
+carries ``retracted_at`` and counts nowhere and at no time: not in traces,
 whereabouts, remaining quantities, explanations, triggers, quality checks or drawings. It is kept,
 never deleted, for the audit. Read edges that can be retracted through :func:`live_edges`. Links keep
 their ``evidence`` (source eventIDs), which :meth:`TraceResult.evidence` returns with the chain that
