@@ -5,12 +5,18 @@ from __future__ import annotations
 import re
 import zipfile
 
-from tracegraph.identifiers.hibc import encode_hibc
+from tracegraph.identifiers.hibc import encode_hibc, without_check_character
 from tracegraph.loaders.gudid import di_problem
 
 from .conftest import DATA
 
 EXTRACT = DATA / "openfda" / "file.zip"
+
+
+def _mod43(data: str) -> str:
+    """Independent oracle: the HIBC modulo-43 check character of ``+`` and ``data``."""
+    charset = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%"
+    return charset[sum(map(charset.index, "+" + data)) % 43]
 
 
 def _gs1_check(digits: str) -> int:
@@ -32,13 +38,22 @@ def test_whole_extract_loads_and_reports_invalid_dis(graph) -> None:
     assert reported_gs1 == bad_gs1 and len(bad_gs1) == 12
     assert all(i.record_key and i.reason for i in report.invalid)
     assert any("labelled HIBCC but is a GS1 GTIN-14" in i.reason for i in report.invalid)
-    # HIBCC DIs here are secondary DIs of GS1-primary devices: a scan of one finds the device
-    hibc = graph.store.find("Identifier", "scheme", ["hibc"])
-    assert len(hibc) > 300
-    [edge] = graph.store.edges("IDENTIFIES", [("Identifier", hibc[0])], "out")
-    [symbol] = encode_hibc(hibc[0][1:-1])
-    assert symbol == hibc[0]
-    assert [r["product_id"] for r in graph.identify(symbol).records["Product"]] == [edge.dst[1]]
+    # GUDID keeps some HIBCC DIs with their check character, some without: each is one scannable symbol
+    hibcc = re.findall(r"<deviceId>([^<]*)</deviceId>\s*<deviceIdType>[^<]*</deviceIdType>\s*"
+                       r"<deviceIdIssuingAgency>HIBCC</deviceIdIssuingAgency>", text)
+    with_check = [di for di in hibcc if _mod43(di[:-1]) == di[-1]]
+    symbols = {"+" + di for di in with_check} | {"+" + di + _mod43(di) for di in hibcc if di not in with_check}
+    assert (len(hibcc), len(with_check)) == (1057, 806)
+    rejected_hibcc = [i.device_id for i in report.invalid if i.device_id in hibcc]
+    assert rejected_hibcc == ["00841523106431"]  # a GS1 GTIN-14 labelled HIBCC: the only invalid one
+    assert set(graph.store.find("Identifier", "scheme", ["hibc"])) == symbols - {"+00841523106431" + _mod43(
+        "00841523106431")}
+    # a DI exactly as the extract gives it (check character included), scanned, finds its device
+    for di in ("H373VBJR061002A39", "H373VBJR062502A3F"):
+        [edge] = graph.store.edges("IDENTIFIES", [("Identifier", "+" + di)], "out")
+        assert [r["product_id"] for r in graph.identify("+" + di).records["Product"]] == [edge.dst[1]]
+    [symbol] = encode_hibc("M204518062AB0")  # a DI the extract gives without its check character
+    assert symbol in symbols and graph.identify(symbol).records["Product"]
     counts = graph.counts()
     assert counts["Product"] == report.products and counts["CONTAINS_DI"] == report.packages
     again = graph.load_gudid(EXTRACT)
@@ -56,4 +71,6 @@ def test_di_rules() -> None:
     assert di_problem("00844588018923", "GS1") is None
     assert "14 digits" in (di_problem("0844588018923", "GS1") or "")
     assert di_problem("H373VBJR062502A3", "HIBCC") is None
-    assert "check character" in (di_problem("H373VBJR062502A3F", "HIBCC") or "")
+    assert without_check_character("H373VBJR062502A3F") == "H373VBJR062502A3"
+    assert without_check_character("H373VBJR061002A39") == "H373VBJR061002A3"
+    assert without_check_character("H373RLT2812163") == "H373RLT2812163"  # its last digit is not a check character

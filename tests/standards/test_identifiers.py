@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+from biip.checksums import gs1_standard_check_digit
 
 import tracegraph
 from tracegraph.errors import BadInput
 from tracegraph.identifiers import parse
+from tracegraph.identifiers.epc import epc_urns
 from tracegraph.identifiers.hibc import check_character, parse_hibc
 
 UNIT = {"gtin": "09501101020917", "expiry": "2019-05-08", "lot": "ABCD1234", "serial": "10"}
@@ -41,6 +47,21 @@ def test_bad_identifiers_are_refused_with_the_reason(text: str, reason: str) -> 
         parse(text)
 
 
+@pytest.mark.parametrize("text", [
+    "(01)09501101020917(10)A(10)B",
+    "]d2010950110102091710A\x1d10B",
+    "https://id.gs1.org/01/09501101020917/10/A?17=190508&17=190509",
+    "https://id.gs1.org/01/09501101020917/10/A?10=B",
+])
+def test_a_repeated_gs1_ai_with_another_value_is_refused(text: str) -> None:
+    with pytest.raises(BadInput, match="appears twice"):
+        parse(text)
+
+
+def test_a_repeated_gs1_ai_with_the_same_value_is_read_once() -> None:
+    assert parse("(01)09501101020917(10)A(10)A").parts == {"gtin": "09501101020917", "lot": "A"}
+
+
 def test_dropped_fnc1_is_reported_not_guessed() -> None:
     # The lot 123456 is not ended by FNC1, so "21XYZ" may be a serial or the end of the lot.
     reading = parse("0109501101020917171905081012345621XYZ")
@@ -63,6 +84,43 @@ def test_epc_urns() -> None:
     assert parse("urn:epc:id:sgln:0614141.12345.400").parts == {"gln": "0614141123452", "gln_extension": "400"}
     # the same SSCC as an element string, whose check digit biip verifies independently
     assert parse("00106141412345678908").parts == {"sscc": "106141412345678908"}
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("urn:epc:id:sgtin:1.123456789012.400", "6-12 digits"),
+    ("urn:epc:id:sgtin:0614141123456.1.400", "6-12 digits"),
+    ("urn:epc:id:sscc:1.1234567890123456", "6-12 digits"),
+    ("urn:epc:id:sscc:0614141.123456789", "17 digits"),
+    ("urn:epc:id:sgln:06141.4112345.0", "6-12 digits"),
+    ("urn:epc:id:sgln:0614141.1234.0", "12 digits"),
+    ("urn:epc:id:sgtin:0614141.112345." + "1" * 30, "at most 20"),
+    ("urn:epc:id:sgtin:0614141.112345." + "1" * 21, "at most 20"),
+    ("urn:epc:class:lgtin:4012345.012345." + "L" * 21, "at most 20"),
+    ("urn:epc:id:sgln:0614141.12345." + "E" * 21, "at most 20"),
+    ("urn:epc:id:sgtin:0614141.112345.A/B", "escapes"),
+    ("urn:epc:id:sgtin:0614141.112345.A%ZZ", "escapes"),
+    ("urn:epc:id:sgtin:0614141.112345.A%21", "escapes"),  # "!" is written as itself
+    ("urn:epc:id:sgtin:0614141.112345.A B", "escapes"),
+    ("urn:epc:id:sgln:0614141.12345.A?", "escapes"),
+    ("urn:epc:id:lgtin:4012345.012345.998877", "reads"),  # an LGTIN is a class, never an id
+    ("urn:epc:class:sgtin:0614141.112345.400", "reads"),
+    ("urn:epc:idpat:lgtin:4012345.012345.*", "reads"),
+])
+def test_invalid_epc_urns_are_refused(text: str, reason: str) -> None:
+    with pytest.raises(BadInput, match=reason):
+        parse(text)
+
+
+def test_epc_urn_escapes_and_limits() -> None:
+    assert parse("urn:epc:id:sgtin:0614141.112345.A%2FB%25%22x!'()*+,-.:;=_").parts["serial"] == 'A/B%"x!\'()*+,-.:;=_'
+    gtin = "1061414123456" + str(gs1_standard_check_digit("1061414123456"))
+    assert parse("urn:epc:id:sgtin:061414.1123456." + "9" * 20).parts == {"gtin": gtin, "serial": "9" * 20}
+    sscc = "10614141234562345" + str(gs1_standard_check_digit("10614141234562345"))
+    assert parse("urn:epc:id:sscc:061414123456.12345").parts == {"sscc": sscc}
+    assert parse("urn:epc:idpat:sgtin:0614141.112345.*").parts == {"gtin": "10614141123459"}
+    for serial in ('A/B%"<>?&', "x!(y)*+,-.:;=_'"):  # what we write, we read back
+        [urn] = epc_urns({"gtin": "10614141123459", "serial": serial})
+        assert parse(urn).parts["serial"] == serial
 
 
 def test_hibc_check_character_matches_the_standard_example() -> None:
@@ -107,3 +165,27 @@ def test_hibc_bad_forms() -> None:
         parse_hibc(_sign("+A99912341/$LOT/X1"))
     with pytest.raises(BadInput, match="date"):
         parse_hibc(_sign("+A99912341/$$3261331LOT"))
+
+
+@pytest.mark.parametrize("data", [
+    "+A123PROD1/$$424123199LOTU", "+A123PROD1/$$424123124LOTU", "+A123PROD1/$$62436699LOT"])
+def test_hibc_hour_must_be_0_to_23(data: str) -> None:
+    with pytest.raises(BadInput, match="hour"):
+        parse(_sign(data))
+
+
+def test_hibc_hours() -> None:
+    assert parse(_sign("+A123PROD1/$$424123123LOT")).parts["expiry"] == "2024-12-31T23"
+    assert parse(_sign("+A123PROD1/$$62436600LOT")).parts["expiry"] == "2024-12-31T00"
+
+
+@pytest.mark.parametrize("uri", ["https://[x/01/09501101020917", "https://id.gs].org/01/09501101020917"])
+def test_a_malformed_digital_link_is_bad_input_not_a_crash(tmp_path: Path, uri: str) -> None:
+    with pytest.raises(BadInput, match="not a valid GS1 Digital Link URI"):
+        tracegraph.identify(uri)
+    script = Path(sys.executable).parent / "tracegraph"  # the installed command, in its own process
+    done = subprocess.run([str(script), "--db", str(tmp_path / "absent.db"), "identify", uri],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "error (BAD_INPUT)" in done.stderr and "GS1 Digital Link URI" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout

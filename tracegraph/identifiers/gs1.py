@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from biip import ParseConfig, ParseError
 from biip.gs1_digital_link_uris import GS1DigitalLinkURI
@@ -34,13 +34,21 @@ _UDI_AIS = ("01", "10", "11", "17", "21", "30", "00", "240", "241", "7003")
 _ORDER = ("sscc", "gtin", "production_date", "expiry", "lot", "serial")
 
 
+def _once(values: dict[str, str], ai: str, value: str, what: str) -> None:
+    """Record ``ai``'s value; refuse a second, different one, as which the label means is unknowable."""
+    if values.setdefault(ai, value) != value:
+        raise BadInput(f"{what}: AI ({ai}) appears twice with different values, {values[ai]!r} and {value!r}")
+
+
 def _parts(element_strings: list[GS1ElementString], what: str) -> tuple[dict[str, str], list[str]]:
     parts: dict[str, str] = {}
     checks: list[str] = []
+    values: dict[str, str] = {}
     for es in element_strings:
         for error in (es.gtin_error, es.sscc_error, es.gln_error):
             if error:
                 raise BadInput(f"{what}: {error}")
+        _once(values, es.ai.ai, es.value, what)
         name = _PART_OF_AI.get(es.ai.ai)
         if name is None:
             continue
@@ -105,7 +113,7 @@ def _dropped_fnc1(body: str, message: GS1Message) -> tuple[Parsed, ...]:
 def _read(text: str, parser: Callable[..., Any], form: str, what: str) -> Parsed:
     try:
         element_strings = parser(text.strip(), config=_CONFIG).element_strings
-    except ParseError as exc:
+    except (ParseError, ValueError) as exc:  # ValueError: a URI urllib cannot split, e.g. a bad IPv6 host
         raise BadInput(f"not a valid {what}: {exc}") from None
     parts, checks = _parts(element_strings, what)
     return Parsed(form, parts, tuple(checks))
@@ -118,7 +126,12 @@ def parse_hri(text: str) -> Parsed:
 
 def parse_digital_link(text: str) -> Parsed:
     """A GS1 Digital Link URI on any domain, e.g. ``https://id.gs1.org/01/.../10/...?17=...``."""
-    return _read(text, GS1DigitalLinkURI.parse, "digital-link", "GS1 Digital Link URI")
+    reading = _read(text, GS1DigitalLinkURI.parse, "digital-link", "GS1 Digital Link URI")
+    values: dict[str, str] = {}
+    for key, value in parse_qsl(urlsplit(text.strip()).query):  # biip keeps only the last of a repeated key
+        if key.isdigit():
+            _once(values, key, value, "GS1 Digital Link URI")
+    return reading
 
 
 def _fields(parts: dict[str, str]) -> list[tuple[str, str]]:

@@ -6,7 +6,7 @@ with a date-format flag (and optional quantity) before the lot or serial, the ol
 form, and supplementary fields ``/S`` serial, ``/16D`` manufacturing date, ``/14D`` expiry date
 (YYYYMMDD). A separate secondary symbol ends with a link character (the primary's check character)
 before its own check character; a concatenated symbol joins primary and secondary with ``/``.
-GUDID stores HIBCC DIs without the ``+`` and without the check character.
+GUDID stores HIBCC DIs without the ``+``, some with the check character and some without it.
 """
 
 from __future__ import annotations
@@ -37,8 +37,26 @@ def check_character(data: str) -> str:
 
 
 def is_hibc_di(di: str) -> bool:
-    """Whether ``di`` has the form GUDID gives HIBCC DIs: labeler code, product code, unit of measure."""
+    """Whether ``di`` is an HIBCC DI without its check character: labeler code, product code, unit of measure."""
     return bool(_DI.match(di))
+
+
+def without_check_character(di: str) -> str:
+    """A GUDID HIBCC DI without its check character, which GUDID keeps for some DIs and not for others.
+
+    A DI whose last character is the check character of the characters before it is read as carrying
+    it; the DI alone cannot tell this from a DI without one whose unit-of-measure digit happens to
+    equal that check character.
+    """
+    body = di[:-1]
+    return body if is_hibc_di(body) and check_character("+" + body) == di[-1] else di
+
+
+def _hour(digits: str) -> str:
+    """``THH`` from the two hour digits, which must be 00-23."""
+    if int(digits) > 23:
+        raise ValueError(f"hour {digits}")
+    return f"T{digits}"
 
 
 def _date(digits: str, form: str) -> str:
@@ -51,13 +69,13 @@ def _date(digits: str, form: str) -> str:
             return date(2000 + int(digits[4:6]), int(digits[0:2]), int(digits[2:4])).isoformat()
         if form in ("YYMMDD", "YYMMDDHH"):
             day = date(2000 + int(digits[0:2]), int(digits[2:4]), int(digits[4:6])).isoformat()
-            return day + (f"T{int(digits[6:8]):02d}" if form == "YYMMDDHH" else "")
+            return day + (_hour(digits[6:8]) if form == "YYMMDDHH" else "")
         if form in ("YYJJJ", "YYJJJHH"):
             year, ordinal = 2000 + int(digits[0:2]), int(digits[2:5])
             if not 1 <= ordinal <= (366 if calendar.isleap(year) else 365):
                 raise ValueError(f"day of year {ordinal}")
             day = (date(year, 1, 1) + timedelta(days=ordinal - 1)).isoformat()
-            return day + (f"T{int(digits[5:7]):02d}" if form == "YYJJJHH" else "")
+            return day + (_hour(digits[5:7]) if form == "YYJJJHH" else "")
         if form == "YYYYMMDD":
             return date(int(digits[0:4]), int(digits[4:6]), int(digits[6:8])).isoformat()
     except ValueError as exc:

@@ -4,8 +4,9 @@ Each device's primary DI becomes a Product with issuing agency, brand, model, co
 production identifiers its label carries; package DIs become Products joined by CONTAINS_DI (package
 contains quantity of the contained DI); secondary, unit-of-use and previous DIs become Identifiers
 of the primary. Every DI is checked against its issuing agency's form (GS1: 14 digits with a valid
-check digit; HIBCC: labeler, product and unit of measure); an invalid one is reported with the
-device's record key and the reason, and not loaded. The whole file is one batch.
+check digit; HIBCC: labeler, product and unit of measure, with or without its check character,
+which is dropped); an invalid one is reported with the device's record key and the reason, and not
+loaded. The whole file is one batch.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from biip.checksums import gs1_standard_check_digit
 
 from ..errors import LoadError
 from ..extras import extra_module
-from ..identifiers.hibc import check_character, is_hibc_di
+from ..identifiers.hibc import check_character, is_hibc_di, without_check_character
 from ..schema import RELS, validate
 from ..store import Batch, Edge, Store, Writer, plain_writer
 from .source import HashingReader
@@ -53,7 +54,7 @@ class GudidReport:
 
 
 def di_problem(di: str, agency: str) -> str | None:
-    """Why ``di`` is not a valid DI of ``agency``, or None."""
+    """Why ``di`` (an HIBCC one without its check character) is not a valid DI of ``agency``, or None."""
     if agency == "GS1":
         if not di.isdigit():
             return f"a GS1 DI is 14 digits; {di!r} has other characters"
@@ -65,14 +66,18 @@ def di_problem(di: str, agency: str) -> str | None:
         if di.isdigit() and len(di) == 14 and int(di[13]) == gs1_standard_check_digit(di[:13]):
             return "labelled HIBCC but is a GS1 GTIN-14 (issuing agency does not match the DI's form)"
         if not is_hibc_di(di):
-            if is_hibc_di(di[:-1]) and check_character("+" + di[:-1]) == di[-1]:
-                return f"an HIBCC DI is stored without its check character; {di!r} ends with its check character"
             return (f"an HIBCC DI is a labeler code (4, first alphabetic), product code (1-18) and a unit "
                     f"of measure digit; {di!r} is not")
         return None
     if agency in ("ICCBBA", "IFA"):
         return None if di.isalnum() and 6 <= len(di) <= 23 else f"{di!r} is not a {agency} DI (6-23 letters/digits)"
     return f"unknown issuing agency {agency!r}"
+
+
+def _di(identifier: dict[str, str]) -> str:
+    """The identifier's DI; an HIBCC one without the check character GUDID keeps for some DIs."""
+    di = identifier.get("deviceId", "")
+    return without_check_character(di) if identifier.get("deviceIdIssuingAgency") == "HIBCC" else di
 
 
 @contextmanager
@@ -136,7 +141,7 @@ def load_gudid(store: Store, path: str | Path, write: Writer | None = None) -> G
         key = fields.get("publicDeviceRecordKey") or device.get("deviceid", "?")
         brand, model = fields.get("brandName", ""), fields.get("versionModelNumber", "")
         pis = ",".join(pi for tag, pi in _LABEL_PIS if fields.get(tag) == "true")
-        identifiers = [(f.get("deviceId", ""), f.get("deviceIdType", ""), f.get("deviceIdIssuingAgency", ""), f)
+        identifiers = [(_di(f), f.get("deviceIdType", ""), f.get("deviceIdIssuingAgency", ""), f)
                        for f in map(_fields, device.iter(_NS + "identifier"))]
         valid = []
         for di, id_type, agency, element in identifiers:
