@@ -19,7 +19,7 @@ from ..recall.export import csv_text, evidence_html
 from ..recall.model import (CLASSIFICATIONS, ITEM_GROUPS, OUTCOMES, Recall as RecallRecord,
                             ScopeVersion as Snapshot, holds_on, ref)
 from ..recall.service import RecallService
-from ..recall.signatures import MEANINGS, signature_valid
+from ..recall.signatures import MEANINGS, intact
 from ..trace.triggers import TRIGGER_KINDS, RecallTrigger
 from .connections import Connection, paginate
 from .context import DEFAULT_PAGE_SIZE, Context
@@ -105,13 +105,20 @@ class Signature:
     record: str
     record_hash: str
     signature_hash: str
-    intact: bool = strawberry.field(description="Whether the signature still hashes to its signature_hash.")
+    intact: bool = strawberry.field(description="Whether it still hashes to its signature_hash, names this recall, "
+                                                "was recorded in the audit trail as made, and binds this record (with "
+                                                "the signatures before it) or is covered by a later intact signature.")
 
     @classmethod
-    def of(cls, s: dict[str, Any]) -> Signature:
+    def of(cls, s: dict[str, Any], ok: bool) -> Signature:
         return cls(signer=s["signer"], meaning=s["meaning"], signed_at=s["signed_at"], record=s["record"],
-                   record_hash=s["record_hash"], signature_hash=s["signature_hash"],
-                   intact=signature_valid(s, s["record_hash"]))
+                   record_hash=s["record_hash"], signature_hash=s["signature_hash"], intact=ok)
+
+
+def _signatures(ctx: Context, recall: RecallRecord) -> list[Signature]:
+    """The recall's signatures, each checked against the record and the audit trail (call in a store thread)."""
+    checks = intact(recall, AuditLog(ctx.graph.store).entries(f"recall:{recall.recall_id}"))
+    return [Signature.of(s, ok) for s, ok in zip(recall.signatures, checks)]
 
 
 @strawberry.type(description="A recall hold on one record.")
@@ -227,7 +234,8 @@ class Recall:
         return TriggerInfo(kind=TriggerKind(t.kind), ids=list(t.ids), since=t.since, until=t.until, item=t.item,
                            description=t.describe())
 
-    @strawberry.field(description="SHA-256 of the record (without signatures): what a signature binds.")
+    @strawberry.field(description="SHA-256 of the record with the hashes of its signatures so far: what the next "
+                                  "signature binds.")
     def record_hash(self) -> str:
         return self.r.record_hash()
 
@@ -240,8 +248,9 @@ class Recall:
         return len(self.r.dispositions)
 
     @strawberry.field
-    def signatures(self) -> list[Signature]:
-        return [Signature.of(s) for s in self.r.signatures]
+    async def signatures(self, info: strawberry.Info) -> list[Signature]:
+        ctx: Context = info.context
+        return await ctx.run(_signatures, ctx, self.r)
 
     @strawberry.field(description="Every scope version, oldest first.")
     async def versions(self, info: strawberry.Info) -> list[ScopeVersion]:
@@ -370,7 +379,10 @@ class RecallMutation:
     async def sign_recall(self, info: strawberry.Info, id: strawberry.ID, meaning: SignatureMeaning, secret: str,
                           why: str = "") -> Signature:
         ctx: Context = info.context
-        return Signature.of(await ctx.run(_service(ctx).sign, id, meaning.value, secret, why))
+        svc = _service(ctx)
+        made = await ctx.run(svc.sign, id, meaning.value, secret, why)
+        checked = await ctx.run(lambda: _signatures(ctx, svc.get(id)))
+        return next(s for s in checked if s.signature_hash == made["signature_hash"])
 
     @strawberry.mutation(permission_classes=[requires("recall")],
                          description="Close the recall with your signature; every unit needs a disposition or reason.")

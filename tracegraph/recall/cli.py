@@ -19,7 +19,7 @@ from ..trace.triggers import RecallTrigger
 from .export import write_csv, write_html
 from .model import ScopeVersion
 from .service import RecallService
-from .signatures import SIGNERS
+from .signatures import SIGNERS, intact
 
 recall_app = typer.Typer(help="Recalls: open, scope, hold, notify, dispose, close, export.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
@@ -220,6 +220,9 @@ def show_cmd(ctx: typer.Context, recall_id: str, as_json: Json = False) -> None:
     """A recall's summary: trigger, scope counts, holds, notifications, dispositions, signatures."""
     with _recalls(ctx) as svc:
         summary = svc.summary(recall_id)
+        checks = intact(svc.get(recall_id), svc.audit.entries(f"recall:{recall_id}"))
+    summary["signatures"] = [f"{line} ({'intact' if ok else 'NOT INTACT'})"
+                             for line, ok in zip(summary["signatures"], checks)]
     if as_json:
         _print_json(summary)
     else:

@@ -154,9 +154,19 @@ class Recall:
     def latest(self) -> int | None:
         return self.versions[-1]["version"] if self.versions else None
 
-    def record_hash(self) -> str:
-        """The hash a signature binds: the whole record except the signatures themselves."""
-        return digest({k: v for k, v in self.as_dict().items() if k != "signatures"})
+    def record_hash(self, signatures: int | None = None) -> str:
+        """The hash a signature binds: the whole record with the hashes of the signatures made before it.
+
+        ``signatures`` is how many earlier signatures count (default: all so far, i.e. what the next
+        signature binds). So a closing signature also covers the reviews and approvals before it, and a
+        signature cannot be removed or swapped without breaking the ones after it. With no earlier
+        signature the record is hashed alone, as before signatures were chained.
+        """
+        content = {k: v for k, v in self.as_dict().items() if k != "signatures"}
+        earlier = self.signatures[:signatures]
+        if earlier:
+            content["earlier_signatures"] = [s.get("signature_hash") for s in earlier]
+        return digest(content)
 
     def outstanding(self, scope: ScopeVersion) -> list[str]:
         """Units of ``scope`` with neither a disposition nor a documented reason."""

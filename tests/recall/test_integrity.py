@@ -1,0 +1,88 @@
+"""Signatures and frozen scope versions are checked, not trusted: copies, forgeries and edits made
+directly in the store file (sqlite3, as an intruder would) are reported."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import tracegraph
+from tracegraph.recall.audit import digest, now
+from tracegraph.recall.export import evidence_html
+from tracegraph.recall.signatures import intact
+from tracegraph.trace.triggers import RecallTrigger
+
+SECRET = "correct horse battery"
+
+
+def _recall(svc: Any, lot: str) -> str:
+    recall_id = svc.open(RecallTrigger("lots", (lot,)), "seal failure", "II").recall_id
+    svc.scope(recall_id)
+    return str(recall_id)
+
+
+def _rewrite(db: Path, collection: str, key: str, change: Any) -> None:
+    """Change one stored document behind the library's back."""
+    with sqlite3.connect(db) as con:
+        (body,) = con.execute("select body from document where collection=? and key=?", (collection, key)).fetchone()
+        doc = json.loads(body)
+        change(doc)
+        con.execute("update document set body=? where collection=? and key=?", (json.dumps(doc), collection, key))
+
+
+def _checks(db: Path, recall_id: str) -> list[bool]:
+    with tracegraph.connect(str(db), user="alice") as g:
+        svc = g.recalls("alice")
+        return intact(svc.get(recall_id), svc.audit.entries(f"recall:{recall_id}"))
+
+
+def test_signatures_are_intact_only_where_made(db: Path) -> None:
+    with tracegraph.connect(str(db), user="alice") as g:
+        svc = g.recalls("alice")
+        lots = sorted(k for k in g.store.keys("Lot") if k.startswith("FL-"))
+        closed, other = _recall(svc, lots[-1]), _recall(svc, lots[-2])
+        svc.dispose(closed, "destroyed", remaining=True)
+        svc.set_signing_secret(SECRET)
+        svc.sign(closed, "approved", SECRET)
+        svc.close(closed, SECRET)  # closing changes the record: the closing signature covers the approval
+        svc.sign(other, "reviewed", SECRET)
+        assert intact(svc.get(closed), svc.audit.entries(f"recall:{closed}")) == [True, True]
+        assert _checks(db, other) == [True]
+        copied = svc.get(closed).signatures[-1]
+
+    # a signature copied from another recall, and one forged for a signer who never signed
+    with tracegraph.connect(str(db), user="alice") as g:
+        forged = {"signer": "bob", "meaning": "approved", "signed_at": now(), "record": f"recall:{other}",
+                  "record_hash": g.recalls("alice").get(other).record_hash()}
+    forged["signature_hash"] = digest(forged)
+    _rewrite(db, "recalls", other, lambda d: d["signatures"].extend([copied, forged]))
+    assert _checks(db, other) == [True, False, False]
+
+    # the same forgery made to look like it belongs: right recall name, right record hash, right hash
+    retargeted = {k: v for k, v in copied.items() if k != "signature_hash"} | {"record": f"recall:{other}"}
+    retargeted["signature_hash"] = digest(retargeted)
+    _rewrite(db, "recalls", other, lambda d: d["signatures"].__setitem__(1, retargeted))
+    assert _checks(db, other)[1] is False
+
+    # a changed record: the reviewed signature no longer binds it, and the evidence says so
+    _rewrite(db, "recalls", other, lambda d: (d["signatures"].__delitem__(slice(1, None)),
+                                               d.update(reason="nothing to see")))
+    assert _checks(db, other) == [False]
+    with tracegraph.connect(str(db), user="alice") as g:
+        html = evidence_html(g.recalls("alice"), other)
+    assert "BROKEN" in html and "intact" not in html.split("Electronic signatures")[1]
+
+
+def test_a_record_changed_after_signing_is_not_covered(db: Path) -> None:
+    with tracegraph.connect(str(db), user="alice") as g:
+        svc = g.recalls("alice")
+        recall_id = _recall(svc, max(k for k in g.store.keys("Lot") if k.startswith("FL-")))
+        svc.set_signing_secret(SECRET)
+        svc.sign(recall_id, "reviewed", SECRET)
+        assert _checks(db, recall_id) == [True]
+        svc.dispose(recall_id, "destroyed", remaining=True)  # an audited change nobody signed since
+        assert _checks(db, recall_id) == [False]
+        svc.sign(recall_id, "approved", SECRET)  # the approval covers the review and the change
+        assert _checks(db, recall_id) == [True, True]
