@@ -4,15 +4,22 @@ directly in the store file (sqlite3, as an intruder would) are reported."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import tracegraph
+from tracegraph.errors import IntegrityError
 from tracegraph.recall.audit import digest, now
 from tracegraph.recall.export import evidence_html
 from tracegraph.recall.signatures import intact
 from tracegraph.trace.triggers import RecallTrigger
+
+from .conftest import CLI
 
 SECRET = "correct horse battery"
 
@@ -86,3 +93,34 @@ def test_a_record_changed_after_signing_is_not_covered(db: Path) -> None:
         assert _checks(db, recall_id) == [False]
         svc.sign(recall_id, "approved", SECRET)  # the approval covers the review and the change
         assert _checks(db, recall_id) == [True, True]
+
+
+def test_a_scope_version_changed_in_the_store_is_refused_and_reported(db: Path) -> None:
+    with tracegraph.connect(str(db), user="alice") as g:
+        svc = g.recalls("alice")
+        recall_id = _recall(svc, max(k for k in g.store.keys("Lot") if k.startswith("FL-")))
+        customer = svc.version(recall_id).items["customers"][0]
+    assert _cli(db, "recall", "verify").returncode == 0
+
+    def drop(doc: dict[str, Any]) -> None:
+        doc["items"]["customers"].remove(customer)
+        doc["by_customer"].pop(customer)
+    _rewrite(db, "recall_scopes", f"{recall_id}/v0001", drop)
+    with tracegraph.connect(str(db), user="alice") as g, pytest.raises(IntegrityError) as caught:
+        g.recalls("alice").summary(recall_id)
+    assert f"scope version 1 of recall {recall_id} was changed" in str(caught.value)
+    shown = _cli(db, "recall", "show", recall_id)
+    assert shown.returncode == 2 and "STORE_ERROR" in shown.stderr and recall_id in shown.stderr
+    checked = _cli(db, "recall", "verify")
+    assert checked.returncode == 3 and f"scope version 1 of recall {recall_id}" in checked.stderr
+
+    # rehashed to look consistent: the audit entry still holds the hash that was frozen
+    _rewrite(db, "recall_scopes", f"{recall_id}/v0001",
+             lambda doc: doc.update(hash=digest({k: v for k, v in doc.items() if k != "hash"})))
+    with tracegraph.connect(str(db), user="alice") as g, pytest.raises(IntegrityError, match="audit entry"):
+        g.recalls("alice").version(recall_id, 1)
+
+
+def _cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, "--db", str(db), *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "TRACEGRAPH_USER": "alice", "COLUMNS": "200"})

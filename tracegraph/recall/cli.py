@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ..errors import IntegrityError
 from ..graph import Graph
 from ..trace.triggers import RecallTrigger
 from .export import write_csv, write_html
@@ -251,6 +252,29 @@ def diff_cmd(ctx: typer.Context, recall_id: str, old: int, new: int) -> None:
     """What changed between two scope versions, per group and per customer (JSON)."""
     with _recalls(ctx) as svc:
         _print_json(svc.diff(recall_id, old, new))
+
+
+@recall_app.command("verify")
+def recall_verify_cmd(ctx: typer.Context, recall_id: Annotated[str | None, typer.Argument(help="Default: all.")] = None,
+                      ) -> None:
+    """Check each recall's frozen scope versions (hash and audit entry) and signatures; exit 3 naming what fails."""
+    problems: list[str] = []
+    with _graph(ctx, read_only=True) as graph:
+        svc = graph.recalls()
+        for recall in [svc.get(recall_id)] if recall_id else svc.recalls():
+            for v in recall.versions:
+                try:
+                    svc.version(recall.recall_id, v["version"])
+                except IntegrityError as e:
+                    problems.append(str(e))
+            checks = intact(recall, svc.audit.entries(f"recall:{recall.recall_id}"))
+            problems += [f"signature {i + 1} of recall {recall.recall_id} ({s['meaning']} by {s['signer']}) is not "
+                         "intact" for i, (s, ok) in enumerate(zip(recall.signatures, checks)) if not ok]
+    for problem in problems:
+        err.print(f"[red]{problem}[/red]", highlight=False)
+    if problems:
+        raise typer.Exit(3)
+    console.print("every scope version and signature checks out")
 
 
 @audit_app.command("verify")

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from ..errors import IntegrityError
 from ..store import Store
 from ..trace import GROUPS, RecallScope
 from ..trace.triggers import RecallTrigger
@@ -75,6 +76,19 @@ class ScopeVersion:
 
     def content(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if k != "hash"}
+
+    def check(self, entries: Iterable[dict[str, Any]]) -> None:
+        """Raise IntegrityError unless this version still hashes to its stored hash and that hash is the one
+        its ``recall.scope`` audit entry recorded (``entries``: the recall's audit entries)."""
+        name = f"scope version {self.version} of recall {self.recall_id}"
+        if digest(self.content()) != self.hash:
+            raise IntegrityError(f"{name} was changed after it was frozen: its content no longer hashes to "
+                                 f"{self.hash[:12]}...")
+        recorded = [e["after"].get("hash") for e in entries if e.get("target") == f"recall:{self.recall_id}"
+                    and e.get("action") == "recall.scope" and (e.get("after") or {}).get("version") == self.version]
+        if recorded != [self.hash]:
+            raise IntegrityError(f"{name} does not match its recall.scope audit entry (stored hash "
+                                 f"{self.hash[:12]}..., audited {', '.join(str(h)[:12] + '...' for h in recorded) or 'none'})")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
