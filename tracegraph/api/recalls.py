@@ -35,6 +35,12 @@ def _service(ctx: Context) -> RecallService:
     return ctx.graph.recalls(actor(ctx))
 
 
+def _customers(svc: RecallService, recall_id: str, customers: list[str] | None) -> list[str]:
+    """The customers named, or every affected one when the argument is left out; an empty list stays empty
+    (and the service refuses it) rather than meaning everyone."""
+    return list(svc.version(recall_id).items["customers"]) if customers is None else customers
+
+
 def _enum(name: str, values: tuple[str, ...], description: str) -> Any:
     """A GraphQL enum over one of the workflow's tuples of allowed values (kept in one place)."""
     return strawberry.enum(Enum(name, {v.upper(): v for v in values}), description=description)  # type: ignore[misc]
@@ -350,7 +356,7 @@ class RecallMutation:
                                       customers: list[str] | None = None, why: str = "") -> Recall:
         ctx: Context = info.context
         svc = _service(ctx)
-        await ctx.run(lambda: svc.assign(id, customers or svc.version(id).items["customers"], person, why))
+        await ctx.run(lambda: svc.assign(id, _customers(svc, id, customers), person, why))
         return Recall.of(await ctx.run(svc.get, id))
 
     @strawberry.mutation(permission_classes=[requires("recall")],
@@ -360,7 +366,7 @@ class RecallMutation:
                                       acknowledged: bool = False, note: str = "", why: str = "") -> Recall:
         ctx: Context = info.context
         svc = _service(ctx)
-        await ctx.run(lambda: svc.notify(id, customers or svc.version(id).items["customers"], method,
+        await ctx.run(lambda: svc.notify(id, _customers(svc, id, customers), method,
                                          acknowledged=acknowledged, note=note, why=why))
         return Recall.of(await ctx.run(svc.get, id))
 
