@@ -7,6 +7,9 @@ from typing import Any
 
 import pytest
 
+import tracegraph
+from tracegraph.api.context import ApiSettings
+
 from .test_graphql_e2e import _code, _data
 
 ASSIGN = 'mutation($id: ID!) { assignRecallCustomers(id: $id, person: "bob", customers: []) { id } }'
@@ -29,3 +32,15 @@ def test_an_empty_customer_list_is_refused_not_everyone(api: dict[str, Any], rec
     assert _code(api, "coordinator", NOTIFY, id=recall_id) == "BAD_INPUT"
     customers = _data(api, "reader", CUSTOMERS, id=recall_id)["recall"]["scope"]["customers"]
     assert customers and all(c["assignee"] is None and c["notifiedAt"] is None for c in customers)
+
+
+def test_a_recall_starts_from_at_most_the_start_id_limit(api: dict[str, Any]) -> None:
+    cap = ApiSettings().max_start_ids
+    with tracegraph.connect(str(api["db"]), read_only=True) as g:
+        serials = sorted(g.store.keys("Serial"))[:cap + 1]
+    assert len(serials) == cap + 1
+    before = len(_data(api, "reader", "{ recalls { id } }")["recalls"])
+    query = ('mutation($ids: [String!]!) { openRecall(trigger: {kind: SERIALS, ids: $ids}, reason: "many", '
+             'classification: II) { id } }')
+    assert _code(api, "coordinator", query, ids=serials) == "LIMIT_EXCEEDED"
+    assert len(_data(api, "reader", "{ recalls { id } }")["recalls"]) == before

@@ -324,6 +324,7 @@ class RecallMutation:
     async def open_recall(self, info: strawberry.Info, trigger: RecallTriggerSpec, reason: str,
                           classification: RecallClass, owner: str | None = None, why: str = "") -> Recall:
         ctx: Context = info.context
+        ctx.settings.check_start_ids(len(trigger.ids), "a recall")
         svc = _service(ctx)
         return Recall.of(await ctx.run(svc.open, trigger.value(), reason, classification.value, owner, why))
 
