@@ -10,7 +10,7 @@ import pytest
 import tracegraph
 from tracegraph.api.context import ApiSettings
 
-from .test_graphql_e2e import _code, _data
+from .test_graphql_e2e import _code, _data, _gql
 
 ASSIGN = 'mutation($id: ID!) { assignRecallCustomers(id: $id, person: "bob", customers: []) { id } }'
 NOTIFY = 'mutation($id: ID!) { notifyRecallCustomers(id: $id, customers: [], method: "letter") { id } }'
@@ -44,3 +44,16 @@ def test_a_recall_starts_from_at_most_the_start_id_limit(api: dict[str, Any]) ->
              'classification: II) { id } }')
     assert _code(api, "coordinator", query, ids=serials) == "LIMIT_EXCEEDED"
     assert len(_data(api, "reader", "{ recalls { id } }")["recalls"]) == before
+
+
+def test_unknown_chain_refs_and_groups_are_named_errors(api: dict[str, Any], recall_id: str) -> None:
+    scope = ('query($id: ID!, $ref: String!) { recall(id: $id) { scope { chain(ref: $ref) ids(group: "customers") '
+             '} } }')
+    customer = _data(api, "reader", CUSTOMERS, id=recall_id)["recall"]["scope"]["customers"][0]["customerId"]
+    found = _data(api, "reader", scope, id=recall_id, ref=f"Customer:{customer}")["recall"]["scope"]
+    assert found["chain"] and customer in found["ids"]
+    body = _gql(api, "reader", scope, id=recall_id, ref="Customer:NOPE")
+    assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND" and "Customer:NOPE" in body["errors"][0]["message"]
+    groups = 'query($id: ID!) { recall(id: $id) { scope { ids(group: "bogus") } } }'
+    body = _gql(api, "reader", groups, id=recall_id)
+    assert body["errors"][0]["extensions"]["code"] == "BAD_INPUT" and "bogus" in body["errors"][0]["message"]

@@ -14,6 +14,7 @@ import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 
+from ..errors import BadInput, NotFound
 from ..recall.audit import AuditLog
 from ..recall.export import csv_text, evidence_html
 from ..recall.model import (CLASSIFICATIONS, ITEM_GROUPS, OUTCOMES, Recall as RecallRecord,
@@ -183,7 +184,9 @@ class ScopeVersion:
 
     @strawberry.field(description="Ids of one group: lots, serials, containers, shipments or customers.")
     def ids(self, group: str) -> list[str]:
-        return list(self.snapshot.items[group]) if group in ITEM_GROUPS else []
+        if group not in ITEM_GROUPS:
+            raise BadInput(f"group must be one of {', '.join(ITEM_GROUPS)}, not {group!r}")
+        return list(self.snapshot.items[group])
 
     @strawberry.field(description="Affected lots and serials, in Kind:id order.")
     async def affected(self, info: strawberry.Info, first: int = DEFAULT_PAGE_SIZE,
@@ -213,7 +216,10 @@ class ScopeVersion:
 
     @strawberry.field(description="The chain of records explaining why a customer or lot (Kind:id) is in scope.")
     def chain(self, ref: str) -> JSON:
-        return self.snapshot.chains.get(ref)
+        if ref not in self.snapshot.chains:
+            raise NotFound(f"no chain for {ref!r} in scope version {self.snapshot.version} of "
+                           f"{self.snapshot.recall_id}: chains explain its customers, shipments and lots (Kind:id)")
+        return self.snapshot.chains[ref]
 
 
 @strawberry.type(description="A recall: trigger, scope versions, actions and signatures.")
