@@ -81,3 +81,15 @@ def test_open_needs_exactly_one_trigger(db: Path) -> None:
     assert done.returncode == 2 and "exactly one trigger" in done.stderr
     done = _run(db, "recall", "open", "--lot", "NOPE", "--reason", "x", "--class", "I")
     assert done.returncode == 2 and "NOT_FOUND" in done.stderr
+
+
+def test_export_to_a_path_that_cannot_be_written_is_bad_input(db: Path, graph: Any, tmp_path: Path) -> None:
+    lot = max(k for k in graph.store.keys("Lot") if k.startswith("FL-"))
+    recall_id = _ok(db, "recall", "open", "--lot", lot, "--reason", "r", "--class", "II").split()[1]
+    _ok(db, "recall", "scope", recall_id)
+    for option, path in (("--csv", tmp_path / "no" / "such" / "x.csv"), ("--csv", tmp_path), ("--html", tmp_path)):
+        done = _run(db, "recall", "export", recall_id, option, str(path))
+        assert done.returncode == 2, (option, path, done.stderr)
+        assert "error (BAD_INPUT)" in done.stderr and str(path) in done.stderr.replace("\n", "")
+        assert "Traceback" not in done.stderr
+

@@ -4,9 +4,7 @@ directly in the store file (sqlite3, as an intruder would) are reported."""
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,7 @@ from tracegraph.recall.export import evidence_html
 from tracegraph.recall.signatures import intact
 from tracegraph.trace.triggers import RecallTrigger
 
-from .conftest import CLI
+from .test_cli import _run
 
 SECRET = "correct horse battery"
 
@@ -100,7 +98,7 @@ def test_a_scope_version_changed_in_the_store_is_refused_and_reported(db: Path) 
         svc = g.recalls("alice")
         recall_id = _recall(svc, max(k for k in g.store.keys("Lot") if k.startswith("FL-")))
         customer = svc.version(recall_id).items["customers"][0]
-    assert _cli(db, "recall", "verify").returncode == 0
+    assert _run(db, "recall", "verify").returncode == 0
 
     def drop(doc: dict[str, Any]) -> None:
         doc["items"]["customers"].remove(customer)
@@ -109,9 +107,9 @@ def test_a_scope_version_changed_in_the_store_is_refused_and_reported(db: Path) 
     with tracegraph.connect(str(db), user="alice") as g, pytest.raises(IntegrityError) as caught:
         g.recalls("alice").summary(recall_id)
     assert f"scope version 1 of recall {recall_id} was changed" in str(caught.value)
-    shown = _cli(db, "recall", "show", recall_id)
+    shown = _run(db, "recall", "show", recall_id)
     assert shown.returncode == 2 and "STORE_ERROR" in shown.stderr and recall_id in shown.stderr
-    checked = _cli(db, "recall", "verify")
+    checked = _run(db, "recall", "verify")
     assert checked.returncode == 3 and f"scope version 1 of recall {recall_id}" in checked.stderr
 
     # rehashed to look consistent: the audit entry still holds the hash that was frozen
@@ -120,7 +118,3 @@ def test_a_scope_version_changed_in_the_store_is_refused_and_reported(db: Path) 
     with tracegraph.connect(str(db), user="alice") as g, pytest.raises(IntegrityError, match="audit entry"):
         g.recalls("alice").version(recall_id, 1)
 
-
-def _cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, "--db", str(db), *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "TRACEGRAPH_USER": "alice", "COLUMNS": "200"})

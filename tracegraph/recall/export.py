@@ -14,6 +14,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from ..errors import BadInput
 from ..trace.model import KIND_OF_GROUP
 from .model import ITEM_GROUPS, Recall, ScopeVersion, diff, holds_on, ref
 from .service import RecallService
@@ -63,12 +64,20 @@ def csv_text(service: RecallService, recall_id: str) -> str:
 def write_csv(service: RecallService, recall_id: str, path: str | Path) -> int:
     """Write the CSV; returns the number of rows."""
     rows = csv_rows(service, recall_id)
-    Path(path).write_text(_csv(rows), encoding="utf-8", newline="")
+    _write(path, _csv(rows))
     return len(rows)
 
 
 def write_html(service: RecallService, recall_id: str, path: str | Path) -> None:
-    Path(path).write_text(evidence_html(service, recall_id), encoding="utf-8")
+    _write(path, evidence_html(service, recall_id))
+
+
+def _write(path: str | Path, text: str) -> None:
+    """Write one export; a path that cannot be written (no such folder, a folder, no permission) is BAD_INPUT."""
+    try:
+        Path(path).write_text(text, encoding="utf-8", newline="")
+    except OSError as e:
+        raise BadInput(f"cannot write the export to {path}: {e.strerror or e}") from e
 
 
 # -- the evidence document ------------------------------------------------------------------------
