@@ -12,6 +12,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tracegraph.trace.triggers import RecallTrigger, resolve_trigger
 
 SECRET = "s3cret-signing-key"
@@ -93,3 +95,11 @@ def test_export_to_a_path_that_cannot_be_written_is_bad_input(db: Path, graph: A
         assert "error (BAD_INPUT)" in done.stderr and str(path) in done.stderr.replace("\n", "")
         assert "Traceback" not in done.stderr
 
+
+
+@pytest.mark.parametrize("command", [("recall", "sign", "RC-ANY", "--meaning", "approved"),
+                                     ("recall", "close", "RC-ANY"), ("signer", "set")])
+def test_no_secret_on_stdin_is_bad_input(db: Path, command: tuple[str, ...]) -> None:
+    done = _run(db, *command, stdin="")
+    assert done.returncode == 2, done
+    assert "error (BAD_INPUT): no signing secret given" in done.stderr and "Aborted" not in done.stderr

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..errors import IntegrityError
+from ..errors import BadInput, IntegrityError
 from ..graph import Graph
 from ..trace.triggers import RecallTrigger
 from .export import write_csv, write_html
@@ -62,7 +62,11 @@ def _print_json(data: Any) -> None:
 
 
 def _secret(prompt: str, confirm: bool = False) -> str:
-    return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm))
+    """A signing secret from the prompt (or stdin); none given (stdin ended, Ctrl-C) is BAD_INPUT, exit 2."""
+    try:
+        return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm))
+    except typer.Abort:
+        raise BadInput(f"no signing secret given ({prompt.lower()}): type it at the prompt or pipe it on stdin") from None
 
 
 @recall_app.command("open")
