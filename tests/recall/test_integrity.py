@@ -118,3 +118,21 @@ def test_a_scope_version_changed_in_the_store_is_refused_and_reported(db: Path) 
     with tracegraph.connect(str(db), user="alice") as g, pytest.raises(IntegrityError, match="audit entry"):
         g.recalls("alice").version(recall_id, 1)
 
+
+
+def test_signatures_of_older_stores_still_check_and_removals_are_found(db: Path) -> None:
+    with tracegraph.connect(str(db), user="alice") as g:
+        svc = g.recalls("alice")
+        recall_id = _recall(svc, max(k for k in g.store.keys("Lot") if k.startswith("FL-")))
+        svc.set_signing_secret(SECRET)
+        svc.sign(recall_id, "reviewed", SECRET)
+        recall = svc.get(recall_id)  # an approval as versions before chained signatures made it: the record alone
+        legacy = svc.signatures.sign("alice", SECRET, "approved", f"recall:{recall_id}", recall.record_hash(0))
+        recall.signatures.append(legacy)
+        svc._save(recall, "recall.sign", "signed as approved", None, legacy)
+    assert _checks(db, recall_id) == [True, True]
+    assert _run(db, "recall", "verify", recall_id).returncode == 0
+
+    _rewrite(db, "recalls", recall_id, lambda d: d["signatures"].pop(0))  # the review, taken out
+    checked = _run(db, "recall", "verify", recall_id)
+    assert checked.returncode == 3 and f"is missing from recall {recall_id}" in checked.stderr

@@ -20,7 +20,7 @@ from ..trace.triggers import RecallTrigger
 from .export import write_csv, write_html
 from .model import ScopeVersion
 from .service import RecallService
-from .signatures import SIGNERS, intact
+from .signatures import SIGNERS, intact, unrecorded
 
 recall_app = typer.Typer(help="Recalls: open, scope, hold, notify, dispose, close, export.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
@@ -66,7 +66,8 @@ def _secret(prompt: str, confirm: bool = False) -> str:
     try:
         return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm))
     except typer.Abort:
-        raise BadInput(f"no signing secret given ({prompt.lower()}): type it at the prompt or pipe it on stdin") from None
+        raise BadInput(f"no signing secret given ({prompt.lower()}): type it at the prompt or pipe it on "
+                       "stdin") from None
 
 
 @recall_app.command("open")
@@ -271,9 +272,12 @@ def recall_verify_cmd(ctx: typer.Context, recall_id: Annotated[str | None, typer
                     svc.version(recall.recall_id, v["version"])
                 except IntegrityError as e:
                     problems.append(str(e))
-            checks = intact(recall, svc.audit.entries(f"recall:{recall.recall_id}"))
+            entries = list(svc.audit.entries(f"recall:{recall.recall_id}"))
+            checks = intact(recall, entries)
             problems += [f"signature {i + 1} of recall {recall.recall_id} ({s['meaning']} by {s['signer']}) is not "
                          "intact" for i, (s, ok) in enumerate(zip(recall.signatures, checks)) if not ok]
+            problems += [f"the signature audit entry {e['seq']} recorded is missing from recall {recall.recall_id}"
+                         for e in unrecorded(recall, entries)]
     for problem in problems:
         err.print(f"[red]{problem}[/red]", highlight=False)
     if problems:

@@ -87,8 +87,9 @@ class ScopeVersion:
         recorded = [e["after"].get("hash") for e in entries if e.get("target") == f"recall:{self.recall_id}"
                     and e.get("action") == "recall.scope" and (e.get("after") or {}).get("version") == self.version]
         if recorded != [self.hash]:
+            audited = ", ".join(f"{str(h)[:12]}..." for h in recorded) or "none"
             raise IntegrityError(f"{name} does not match its recall.scope audit entry (stored hash "
-                                 f"{self.hash[:12]}..., audited {', '.join(str(h)[:12] + '...' for h in recorded) or 'none'})")
+                                 f"{self.hash[:12]}..., audited {audited})")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -85,7 +85,9 @@ def intact(recall: Recall, entries: Iterable[dict[str, Any]]) -> list[bool]:
     hash with the signatures before it (:meth:`Recall.record_hash`), or a later intact signature
     covers it: that one binds this signature's hash and the record as it stood then. A signature
     copied from another recall, forged without signing, altered, or followed by a change of the
-    record that no later signature covers is not intact.
+    record that no later signature covers is not intact. Signatures made before signatures bound
+    the earlier ones (stores written by older versions) bound the record alone: that hash is also
+    accepted, and :func:`unrecorded` still finds an audited signature removed from the record.
     """
     log = [e for e in entries if e.get("target") == f"recall:{recall.recall_id}"]
     out: list[bool] = []
@@ -93,8 +95,17 @@ def intact(recall: Recall, entries: Iterable[dict[str, Any]]) -> list[bool]:
     for i in reversed(range(len(recall.signatures))):
         s = recall.signatures[i]
         body = {k: v for k, v in s.items() if k != "signature_hash"}
+        binds = s.get("record_hash") in {recall.record_hash(i), recall.record_hash(0)}  # 0: older stores
         ok = (digest(body) == s.get("signature_hash") and s.get("record") == f"recall:{recall.recall_id}"
-              and _audited(s, log) and (covered or s.get("record_hash") == recall.record_hash(i)))
+              and _audited(s, log) and (covered or binds))
         covered = covered or ok
         out.append(ok)
     return out[::-1]
+
+
+def unrecorded(recall: Recall, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Audit entries of signatures made on ``recall`` that are no longer among its signatures."""
+    present = [s.get("signature_hash") for s in recall.signatures]
+    return [e for e in entries if e.get("target") == f"recall:{recall.recall_id}"
+            and e.get("action") in ("recall.sign", "recall.close") and (e.get("after") or {}).get("signature_hash")
+            not in present]
