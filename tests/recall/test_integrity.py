@@ -28,6 +28,14 @@ def _recall(svc: Any, lot: str) -> str:
     return str(recall_id)
 
 
+def _reviewed(svc: Any) -> str:
+    """A scoped recall of the newest finished lot, signed as reviewed."""
+    recall_id = _recall(svc, max(k for k in svc.store.keys("Lot") if k.startswith("FL-")))
+    svc.set_signing_secret(SECRET)
+    svc.sign(recall_id, "reviewed", SECRET)
+    return recall_id
+
+
 def _rewrite(db: Path, collection: str, key: str, change: Any) -> None:
     """Change one stored document behind the library's back."""
     with sqlite3.connect(db) as con:
@@ -83,9 +91,7 @@ def test_signatures_are_intact_only_where_made(db: Path) -> None:
 def test_a_record_changed_after_signing_is_not_covered(db: Path) -> None:
     with tracegraph.connect(str(db), user="alice") as g:
         svc = g.recalls("alice")
-        recall_id = _recall(svc, max(k for k in g.store.keys("Lot") if k.startswith("FL-")))
-        svc.set_signing_secret(SECRET)
-        svc.sign(recall_id, "reviewed", SECRET)
+        recall_id = _reviewed(svc)
         assert _checks(db, recall_id) == [True]
         svc.dispose(recall_id, "destroyed", remaining=True)  # an audited change nobody signed since
         assert _checks(db, recall_id) == [False]
@@ -119,13 +125,10 @@ def test_a_scope_version_changed_in_the_store_is_refused_and_reported(db: Path) 
         g.recalls("alice").version(recall_id, 1)
 
 
-
 def test_signatures_of_older_stores_still_check_and_removals_are_found(db: Path) -> None:
     with tracegraph.connect(str(db), user="alice") as g:
         svc = g.recalls("alice")
-        recall_id = _recall(svc, max(k for k in g.store.keys("Lot") if k.startswith("FL-")))
-        svc.set_signing_secret(SECRET)
-        svc.sign(recall_id, "reviewed", SECRET)
+        recall_id = _reviewed(svc)
         recall = svc.get(recall_id)  # an approval as versions before chained signatures made it: the record alone
         legacy = svc.signatures.sign("alice", SECRET, "approved", f"recall:{recall_id}", recall.record_hash(0))
         recall.signatures.append(legacy)
