@@ -9,7 +9,8 @@ Every error a user can meet derives from :class:`TraceGraphError`; each carries 
     │   └── LoadError                    BAD_INPUT       a file that cannot be loaded at all
     ├── LimitExceeded                    LIMIT_EXCEEDED  a trace deeper or larger than allowed
     ├── StoreError                       STORE_ERROR     the backend failed or is misconfigured
-    │   └── NoDatabase                   STORE_ERROR     an embedded store file to read does not exist
+    │   ├── NoDatabase                   STORE_ERROR     an embedded store file to read does not exist
+    │   └── IntegrityError               STORE_ERROR     a stored record no longer matches its recorded hash
     ├── MissingExtra                     MISSING_EXTRA   an optional extra this needs is not installed
     └── AccessDenied                     FORBIDDEN       (API) a role may not do this
         └── Unauthenticated              UNAUTHENTICATED (API) no valid key or token
@@ -90,3 +91,8 @@ class NoDatabase(StoreError):
 
     Commands that are useful without records (``identify`` parses the text) catch it; the rest report it.
     """
+
+
+class IntegrityError(StoreError):
+    """A stored record that is never rewritten (a frozen recall scope version) no longer hashes to the
+    SHA-256 recorded when it was written: it was changed in the store behind the library's back."""

@@ -12,6 +12,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import tracegraph
 from tracegraph.trace.triggers import RecallTrigger, resolve_trigger
 
@@ -105,3 +107,23 @@ def test_audit_head_anchors_the_chain_against_a_deleted_tail(db: Path, graph: An
     assert broken.returncode == 3 and f"broken at entry {head['seq']}" in broken.stderr and "missing" in broken.stderr
     malformed = _run(db, "audit", "verify", "--anchor", "3:abc")
     assert malformed.returncode == 2 and "BAD_INPUT" in malformed.stderr
+
+
+def test_export_to_a_path_that_cannot_be_written_is_bad_input(db: Path, graph: Any, tmp_path: Path) -> None:
+    lot = max(k for k in graph.store.keys("Lot") if k.startswith("FL-"))
+    recall_id = _ok(db, "recall", "open", "--lot", lot, "--reason", "r", "--class", "II").split()[1]
+    _ok(db, "recall", "scope", recall_id)
+    for option, path in (("--csv", tmp_path / "no" / "such" / "x.csv"), ("--csv", tmp_path), ("--html", tmp_path)):
+        done = _run(db, "recall", "export", recall_id, option, str(path))
+        assert done.returncode == 2, (option, path, done.stderr)
+        assert "error (BAD_INPUT)" in done.stderr and str(path) in done.stderr.replace("\n", "")
+        assert "Traceback" not in done.stderr
+
+
+
+@pytest.mark.parametrize("command", [("recall", "sign", "RC-ANY", "--meaning", "approved"),
+                                     ("recall", "close", "RC-ANY"), ("signer", "set")])
+def test_no_secret_on_stdin_is_bad_input(db: Path, command: tuple[str, ...]) -> None:
+    done = _run(db, *command, stdin="")
+    assert done.returncode == 2, done
+    assert "error (BAD_INPUT): no signing secret given" in done.stderr and "Aborted" not in done.stderr

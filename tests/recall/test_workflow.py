@@ -14,7 +14,7 @@ from canonical import write_csv as write_tables
 import tracegraph
 from tracegraph.errors import AccessDenied, BadInput, Unauthenticated
 from tracegraph.recall.export import write_csv, write_html
-from tracegraph.recall.signatures import signature_valid
+from tracegraph.recall.signatures import intact
 from tracegraph.trace import TraceStart
 from tracegraph.trace.triggers import RecallTrigger
 
@@ -90,9 +90,11 @@ def test_recall_from_open_to_close(graph: Any, tmp_path: Path) -> None:
     closed = svc.close(recall.recall_id, SECRET, "all units accounted for")
     assert closed.status == "closed" and [s["meaning"] for s in closed.signatures] == ["reviewed", "closed"]
     signature = closed.signatures[-1]
-    assert signature["signer"] == "alice" and signature["record_hash"] == closed.record_hash()
-    assert signature_valid(signature, closed.record_hash())
-    assert not signature_valid({**signature, "signer": "mallory"}, closed.record_hash())
+    assert signature["signer"] == "alice" and signature["record_hash"] == closed.record_hash(1)  # after the review
+    assert intact(closed, svc.audit.entries(f"recall:{recall.recall_id}")) == [True, True]
+    closed.signatures[-1] = {**signature, "signer": "mallory"}
+    assert intact(closed, svc.audit.entries(f"recall:{recall.recall_id}")) == [False, False]
+    closed.signatures[-1] = signature
     with pytest.raises(BadInput, match="is closed"):
         svc.dispose(recall.recall_id, "returned", remaining=True)
 

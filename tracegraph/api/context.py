@@ -45,6 +45,11 @@ class ApiSettings:
     request_time_limit: float = 30.0  # seconds of store work per request
     store_threads: int = 4  # store work running at once; each thread holds its own SQLite connection and cache
 
+    def check_start_ids(self, count: int, what: str = "a trace") -> None:
+        """The one start-id limit, for traces and for the trigger ids of a recall alike."""
+        if count > self.max_start_ids:
+            raise LimitExceeded(f"{what} may start from at most {self.max_start_ids} ids, not {count}")
+
 
 @dataclass
 class Context:

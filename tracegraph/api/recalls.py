@@ -14,12 +14,13 @@ import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 
+from ..errors import BadInput, NotFound
 from ..recall.audit import AuditLog
 from ..recall.export import csv_text, evidence_html
 from ..recall.model import (CLASSIFICATIONS, ITEM_GROUPS, OUTCOMES, Recall as RecallRecord,
                             ScopeVersion as Snapshot, holds_on, ref)
 from ..recall.service import RecallService
-from ..recall.signatures import MEANINGS, signature_valid
+from ..recall.signatures import MEANINGS, intact
 from ..trace.triggers import TRIGGER_KINDS, RecallTrigger
 from .connections import Connection, paginate
 from .context import DEFAULT_PAGE_SIZE, Context
@@ -33,6 +34,12 @@ def actor(ctx: Context) -> str:
 
 def _service(ctx: Context) -> RecallService:
     return ctx.graph.recalls(actor(ctx))
+
+
+def _customers(svc: RecallService, recall_id: str, customers: list[str] | None) -> list[str]:
+    """The customers named, or every affected one when the argument is left out; an empty list stays empty
+    (and the service refuses it) rather than meaning everyone."""
+    return list(svc.version(recall_id).items["customers"]) if customers is None else customers
 
 
 def _enum(name: str, values: tuple[str, ...], description: str) -> Any:
@@ -105,13 +112,20 @@ class Signature:
     record: str
     record_hash: str
     signature_hash: str
-    intact: bool = strawberry.field(description="Whether the signature still hashes to its signature_hash.")
+    intact: bool = strawberry.field(description="Whether it still hashes to its signature_hash, names this recall, "
+                                                "was recorded in the audit trail as made, and binds this record (with "
+                                                "the signatures before it) or is covered by a later intact signature.")
 
     @classmethod
-    def of(cls, s: dict[str, Any]) -> Signature:
+    def of(cls, s: dict[str, Any], ok: bool) -> Signature:
         return cls(signer=s["signer"], meaning=s["meaning"], signed_at=s["signed_at"], record=s["record"],
-                   record_hash=s["record_hash"], signature_hash=s["signature_hash"],
-                   intact=signature_valid(s, s["record_hash"]))
+                   record_hash=s["record_hash"], signature_hash=s["signature_hash"], intact=ok)
+
+
+def _signatures(ctx: Context, recall: RecallRecord) -> list[Signature]:
+    """The recall's signatures, each checked against the record and the audit trail (call in a store thread)."""
+    checks = intact(recall, AuditLog(ctx.graph.store).entries(f"recall:{recall.recall_id}"))
+    return [Signature.of(s, ok) for s, ok in zip(recall.signatures, checks)]
 
 
 @strawberry.type(description="A recall hold on one record.")
@@ -170,7 +184,9 @@ class ScopeVersion:
 
     @strawberry.field(description="Ids of one group: lots, serials, containers, shipments or customers.")
     def ids(self, group: str) -> list[str]:
-        return list(self.snapshot.items[group]) if group in ITEM_GROUPS else []
+        if group not in ITEM_GROUPS:
+            raise BadInput(f"group must be one of {', '.join(ITEM_GROUPS)}, not {group!r}")
+        return list(self.snapshot.items[group])
 
     @strawberry.field(description="Affected lots and serials, in Kind:id order.")
     async def affected(self, info: strawberry.Info, first: int = DEFAULT_PAGE_SIZE,
@@ -200,7 +216,10 @@ class ScopeVersion:
 
     @strawberry.field(description="The chain of records explaining why a customer or lot (Kind:id) is in scope.")
     def chain(self, ref: str) -> JSON:
-        return self.snapshot.chains.get(ref)
+        if ref not in self.snapshot.chains:
+            raise NotFound(f"no chain for {ref!r} in scope version {self.snapshot.version} of "
+                           f"{self.snapshot.recall_id}: chains explain its customers, shipments and lots (Kind:id)")
+        return self.snapshot.chains[ref]
 
 
 @strawberry.type(description="A recall: trigger, scope versions, actions and signatures.")
@@ -227,7 +246,8 @@ class Recall:
         return TriggerInfo(kind=TriggerKind(t.kind), ids=list(t.ids), since=t.since, until=t.until, item=t.item,
                            description=t.describe())
 
-    @strawberry.field(description="SHA-256 of the record (without signatures): what a signature binds.")
+    @strawberry.field(description="SHA-256 of the record with the hashes of its signatures so far: what the next "
+                                  "signature binds.")
     def record_hash(self) -> str:
         return self.r.record_hash()
 
@@ -240,8 +260,9 @@ class Recall:
         return len(self.r.dispositions)
 
     @strawberry.field
-    def signatures(self) -> list[Signature]:
-        return [Signature.of(s) for s in self.r.signatures]
+    async def signatures(self, info: strawberry.Info) -> list[Signature]:
+        ctx: Context = info.context
+        return await ctx.run(_signatures, ctx, self.r)
 
     @strawberry.field(description="Every scope version, oldest first.")
     async def versions(self, info: strawberry.Info) -> list[ScopeVersion]:
@@ -309,6 +330,7 @@ class RecallMutation:
     async def open_recall(self, info: strawberry.Info, trigger: RecallTriggerSpec, reason: str,
                           classification: RecallClass, owner: str | None = None, why: str = "") -> Recall:
         ctx: Context = info.context
+        ctx.settings.check_start_ids(len(trigger.ids), "a recall")
         svc = _service(ctx)
         return Recall.of(await ctx.run(svc.open, trigger.value(), reason, classification.value, owner, why))
 
@@ -341,7 +363,7 @@ class RecallMutation:
                                       customers: list[str] | None = None, why: str = "") -> Recall:
         ctx: Context = info.context
         svc = _service(ctx)
-        await ctx.run(lambda: svc.assign(id, customers or svc.version(id).items["customers"], person, why))
+        await ctx.run(lambda: svc.assign(id, _customers(svc, id, customers), person, why))
         return Recall.of(await ctx.run(svc.get, id))
 
     @strawberry.mutation(permission_classes=[requires("recall")],
@@ -351,7 +373,7 @@ class RecallMutation:
                                       acknowledged: bool = False, note: str = "", why: str = "") -> Recall:
         ctx: Context = info.context
         svc = _service(ctx)
-        await ctx.run(lambda: svc.notify(id, customers or svc.version(id).items["customers"], method,
+        await ctx.run(lambda: svc.notify(id, _customers(svc, id, customers), method,
                                          acknowledged=acknowledged, note=note, why=why))
         return Recall.of(await ctx.run(svc.get, id))
 
@@ -370,7 +392,10 @@ class RecallMutation:
     async def sign_recall(self, info: strawberry.Info, id: strawberry.ID, meaning: SignatureMeaning, secret: str,
                           why: str = "") -> Signature:
         ctx: Context = info.context
-        return Signature.of(await ctx.run(_service(ctx).sign, id, meaning.value, secret, why))
+        svc = _service(ctx)
+        made = await ctx.run(svc.sign, id, meaning.value, secret, why)
+        checked = await ctx.run(lambda: _signatures(ctx, svc.get(id)))
+        return next(s for s in checked if s.signature_hash == made["signature_hash"])
 
     @strawberry.mutation(permission_classes=[requires("recall")],
                          description="Close the recall with your signature; every unit needs a disposition or reason.")

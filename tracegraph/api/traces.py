@@ -12,7 +12,7 @@ from typing import Any
 
 import strawberry
 
-from ..errors import BadInput, LimitExceeded, NotFound
+from ..errors import BadInput, NotFound
 from ..trace import GROUPS
 from ..trace import RecallScope as EngineScope
 from ..trace import SupplierExposure as EngineExposure
@@ -49,8 +49,7 @@ class TraceStartInput:
         ids = {name: [str(i) for i in values] for name, values in (
             ("lot", self.lots), ("serial", self.serials), ("container", self.containers),
             ("supplier", self.suppliers), ("material", self.materials))}
-        if sum(map(len, ids.values())) > ctx.settings.max_start_ids:
-            raise LimitExceeded(f"a trace may start from at most {ctx.settings.max_start_ids} ids")
+        ctx.settings.check_start_ids(sum(map(len, ids.values())))
         return ids
 
 

@@ -14,14 +14,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..errors import NotFound
+from ..errors import BadInput, IntegrityError, NotFound
 from ..graph import Graph
 from ..trace.triggers import RecallTrigger
 from .audit import Head
 from .export import write_csv, write_html
 from .model import ScopeVersion
 from .service import RecallService
-from .signatures import SIGNERS
+from .signatures import SIGNERS, intact, unrecorded
 
 recall_app = typer.Typer(help="Recalls: open, scope, hold, notify, dispose, close, export.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
@@ -63,7 +63,12 @@ def _print_json(data: Any) -> None:
 
 
 def _secret(prompt: str, confirm: bool = False) -> str:
-    return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm))
+    """A signing secret from the prompt (or stdin); none given (stdin ended, Ctrl-C) is BAD_INPUT, exit 2."""
+    try:
+        return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm))
+    except typer.Abort:
+        raise BadInput(f"no signing secret given ({prompt.lower()}): type it at the prompt or pipe it on "
+                       "stdin") from None
 
 
 @recall_app.command("open")
@@ -222,6 +227,9 @@ def show_cmd(ctx: typer.Context, recall_id: str, as_json: Json = False) -> None:
     """A recall's summary: trigger, scope counts, holds, notifications, dispositions, signatures."""
     with _recalls(ctx) as svc:
         summary = svc.summary(recall_id)
+        checks = intact(svc.get(recall_id), svc.audit.entries(f"recall:{recall_id}"))
+    summary["signatures"] = [f"{line} ({'intact' if ok else 'NOT INTACT'})"
+                             for line, ok in zip(summary["signatures"], checks)]
     if as_json:
         _print_json(summary)
     else:
@@ -250,6 +258,32 @@ def diff_cmd(ctx: typer.Context, recall_id: str, old: int, new: int) -> None:
     """What changed between two scope versions, per group and per customer (JSON)."""
     with _recalls(ctx) as svc:
         _print_json(svc.diff(recall_id, old, new))
+
+
+@recall_app.command("verify")
+def recall_verify_cmd(ctx: typer.Context, recall_id: Annotated[str | None, typer.Argument(help="Default: all.")] = None,
+                      ) -> None:
+    """Check each recall's frozen scope versions (hash and audit entry) and signatures; exit 3 naming what fails."""
+    problems: list[str] = []
+    with _graph(ctx, read_only=True) as graph:
+        svc = graph.recalls()
+        for recall in [svc.get(recall_id)] if recall_id else svc.recalls():
+            for v in recall.versions:
+                try:
+                    svc.version(recall.recall_id, v["version"])
+                except IntegrityError as e:
+                    problems.append(str(e))
+            entries = list(svc.audit.entries(f"recall:{recall.recall_id}"))
+            checks = intact(recall, entries)
+            problems += [f"signature {i + 1} of recall {recall.recall_id} ({s['meaning']} by {s['signer']}) is not "
+                         "intact" for i, (s, ok) in enumerate(zip(recall.signatures, checks)) if not ok]
+            problems += [f"the signature audit entry {e['seq']} recorded is missing from recall {recall.recall_id}"
+                         for e in unrecorded(recall, entries)]
+    for problem in problems:
+        err.print(f"[red]{problem}[/red]", highlight=False)
+    if problems:
+        raise typer.Exit(3)
+    console.print("every scope version and signature checks out")
 
 
 @audit_app.command("verify")

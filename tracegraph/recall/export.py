@@ -14,10 +14,11 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from ..errors import BadInput
 from ..trace.model import KIND_OF_GROUP
 from .model import ITEM_GROUPS, Recall, ScopeVersion, diff, holds_on, ref
 from .service import RecallService
-from .signatures import signature_valid
+from .signatures import intact
 
 CSV_COLUMNS = ("recall_id", "scope_version", "kind", "id", "status", "customers", "shipments", "containers",
                "unit", "on_hold", "disposition", "disposition_reason", "disposed_by", "disposed_at",
@@ -63,12 +64,20 @@ def csv_text(service: RecallService, recall_id: str) -> str:
 def write_csv(service: RecallService, recall_id: str, path: str | Path) -> int:
     """Write the CSV; returns the number of rows."""
     rows = csv_rows(service, recall_id)
-    Path(path).write_text(_csv(rows), encoding="utf-8", newline="")
+    _write(path, _csv(rows))
     return len(rows)
 
 
 def write_html(service: RecallService, recall_id: str, path: str | Path) -> None:
-    Path(path).write_text(evidence_html(service, recall_id), encoding="utf-8")
+    _write(path, evidence_html(service, recall_id))
+
+
+def _write(path: str | Path, text: str) -> None:
+    """Write one export; a path that cannot be written (no such folder, a folder, no permission) is BAD_INPUT."""
+    try:
+        Path(path).write_text(text, encoding="utf-8", newline="")
+    except OSError as e:
+        raise BadInput(f"cannot write the export to {path}: {e.strerror or e}") from e
 
 
 # -- the evidence document ------------------------------------------------------------------------
@@ -96,7 +105,7 @@ def evidence_html(service: RecallService, recall_id: str) -> str:
     parts = [_header(recall), _trigger(recall, versions)]
     if versions:
         parts += [_versions(versions), _by_customer(service, recall, versions[-1]), _chains(versions[-1])]
-    parts += [_actions(service, recall), _signatures(recall)]
+    parts += [_actions(service, recall), _signatures(service, recall)]
     style = ("body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:.5em 0 1.5em}"
              "td,th{border:1px solid #999;padding:2px 6px;font-size:90%;text-align:left}code{font-size:85%}")
     return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Recall {_e(recall_id)}"
@@ -191,11 +200,12 @@ def _summarise(after: Any) -> str:
     return "; ".join(parts)
 
 
-def _signatures(recall: Recall) -> str:
-    current = recall.record_hash()
+def _signatures(service: RecallService, recall: Recall) -> str:
+    checks = intact(recall, service.audit.entries(target=f"recall:{recall.recall_id}"))
     rows = [[s["signer"], s["meaning"], s["signed_at"], s["record_hash"], s["signature_hash"],
-             "intact" if signature_valid(s, s["record_hash"]) else "BROKEN",
-             "yes" if s["record_hash"] == current else "no (signed an earlier state)"] for s in recall.signatures]
+             "intact" if ok else "BROKEN",
+             "yes" if s["record_hash"] == recall.record_hash(i) else "no (signed an earlier state)"]
+            for i, (s, ok) in enumerate(zip(recall.signatures, checks))]
     return "<h2>Electronic signatures</h2>" + (_table(
         ["signer", "meaning", "signed at", "record hash", "signature hash", "integrity", "matches this record"], rows)
         if rows else "<p>None.</p>")

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from ..errors import IntegrityError
 from ..store import Store
 from ..trace import GROUPS, RecallScope
 from ..trace.triggers import RecallTrigger
@@ -75,6 +76,20 @@ class ScopeVersion:
 
     def content(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if k != "hash"}
+
+    def check(self, entries: Iterable[dict[str, Any]]) -> None:
+        """Raise IntegrityError unless this version still hashes to its stored hash and that hash is the one
+        its ``recall.scope`` audit entry recorded (``entries``: the recall's audit entries)."""
+        name = f"scope version {self.version} of recall {self.recall_id}"
+        if digest(self.content()) != self.hash:
+            raise IntegrityError(f"{name} was changed after it was frozen: its content no longer hashes to "
+                                 f"{self.hash[:12]}...")
+        recorded = [e["after"].get("hash") for e in entries if e.get("target") == f"recall:{self.recall_id}"
+                    and e.get("action") == "recall.scope" and (e.get("after") or {}).get("version") == self.version]
+        if recorded != [self.hash]:
+            audited = ", ".join(f"{str(h)[:12]}..." for h in recorded) or "none"
+            raise IntegrityError(f"{name} does not match its recall.scope audit entry (stored hash "
+                                 f"{self.hash[:12]}..., audited {audited})")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -154,9 +169,19 @@ class Recall:
     def latest(self) -> int | None:
         return self.versions[-1]["version"] if self.versions else None
 
-    def record_hash(self) -> str:
-        """The hash a signature binds: the whole record except the signatures themselves."""
-        return digest({k: v for k, v in self.as_dict().items() if k != "signatures"})
+    def record_hash(self, signatures: int | None = None) -> str:
+        """The hash a signature binds: the whole record with the hashes of the signatures made before it.
+
+        ``signatures`` is how many earlier signatures count (default: all so far, i.e. what the next
+        signature binds). So a closing signature also covers the reviews and approvals before it, and a
+        signature cannot be removed or swapped without breaking the ones after it. With no earlier
+        signature the record is hashed alone, as before signatures were chained.
+        """
+        content = {k: v for k, v in self.as_dict().items() if k != "signatures"}
+        earlier = self.signatures[:signatures]
+        if earlier:
+            content["earlier_signatures"] = [s.get("signature_hash") for s in earlier]
+        return digest(content)
 
     def outstanding(self, scope: ScopeVersion) -> list[str]:
         """Units of ``scope`` with neither a disposition nor a documented reason."""

@@ -85,7 +85,7 @@ class RecallService:
         return [Recall.from_dict(d) for d in self.store.documents(RECALLS).values()]
 
     def version(self, recall_id: str, version: int | None = None) -> ScopeVersion:
-        """One frozen scope version (the latest by default)."""
+        """One frozen scope version (the latest by default), checked against its hash and its audit entry."""
         recall = self.get(recall_id)
         number = recall.latest if version is None else version
         key = scope_key(recall_id, number or 0)
@@ -93,7 +93,9 @@ class RecallService:
         if doc is None:
             raise NotFound(f"recall {recall_id} has no scope version {number}" if number else
                            f"recall {recall_id} has not been scoped yet")
-        return ScopeVersion.from_dict(doc)
+        snapshot = ScopeVersion.from_dict(doc)
+        snapshot.check(self.audit.entries(f"recall:{recall_id}"))
+        return snapshot
 
     def diff(self, recall_id: str, old: int, new: int) -> dict[str, Any]:
         return diff(self.version(recall_id, old), self.version(recall_id, new))

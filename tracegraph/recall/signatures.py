@@ -4,7 +4,8 @@ A signer re-authenticates at every signature with a personal signing secret, sep
 API key or login: the secret is set once with ``tracegraph signer set`` (changing it needs the
 old one), stored only as a salted scrypt hash, and re-entered to sign. A signature binds the
 signer, the meaning, the moment and the SHA-256 of the signed record, and carries a hash over
-those four, so a signature copied onto another record or altered no longer checks out.
+those four, so a signature copied onto another record or altered no longer checks out
+(:func:`intact`, which also asks the audit trail for the entry that recorded it).
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from ..errors import AccessDenied, BadInput, Unauthenticated
 from .audit import AuditLog, digest, now
+from .model import Recall
 
 Meaning = Literal["reviewed", "approved", "closed"]
 MEANINGS: tuple[str, ...] = ("reviewed", "approved", "closed")
@@ -66,7 +69,43 @@ class Signatures:
         return {**signature, "signature_hash": digest(signature)}
 
 
-def signature_valid(signature: dict[str, Any], record_hash: str) -> bool:
-    """Whether a stored signature is intact and belongs to a record with this hash."""
-    body = {k: v for k, v in signature.items() if k != "signature_hash"}
-    return signature.get("record_hash") == record_hash and digest(body) == signature.get("signature_hash")
+def _audited(signature: dict[str, Any], entries: list[dict[str, Any]]) -> bool:
+    """Whether the audit trail recorded this very signature when it was made, by its signer."""
+    action = "recall.close" if signature.get("meaning") == "closed" else "recall.sign"
+    return any(e.get("action") == action and e.get("actor") == signature.get("signer") and e.get("after") == signature
+               and e.get("target") == signature.get("record") for e in entries)
+
+
+def intact(recall: Recall, entries: Iterable[dict[str, Any]]) -> list[bool]:
+    """Whether each of ``recall``'s signatures is intact; ``entries`` are the recall's audit entries.
+
+    A signature is intact when (1) it still hashes to its ``signature_hash``, (2) it names this
+    recall, (3) the audit trail holds the ``recall.sign`` (``recall.close`` for closing) entry that
+    recorded exactly this signature by its signer, and (4) its ``record_hash`` is this record's
+    hash with the signatures before it (:meth:`Recall.record_hash`), or a later intact signature
+    covers it: that one binds this signature's hash and the record as it stood then. A signature
+    copied from another recall, forged without signing, altered, or followed by a change of the
+    record that no later signature covers is not intact. Signatures made before signatures bound
+    the earlier ones (stores written by older versions) bound the record alone: that hash is also
+    accepted, and :func:`unrecorded` still finds an audited signature removed from the record.
+    """
+    log = [e for e in entries if e.get("target") == f"recall:{recall.recall_id}"]
+    out: list[bool] = []
+    covered = False
+    for i in reversed(range(len(recall.signatures))):
+        s = recall.signatures[i]
+        body = {k: v for k, v in s.items() if k != "signature_hash"}
+        binds = s.get("record_hash") in {recall.record_hash(i), recall.record_hash(0)}  # 0: older stores
+        ok = (digest(body) == s.get("signature_hash") and s.get("record") == f"recall:{recall.recall_id}"
+              and _audited(s, log) and (covered or binds))
+        covered = covered or ok
+        out.append(ok)
+    return out[::-1]
+
+
+def unrecorded(recall: Recall, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Audit entries of signatures made on ``recall`` that are no longer among its signatures."""
+    present = [s.get("signature_hash") for s in recall.signatures]
+    return [e for e in entries if e.get("target") == f"recall:{recall.recall_id}"
+            and e.get("action") in ("recall.sign", "recall.close") and (e.get("after") or {}).get("signature_hash")
+            not in present]
