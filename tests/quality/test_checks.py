@@ -63,6 +63,21 @@ def test_mass_balance_of_a_lot_without_a_unit(store: Store) -> None:
         (("Lot", "U2"), "Lot U2 had 4 but 5 were consumed in 2 consumption(s)")]
 
 
+def test_retracted_edges_count_nowhere_in_quality_checks(store: Store) -> None:
+    """A retracted consumption is neither a gap, a bad reference, an orphan input nor a mass-balance breach."""
+    batch = Batch()
+    batch.add_node("Lot", {"lot_id": "L1", "item_id": "M1", "quantity": 1.0, "uom": "kg"})
+    batch.add_node("Lot", {"lot_id": "L2", "item_id": "P1"})
+    batch.add_edge(Edge("CONSUMED_INTO", ("Lot", "L1"), ("Lot", "L2"),
+                        {"step_id": "GONE", "quantity": 99.0, "uom": "kg", "consumed_at": "2025-09-24T00:00:00Z",
+                         "retracted_at": "2025-09-25T00:00:00Z"}))
+    store.write(batch)
+    report = Graph(store).quality()
+    assert [f for f in report.findings if f.subject == ("Lot", "L1") or ("Lot", "L2") in f.records] == []
+    rows = {(c.kind, c.field): c for c in report.completeness}
+    assert (rows["CONSUMED_INTO", "step_id"].records, rows["CONSUMED_INTO", "step_id"].invalid) == (0, 0)
+
+
 def test_supplier_compliance(plant: Graph) -> None:
     report = plant.quality()
     assert [s.as_dict() for s in report.suppliers] == [
