@@ -1,5 +1,5 @@
 """Links into the explorer, in headless Chromium against a real ``tracegraph serve``: a lot id with a
-space and a comma survives the record page's recall link."""
+space and a comma survives the record page's recall link, and a malformed address is a clear message."""
 
 from __future__ import annotations
 
@@ -39,3 +39,12 @@ def test_the_recall_link_of_a_lot_keeps_an_id_with_a_space_and_a_comma(browser: 
         assert page.text_content("h1") == f"Recall scope from {LOT}"
         assert page.input_value("#recall-lots") == LOT
         assert _counts_table(page, "forward") == _engine_counts(expected)
+
+
+def test_a_malformed_link_is_a_bad_link_message(page: Any) -> None:
+    """A truncated %-escape cannot be decoded: the page says so where it shows errors, with no page error."""
+    page.goto(f"{page.url.split('#')[0]}#/record/Lot/%E0%A4%A")
+    page.wait_for_selector("p.error", timeout=10_000)
+    assert str(page.text_content("p.error")).startswith("Bad link: ")
+    page.goto(f"{page.url.split('#')[0]}#/record/Lot/RL-0000001")  # the explorer still works
+    page.wait_for_selector("#record-title:text-is('Lot RL-0000001')")

@@ -94,13 +94,19 @@ async function whoAmI() {
 function route() {
   hideTip();
   if (location.pathname === "/quality") return guarded(showQuality);
-  const hash = location.hash.replace(/^#\/?/, "");
-  const [path, query] = hash.split("?");
-  const parts = path.split("/").map(decodeURIComponent);
-  if (parts[0] === "record" && parts.length >= 3) return guarded(() => showRecord(parts[1], parts.slice(2).join("/")));
-  if (parts[0] === "search") return guarded(() => doSearch(parts.slice(1).join("/")));
-  if (parts[0] === "recall") return guarded(() => showRecall(recallLots(new URLSearchParams(query || ""))));
-  return guarded(showHome);
+  return guarded(showHash);
+}
+
+function showHash() {
+  const [path, query] = location.hash.replace(/^#\/?/, "").split("?");
+  let parts;
+  try { parts = path.split("/").map(decodeURIComponent); } catch {  // a broken %-escape, e.g. a truncated link
+    throw new Error(`Bad link: “${location.hash}” is not a valid address. Check the link, or search for the record above.`);
+  }
+  if (parts[0] === "record" && parts.length >= 3) return showRecord(parts[1], parts.slice(2).join("/"));
+  if (parts[0] === "search") return doSearch(parts.slice(1).join("/"));
+  if (parts[0] === "recall") return showRecall(recallLots(new URLSearchParams(query || "")));
+  return showHome();
 }
 
 // A recall link names each lot in its own `lot` parameter, as it is (an id may hold spaces or commas);
