@@ -185,8 +185,10 @@ def explain_cmd(ctx: typer.Context,
                 material: Ids = None, backward: Annotated[bool, typer.Option(help="Explain a backward trace.")] = False,
                 as_json: Json = False) -> None:
     """The shortest chain of records from the start to TARGET."""
-    kind, _, key = target.partition(":")
+    kind, sep, key = target.partition(":")
     with _graph(ctx, read_only=True) as graph:
+        if not (kind and sep and key):
+            raise BadInput(f"TARGET must be KIND:ID (e.g. Serial:SN000000001), not {target!r}")
         result = (graph.backward(lot=lot, serial=serial, container=container) if backward else
                   graph.forward(lot=lot, serial=serial, container=container, supplier=supplier, material=material))
         chain = result.explain(kind, key)

@@ -136,6 +136,9 @@ def test_explain_json_is_a_chain_of_records(loaded: Path) -> None:
     (["trace", "forward"], "BAD_INPUT"),
     (["recall-scope", "--lot", "NOPE"], "NOT_FOUND"),
     (["explain", "Lot:NOPE", "--lot", "R1"], "NOT_FOUND"),
+    (["explain", "Serial", "--lot", "R1"], "BAD_INPUT"),
+    (["explain", "Serial:", "--lot", "R1"], "BAD_INPUT"),
+    (["explain", ":S1", "--lot", "R1"], "BAD_INPUT"),
     (["supplier-exposure", "NOPE"], "NOT_FOUND"),
 ])
 def test_domain_errors_exit_2_with_the_code(loaded: Path, args: list[str], code: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -91,13 +92,51 @@ def test_recall_scope_views(g: Graph) -> None:
         w.status for w in scope.whereabouts.values()}
 
 
-def test_html_reprs_are_escaped_tables(g: Graph) -> None:
+def test_html_reprs_are_tables_with_the_counts(g: Graph) -> None:
     result = g.forward(lot=_raw_lot(g))
     page = result._repr_html_()
     assert page.startswith("<div>") and "<table>" in page and "Forward trace" in page
     assert f"{len(result.ids['serials']):,}" in page
     scope_page = g.recall_scope(lots=[_raw_lot(g)])._repr_html_()
     assert "Recall scope" in scope_page and "Affected customers" in scope_page
+
+
+_T = "2025-03-01T08:00:00Z"
+_MARKUP_PLANT: dict[str, list[list[str]]] = {  # a lot and a customer whose ids (and a name) are markup
+    "suppliers": [["supplier_id", "name"], ["S1", "Supplier one"]],
+    "materials": [["material_id", "revision"], ["M1", "A"]],
+    "products": [["product_id", "name"], ["P1", "Pump"]],
+    "customers": [["customer_id", "name"], ["<i>C&1</i>", "<u>Hospital</u>"]],
+    "lots": [["lot_id", "item_id", "supplier_id", "quantity", "uom"],
+             ["<b>x</b>", "M1", "S1", "10", "EA"], ["F1", "P1", "", "1", "EA"]],
+    "serials": [["serial_id", "product_id", "lot_id"], ["N1", "P1", "F1"]],
+    "process_steps": [["step_id", "work_order", "operation"], ["ST1", "W1", "FINAL"]],
+    "consumptions": [["step_id", "input_type", "input_id", "output_type", "output_id", "quantity", "uom"],
+                     ["ST1", "lot", "<b>x</b>", "lot", "F1", "1", "EA"]],
+    "packing": [["child_type", "child_id", "container_id", "packed_at", "unpacked_at"],
+                ["serial", "N1", "K1", _T, ""]],
+    "shipments": [["shipment_id", "customer_id", "shipped_at"], ["H1", "<i>C&1</i>", "2025-03-02T08:00:00Z"]],
+    "shipment_items": [["shipment_id", "item_type", "item_id", "quantity"], ["H1", "container", "K1", "1"]],
+}
+
+
+def test_html_reprs_escape_ids_and_names(tmp_path: Path) -> None:
+    """Ids and names are data, never markup: each repr shows them escaped and no raw tag gets through."""
+    tables = tmp_path / "tables"
+    tables.mkdir()
+    for name, rows in _MARKUP_PLANT.items():
+        with (tables / f"{name}.csv").open("w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh).writerows(rows)
+    with tracegraph.connect(f"sqlite:///{tmp_path / 'm.db'}") as graph:
+        assert graph.load_tables(tables).rejected == []
+        scope = graph.recall_scope(lots=["<b>x</b>"])
+        assert scope.by_customer and scope.trace.ids["lots"] == ["<b>x</b>", "F1"]
+        pages = {"forward": graph.forward(lot="<b>x</b>")._repr_html_(),
+                 "backward": graph.backward(serial="N1")._repr_html_(), "recall": scope._repr_html_()}
+    for name, page in pages.items():
+        assert "&lt;b&gt;x&lt;/b&gt;" in page, name
+        assert "<b>" not in page and "<i>" not in page and "<u>" not in page, name
+    assert "&lt;i&gt;C&amp;1&lt;/i&gt;" in pages["recall"]
 
 
 def test_the_example_notebook_runs_top_to_bottom() -> None:

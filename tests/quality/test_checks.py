@@ -47,6 +47,37 @@ def test_mass_balance(plant: Graph) -> None:
     assert found[0].detail == "Lot R2 had 10 EA but 12 EA were consumed in 1 consumption(s)"
 
 
+def test_mass_balance_of_a_lot_without_a_unit(store: Store) -> None:
+    """A lot without a uom counts only consumptions without one: 8 kg and 5 pcs are not 13 of anything."""
+    batch = Batch()
+    for key, quantity in (("U1", 10.0), ("U2", 4.0)):
+        batch.add_node("Lot", {"lot_id": key, "item_id": "M1", "supplier_id": "S1", "quantity": quantity})
+    batch.add_node("Lot", {"lot_id": "OUT", "item_id": "P1"})
+    for step, (key, quantity, uom) in enumerate((("U1", 8.0, "kg"), ("U1", 5.0, "pcs"), ("U1", 3.0, None),
+                                                  ("U2", 3.0, None), ("U2", 2.0, None))):
+        batch.add_edge(Edge("CONSUMED_INTO", ("Lot", key), ("Lot", "OUT"),
+                            {"step_id": f"ST{step}", "quantity": quantity, "uom": uom}))
+    store.write(batch)
+    found = Graph(store).quality().by_check()["over_consumed_lot"]
+    assert [(f.subject, f.detail) for f in found] == [
+        (("Lot", "U2"), "Lot U2 had 4 but 5 were consumed in 2 consumption(s)")]
+
+
+def test_retracted_edges_count_nowhere_in_quality_checks(store: Store) -> None:
+    """A retracted consumption is neither a gap, a bad reference, an orphan input nor a mass-balance breach."""
+    batch = Batch()
+    batch.add_node("Lot", {"lot_id": "L1", "item_id": "M1", "quantity": 1.0, "uom": "kg"})
+    batch.add_node("Lot", {"lot_id": "L2", "item_id": "P1"})
+    batch.add_edge(Edge("CONSUMED_INTO", ("Lot", "L1"), ("Lot", "L2"),
+                        {"step_id": "GONE", "quantity": 99.0, "uom": "kg", "consumed_at": "2025-09-24T00:00:00Z",
+                         "retracted_at": "2025-09-25T00:00:00Z"}))
+    store.write(batch)
+    report = Graph(store).quality()
+    assert [f for f in report.findings if f.subject == ("Lot", "L1") or ("Lot", "L2") in f.records] == []
+    rows = {(c.kind, c.field): c for c in report.completeness}
+    assert (rows["CONSUMED_INTO", "step_id"].records, rows["CONSUMED_INTO", "step_id"].invalid) == (0, 0)
+
+
 def test_supplier_compliance(plant: Graph) -> None:
     report = plant.quality()
     assert [s.as_dict() for s in report.suppliers] == [

@@ -21,9 +21,27 @@ def _rows(directory: Path, table: str, rejected: set[tuple[str, int]]) -> list[d
         return [row for n, row in enumerate(csv.DictReader(fh), start=1) if (f"{table}.csv", n) not in rejected]
 
 
+def _plant_unit_mismatches(tables: Path) -> None:
+    """Two purchased lots without a uom: XUNIT1 is consumed as 8 kg, 5 pcs and 3 (no unit), which cannot
+    be added up to more than its 10; XUNIT2's unitless consumptions (3 + 2) exceed its 4."""
+    with (tables / "lots.csv").open(newline="", encoding="utf-8") as fh:
+        lot = next(r for r in csv.DictReader(fh) if r["supplier_id"])
+    with (tables / "consumptions.csv").open(newline="", encoding="utf-8") as fh:
+        uses = list({r["step_id"]: r for r in csv.DictReader(fh) if r["input_type"] == "lot"}.values())[:3]
+    for table, rows in (
+            ("lots", [{**lot, "lot_id": f"RL-XUNIT{n}", "quantity": q, "uom": ""} for n, q in ((1, "10"), (2, "4"))]),
+            ("consumptions", [{**uses[n % 3], "input_id": key, "quantity": q, "uom": uom}  # one per step
+                              for n, (key, q, uom) in enumerate((
+                                  ("RL-XUNIT1", "8", "kg"), ("RL-XUNIT1", "5", "pcs"), ("RL-XUNIT1", "3", ""),
+                                  ("RL-XUNIT2", "3", ""), ("RL-XUNIT2", "2", "")))])):
+        with (tables / f"{table}.csv").open("a", newline="", encoding="utf-8") as fh:
+            csv.DictWriter(fh, fieldnames=list(rows[0])).writerows(rows)
+
+
 def test_checks_agree_with_a_networkx_oracle(tmp_path: Path) -> None:
     tables = tmp_path / "tables"
     generate(tables, 1500, seed=21, defects=True)
+    _plant_unit_mismatches(tables)
     with tracegraph.connect(f"sqlite:///{tmp_path / 'g.db'}") as graph:
         rejected = {(r.file, r.row) for r in graph.load_tables(tables).rejected}
         assert len(rejected) == 6  # the planted records that break the data dictionary
@@ -51,6 +69,8 @@ def test_checks_agree_with_a_networkx_oracle(tmp_path: Path) -> None:
     used: dict[str, float] = defaultdict(float)
     for u in uses:
         lot = lots.get(u["input_id"]) if u["input_type"] == "lot" else None
-        if lot and lot["quantity"] and (not lot["uom"] or u["uom"] in ("", lot["uom"])):
+        # documented rule: consumptions count in the lot's own unit; one without a unit is taken as the lot's
+        if lot and lot["quantity"] and u["quantity"] and u["uom"] in ("", lot["uom"]):
             used[u["input_id"]] += float(u["quantity"])
-    assert found["over_consumed_lot"] == {k for k, q in used.items() if q > float(lots[k]["quantity"])}
+    over = {k for k, q in used.items() if q > float(lots[k]["quantity"])}
+    assert found["over_consumed_lot"] == over and {"RL-XUNIT2"} <= over and "RL-XUNIT1" not in over

@@ -2,7 +2,7 @@
 
 The table loader keeps such records out (they are reported from its audit entries, see
 :mod:`.rejects`), but a store can also be written by other loaders and integrations; this check
-reads what is actually stored, one kind (or relationship) at a time.
+reads what is actually stored, one kind (or relationship) at a time; a retracted edge counts nowhere.
 Validity is judged by the dictionary's own coercion rules (:func:`tracegraph.schema.validate.coerce`),
 and references by one set look-up per referenced kind.
 """
@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from ..schema import NODE_KINDS, REL_KINDS, Field
 from ..schema.validate import coerce, is_empty
 from ..store import NodeRef, Store
+from ..trace import live
 from .model import FieldCompleteness, Finding
 
 _CHUNK = 50_000
@@ -90,7 +91,7 @@ def completeness(store: Store) -> tuple[list[FieldCompleteness], list[Finding]]:
         if not rel.fields:
             continue
         tally = _Tally(rel.name, rel.fields)
-        for edge in store.all_edges(rel.name):
+        for edge in live(store.all_edges(rel.name)):
             label = f"{rel.name} {edge.src[0]} {edge.src[1]} -> {edge.dst[0]} {edge.dst[1]}"
             tally.add(edge.src, (edge.src, edge.dst), label, edge.props)
         tally.check_references(store)

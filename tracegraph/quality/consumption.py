@@ -49,12 +49,15 @@ def consumption_checks(store: Store) -> tuple[list[SupplierCompliance], list[Fin
 
 
 def _mass_balance(lot: dict[str, Any], key: str, edges: list[Edge]) -> list[Finding]:
-    """A lot consumed in more than its quantity, counting consumptions in the lot's own unit."""
+    """A lot consumed in more than its quantity, counting consumptions in the lot's own unit.
+
+    A consumption without a unit is taken to be in the lot's; one in a unit the lot does not state
+    (a lot without a uom, or another uom) cannot be compared with its quantity, so it is not counted."""
     had, uom = lot.get("quantity"), lot.get("uom")
     if had is None:
         return []
     same_unit = [e for e in edges if e.props.get("quantity") is not None
-                 and (uom is None or e.props.get("uom") in (None, uom))]
+                 and e.props.get("uom") in (None, uom)]
     used = sum(e.props["quantity"] for e in same_unit)
     if used <= had * (1 + 1e-9):
         return []

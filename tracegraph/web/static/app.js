@@ -94,14 +94,26 @@ async function whoAmI() {
 function route() {
   hideTip();
   if (location.pathname === "/quality") return guarded(showQuality);
-  const hash = location.hash.replace(/^#\/?/, "");
-  const [path, query] = hash.split("?");
-  const parts = path.split("/").map(decodeURIComponent);
-  if (parts[0] === "record" && parts.length >= 3) return guarded(() => showRecord(parts[1], parts.slice(2).join("/")));
-  if (parts[0] === "search") return guarded(() => doSearch(parts.slice(1).join("/")));
-  if (parts[0] === "recall") return guarded(() => showRecall(new URLSearchParams(query || "").get("lots") || ""));
-  return guarded(showHome);
+  return guarded(showHash);
 }
+
+function showHash() {
+  const [path, query] = location.hash.replace(/^#\/?/, "").split("?");
+  let parts;
+  try { parts = path.split("/").map(decodeURIComponent); } catch {  // a broken %-escape, e.g. a truncated link
+    throw new Error(`Bad link: “${location.hash}” is not a valid address. Check the link, or search for the record above.`);
+  }
+  if (parts[0] === "record" && parts.length >= 3) return showRecord(parts[1], parts.slice(2).join("/"));
+  if (parts[0] === "search") return doSearch(parts.slice(1).join("/"));
+  if (parts[0] === "recall") return showRecall(recallLots(new URLSearchParams(query || "")));
+  return showHome();
+}
+
+// A recall link names each lot in its own `lot` parameter, as it is (an id may hold spaces or commas);
+// `lots` is free text as a person types it in the form, split on spaces, commas and semicolons.
+const splitLots = (text) => text.split(/[\s,;]+/).filter(Boolean);
+const recallLots = (params) => [...params.getAll("lot"), ...splitLots(params.get("lots") || "")];
+const recallHash = (lots) => `/recall?${lots.map((lot) => `lot=${encodeURIComponent(lot)}`).join("&")}`;
 
 function showHome() {
   show(el("h1", {}, "Trace explorer"),
@@ -160,7 +172,7 @@ async function showRecord(kind, id) {
     el("div", { class: "split" }, el("section", {}, el("h2", {}, "Properties"), props),
       el("section", {}, el("h2", {}, "Linked records"), near))];
   const field = START_FIELD[kind];
-  if (kind === "Lot") page.push(el("p", {}, el("a", { href: `/#/recall?lots=${encodeURIComponent(id)}` },
+  if (kind === "Lot") page.push(el("p", {}, el("a", { href: `/#${recallHash([id])}` },
     "Recall scope from this lot")));
   const traceArea = el("section", { id: "trace" });
   if (field) {
@@ -365,11 +377,10 @@ function highlightChain(cy, chain) {
 }
 
 // ------------------------------------------------------------------------------------ recall scope
-async function showRecall(lotsText) {
-  const lots = lotsText.split(/[\s,;]+/).filter(Boolean);
+async function showRecall(lots) {
   const input = el("input", { id: "recall-lots", value: lots.join(", "), size: 50, placeholder: "e.g. RL-0000001, SL-0000002" });
   const form = el("form", { id: "recall-form", onsubmit: (ev) => { ev.preventDefault();
-    location.hash = `/recall?lots=${encodeURIComponent(input.value)}`; } },
+    location.hash = recallHash(splitLots(input.value)); } },
   el("label", { for: "recall-lots" }, "Trigger lots: "), input, " ", el("button", { class: "primary", type: "submit" }, "Scope recall"));
   if (!lots.length) { show(el("h1", {}, "Recall scope"), form); return; }
   show(el("h1", {}, `Recall scope from ${lots.join(", ")}`), form, el("p", { class: "muted" }, "Scoping…"));
