@@ -35,7 +35,8 @@ def test_the_recall_link_of_a_lot_keeps_an_id_with_a_space_and_a_comma(browser: 
         page.goto(f"{url}/#/record/Lot/{'RL%20B%2C2'}")
         page.wait_for_selector("#record-title")
         page.click("a:text-is('Recall scope from this lot')")
-        page.wait_for_selector("#counts-forward")
+        page.wait_for_selector(f"h1:text-is('Recall scope from {LOT}')")  # the record page's table is gone
+        page.wait_for_selector("#counts-forward tr[data-group]")  # and the scope's own is filled
         assert page.text_content("h1") == f"Recall scope from {LOT}"
         assert page.input_value("#recall-lots") == LOT
         assert _counts_table(page, "forward") == _engine_counts(expected)
