@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from ..errors import DocumentChanged, LimitExceeded
+from ..errors import DocumentChanged, LimitExceeded, StoreError
 from ..schema import ITEM_TYPES, KINDS, RELS
 
 NodeRef = tuple[str, str]
@@ -105,6 +105,18 @@ class Batch:
                 ref = refs.setdefault((other, value), (other, value))
                 self.add_edge(Edge(rel.name, owner, ref) if owner_is_source else Edge(rel.name, ref, owner))
 
+    def check_links(self) -> None:
+        """Raise StoreError unless every edge joins kinds its relationship allows (the data dictionary's
+        source and target kinds): one rule for every backend, checked before anything is written."""
+        for name, edges in self.edges.items():
+            rel = RELS.get(name)
+            if rel is None:
+                raise StoreError(f"unknown relationship kind {name!r}")
+            source, target = rel.source, rel.target
+            for e in edges:
+                if e.src[0] not in source or e.dst[0] not in target:
+                    raise StoreError(f"{rel.name} cannot link {e.src[0]} {e.src[1]!r} to {e.dst[0]} {e.dst[1]!r}")
+
     def __len__(self) -> int:
         return (sum(map(len, self.nodes.values())) + sum(map(len, self.stubs.values()))
                 + sum(map(len, self.edges.values())))
@@ -170,6 +182,7 @@ class Store(ABC):
 
         Built on the backend's ``_write(tx, batch)``, ``_counts(tx)`` and ``_append(tx, log, build)``.
         """
+        batch.check_links()
         before = self._counts(tx) if entry is not None and entry.counted else None
         self._write(tx, batch)
         if entry is None:
