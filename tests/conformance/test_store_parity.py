@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tracegraph.errors import StoreError
+from tracegraph.errors import BadInput, StoreError
 from tracegraph.store import Store
 from tracegraph.store.base import Batch, Edge
 
@@ -33,3 +33,33 @@ def test_an_allowed_edge_is_written(store: Store) -> None:
     batch.add_edge(Edge("HAS_SERIAL", ("Lot", "L1"), ("Serial", "S1")))
     store.write(batch)
     assert store.neighbours("HAS_SERIAL", [("Lot", "L1")], "out") == {("Serial", "S1")}
+
+
+def _chain(store: Store, length: int = 5) -> None:
+    """Lots L0 -> L1 -> ... consumed one into the next."""
+    batch = _stubs(*(("Lot", f"L{i}") for i in range(length)))
+    for i in range(length - 1):
+        batch.add_edge(Edge("CONSUMED_INTO", ("Lot", f"L{i}"), ("Lot", f"L{i + 1}"), {"step_id": f"P{i}"}))
+    store.write(batch)
+
+
+def test_reach_stops_one_hop_past_max_depth_and_ignores_missing_and_unknown_seeds(store: Store) -> None:
+    _chain(store)
+    seeds = [("Lot", "L0"), ("Lot", "NOPE"), ("Bogus", "x")]
+    # L2 sits at exactly max_depth, L3 at max_depth + 1 (so a caller sees the graph is deeper), L4 beyond
+    assert store.reach(seeds, ["CONSUMED_INTO"], "out", 2) == {("Lot", "L0"): 0, ("Lot", "L1"): 1,
+                                                                ("Lot", "L2"): 2, ("Lot", "L3"): 3}
+    assert store.reach([("Lot", "L4")], ["CONSUMED_INTO"], "in", 0) == {("Lot", "L4"): 0, ("Lot", "L3"): 1}
+    assert store.reach([("Lot", "NOPE"), ("Bogus", "x")], ["CONSUMED_INTO"], "out", 3) == {}
+
+
+def test_reach_over_no_relationships_gives_the_existing_seeds(store: Store) -> None:
+    _chain(store)
+    seeds = [("Lot", "L1"), ("Lot", "NOPE"), ("Bogus", "x")]
+    assert store.reach(seeds, [], "out", 3) == {("Lot", "L1"): 0}
+
+
+def test_reach_over_an_unknown_relationship_is_bad_input(store: Store) -> None:
+    _chain(store)
+    with pytest.raises(BadInput, match="unknown relationship kind.*NOPE"):
+        store.reach([("Lot", "L0")], ["CONSUMED_INTO", "NOPE"], "out", 3)

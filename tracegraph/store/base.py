@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from ..errors import DocumentChanged, LimitExceeded, StoreError
+from ..errors import BadInput, DocumentChanged, LimitExceeded, StoreError
 from ..schema import ITEM_TYPES, KINDS, RELS
 
 NodeRef = tuple[str, str]
@@ -219,14 +219,31 @@ class Store(ABC):
         """The far ends of :meth:`edges`, for callers that need no edge properties."""
         return {e.dst if direction == "out" else e.src for e in self.edges(rel, nodes, direction)}
 
-    @abstractmethod
     def reach(self, seeds: Iterable[NodeRef], rels: Collection[str], direction: Direction,
               max_depth: int) -> dict[NodeRef, int]:
         """Every node reachable from ``seeds`` over ``rels``, with its least hop count.
 
-        Seeds are included at depth 0. Exploration stops at ``max_depth + 1`` hops, so a
-        caller can tell a graph deeper than its limit from one that fits.
+        Seeds that exist are included at depth 0; a seed that does not exist, or is of a kind the
+        dictionary does not know, is ignored. Exploration stops at ``max_depth + 1`` hops, so a
+        caller can tell a graph deeper than its limit from one that fits. An unknown relationship
+        kind is BadInput; with no ``rels`` only the seeds are reached. Checked here, once, so every
+        backend answers alike; backends implement :meth:`_reach`.
         """
+        unknown = set(rels) - set(RELS)
+        if unknown:
+            raise BadInput(f"unknown relationship kind(s): {', '.join(sorted(unknown))}")
+        by_kind: dict[str, set[str]] = {}
+        for kind, key in seeds:
+            if kind in KINDS:
+                by_kind.setdefault(kind, set()).add(key)
+        if not rels:
+            return {(kind, key): 0 for kind, keys in by_kind.items() for key in self.get(kind, keys)}
+        return self._reach(by_kind, list(rels), direction, max_depth)
+
+    @abstractmethod
+    def _reach(self, seeds: Mapping[str, set[str]], rels: list[str], direction: Direction,
+               max_depth: int) -> dict[NodeRef, int]:
+        """:meth:`reach` with checked arguments: seed keys by known kind, at least one known relationship."""
 
     def records(self, kind: str, chunk: int = 10_000) -> Iterator[dict[str, Any]]:
         """Every record of ``kind``, in key order, for whole-table checks (data quality).

@@ -365,21 +365,15 @@ class Neo4jStore(Store):
                for chunk in _chunks(sorted(set(values))) for r in self._query(statement, values=chunk)]
         return sorted(out, key=lambda e: (e.src, e.dst))
 
-    def reach(self, seeds: Iterable[NodeRef], rels: Collection[str], direction: Direction,
-              max_depth: int) -> dict[NodeRef, int]:
-        unknown = set(rels) - set(RELS)
-        if unknown:
-            raise BadInput(f"unknown relationship kind(s): {', '.join(sorted(unknown))}")
-        by_kind: dict[str, set[str]] = {}
-        for kind, key in seeds:
-            by_kind.setdefault(kind, set()).add(key)
+    def _reach(self, seeds: Mapping[str, set[str]], rels: list[str], direction: Direction,
+               max_depth: int) -> dict[NodeRef, int]:
         hop = cy.reach_hop(rels, direction)
 
         def search(tx: Any) -> dict[NodeRef, int]:
             # All hops in one transaction: element ids are only stable within one.
             refs: dict[str, NodeRef] = {}
             depth_of: dict[str, int] = {}
-            for kind, keys in by_kind.items():
+            for kind, keys in seeds.items():
                 for record in self._run(tx, cy.node_ids(KINDS[kind]), keys=sorted(keys)):
                     refs[record["id"]] = (kind, record["key"])
                     depth_of[record["id"]] = 0

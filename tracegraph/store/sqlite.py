@@ -339,10 +339,11 @@ class SQLiteStore(Store):
         for row in self._con().execute(sql, params):
             yield Edge(rel, (row[0], row[1]), (row[2], row[3]), dict(zip(names, row[4:])))
 
-    def reach(self, seeds: Iterable[NodeRef], rels: Collection[str], direction: Direction,
-              max_depth: int) -> dict[NodeRef, int]:
+    def _reach(self, seeds: Mapping[str, set[str]], rels: list[str], direction: Direction,
+               max_depth: int) -> dict[NodeRef, int]:
         index, relations = self._relations(rels)
-        reached, depths = index.reach(relations, index.nids(seeds), direction, max_depth)
+        refs = ((kind, key) for kind, keys in seeds.items() for key in keys)
+        reached, depths = index.reach(relations, index.nids(refs), direction, max_depth)
         return dict(zip(index.refs(reached), depths.tolist()))
 
     def documents(self, collection: str, keys: Collection[str] | None = None) -> dict[str, dict[str, Any]]:
