@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from backends import Backend
 
 from tracegraph.errors import BadInput, StoreError
 from tracegraph.store import Store
@@ -63,3 +64,14 @@ def test_reach_over_an_unknown_relationship_is_bad_input(store: Store) -> None:
     _chain(store)
     with pytest.raises(BadInput, match="unknown relationship kind.*NOPE"):
         store.reach([("Lot", "L0")], ["CONSUMED_INTO", "NOPE"], "out", 3)
+
+
+def test_writes_on_a_read_only_store_are_store_errors(store: Store, backend: Backend) -> None:
+    _chain(store, 2)
+    read_only = backend.open_read_only(store)
+    with pytest.raises(StoreError, match="was opened read-only"):
+        read_only.write(_stubs(("Lot", "L9")))
+    with pytest.raises(StoreError, match="was opened read-only"):
+        read_only.append("audit", lambda seq, previous: {"seq": seq})
+    assert list(read_only.keys("Lot")) == ["L0", "L1"]  # reads still work
+    read_only.close()

@@ -161,6 +161,8 @@ class SQLiteStore(Store):
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
+        if self.read_only:  # every write starts here: refuse it as the other backends do, not with SQLite's error
+            raise StoreError(f"the SQLite store at {self.path} was opened read-only")
         con = self._con()
         with self._write_lock:
             con.execute("BEGIN IMMEDIATE")
@@ -386,8 +388,6 @@ class SQLiteStore(Store):
 
     def append(self, log: str, build: EntryBuilder, documents: Mapping[DocRef, dict[str, Any]] | None = None,
                expected: Mapping[DocRef, dict[str, Any] | None] | None = None) -> dict[str, Any]:
-        if self.read_only:
-            raise StoreError(f"{self.path} is open read-only: nothing can be appended to {log!r}")
         with self._tx() as con:  # BEGIN IMMEDIATE: no other process writes until this commits
             self._check_unchanged(con, expected or {})
             entry = self._append(con, log, build)
