@@ -304,10 +304,6 @@ class Store(ABC):
         """JSON documents of a collection by key, in key order; all of them without ``keys``."""
 
     @abstractmethod
-    def put_document(self, collection: str, key: str, body: dict[str, Any] | None) -> None:
-        """Create or replace one document atomically; ``None`` deletes it."""
-
-    @abstractmethod
     def append(self, log: str, build: EntryBuilder, documents: Mapping[DocRef, dict[str, Any]] | None = None,
                expected: Mapping[DocRef, dict[str, Any] | None] | None = None) -> dict[str, Any]:
         """In one transaction: append ``build(seq, previous)`` to ``log`` and upsert ``documents``.

@@ -401,15 +401,6 @@ class Neo4jStore(Store):
         return _bodies(self._run(tx, cy.document_get(), collection=collection,
                                  keys=None if keys is None else sorted(set(keys))))
 
-    def put_document(self, collection: str, key: str, body: dict[str, Any] | None) -> None:
-        if body is None:
-            self._transaction(True, lambda tx: self._run(tx, cy.document_delete(), collection=collection, key=key))
-        else:
-            self._check_schema()
-            text = json.dumps(body, sort_keys=True)
-            self._transaction(True, lambda tx: self._run(tx, cy.document_put(), collection=collection, key=key,
-                                                         body=text))
-
     def append(self, log: str, build: EntryBuilder, documents: Mapping[DocRef, dict[str, Any]] | None = None,
                expected: Mapping[DocRef, dict[str, Any] | None] | None = None) -> dict[str, Any]:
         self._check_schema()

@@ -360,14 +360,6 @@ class SQLiteStore(Store):
             args += (_ids(keys),)
         return {key: json.loads(body) for key, body in con.execute(sql + " ORDER BY key", args)}
 
-    def put_document(self, collection: str, key: str, body: dict[str, Any] | None) -> None:
-        with self._tx() as con:
-            if body is None:
-                con.execute("DELETE FROM document WHERE collection = ? AND key = ?", (collection, key))
-            else:
-                con.execute("INSERT INTO document VALUES (?, ?, ?) ON CONFLICT (collection, key) "
-                            "DO UPDATE SET body = excluded.body", (collection, key, json.dumps(body, sort_keys=True)))
-
     def counts(self) -> dict[str, int]:
         return self._counts(self._con())
 
