@@ -75,3 +75,15 @@ def test_writes_on_a_read_only_store_are_store_errors(store: Store, backend: Bac
         read_only.append("audit", lambda seq, previous: {"seq": seq})
     assert list(read_only.keys("Lot")) == ["L0", "L1"]  # reads still work
     read_only.close()
+
+
+def test_keys_and_log_entries_read_across_several_pages(store: Store) -> None:
+    if hasattr(store, "keys_page"):  # a backend that pages its reads: make each page 3 rows
+        store.keys_page = 3  # type: ignore[attr-defined]
+    keys = [f"L{i:02}" for i in range(10)]  # 3 full pages and a partial one
+    store.write(_stubs(*(("Lot", k) for k in reversed(keys))))
+    assert list(store.keys("Lot")) == keys
+    for _ in range(9):  # 9 entries: the last page is full, so an empty page ends the read
+        store.append("paging", lambda seq, previous: {"seq": seq, "after": previous and previous["seq"]})
+    assert [(seq, e["after"]) for seq, e in store.entries("paging")] == [(i, i - 1 or None) for i in range(1, 10)]
+    assert [seq for seq, _ in store.entries("paging", start=4)] == list(range(4, 10))

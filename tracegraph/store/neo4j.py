@@ -51,7 +51,6 @@ from .base import (
 logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 ROWS_PER_STATEMENT = 10_000
-KEYS_PAGE = 10_000
 T = TypeVar("T")
 
 
@@ -213,6 +212,7 @@ def _chunks(rows: list[T], size: int = ROWS_PER_STATEMENT) -> Iterator[list[T]]:
 # -- the store -----------------------------------------------------------------------------------
 class Neo4jStore(Store):
     schemes = SCHEMES
+    keys_page = 10_000  # keys and log entries read per query (keyset paging); tests lower it per store
 
     def __init__(self, url: str, *, read_only: bool = False, env: Mapping[str, str] | None = None) -> None:
         self.settings = Neo4jSettings.from_url(url, env)
@@ -339,9 +339,9 @@ class Neo4jStore(Store):
         statement = cy.node_keys(KINDS[kind])
         after = ""
         while True:
-            page = [r["key"] for r in self._query(statement, after=after, page=KEYS_PAGE)]
+            page = [r["key"] for r in self._query(statement, after=after, page=self.keys_page)]
             yield from page
-            if len(page) < KEYS_PAGE:
+            if len(page) < self.keys_page:
                 return
             after = page[-1]
 
@@ -428,10 +428,10 @@ class Neo4jStore(Store):
     def entries(self, log: str, start: int = 1) -> Iterator[tuple[int, dict[str, Any]]]:
         statement = cy.log_entries()
         while True:
-            page = self._query(statement, log=log, start=start, page=KEYS_PAGE)
+            page = self._query(statement, log=log, start=start, page=self.keys_page)
             for record in page:
                 yield record["seq"], json.loads(record["body"])
-            if len(page) < KEYS_PAGE:
+            if len(page) < self.keys_page:
                 return
             start = page[-1]["seq"] + 1
 
