@@ -20,6 +20,7 @@ from tracegraph.store import SQLiteStore, Store
 class Backend:
     name: str
     open_empty: Callable[[Path], Store]  # tmp_path -> a store holding nothing
+    open_read_only: Callable[[Store], Store]  # a store -> the same database opened read-only
     requires_env: str | None = None  # skipped, with the reason printed, when this variable is unset
 
     def skip_reason(self) -> str | None:
@@ -32,13 +33,21 @@ def _sqlite(tmp_path: Path) -> Store:
     return SQLiteStore(tmp_path / "conformance.db")
 
 
+def _sqlite_read_only(store: Store) -> Store:
+    return SQLiteStore(store.path, read_only=True)  # type: ignore[attr-defined]
+
+
 def _neo4j(tmp_path: Path) -> Store:
     # Branch issue-5 provides tracegraph.store.neo4j; its test entry point must return a store on an
     # emptied database at NEO4J_URI. Imported lazily: the driver is the optional [neo4j] extra.
     return importlib.import_module("tracegraph.store.neo4j").open_empty(os.environ["NEO4J_URI"])
 
 
+def _neo4j_read_only(store: Store) -> Store:
+    return importlib.import_module("tracegraph.store.neo4j").Neo4jStore(os.environ["NEO4J_URI"], read_only=True)
+
+
 BACKENDS: tuple[Backend, ...] = (
-    Backend("sqlite", _sqlite),
-    Backend("neo4j", _neo4j, requires_env="NEO4J_URI"),
+    Backend("sqlite", _sqlite, _sqlite_read_only),
+    Backend("neo4j", _neo4j, _neo4j_read_only, requires_env="NEO4J_URI"),
 )

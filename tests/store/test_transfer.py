@@ -1,4 +1,4 @@
-"""Copying a graph between stores and exporting it for neo4j-admin, checked on the embedded store."""
+"""Copying a graph from the embedded store into every backend, and exporting it for neo4j-admin."""
 
 from __future__ import annotations
 
@@ -29,9 +29,10 @@ def _everything(store: Store) -> tuple[dict, dict]:
     return nodes, edges
 
 
-def test_copy_reproduces_every_record_edge_and_answer(plant: Path, tmp_path: Path) -> None:
+def test_copy_reproduces_every_record_edge_and_answer(plant: Path, store: Store) -> None:
+    """The README's migration path: the embedded store copied into each backend (Neo4j with NEO4J_URI)."""
     src = SQLiteStore(plant, read_only=True)
-    dst = SQLiteStore(tmp_path / "dst.db")
+    dst = store
     copied = copy_graph(src, dst, chunk=250)
     counts = src.counts()
     assert copied == {name: n for name, n in counts.items() if n}
@@ -45,9 +46,9 @@ def test_copy_reproduces_every_record_edge_and_answer(plant: Path, tmp_path: Pat
     assert b.backward(serial=serial).as_dict() == a.backward(serial=serial).as_dict()
 
 
-def test_copy_again_changes_nothing(plant: Path, tmp_path: Path) -> None:
+def test_copy_again_changes_nothing(plant: Path, store: Store) -> None:
     src = SQLiteStore(plant, read_only=True)
-    dst = SQLiteStore(tmp_path / "dst.db")
+    dst = store
     copy_graph(src, dst)
     before = _everything(dst)
     copy_graph(src, dst)

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from ..errors import DocumentChanged, LimitExceeded
+from ..errors import BadInput, DocumentChanged, LimitExceeded, StoreError
 from ..schema import ITEM_TYPES, KINDS, RELS
 
 NodeRef = tuple[str, str]
@@ -105,6 +105,18 @@ class Batch:
                 ref = refs.setdefault((other, value), (other, value))
                 self.add_edge(Edge(rel.name, owner, ref) if owner_is_source else Edge(rel.name, ref, owner))
 
+    def check_links(self) -> None:
+        """Raise StoreError unless every edge joins kinds its relationship allows (the data dictionary's
+        source and target kinds): one rule for every backend, checked before anything is written."""
+        for name, edges in self.edges.items():
+            rel = RELS.get(name)
+            if rel is None:
+                raise StoreError(f"unknown relationship kind {name!r}")
+            source, target = rel.source, rel.target
+            for e in edges:
+                if e.src[0] not in source or e.dst[0] not in target:
+                    raise StoreError(f"{rel.name} cannot link {e.src[0]} {e.src[1]!r} to {e.dst[0]} {e.dst[1]!r}")
+
     def __len__(self) -> int:
         return (sum(map(len, self.nodes.values())) + sum(map(len, self.stubs.values()))
                 + sum(map(len, self.edges.values())))
@@ -170,6 +182,7 @@ class Store(ABC):
 
         Built on the backend's ``_write(tx, batch)``, ``_counts(tx)`` and ``_append(tx, log, build)``.
         """
+        batch.check_links()
         before = self._counts(tx) if entry is not None and entry.counted else None
         self._write(tx, batch)
         if entry is None:
@@ -206,14 +219,31 @@ class Store(ABC):
         """The far ends of :meth:`edges`, for callers that need no edge properties."""
         return {e.dst if direction == "out" else e.src for e in self.edges(rel, nodes, direction)}
 
-    @abstractmethod
     def reach(self, seeds: Iterable[NodeRef], rels: Collection[str], direction: Direction,
               max_depth: int) -> dict[NodeRef, int]:
         """Every node reachable from ``seeds`` over ``rels``, with its least hop count.
 
-        Seeds are included at depth 0. Exploration stops at ``max_depth + 1`` hops, so a
-        caller can tell a graph deeper than its limit from one that fits.
+        Seeds that exist are included at depth 0; a seed that does not exist, or is of a kind the
+        dictionary does not know, is ignored. Exploration stops at ``max_depth + 1`` hops, so a
+        caller can tell a graph deeper than its limit from one that fits. An unknown relationship
+        kind is BadInput; with no ``rels`` only the seeds are reached. Checked here, once, so every
+        backend answers alike; backends implement :meth:`_reach`.
         """
+        unknown = set(rels) - set(RELS)
+        if unknown:
+            raise BadInput(f"unknown relationship kind(s): {', '.join(sorted(unknown))}")
+        by_kind: dict[str, set[str]] = {}
+        for kind, key in seeds:
+            if kind in KINDS:
+                by_kind.setdefault(kind, set()).add(key)
+        if not rels:
+            return {(kind, key): 0 for kind, keys in by_kind.items() for key in self.get(kind, keys)}
+        return self._reach(by_kind, list(rels), direction, max_depth)
+
+    @abstractmethod
+    def _reach(self, seeds: Mapping[str, set[str]], rels: list[str], direction: Direction,
+               max_depth: int) -> dict[NodeRef, int]:
+        """:meth:`reach` with checked arguments: seed keys by known kind, at least one known relationship."""
 
     def records(self, kind: str, chunk: int = 10_000) -> Iterator[dict[str, Any]]:
         """Every record of ``kind``, in key order, for whole-table checks (data quality).
@@ -272,10 +302,6 @@ class Store(ABC):
     @abstractmethod
     def documents(self, collection: str, keys: Collection[str] | None = None) -> dict[str, dict[str, Any]]:
         """JSON documents of a collection by key, in key order; all of them without ``keys``."""
-
-    @abstractmethod
-    def put_document(self, collection: str, key: str, body: dict[str, Any] | None) -> None:
-        """Create or replace one document atomically; ``None`` deletes it."""
 
     @abstractmethod
     def append(self, log: str, build: EntryBuilder, documents: Mapping[DocRef, dict[str, Any]] | None = None,

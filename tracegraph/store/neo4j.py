@@ -51,7 +51,6 @@ from .base import (
 logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 ROWS_PER_STATEMENT = 10_000
-KEYS_PAGE = 10_000
 T = TypeVar("T")
 
 
@@ -182,9 +181,7 @@ def node_rows(kind: NodeKind, records: Iterable[Mapping[str, Any]]) -> list[dict
 def edge_rows(rel: RelKind, edges: Iterable[Edge]) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """``$rows`` for edge_merge, grouped by (source kind, target kind)."""
     out: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for e in edges:
-        if e.src[0] not in rel.source or e.dst[0] not in rel.target:
-            raise StoreError(f"{rel.name} cannot link {e.src[0]} {e.src[1]!r} to {e.dst[0]} {e.dst[1]!r}")
+    for e in edges:  # endpoint kinds were checked by Batch.check_links
         props = {f.name: e.props.get(f.name) for f in rel.fields}
         out.setdefault((e.src[0], e.dst[0]), []).append({"src": e.src[1], "dst": e.dst[1], "props": props})
     return out
@@ -215,6 +212,7 @@ def _chunks(rows: list[T], size: int = ROWS_PER_STATEMENT) -> Iterator[list[T]]:
 # -- the store -----------------------------------------------------------------------------------
 class Neo4jStore(Store):
     schemes = SCHEMES
+    keys_page = 10_000  # keys and log entries read per query (keyset paging); tests lower it per store
 
     def __init__(self, url: str, *, read_only: bool = False, env: Mapping[str, str] | None = None) -> None:
         self.settings = Neo4jSettings.from_url(url, env)
@@ -341,9 +339,9 @@ class Neo4jStore(Store):
         statement = cy.node_keys(KINDS[kind])
         after = ""
         while True:
-            page = [r["key"] for r in self._query(statement, after=after, page=KEYS_PAGE)]
+            page = [r["key"] for r in self._query(statement, after=after, page=self.keys_page)]
             yield from page
-            if len(page) < KEYS_PAGE:
+            if len(page) < self.keys_page:
                 return
             after = page[-1]
 
@@ -367,21 +365,15 @@ class Neo4jStore(Store):
                for chunk in _chunks(sorted(set(values))) for r in self._query(statement, values=chunk)]
         return sorted(out, key=lambda e: (e.src, e.dst))
 
-    def reach(self, seeds: Iterable[NodeRef], rels: Collection[str], direction: Direction,
-              max_depth: int) -> dict[NodeRef, int]:
-        unknown = set(rels) - set(RELS)
-        if unknown:
-            raise BadInput(f"unknown relationship kind(s): {', '.join(sorted(unknown))}")
-        by_kind: dict[str, set[str]] = {}
-        for kind, key in seeds:
-            by_kind.setdefault(kind, set()).add(key)
+    def _reach(self, seeds: Mapping[str, set[str]], rels: list[str], direction: Direction,
+               max_depth: int) -> dict[NodeRef, int]:
         hop = cy.reach_hop(rels, direction)
 
         def search(tx: Any) -> dict[NodeRef, int]:
             # All hops in one transaction: element ids are only stable within one.
             refs: dict[str, NodeRef] = {}
             depth_of: dict[str, int] = {}
-            for kind, keys in by_kind.items():
+            for kind, keys in seeds.items():
                 for record in self._run(tx, cy.node_ids(KINDS[kind]), keys=sorted(keys)):
                     refs[record["id"]] = (kind, record["key"])
                     depth_of[record["id"]] = 0
@@ -408,15 +400,6 @@ class Neo4jStore(Store):
     def _documents_in(self, tx: Any, collection: str, keys: Collection[str] | None) -> dict[str, dict[str, Any]]:
         return _bodies(self._run(tx, cy.document_get(), collection=collection,
                                  keys=None if keys is None else sorted(set(keys))))
-
-    def put_document(self, collection: str, key: str, body: dict[str, Any] | None) -> None:
-        if body is None:
-            self._transaction(True, lambda tx: self._run(tx, cy.document_delete(), collection=collection, key=key))
-        else:
-            self._check_schema()
-            text = json.dumps(body, sort_keys=True)
-            self._transaction(True, lambda tx: self._run(tx, cy.document_put(), collection=collection, key=key,
-                                                         body=text))
 
     def append(self, log: str, build: EntryBuilder, documents: Mapping[DocRef, dict[str, Any]] | None = None,
                expected: Mapping[DocRef, dict[str, Any] | None] | None = None) -> dict[str, Any]:
@@ -445,10 +428,10 @@ class Neo4jStore(Store):
     def entries(self, log: str, start: int = 1) -> Iterator[tuple[int, dict[str, Any]]]:
         statement = cy.log_entries()
         while True:
-            page = self._query(statement, log=log, start=start, page=KEYS_PAGE)
+            page = self._query(statement, log=log, start=start, page=self.keys_page)
             for record in page:
                 yield record["seq"], json.loads(record["body"])
-            if len(page) < KEYS_PAGE:
+            if len(page) < self.keys_page:
                 return
             start = page[-1]["seq"] + 1
 

@@ -156,10 +156,6 @@ def document_put() -> Statement:
     return _statement("document_put", ["collection", "key", "body"], label=DOCUMENT_LABEL)
 
 
-def document_delete() -> Statement:
-    return _statement("document_delete", ["collection", "key"], label=DOCUMENT_LABEL)
-
-
 def log_next() -> Statement:
     return _statement("log_next", ["log"], head_label=LOG_HEAD_LABEL)
 
@@ -202,5 +198,5 @@ def catalogue() -> Iterator[Statement]:
         for rels in [(r,) for r in RELS] + [GENEALOGY_RELS, tuple(RELS)]:
             yield reach_hop(rels, direction)  # type: ignore[arg-type]
     yield from schema().values()
-    yield from (show_constraints(), document_get(), document_put(), document_delete(), log_next(), log_append(),
+    yield from (show_constraints(), document_get(), document_put(), log_next(), log_append(),
                 log_entries(), delete_all())

@@ -161,6 +161,8 @@ class SQLiteStore(Store):
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
+        if self.read_only:  # every write starts here: refuse it as the other backends do, not with SQLite's error
+            raise StoreError(f"the SQLite store at {self.path} was opened read-only")
         con = self._con()
         with self._write_lock:
             con.execute("BEGIN IMMEDIATE")
@@ -339,10 +341,11 @@ class SQLiteStore(Store):
         for row in self._con().execute(sql, params):
             yield Edge(rel, (row[0], row[1]), (row[2], row[3]), dict(zip(names, row[4:])))
 
-    def reach(self, seeds: Iterable[NodeRef], rels: Collection[str], direction: Direction,
-              max_depth: int) -> dict[NodeRef, int]:
+    def _reach(self, seeds: Mapping[str, set[str]], rels: list[str], direction: Direction,
+               max_depth: int) -> dict[NodeRef, int]:
         index, relations = self._relations(rels)
-        reached, depths = index.reach(relations, index.nids(seeds), direction, max_depth)
+        refs = ((kind, key) for kind, keys in seeds.items() for key in keys)
+        reached, depths = index.reach(relations, index.nids(refs), direction, max_depth)
         return dict(zip(index.refs(reached), depths.tolist()))
 
     def documents(self, collection: str, keys: Collection[str] | None = None) -> dict[str, dict[str, Any]]:
@@ -356,14 +359,6 @@ class SQLiteStore(Store):
             sql += " AND key IN (SELECT value FROM json_each(?))"
             args += (_ids(keys),)
         return {key: json.loads(body) for key, body in con.execute(sql + " ORDER BY key", args)}
-
-    def put_document(self, collection: str, key: str, body: dict[str, Any] | None) -> None:
-        with self._tx() as con:
-            if body is None:
-                con.execute("DELETE FROM document WHERE collection = ? AND key = ?", (collection, key))
-            else:
-                con.execute("INSERT INTO document VALUES (?, ?, ?) ON CONFLICT (collection, key) "
-                            "DO UPDATE SET body = excluded.body", (collection, key, json.dumps(body, sort_keys=True)))
 
     def counts(self) -> dict[str, int]:
         return self._counts(self._con())
@@ -385,8 +380,6 @@ class SQLiteStore(Store):
 
     def append(self, log: str, build: EntryBuilder, documents: Mapping[DocRef, dict[str, Any]] | None = None,
                expected: Mapping[DocRef, dict[str, Any] | None] | None = None) -> dict[str, Any]:
-        if self.read_only:
-            raise StoreError(f"{self.path} is open read-only: nothing can be appended to {log!r}")
         with self._tx() as con:  # BEGIN IMMEDIATE: no other process writes until this commits
             self._check_unchanged(con, expected or {})
             entry = self._append(con, log, build)
