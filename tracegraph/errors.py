@@ -10,6 +10,7 @@ Every error a user can meet derives from :class:`TraceGraphError`; each carries 
     ├── LimitExceeded                    LIMIT_EXCEEDED  a trace deeper or larger than allowed
     ├── StoreError                       STORE_ERROR     the backend failed or is misconfigured
     │   ├── NoDatabase                   STORE_ERROR     an embedded store file to read does not exist
+    │   ├── DocumentChanged              STORE_ERROR     a document changed since it was read (retried)
     │   └── IntegrityError               STORE_ERROR     a stored record no longer matches its recorded hash
     ├── MissingExtra                     MISSING_EXTRA   an optional extra this needs is not installed
     └── AccessDenied                     FORBIDDEN       (API) a role may not do this

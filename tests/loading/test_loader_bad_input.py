@@ -83,3 +83,24 @@ def test_parquet_columns_that_keep_their_values(store: Store, tmp_path: Path) ->
     lots = store.get("Lot", ["1", "2"])
     assert [(lots[k]["item_id"], lots[k]["supplier_id"], lots[k]["quantity"]) for k in ("1", "2")] == [
         ("7", None, 3.0), ("7", None, 2.5)]
+
+
+def test_parquet_as_pandas_writes_it_loads(store: Store, tmp_path: Path) -> None:
+    """pandas writes an optional column left empty as doubles, and pyarrow may write text as string_view:
+    neither holds a value of the wrong type, so both load."""
+    directory = _write(tmp_path / "t", {"materials.csv": "material_id,revision\nM1,A\n"})
+    pq.write_table(pa.table({"lot_id": pa.array(["L1", "L2"], pa.string_view()),
+                             "item_id": pa.array(["M1", "M1"], pa.string_view()),
+                             "created_at": pa.array([None, None], pa.float64()),
+                             "uom": pa.array([None, None], pa.float64())}),
+                   directory / "lots.parquet")
+    report = Graph(store).load_tables(directory)
+    assert report.rejected == []
+    assert sorted(store.keys("Lot")) == ["L1", "L2"]
+
+
+def test_csv_with_trailing_unnamed_columns_loads(store: Store, tmp_path: Path) -> None:
+    """Spreadsheets export empty trailing columns with blank names: they are not repeated columns."""
+    directory = _write(tmp_path / "t", {"suppliers.csv": "supplier_id,name,,\r\nS1,Acme,,\r\n"})
+    assert Graph(store).load_tables(directory).rejected == []
+    assert store.get("Supplier", ["S1"])["S1"]["name"] == "Acme"

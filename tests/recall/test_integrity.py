@@ -122,7 +122,9 @@ def test_a_scope_version_changed_in_the_store_is_refused_and_reported(db: Path) 
     _rewrite(db, "recall_scopes", f"{recall_id}/v0001",
              lambda doc: doc.update(hash=digest({k: v for k, v in doc.items() if k != "hash"})))
     with tracegraph.connect(str(db), user="alice") as g, pytest.raises(IntegrityError, match="audit entry"):
-        g.recalls("alice").version(recall_id, 1)
+        g.recalls("alice").version(recall_id, 1, audited=True)
+    checked = _run(db, "recall", "verify")
+    assert checked.returncode == 3 and "does not match its recall.scope audit entry" in " ".join(checked.stderr.split())
 
 
 def test_signatures_of_older_stores_still_check_and_removals_are_found(db: Path) -> None:

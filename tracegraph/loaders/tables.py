@@ -74,14 +74,14 @@ class LoadReport:
 
 def _columns_unique(path: Path, header: list[str]) -> None:
     """A repeated column would let one of its values silently replace the other."""
-    repeated = sorted(n for n, count in Counter(header).items() if count > 1)
+    repeated = sorted(n for n, count in Counter(h for h in header if h).items() if count > 1)  # blank: unnamed
     if repeated:
         raise LoadError(f"has the column(s) {', '.join(repeated)} more than once", file=str(path))
 
 
 # What a Parquet column of each field type may be (predicates of pyarrow.types), so that its values
 # reach validation unchanged: a float64 key would read '1.0', a binary one "b'S1'", a boolean quantity 1.0
-_TEXT = ("is_string", "is_large_string")
+_TEXT = ("is_string", "is_large_string", "is_string_view")
 _ARROW_TYPES: dict[FieldType, tuple[str, tuple[str, ...]]] = {
     FieldType.STRING: ("text or integers", (*_TEXT, "is_integer")),
     FieldType.ENUM: ("text", _TEXT),
@@ -92,13 +92,14 @@ _ARROW_TYPES: dict[FieldType, tuple[str, tuple[str, ...]]] = {
 }
 
 
-def _check_arrow_types(path: Path, schema: Any, types: Mapping[str, FieldType]) -> None:
-    """A Parquet column whose type cannot hold its field's values as they are refuses the file."""
+def _check_arrow_types(path: Path, table: Any, types: Mapping[str, FieldType]) -> None:
+    """A Parquet column whose type cannot hold its field's values as they are refuses the file; one with
+    no value at all holds none of the wrong type (pandas writes an empty optional column as doubles)."""
     import pyarrow.types as pat
-    for column in schema:
+    for column in table.schema:
         wanted = types.get(column.name)
         dtype = column.type.value_type if pat.is_dictionary(column.type) else column.type
-        if wanted is None or pat.is_null(dtype):
+        if wanted is None or pat.is_null(dtype) or table.column(column.name).null_count == table.num_rows:
             continue
         accepted, checks = _ARROW_TYPES[wanted]
         if not any(getattr(pat, check)(dtype) for check in checks):
@@ -122,7 +123,7 @@ def read_table(path: Path, sha256: Any = None, types: Mapping[str, FieldType] | 
             table = pq.read_table(pa.BufferReader(data))
         except Exception as exc:  # pyarrow raises several unrelated types for a broken file
             raise LoadError(f"not a readable Parquet file ({exc})", file=str(path)) from None
-        _check_arrow_types(path, table.schema, types or {})
+        _check_arrow_types(path, table, types or {})
         yield from table.to_pylist()
         return
     try:

@@ -270,7 +270,7 @@ def recall_verify_cmd(ctx: typer.Context, recall_id: Annotated[str | None, typer
         for recall in [svc.get(recall_id)] if recall_id else svc.recalls():
             for v in recall.versions:
                 try:
-                    svc.version(recall.recall_id, v["version"])
+                    svc.version(recall.recall_id, v["version"], audited=True)
                 except IntegrityError as e:
                     problems.append(str(e))
             entries = list(svc.audit.entries(f"recall:{recall.recall_id}"))

@@ -101,7 +101,7 @@ def _chain(links: list[dict[str, Any]]) -> str:
 
 def evidence_html(service: RecallService, recall_id: str) -> str:
     recall = service.get(recall_id)
-    versions = [service.version(recall_id, v["version"]) for v in recall.versions]
+    versions = [service.version(recall_id, v["version"], audited=True) for v in recall.versions]
     parts = [_header(recall), _trigger(recall, versions)]
     if versions:
         parts += [_versions(versions), _by_customer(service, recall, versions[-1]), _chains(versions[-1])]

@@ -77,13 +77,15 @@ class ScopeVersion:
     def content(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if k != "hash"}
 
-    def check(self, entries: Iterable[dict[str, Any]]) -> None:
-        """Raise IntegrityError unless this version still hashes to its stored hash and that hash is the one
-        its ``recall.scope`` audit entry recorded (``entries``: the recall's audit entries)."""
+    def check(self, entries: Iterable[dict[str, Any]] | None) -> None:
+        """Raise IntegrityError unless this version still hashes to its stored hash and, given ``entries``
+        (the recall's audit entries), that hash is the one its ``recall.scope`` audit entry recorded."""
         name = f"scope version {self.version} of recall {self.recall_id}"
         if digest(self.content()) != self.hash:
             raise IntegrityError(f"{name} was changed after it was frozen: its content no longer hashes to "
                                  f"{self.hash[:12]}...")
+        if entries is None:
+            return
         recorded = [e["after"].get("hash") for e in entries if e.get("target") == f"recall:{self.recall_id}"
                     and e.get("action") == "recall.scope" and (e.get("after") or {}).get("version") == self.version]
         if recorded != [self.hash]:

@@ -84,8 +84,10 @@ class RecallService:
     def recalls(self) -> list[Recall]:
         return [Recall.from_dict(d) for d in self.store.documents(RECALLS).values()]
 
-    def version(self, recall_id: str, version: int | None = None) -> ScopeVersion:
-        """One frozen scope version (the latest by default), checked against its hash and its audit entry."""
+    def version(self, recall_id: str, version: int | None = None, audited: bool = False) -> ScopeVersion:
+        """One frozen scope version (the latest by default), checked against its own hash; ``audited`` also
+        against its ``recall.scope`` audit entry, which reads the whole trail (``recall verify`` and the
+        evidence do; the workflow's own reads do not, so their cost does not grow with the trail)."""
         recall = self.get(recall_id)
         number = recall.latest if version is None else version
         key = scope_key(recall_id, number or 0)
@@ -94,7 +96,7 @@ class RecallService:
             raise NotFound(f"recall {recall_id} has no scope version {number}" if number else
                            f"recall {recall_id} has not been scoped yet")
         snapshot = ScopeVersion.from_dict(doc)
-        snapshot.check(self.audit.entries(f"recall:{recall_id}"))
+        snapshot.check(self.audit.entries(f"recall:{recall_id}") if audited else None)
         return snapshot
 
     def diff(self, recall_id: str, old: int, new: int) -> dict[str, Any]:
