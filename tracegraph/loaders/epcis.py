@@ -555,11 +555,9 @@ class _Builder:
         ADD, a transformation event naming neither end), making the result depend on how the events were
         split into documents."""
         if rel not in _REPLAYED_RELS:
-            identity = RELS[rel].identity
-            held = {(e.src, e.dst, tuple(e.props.get(n) for n in identity)): e
-                    for e in self.store.edges(rel, {e.src for e in edges}, "out")}
+            held = {_edge_key(rel, e.src, e.dst, e.props): e for e in self.store.edges(rel, {e.src for e in edges}, "out")}
             for edge in edges:
-                old = held.get((edge.src, edge.dst, tuple(edge.props.get(n) for n in identity)))
+                old = held.get(_edge_key(rel, edge.src, edge.dst, edge.props))
                 if old is not None and old.props.get("evidence"):
                     edge.props["evidence"].update(json.loads(old.props["evidence"]))
         missing = {e for edge in edges for e in edge.props["evidence"] if e not in declared}

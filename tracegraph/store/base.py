@@ -330,8 +330,9 @@ class Store(ABC):
             if changed:
                 raise DocumentChanged(f"{collection} {', '.join(changed[:5])} changed since it was read")
 
+    @abstractmethod
     def _documents_in(self, tx: Any, collection: str, keys: Collection[str] | None) -> dict[str, dict[str, Any]]:
-        raise NotImplementedError
+        """:meth:`documents`, read inside the transaction ``tx``."""
 
     @abstractmethod
     def entries(self, log: str, start: int = 1) -> Iterator[tuple[int, dict[str, Any]]]:

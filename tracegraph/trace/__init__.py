@@ -4,5 +4,4 @@ from .engine import RecallScope, SupplierExposure, TraceEngine, TraceResult, lin
 from .model import GROUPS, Held, Limits, Link, TraceStart, Whereabouts
 
 __all__ = ["GROUPS", "Held", "Limits", "Link", "RecallScope", "SupplierExposure", "TraceEngine", "TraceResult",
-           "TraceStart", "Whereabouts", "link_order",
-           "live", "live_edges"]
+           "TraceStart", "Whereabouts", "link_order", "live", "live_edges"]

@@ -62,7 +62,7 @@ from ..gcpause import paused_gc
 from ..schema import GENEALOGY_RELS, KINDS, RELS, normalize_datetime
 from ..store import Direction as EdgeDirection
 from ..store import Edge, NodeRef, Store
-from .model import GROUP_OF_KIND, GROUPS, KIND_OF_GROUP, Held, Limits, Link, TraceStart, Whereabouts
+from .model import GROUP_OF_KIND, GROUPS, KIND_OF_GROUP, Held, Limits, Link, TraceStart, Whereabouts, within
 
 Direction = Literal["forward", "backward"]
 _ITEM_KINDS = ("Lot", "Serial")
@@ -278,8 +278,7 @@ class TraceEngine:
             inner: dict[NodeRef, set[str]] = defaultdict(set)
             for e in packed:
                 for moment in leaving[e.dst]:
-                    if e.props["packed_at"] <= moment and (e.props["unpacked_at"] is None
-                                                           or moment < e.props["unpacked_at"]):
+                    if within(e.props["packed_at"], e.props["unpacked_at"], moment):
                         if e.src[0] == "Container":
                             inner[e.src].add(moment)
                         else:
@@ -299,8 +298,7 @@ class TraceEngine:
                  for e in live_edges(self.store, "ATTACHED_TO", [node], direction)]  # type: ignore[arg-type]
         if moment is not None:
             at = normalize_datetime(moment)
-            links = [link for link in links if link.props["attached_at"] <= at
-                     and (link.props["detached_at"] is None or at < link.props["detached_at"])]
+            links = [link for link in links if within(link.props["attached_at"], link.props["detached_at"], at)]
         return sorted(links, key=lambda link: (link.props["attached_at"], link.src, link.dst))
 
     # -- the trace ---------------------------------------------------------------------------
@@ -737,4 +735,3 @@ def _cost(chain: list[Link]) -> tuple[int, int]:
 def _rank(chain: list[Link]) -> tuple[tuple[int, int], list[tuple[str, ...]]]:
     """:func:`_cost`, ties going to the smaller ids link by link (never to a backend's edge order)."""
     return _cost(chain), [link_order(link) for link in chain]
-

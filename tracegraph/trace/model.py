@@ -56,6 +56,11 @@ class Limits:
     max_results: int = 5_000_000
 
 
+def within(start: str, end: str | None, moment: str) -> bool:
+    """Whether ``moment`` falls in [start, end); end None means still open (packed, attached)."""
+    return start <= moment and (end is None or moment < end)
+
+
 class Held(NamedTuple):
     """An item inside a container during [start, end); end None means still inside."""
 
@@ -69,7 +74,7 @@ class Held(NamedTuple):
     level: int = 1  # 1: the item itself was packed in the container; 2: inside a child container; ...
 
     def holds_at(self, moment: str) -> bool:
-        return self.start <= moment and (self.end is None or moment < self.end)
+        return within(self.start, self.end, moment)
 
 
 class Link(NamedTuple):
