@@ -14,7 +14,6 @@ from tracegraph.api.app import create_app
 from tracegraph.api.keys import ApiKeys
 from tracegraph.schema import NODE_KINDS
 from tracegraph.store import SQLiteStore
-from tracegraph.trace import link_order
 
 from .conftest import Server, codes, serve
 
@@ -59,7 +58,7 @@ def test_neighbours_match_the_stored_edges(server: Server) -> None:
         outputs(first: 1000) { to { id } }
         serials(first: 1000) { id lot { id } }
         packedIn { to { id } } inspections { id } steps { id workOrder } } }""", {"id": lot}, role="reader")["lot"]
-    inputs = sorted(store.edges("CONSUMED_INTO", [("Lot", lot)], "in"), key=lambda e: (e.src, link_order(e)))
+    inputs = sorted(store.edges("CONSUMED_INTO", [("Lot", lot)], "in"), key=lambda e: (e.src, e.props["step_id"]))
     assert [(e["from"]["__typename"], e["from"]["id"], e["stepId"]) for e in data["inputs"]] == [
         (e.src[0], e.src[1], e.props["step_id"]) for e in inputs]
     assert all(e["rel"] == "CONSUMED_INTO" and e["to"]["id"] == lot for e in data["inputs"])

@@ -95,6 +95,14 @@ def test_pages_asking_ids_only_and_pages_asking_fields_give_the_same_records(ser
         nodes = {name: [e["node"] for e in got["edges"]] if name == "edges" else got["nodes"]
                  for name, got in data.items()}
         assert nodes["ids"] == [{"__typename": kind.name, "id": k} for k in page], group
+        # and only ids read no record: the request reads the group's kind no more than the trace itself does
+        server.store.calls.clear()
+        server.graph.forward(lot=lot)
+        by_trace = server.store.calls.get(("get", kind.name), 0)
+        server.store.calls.clear()
+        server.query("query($lots: [ID!]!) { forwardTrace(start: {lots: $lots}) { "
+                     f"{GQL_GROUP[group]}(first: 1000) {{ {shapes['ids']} }} }} }}", {"lots": [lot]}, role="analyst")
+        assert server.store.calls.get(("get", kind.name), 0) == by_trace, group
         for name in ("fields", "edges", "fragment"):
             assert [n["id"] for n in nodes[name]] == page, (group, name)
             assert all(n["__typename"] == kind.name for n in nodes[name]), (group, name)
