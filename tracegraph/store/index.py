@@ -197,10 +197,13 @@ class IndexColumns(GraphColumns):
         self._check()
         relation = self.relations[rel]
         adj = relation.by_direction[direction]
-        counts = adj.indptr[nids + 1] - adj.indptr[nids]
-        numbers = adj.order[_positions(adj.indptr, nids)]
+        starts = adj.indptr[nids]
+        counts = adj.indptr[nids + 1] - starts
         row = np.repeat(np.arange(nids.size, dtype=np.int64), counts)
-        return row, EdgeColumns(relation, numbers, relation.src[numbers], relation.dst[numbers])
+        at = np.arange(row.size, dtype=np.int64) + (starts - (np.cumsum(counts) - counts))[row]  # CSR positions
+        near, far = nids[row], adj.far[at]
+        src, dst = (near, far) if direction == "out" else (far, near)
+        return row, EdgeColumns(relation, adj.order[at], src, dst)
 
     def fields(self, kind: str, nids: np.ndarray, names: Collection[str]) -> dict[str, np.ndarray]:
         self._check()

@@ -197,7 +197,7 @@ class WhereColumns:
         }
 
 
-def positions_in(distinct: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Positions in ``distinct`` (node numbers in any order) of each value, which must be among them."""
-    order = np.argsort(distinct)
-    return order[np.searchsorted(distinct[order], values)]
+def positions_in(nodes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Positions in ``nodes`` (distinct node numbers in any order) of each value, which must be among them."""
+    order = np.argsort(nodes)
+    return order[np.searchsorted(nodes[order], values)]

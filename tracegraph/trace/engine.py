@@ -312,7 +312,8 @@ class TraceEngine:
         trace = self.forward(TraceStart(suppliers=(supplier_id,)), limits)
         lots = trace._nodes["lots"]
         items = trace._view.fields("Lot", lots, ["item_id"])["item_id"]
-        finished = trace._view.keys(lots[np.isin(items, np.array(trace.ids["products"], dtype=object))])
+        products = np.array(trace._view.keys(trace._nodes["products"]), dtype=object)
+        finished = trace._view.keys(lots[np.isin(items, products)])
         own_lots = self.store.find("Lot", "supplier_id", [supplier_id])
         own_items = {r["item_id"] for r in self.store.get("Lot", own_lots).values()}
         sources: dict[str, set[str]] = defaultdict(set)
