@@ -30,7 +30,8 @@ def _pandas() -> Any:
 def trace_frames(result: TraceResult) -> dict[str, pd.DataFrame]:
     """One DataFrame per group (all groups, empty ones too), columns as in the data dictionary."""
     pd = _pandas()
-    return {group: pd.DataFrame(result.columns(group)) for group in GROUPS}
+    # numbers as numbers (NaN for none), as a frame built from the records' dicts had them
+    return {group: pd.DataFrame(result.columns(group)).infer_objects() for group in GROUPS}
 
 
 def trace_long(result: TraceResult) -> pd.DataFrame:
@@ -46,7 +47,7 @@ def trace_long(result: TraceResult) -> pd.DataFrame:
 def scope_frames(scope: RecallScope) -> dict[str, pd.DataFrame]:
     """``affected`` (where each item is now), ``by_customer``, and the trace's groups."""
     pd = _pandas()
-    affected = pd.DataFrame(scope.affected_columns())
+    affected = pd.DataFrame(scope.affected_columns()).infer_objects()
     by_customer = pd.DataFrame([{"customer_id": c, **n} for c, n in scope.by_customer.items()],
                                columns=["customer_id", "lots", "serials", "shipments", "lot_quantity"])
     return {"affected": affected, "by_customer": by_customer, **trace_frames(scope.trace)}

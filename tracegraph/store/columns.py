@@ -33,10 +33,14 @@ _DIGITS = str.maketrans("", "", "-:TZ.")
 
 @lru_cache(maxsize=1 << 18)
 def moment_number(text: str | None) -> int:
-    """A canonical UTC time ("2025-12-07T05:32:00.000Z") as an integer in the same order; None is NO_END.
+    """A canonical UTC time ("2025-12-07T05:32:00.000Z") as an integer in time order: how every trace rule
+    compares times. None (no end) is NO_END, "" (no start) NO_START.
 
-    Canonical times are fixed-width, so their digits compare as the text does."""
-    return NO_END if text is None else int(text.translate(_DIGITS))
+    The digits after the year are fixed-width, so a year written with fewer digits (an older version wrote
+    the year 999 as "999") gives a smaller number, as it should, where the text would sort after "2025"."""
+    if text is None:
+        return NO_END
+    return int(text.translate(_DIGITS)) if text else NO_START
 
 
 def moment_numbers(values: Sequence[str | None] | np.ndarray) -> np.ndarray:
@@ -97,6 +101,10 @@ def member(values: np.ndarray, of: np.ndarray) -> np.ndarray:
     return np.isin(values, of, kind="table")
 
 
+class ViewChanged(Exception):
+    """The store changed while a view was read (another writer): take a new view and start again."""
+
+
 class EdgeSource(Protocol):
     """Where an :class:`EdgeColumns` reads properties: whole columns by edge number."""
 
@@ -116,7 +124,8 @@ def retracted_flags(source: EdgeSource, count: int) -> np.ndarray:
     """:meth:`EdgeSource.retracted` from the ``retracted_at`` column."""
     if all(f.name != "retracted_at" for f in RELS[source.rel].fields):
         return np.zeros(count, dtype=bool)
-    return np.not_equal(source.column("retracted_at"), None)
+    column = source.column("retracted_at")
+    return np.not_equal(column, None) & np.not_equal(column, "")
 
 
 class EdgeColumns:
@@ -205,6 +214,9 @@ class GraphColumns(ABC):
         edges = self.edges(rel, distinct(nids), direction)
         row, at = group_rows(edges.src if direction == "out" else edges.dst, nids)
         return row, edges.where(at)
+
+    def prepare(self, kinds: Iterable[str]) -> None:
+        """Build now whatever reading these kinds' records will need (a server warming up)."""
 
     def keys(self, nids: np.ndarray) -> list[str]:
         return [key for _, key in self.refs(nids)]

@@ -21,8 +21,11 @@ import numpy as np
 from ..gcpause import paused_gc
 from ..schema import KINDS, RELS
 from .base import Direction, Edge, NodeRef
-from .columns import (KIND_CODE, KIND_NAMES, EdgeColumns, GraphColumns, distinct, moment_numbers, object_column,
-                      ordered, retracted_flags)
+from .columns import (KIND_CODE, KIND_NAMES, EdgeColumns, GraphColumns, ViewChanged, distinct, moment_numbers,
+                      object_column, ordered, retracted_flags)
+
+
+UNKNOWN_KIND = len(KIND_NAMES)
 
 
 class Stale(Exception):
@@ -148,12 +151,29 @@ class KindTable:
 class IndexColumns(GraphColumns):
     """The columnar view of one version of the index (see :mod:`tracegraph.store.columns`)."""
 
-    def __init__(self, index: AdjacencyIndex, relations: dict[str, Relation], tables: dict[str, KindTable],
+    def __init__(self, index: AdjacencyIndex, connect: Callable[[], sqlite3.Connection],
                  check: Callable[[], None]) -> None:
         """``check`` raises LimitExceeded once the caller's time is up: called before each read, as no
-        database interrupts work on the index."""
-        self.index, self.relations, self.tables, self._check = index, relations, tables, check
+        database interrupts work on the index. Relationships and record tables are built on first use,
+        from the tables as they were when the index was built, or ViewChanged."""
+        self.index, self._connect, self._check = index, connect, check
         self.numbering = index
+
+    def _relation(self, rel: str) -> Relation:
+        try:
+            return self.index.relation(self._connect(), rel)
+        except Stale:
+            raise ViewChanged from None
+
+    def _table(self, kind: str) -> KindTable:
+        try:
+            return self.index.table(self._connect(), kind)
+        except Stale:
+            raise ViewChanged from None
+
+    def prepare(self, kinds: Iterable[str]) -> None:
+        for kind in kinds:
+            self._table(kind)
 
     def nids(self, refs: Iterable[NodeRef]) -> np.ndarray:
         return self.index.nids(refs)
@@ -169,14 +189,14 @@ class IndexColumns(GraphColumns):
         return self.index.kind_of[nids]
 
     def retractions(self, rel: str) -> bool:
-        return bool(self.relations[rel].retracted().any())
+        return bool(self._relation(rel).retracted().any())
 
     def in_key_order(self, nids: np.ndarray) -> np.ndarray:
         nids = ordered(nids, self.size)
         kinds = self.kinds(nids)
         parts = []
         for code in sorted(set(kinds.tolist()), key=KIND_NAMES.__getitem__):
-            table = self.tables[KIND_NAMES[code]]
+            table = self._table(KIND_NAMES[code])
             mine = nids[kinds == code]
             rows = self.index.row_in_kind[mine]
             parts.append(table.nid[ordered(rows[rows >= 0], table.nid.size)])
@@ -188,14 +208,14 @@ class IndexColumns(GraphColumns):
     def reach(self, seeds: np.ndarray, rels: Collection[str], direction: Direction,
               max_depth: int) -> tuple[np.ndarray, np.ndarray]:
         self._check()
-        return self.index.reach([self.relations[r] for r in rels], distinct(seeds), direction, max_depth)
+        return self.index.reach([self._relation(r) for r in rels], distinct(seeds), direction, max_depth)
 
     def edges(self, rel: str, nids: np.ndarray, direction: Direction) -> EdgeColumns:
         return self.edges_of(rel, ordered(nids, self.size), direction)[1]
 
     def edges_of(self, rel: str, nids: np.ndarray, direction: Direction) -> tuple[np.ndarray, EdgeColumns]:
         self._check()
-        relation = self.relations[rel]
+        relation = self._relation(rel)
         adj = relation.by_direction[direction]
         starts = adj.indptr[nids]
         counts = adj.indptr[nids + 1] - starts
@@ -207,7 +227,9 @@ class IndexColumns(GraphColumns):
 
     def fields(self, kind: str, nids: np.ndarray, names: Collection[str]) -> dict[str, np.ndarray]:
         self._check()
-        table = self.tables[kind]
+        if not nids.size:
+            return {name: np.empty(0, dtype=object) for name in names}
+        table = self._table(kind)
         rows = np.where(self.index.kind_of[nids] == KIND_CODE[kind], self.index.row_in_kind[nids], -1)
         return {name: table.columns[name][rows] for name in names}
 
@@ -230,7 +252,7 @@ class AdjacencyIndex:
             for nid, kind, key in con.execute("SELECT nid, kind, key FROM node ORDER BY nid"):
                 ref_of[nid] = ref = (kind, key)
                 nid_of[ref] = nid
-                codes.append(KIND_CODE[kind])
+                codes.append(KIND_CODE.get(kind, UNKNOWN_KIND))  # a kind a later version added: never traced
         finally:
             con.execute("COMMIT")
         self.size = size

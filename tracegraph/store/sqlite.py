@@ -309,21 +309,13 @@ class SQLiteStore(Store):
         raise StoreError(f"{self.path} keeps changing while its index is built; try again")
 
     def warm(self) -> None:
-        """Build the whole in-memory index now (a 1M-serial store takes seconds)."""
-        self.columns()
+        """Build the adjacency index of every relationship now (a 1M-serial store takes seconds)."""
+        self._relations([rel.name for rel in REL_KINDS])
 
     def columns(self) -> IndexColumns:
-        """The columnar view of the in-memory index: every relationship and every kind's records, all of
-        one version of the tables (built on first use after a write, then shared)."""
-        names = [rel.name for rel in REL_KINDS]
-        for _attempt in range(3):
-            index, relations = self._relations(names)
-            try:
-                tables = {kind.name: index.table(self._con(), kind.name) for kind in NODE_KINDS}
-                return IndexColumns(index, dict(zip(names, relations)), tables, self._deadline.check)
-            except Stale:
-                self._adjacency = None
-        raise StoreError(f"{self.path} keeps changing while its index is built; try again")
+        """The columnar view of the in-memory index as it is now (built on first use after a write)."""
+        self._deadline.check()
+        return IndexColumns(self._index(), self._con, self._deadline.check)
 
     def edges(self, rel: str, nodes: Iterable[NodeRef], direction: Direction) -> list[Edge]:
         index, (relation,) = self._relations([RELS[rel].name])

@@ -55,26 +55,29 @@ they need one at a time.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, ParamSpec, TypeVar
 
 import numpy as np
 
-from ..errors import BadInput, LimitExceeded, NotFound
+from ..errors import BadInput, LimitExceeded, NotFound, StoreError
 from ..gcpause import paused_gc
 from ..schema import GENEALOGY_RELS, KINDS, RELS, normalize_datetime
 from ..store import Direction as EdgeDirection
 from ..store import Edge, NodeRef, Store
-from ..store.columns import (KIND_CODE, NO_END, NO_START, GraphColumns, distinct, member, ordered,
-                             moment_numbers)
+from ..store.columns import (KIND_CODE, NO_END, NO_START, GraphColumns, ViewChanged, distinct, member,
+                             moment_number, moment_numbers, ordered)
 from .columns import CONSUMED, IN_STOCK, SHIPPED, Carried, HeldColumns, WhereColumns, positions_in
 from .model import GROUP_OF_KIND, GROUPS, KIND_OF_GROUP, Held, Limits, Link, TraceStart, Whereabouts, within
 
 Direction = Literal["forward", "backward"]
+P = ParamSpec("P")
+R = TypeVar("R")
 _ITEM_KINDS = ("Lot", "Serial")
 _COUNT_UOMS = frozenset({"EA", "H87", "C62"})  # each, piece, one (UN/CEFACT): a unit counts as 1 of these
 
@@ -87,6 +90,19 @@ def live(edges: Iterable[Edge]) -> Iterator[Edge]:
 def live_edges(store: Store, rel: str, nodes: Iterable[NodeRef], direction: EdgeDirection) -> list[Edge]:
     """:meth:`Store.edges` without the retracted ones: how trace meaning reads any relationship."""
     return list(live(store.edges(rel, nodes, direction)))
+
+
+def _on_a_fresh_view(method: Callable[P, R]) -> Callable[P, R]:
+    """Ask again, on a new view, when the store changed under the one a question read (another writer)."""
+    @functools.wraps(method)
+    def ask(*args: P.args, **kwargs: P.kwargs) -> R:
+        for _attempt in range(3):
+            try:
+                return method(*args, **kwargs)
+            except ViewChanged:
+                continue
+        raise StoreError("the store keeps changing while this question reads it; ask again")
+    return ask
 
 
 def link_order(link: Link | Edge) -> tuple[str, ...]:
@@ -167,6 +183,7 @@ class TraceResult:
         return [{**r, "holds": self.holds[ref]} if (ref := f"{kind}:{r[KINDS[kind].key]}") in self.holds else r
                 for r in found]
 
+    @_on_a_fresh_view
     def columns(self, group: str) -> dict[str, np.ndarray]:
         """The records of one group as columns, a numpy array per dictionary field, rows in key order:
         the full rows of a large answer without a Python object per row. Read from the store as it is
@@ -278,15 +295,23 @@ class TraceEngine:
         self.store = store
         self.limits = limits or Limits()
 
+    def warm(self) -> None:
+        """Build now what the first trace would build (a server does before it reports ready)."""
+        self.store.warm()
+        self.store.columns().prepare(GROUP_OF_KIND)
+
     # -- public questions --------------------------------------------------------------------
+    @_on_a_fresh_view
     def forward(self, start: TraceStart, limits: Limits | None = None) -> TraceResult:
         return self._trace("forward", start, limits or self.limits)
 
+    @_on_a_fresh_view
     def backward(self, start: TraceStart, limits: Limits | None = None) -> TraceResult:
         if start.suppliers or start.materials:
             raise BadInput("a backward trace starts from lots, serials or containers")
         return self._trace("backward", start, limits or self.limits)
 
+    @_on_a_fresh_view
     @paused_gc()
     def recall_scope(self, trigger: TraceStart, limits: Limits | None = None) -> RecallScope:
         trace = self.forward(trigger, limits)
@@ -308,6 +333,7 @@ class TraceEngine:
                          "lot_quantity": float(quantity[i])} for i, name in enumerate(names.tolist())}
         return RecallScope(trace, counts, where)
 
+    @_on_a_fresh_view
     def supplier_exposure(self, supplier_id: str, limits: Limits | None = None) -> SupplierExposure:
         trace = self.forward(TraceStart(suppliers=(supplier_id,)), limits)
         lots = trace._nodes["lots"]
@@ -454,9 +480,9 @@ class TraceEngine:
             for e in sorted(live_edges(self.store, "PACKED_IN", frontier, "in"), key=link_order):
                 packed, unpacked = e.props["packed_at"], e.props["unpacked_at"]
                 for start_at, end, path in frontier[e.dst]:
-                    lo = max(start_at, packed)
-                    hi = unpacked if end is None else end if unpacked is None else min(end, unpacked)
-                    if (hi is not None and lo >= hi) or (e.src, lo, hi) in seen:
+                    lo = max(start_at, packed, key=moment_number)
+                    hi = unpacked if end is None else end if unpacked is None else min(end, unpacked, key=moment_number)
+                    if (hi is not None and moment_number(lo) >= moment_number(hi)) or (e.src, lo, hi) in seen:
                         continue
                     seen.add((e.src, lo, hi))
                     links = path + [Link(e.rel, e.src, e.dst, e.props)]
@@ -715,7 +741,8 @@ class TraceEngine:
         """Chain to the inner container through which ``outer.item`` reached ``outer.container``."""
         inner = outer.via[1]
         candidates = [h for h in trace.held if h.container == inner and h.item == outer.item
-                      and h.start <= outer.start and (h.end is None or (outer.end is not None and outer.end <= h.end))]
+                      and moment_number(h.start) <= moment_number(outer.start)
+                      and moment_number(outer.end) <= moment_number(h.end)]
         h = min(candidates, key=lambda h: (h.level, h.via, h.packed_at, h.start))
         link = Link("PACKED_IN", h.via, ("Container", inner), {"packed_at": h.packed_at, "unpacked_at": h.unpacked_at})
         prefix = self._genealogy_chain(trace, h.item) if h.via == h.item else self._container_chain_for(trace, h)
