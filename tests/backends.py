@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tracegraph.store import SQLiteStore, Store
+from tracegraph.store.columns import GraphColumns, StoreColumns
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,20 @@ def _sqlite(tmp_path: Path) -> Store:
 
 
 def _sqlite_read_only(store: Store) -> Store:
-    return SQLiteStore(store.path, read_only=True)  # type: ignore[attr-defined]
+    return type(store)(store.path, read_only=True)  # type: ignore[attr-defined]
+
+
+class PrimitiveColumnsStore(SQLiteStore):
+    """The embedded store with the columnar view every backend gets by default (built on ``reach``,
+    ``edges`` and ``get``, as Neo4j's is), not the one from its in-memory index: so the view the
+    Neo4j backend uses passes the whole suite here, where no Neo4j server can run."""
+
+    def columns(self) -> GraphColumns:
+        return StoreColumns(self)
+
+
+def _sqlite_primitives(tmp_path: Path) -> Store:
+    return PrimitiveColumnsStore(tmp_path / "conformance.db")
 
 
 def _neo4j(tmp_path: Path) -> Store:
@@ -49,5 +63,6 @@ def _neo4j_read_only(store: Store) -> Store:
 
 BACKENDS: tuple[Backend, ...] = (
     Backend("sqlite", _sqlite, _sqlite_read_only),
+    Backend("sqlite-primitives", _sqlite_primitives, _sqlite_read_only),
     Backend("neo4j", _neo4j, _neo4j_read_only, requires_env="NEO4J_URI"),
 )

@@ -16,7 +16,7 @@ from .extras import extra_module
 from .loaders.tables import AUDIT_ACTION, LoadReport, Progress, load_tables
 from .quality import QualityReport, assess
 from .recall.audit import AuditLog, default_user, digest
-from .recall.model import holds_on
+from .recall.model import HOLDS, holds_on
 from .recall.service import RecallService
 from .schema import KINDS
 from .store import Batch, NodeRef, Store, Writer, open_store, redact
@@ -157,7 +157,7 @@ class Graph:
         return write
 
     def _with_holds(self, result: TraceResult) -> TraceResult:
-        result.holds = holds_on(self.store, result.refs())
+        result.holds = holds_on(self.store, result.among(self.store.document_keys(HOLDS)))
         return result
 
 

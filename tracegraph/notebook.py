@@ -10,7 +10,7 @@ import html
 from typing import TYPE_CHECKING, Any
 
 from .extras import extra_module
-from .schema import KINDS, REL_KINDS
+from .schema import REL_KINDS
 from .trace.engine import live_edges
 from .trace.model import GROUPS, KIND_OF_GROUP
 
@@ -30,11 +30,8 @@ def _pandas() -> Any:
 def trace_frames(result: TraceResult) -> dict[str, pd.DataFrame]:
     """One DataFrame per group (all groups, empty ones too), columns as in the data dictionary."""
     pd = _pandas()
-    frames = {}
-    for group in GROUPS:
-        columns = [f.name for f in KINDS[KIND_OF_GROUP[group]].fields]
-        frames[group] = pd.DataFrame(result.records(group), columns=columns)
-    return frames
+    # numbers as numbers (NaN for none), as a frame built from the records' dicts had them
+    return {group: pd.DataFrame(result.columns(group)).infer_objects() for group in GROUPS}
 
 
 def trace_long(result: TraceResult) -> pd.DataFrame:
@@ -50,10 +47,7 @@ def trace_long(result: TraceResult) -> pd.DataFrame:
 def scope_frames(scope: RecallScope) -> dict[str, pd.DataFrame]:
     """``affected`` (where each item is now), ``by_customer``, and the trace's groups."""
     pd = _pandas()
-    affected = pd.DataFrame(
-        [(w.item[0], w.item[1], w.status, ";".join(w.customers), ";".join(w.shipments), w.container,
-          ";".join(f"{k}:{i}" for k, i in w.consumed_into)) for _, w in sorted(scope.whereabouts.items())],
-        columns=["kind", "id", "status", "customers", "shipments", "container", "consumed_into"])
+    affected = pd.DataFrame(scope.affected_columns()).infer_objects()
     by_customer = pd.DataFrame([{"customer_id": c, **n} for c, n in scope.by_customer.items()],
                                columns=["customer_id", "lots", "serials", "shipments", "lot_quantity"])
     return {"affected": affected, "by_customer": by_customer, **trace_frames(scope.trace)}

@@ -24,8 +24,8 @@ def test_bench_runs_and_baselines_agree(tmp_path: Path) -> None:
     assert result["load"]["rejected"] == 0 and result["load"]["seconds"] > 0
     assert result["load"]["peak_rss_mb"] > 0 and result["load"]["disk_mb"] > 0
     assert result["first_query_after_open_ms"] > 0
-    assert set(result["tracegraph_ms"]) == set(result["records_ms"]) == QUESTIONS
-    assert all(isinstance(ms, float) for ms in result["records_ms"].values())
+    assert set(result["tracegraph_ms"]) == set(result["records_ms"]) == set(result["objects_ms"]) == QUESTIONS
+    assert all(isinstance(ms, float) for figure in ("records_ms", "objects_ms") for ms in result[figure].values())
     assert all(size > 1 for size in result["answer_size"].values())
     assert set(result["baseline_ms"]) == {"csr_bfs", "sqlite_cte", "networkx"}
     for baseline, same in result["same_sets"].items():

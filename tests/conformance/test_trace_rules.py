@@ -440,3 +440,20 @@ def test_explain_from_container_counts_the_packing_links(load_graph: LoadGraph) 
     r = load_graph(t).forward(container="P1")
     assert chain(r.explain("Lot", "X")) == [("PACKED_IN", "B", "P1"), ("CONSUMED_INTO", "B", "X")]
     assert chain(r.explain("Lot", "A")) == [("PACKED_IN", "K1", "P1"), ("PACKED_IN", "A", "K1")]
+
+
+def test_times_written_before_years_were_padded_order_as_time(store) -> None:  # type: ignore[no-untyped-def]
+    """One time rule for traces, explanations and what a customer received: a store written by an older
+    version holds the year 999 as "999-...", which sorts after "1500-..." as text but is earlier."""
+    from tracegraph.store import Batch, Edge
+    lot, case, shipment, customer = ("Lot", "L1"), ("Container", "CASE"), ("Shipment", "SH1"), ("Customer", "C1")
+    store.write(Batch(
+        nodes={"Lot": [{"lot_id": "L1"}], "Container": [{"container_id": "CASE"}], "Customer": [{"customer_id": "C1"}],
+               "Shipment": [{"shipment_id": "SH1", "customer_id": "C1", "shipped_at": "1500-01-01T00:00:00.000Z"}]},
+        edges={"PACKED_IN": [Edge("PACKED_IN", lot, case, {"packed_at": "999-06-01T00:00:00.000Z"})],
+               "SHIPPED_IN": [Edge("SHIPPED_IN", case, shipment)], "SHIPPED_TO": [Edge("SHIPPED_TO", shipment, customer)]}))
+    engine = TraceEngine(store)
+    trace = engine.forward(TraceStart(lots=("L1",)))
+    assert (trace.ids["shipments"], trace.ids["customers"]) == (["SH1"], ["C1"])
+    assert [link.rel for link in trace.explain("Customer", "C1")] == ["PACKED_IN", "SHIPPED_IN", "SHIPPED_TO"]
+    assert engine.received("C1") == [lot]

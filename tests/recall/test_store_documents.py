@@ -21,6 +21,7 @@ def test_documents_written_with_log_entries(store: Store) -> None:
     assert store.documents("things", ["a"]) == {"a": {"v": 3}}
     assert list(store.documents("things").items()) == [("a", {"v": 3}), ("b", {"v": 1})]
     assert store.documents("other") == {}
+    assert store.document_keys("things") == ["a", "b"] and store.document_keys("other") == []
 
 
 def test_append_refuses_documents_changed_since_they_were_read(store: Store) -> None:

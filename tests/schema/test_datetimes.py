@@ -16,6 +16,7 @@ from tracegraph.schema import normalize_datetime
     ("2028-06-30+02:00", "2028-06-29T22:00:00.000Z"),  # an XML Schema date with an offset: midnight there
     ("2028-06-30-05:00", "2028-06-30T05:00:00.000Z"),
     ("20280630T1200", "2028-06-30T12:00:00.000Z"),
+    ("0005-03-01T10:00", "0005-03-01T10:00:00.000Z"),  # four-digit year: canonical text sorts as time does
 ])
 def test_iso_8601_to_utc(text: str, utc: str) -> None:
     assert normalize_datetime(text) == utc

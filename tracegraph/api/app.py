@@ -112,7 +112,7 @@ def create_app(graph: str | Graph, *, settings: ApiSettings | None = None) -> St
 
     async def warm() -> None:
         try:
-            await anyio.to_thread.run_sync(g.store.warm, abandon_on_cancel=True)
+            await anyio.to_thread.run_sync(g.engine.warm, abandon_on_cancel=True)
         except Exception:  # noqa: BLE001 -- not fatal: the store builds what a query needs on first use instead
             log.exception("building the store's index at startup failed; the first query will build it")
         # What the server holds from now on (the index above all) leaves the cyclic collector's full passes,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 
@@ -24,6 +24,8 @@ from .context import DEFAULT_PAGE_SIZE, Context
 from .permissions import requires
 from .recalls import actor
 from .types import RECORD_TYPES, Record, RecordKind, Relation, load_many, to_record, to_relation
+
+T = TypeVar("T")
 
 # generated types under names that annotations (resolved by strawberry from this module) can use
 LotType: Any = RECORD_TYPES["Lot"]
@@ -181,6 +183,17 @@ class CustomerCount:
         return found[0] if found else None
 
 
+def _answered(ask: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Ask, and build the answer's objects (ids, whereabouts) here, in the worker thread and under the
+    request's time limit: the resolvers read them on the event loop, which a 100k-item scope would block."""
+    result = ask(*args, **kwargs)
+    trace = getattr(result, "trace", result)
+    trace.ids  # noqa: B018 -- built on first use
+    if isinstance(result, EngineScope):
+        result.whereabouts  # noqa: B018
+    return result
+
+
 def _affected(scope: EngineScope) -> dict[str, EngineWhereabouts]:
     """Affected lots and serials by "Kind:id", in that order."""
     return dict(sorted(((f"{kind}:{key}", w) for (kind, key), w in scope.whereabouts.items()), key=lambda kw: kw[0]))
@@ -254,7 +267,7 @@ class TraceQuery:
     async def forward_trace(self, info: strawberry.Info, start: TraceStartInput) -> TraceResult:  # type: ignore[valid-type]
         ctx: Context = info.context
         ids = start.ids(ctx)
-        return to_trace(await ctx.run(ctx.graph.forward, **ids))
+        return to_trace(await ctx.run(_answered, ctx.graph.forward, **ids))
 
     @strawberry.field(permission_classes=[requires("trace")],
                       description="Everything upstream of the start: lots, serials, suppliers, materials, steps.")
@@ -263,7 +276,7 @@ class TraceQuery:
         ids = start.ids(ctx)
         if ids["supplier"] or ids["material"]:
             raise BadInput("a backward trace starts from lots, serials or containers")
-        return to_trace(await ctx.run(ctx.graph.backward, lot=ids["lot"], serial=ids["serial"],
+        return to_trace(await ctx.run(_answered, ctx.graph.backward, lot=ids["lot"], serial=ids["serial"],
                                       container=ids["container"]))
 
     @strawberry.field(permission_classes=[requires("recall")],
@@ -271,7 +284,7 @@ class TraceQuery:
     async def recall_scope(self, info: strawberry.Info, trigger: RecallTriggerInput) -> RecallScope:
         ctx: Context = info.context
         ids = trigger.ids(ctx)
-        scope = await ctx.run(ctx.graph.recall_scope, lots=ids["lot"], serials=ids["serial"],
+        scope = await ctx.run(_answered, ctx.graph.recall_scope, lots=ids["lot"], serials=ids["serial"],
                               containers=ids["container"], suppliers=ids["supplier"], materials=ids["material"],
                               actor=actor(ctx), why="recallScope query")
         return RecallScope(scope=scope)
@@ -280,4 +293,4 @@ class TraceQuery:
                       description="Products, finished lots, serials and customers depending on one supplier.")
     async def supplier_exposure(self, info: strawberry.Info, supplier_id: strawberry.ID) -> SupplierExposure:
         ctx: Context = info.context
-        return SupplierExposure(exposure=await ctx.run(ctx.graph.supplier_exposure, supplier_id))
+        return SupplierExposure(exposure=await ctx.run(_answered, ctx.graph.supplier_exposure, supplier_id))

@@ -64,7 +64,8 @@ def normalize_datetime(value: str) -> str:
         moment = moment.astimezone(timezone.utc)
     except OverflowError:  # 0001-01-01T00:00+01:00 is a moment of year 0 in UTC
         raise OutOfRange(f"{value!r} falls outside the years 1-9999 in UTC") from None
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    # the year zero-padded by hand: strftime's %Y gives "5" for the year 5, and the text must sort
+    return f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def coerce(field: Field, value: object) -> object:

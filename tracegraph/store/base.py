@@ -13,10 +13,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..errors import BadInput, DocumentChanged, LimitExceeded, StoreError
 from ..schema import ITEM_TYPES, KINDS, RELS
+
+if TYPE_CHECKING:
+    from .columns import GraphColumns
 
 NodeRef = tuple[str, str]
 """A node as (kind, key), e.g. ("Lot", "L-1001")."""
@@ -245,6 +248,12 @@ class Store(ABC):
                max_depth: int) -> dict[NodeRef, int]:
         """:meth:`reach` with checked arguments: seed keys by known kind, at least one known relationship."""
 
+    def columns(self) -> GraphColumns:
+        """A columnar view of the graph for one trace (see :mod:`tracegraph.store.columns`), built here on
+        the primitives above; a backend with an in-memory index gives its own."""
+        from .columns import StoreColumns
+        return StoreColumns(self)
+
     def records(self, kind: str, chunk: int = 10_000) -> Iterator[dict[str, Any]]:
         """Every record of ``kind``, in key order, for whole-table checks (data quality).
 
@@ -302,6 +311,11 @@ class Store(ABC):
     @abstractmethod
     def documents(self, collection: str, keys: Collection[str] | None = None) -> dict[str, dict[str, Any]]:
         """JSON documents of a collection by key, in key order; all of them without ``keys``."""
+
+    @abstractmethod
+    def document_keys(self, collection: str) -> list[str]:
+        """The keys of a collection's documents, in key order: what a caller reads to see which of many
+        records have a document (a recall hold) before reading any."""
 
     @abstractmethod
     def append(self, log: str, build: EntryBuilder, documents: Mapping[DocRef, dict[str, Any]] | None = None,

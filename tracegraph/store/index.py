@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
@@ -19,8 +19,13 @@ from typing import Any
 import numpy as np
 
 from ..gcpause import paused_gc
-from ..schema import RELS
+from ..schema import KINDS, RELS
 from .base import Direction, Edge, NodeRef
+from .columns import (KIND_CODE, KIND_NAMES, EdgeColumns, GraphColumns, ViewChanged, distinct, moment_numbers,
+                      object_column, ordered, retracted_flags)
+
+
+UNKNOWN_KIND = len(KIND_NAMES)
 
 
 class Stale(Exception):
@@ -35,14 +40,6 @@ def change_counter(con: sqlite3.Connection) -> int:
 def bump_change_counter(con: sqlite3.Connection) -> None:
     """Count one more write; call inside the write's transaction, so a rollback undoes it."""
     con.execute(f"PRAGMA user_version = {(change_counter(con) + 1) % 2**31}")
-
-
-def _unique(values: np.ndarray) -> np.ndarray:
-    """Sorted distinct values: a sort and a mask, several times faster than ``np.unique`` on node ids."""
-    values = np.sort(values)
-    if values.size > 1:
-        values = values[np.concatenate(([True], values[1:] != values[:-1]))]
-    return values
 
 
 def _positions(indptr: np.ndarray, nodes: np.ndarray) -> np.ndarray:
@@ -87,12 +84,154 @@ class Relation:
         self.src, self.dst = pairs[0::2].copy(), pairs[1::2].copy()
         self.by_direction = {"out": self._csr(self.src, self.dst, size), "in": self._csr(self.dst, self.src, size)}
 
+        self._columns: dict[str, np.ndarray] = {}
+        self._moments: dict[str, np.ndarray] = {}
+        self._retracted: np.ndarray | None = None
+        self._lock = threading.Lock()
+
     @staticmethod
     def _csr(near: np.ndarray, far: np.ndarray, size: int) -> _Adjacency:
         order = np.lexsort((far, near))
         indptr = np.zeros(size + 1, dtype=np.int64)
         np.cumsum(np.bincount(near, minlength=size), out=indptr[1:])
         return _Adjacency(indptr, order, far[order])
+
+    # -- an EdgeSource (tracegraph.store.columns): properties by column, built on first use ----------
+    def column(self, name: str) -> np.ndarray:
+        found = self._columns.get(name)
+        if found is None:
+            with self._lock:
+                i = self.fields.index(name)
+                found = self._columns[name] = object_column([v[i] for v in self.values])
+        return found
+
+    def moments(self, name: str) -> np.ndarray:
+        found = self._moments.get(name)
+        if found is None:
+            column = self.column(name)
+            with self._lock:
+                found = self._moments[name] = moment_numbers(column)
+        return found
+
+    def props(self, numbers: np.ndarray) -> list[dict[str, Any]]:
+        fields, values = self.fields, self.values
+        return [dict(zip(fields, values[n])) for n in numbers.tolist()]
+
+    def retracted(self) -> np.ndarray:
+        if self._retracted is None:
+            self._retracted = retracted_flags(self, self.src.size)
+        return self._retracted
+
+
+class KindTable:
+    """The records of one kind in key order, a column per field; ``row`` (shared by the index's tables:
+    a node has one kind) gives each node's row. Every column ends with one extra None, for row -1.
+
+    The key column shares the index's key strings, and repeated values (a lot's serials name one
+    product) share one object, so a million serials cost about a hundred megabytes here."""
+
+    @paused_gc()
+    def __init__(self, con: sqlite3.Connection, kind: str, ref_of: list[NodeRef | None], row: np.ndarray) -> None:
+        k = KINDS[kind]
+        self.names = [f.name for f in k.fields]
+        others = [n for n in self.names if n != k.key]
+        nids: list[int] = []
+        values: list[list[Any]] = [[] for _ in others]
+        intern: dict[Any, Any] = {}
+        for r in con.execute(f"SELECT nid{''.join(', ' + n for n in others)} FROM {k.sql_table} ORDER BY {k.key}"):
+            nids.append(r[0])
+            for column, value in zip(values, r[1:]):
+                column.append(intern.setdefault(value, value))
+        self.nid = np.array(nids, dtype=np.int64)
+        row[self.nid] = np.arange(self.nid.size, dtype=row.dtype)
+        self.columns = {name: object_column(column + [None]) for name, column in zip(others, values)}
+        self.columns[k.key] = object_column([ref_of[n][1] for n in nids] + [None])  # type: ignore[index]
+
+
+class IndexColumns(GraphColumns):
+    """The columnar view of one version of the index (see :mod:`tracegraph.store.columns`)."""
+
+    def __init__(self, index: AdjacencyIndex, connect: Callable[[], sqlite3.Connection],
+                 check: Callable[[], None]) -> None:
+        """``check`` raises LimitExceeded once the caller's time is up: called before each read, as no
+        database interrupts work on the index. Relationships and record tables are built on first use,
+        from the tables as they were when the index was built, or ViewChanged."""
+        self.index, self._connect, self._check = index, connect, check
+        self.numbering = index
+
+    def _relation(self, rel: str) -> Relation:
+        try:
+            return self.index.relation(self._connect(), rel)
+        except Stale:
+            raise ViewChanged from None
+
+    def _table(self, kind: str) -> KindTable:
+        try:
+            return self.index.table(self._connect(), kind)
+        except Stale:
+            raise ViewChanged from None
+
+    def prepare(self, kinds: Iterable[str]) -> None:
+        for kind in kinds:
+            self._table(kind)
+
+    def nids(self, refs: Iterable[NodeRef]) -> np.ndarray:
+        return self.index.nids(refs)
+
+    def refs(self, nids: np.ndarray) -> list[NodeRef]:
+        return self.index.refs(nids)
+
+    @property
+    def size(self) -> int:
+        return self.index.size
+
+    def kinds(self, nids: np.ndarray) -> np.ndarray:
+        return self.index.kind_of[nids]
+
+    def retractions(self, rel: str) -> bool:
+        return bool(self._relation(rel).retracted().any())
+
+    def in_key_order(self, nids: np.ndarray) -> np.ndarray:
+        nids = ordered(nids, self.size)
+        kinds = self.kinds(nids)
+        parts = []
+        for code in sorted(set(kinds.tolist()), key=KIND_NAMES.__getitem__):
+            table = self._table(KIND_NAMES[code])
+            mine = nids[kinds == code]
+            rows = self.index.row_in_kind[mine]
+            parts.append(table.nid[ordered(rows[rows >= 0], table.nid.size)])
+            if (rows < 0).any():  # a node without a record row: not written by this store, but be exact
+                parts.append(np.array(sorted(mine[rows < 0].tolist(), key=self.index.ref_of.__getitem__),
+                                      dtype=np.int64))
+        return np.concatenate(parts) if parts else nids
+
+    def reach(self, seeds: np.ndarray, rels: Collection[str], direction: Direction,
+              max_depth: int) -> tuple[np.ndarray, np.ndarray]:
+        self._check()
+        return self.index.reach([self._relation(r) for r in rels], distinct(seeds), direction, max_depth)
+
+    def edges(self, rel: str, nids: np.ndarray, direction: Direction) -> EdgeColumns:
+        return self.edges_of(rel, ordered(nids, self.size), direction)[1]
+
+    def edges_of(self, rel: str, nids: np.ndarray, direction: Direction) -> tuple[np.ndarray, EdgeColumns]:
+        self._check()
+        relation = self._relation(rel)
+        adj = relation.by_direction[direction]
+        starts = adj.indptr[nids]
+        counts = adj.indptr[nids + 1] - starts
+        row = np.repeat(np.arange(nids.size, dtype=np.int64), counts)
+        at = np.arange(row.size, dtype=np.int64) + (starts - (np.cumsum(counts) - counts))[row]  # CSR positions
+        near, far = nids[row], adj.far[at]
+        src, dst = (near, far) if direction == "out" else (far, near)
+        return row, EdgeColumns(relation, adj.order[at], src, dst)
+
+    def fields(self, kind: str, nids: np.ndarray, names: Collection[str]) -> dict[str, np.ndarray]:
+        self._check()
+        if not nids.size:
+            return {name: np.empty(0, dtype=object) for name in names}
+        table = self._table(kind)
+        rows = np.where(self.index.kind_of[nids] == KIND_CODE[kind], self.index.row_in_kind[nids], -1)
+        return {name: table.columns[name][rows] for name in names}
 
 
 
@@ -109,13 +248,19 @@ class AdjacencyIndex:
             self.ref_of: list[NodeRef | None] = [None] * size
             self.nid_of: dict[NodeRef, int] = {}
             ref_of, nid_of = self.ref_of, self.nid_of
-            for nid, kind, key in con.execute("SELECT nid, kind, key FROM node"):
+            codes: list[int] = []
+            for nid, kind, key in con.execute("SELECT nid, kind, key FROM node ORDER BY nid"):
                 ref_of[nid] = ref = (kind, key)
                 nid_of[ref] = nid
+                codes.append(KIND_CODE.get(kind, UNKNOWN_KIND))  # a kind a later version added: never traced
         finally:
             con.execute("COMMIT")
         self.size = size
+        self.kind_of = np.zeros(size, dtype=np.int8)  # nid -> position in KIND_NAMES
+        self.kind_of[np.fromiter(nid_of.values(), dtype=np.int64, count=len(nid_of))] = np.array(codes, dtype=np.int8)
         self._relations: dict[str, Relation] = {}
+        self._tables: dict[str, KindTable] = {}
+        self.row_in_kind = np.full(size, -1, dtype=np.int32)  # nid -> its row in its kind's table
         self._build_lock = threading.Lock()
         self._scratch = np.full(size, -1, dtype=np.int32)  # depth per nid during reach, reset after
         self._reach_lock = threading.Lock()
@@ -124,7 +269,7 @@ class AdjacencyIndex:
     def nids(self, nodes: Iterable[NodeRef]) -> np.ndarray:
         """Sorted unique ids of the nodes that exist."""
         get = self.nid_of.get
-        return _unique(np.array([n for n in map(get, nodes) if n is not None], dtype=np.int64))
+        return distinct(np.array([n for n in map(get, nodes) if n is not None], dtype=np.int64))
 
     def refs(self, nids: np.ndarray) -> list[NodeRef]:
         ref_of = self.ref_of
@@ -146,6 +291,22 @@ class AdjacencyIndex:
                         con.execute("COMMIT")
         return relation
 
+    def table(self, con: sqlite3.Connection, kind: str) -> KindTable:
+        """The records of ``kind`` as columns (built on first use, like the relations)."""
+        table = self._tables.get(kind)
+        if table is None:
+            with self._build_lock:
+                table = self._tables.get(kind)
+                if table is None:
+                    con.execute("BEGIN")
+                    try:
+                        if change_counter(con) != self.version:
+                            raise Stale
+                        table = self._tables[kind] = KindTable(con, kind, self.ref_of, self.row_in_kind)
+                    finally:
+                        con.execute("COMMIT")
+        return table
+
     def edges(self, relation: Relation, nids: np.ndarray, direction: Direction) -> list[Edge]:
         adj = relation.by_direction[direction]
         numbers = adj.order[_positions(adj.indptr, nids)]
@@ -158,11 +319,11 @@ class AdjacencyIndex:
 
     def neighbours(self, relation: Relation, nids: np.ndarray, direction: Direction) -> list[NodeRef]:
         adj = relation.by_direction[direction]
-        return self.refs(_unique(adj.far[_positions(adj.indptr, nids)]))
+        return self.refs(distinct(adj.far[_positions(adj.indptr, nids)]))
 
     def reach(self, relations: Sequence[Relation], seeds: np.ndarray, direction: Direction,
               max_depth: int) -> tuple[np.ndarray, np.ndarray]:
-        """Level-synchronous breadth-first search: (nids, least hop counts), seeds at depth 0."""
+        """Level-synchronous breadth-first search: (nids in order, least hop counts), seeds at depth 0."""
         adjacency = [r.by_direction[direction] for r in relations]
         with self._reach_lock:
             depth_of = self._scratch
@@ -172,11 +333,13 @@ class AdjacencyIndex:
             depth = 0
             while frontier.size and depth <= max_depth:
                 depth += 1
-                found = _unique(np.concatenate([a.far[_positions(a.indptr, frontier)] for a in adjacency]))
+                found = distinct(np.concatenate([a.far[_positions(a.indptr, frontier)] for a in adjacency]))
                 frontier = found[depth_of[found] < 0]
                 depth_of[frontier] = depth
                 levels.append(frontier)
             reached = np.concatenate(levels)
+            # in order: a scan of the depths when the answer is a good part of the graph, else a sort
+            reached = np.flatnonzero(depth_of >= 0) if reached.size * 32 > self.size else np.sort(reached)
             depths = depth_of[reached].copy()
             depth_of[reached] = -1
         return reached, depths

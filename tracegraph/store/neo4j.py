@@ -397,6 +397,9 @@ class Neo4jStore(Store):
         return _bodies(self._query(cy.document_get(), collection=collection,
                                    keys=None if keys is None else sorted(set(keys))))
 
+    def document_keys(self, collection: str) -> list[str]:
+        return [r["key"] for r in self._query(cy.document_keys(), collection=collection)]
+
     def _documents_in(self, tx: Any, collection: str, keys: Collection[str] | None) -> dict[str, dict[str, Any]]:
         return _bodies(self._run(tx, cy.document_get(), collection=collection,
                                  keys=None if keys is None else sorted(set(keys))))

@@ -152,6 +152,10 @@ def document_get() -> Statement:
     return _statement("document_get", ["collection", "keys"], label=DOCUMENT_LABEL)
 
 
+def document_keys() -> Statement:
+    return _statement("document_keys", ["collection"], label=DOCUMENT_LABEL)
+
+
 def document_put() -> Statement:
     return _statement("document_put", ["collection", "key", "body"], label=DOCUMENT_LABEL)
 
@@ -198,5 +202,5 @@ def catalogue() -> Iterator[Statement]:
         for rels in [(r,) for r in RELS] + [GENEALOGY_RELS, tuple(RELS)]:
             yield reach_hop(rels, direction)  # type: ignore[arg-type]
     yield from schema().values()
-    yield from (show_constraints(), document_get(), document_put(), log_next(), log_append(),
+    yield from (show_constraints(), document_get(), document_keys(), document_put(), log_next(), log_append(),
                 log_entries(), delete_all())

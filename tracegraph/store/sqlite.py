@@ -22,7 +22,7 @@ from ..errors import LimitExceeded, NoDatabase, StoreError
 from ..gcpause import paused_gc
 from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, FieldType, NodeKind, RelKind
 from .base import Batch, Counts, Direction, DocRef, Edge, EntryBuilder, LogEntry, NodeRef, Store, ThreadDeadline
-from .index import AdjacencyIndex, Relation, Stale, bump_change_counter, change_counter
+from .index import AdjacencyIndex, IndexColumns, Relation, Stale, bump_change_counter, change_counter
 
 SCHEMA_VERSION = 2  # 2: packing and attachments carry retracted_at
 _ADDED_IN_2 = (("PACKED_IN", "retracted_at"), ("ATTACHED_TO", "retracted_at"))  # (relationship, column)
@@ -312,6 +312,11 @@ class SQLiteStore(Store):
         """Build the adjacency index of every relationship now (a 1M-serial store takes seconds)."""
         self._relations([rel.name for rel in REL_KINDS])
 
+    def columns(self) -> IndexColumns:
+        """The columnar view of the in-memory index as it is now (built on first use after a write)."""
+        self._deadline.check()
+        return IndexColumns(self._index(), self._con, self._deadline.check)
+
     def edges(self, rel: str, nodes: Iterable[NodeRef], direction: Direction) -> list[Edge]:
         index, (relation,) = self._relations([RELS[rel].name])
         return index.edges(relation, index.nids(nodes), direction)
@@ -350,6 +355,10 @@ class SQLiteStore(Store):
 
     def documents(self, collection: str, keys: Collection[str] | None = None) -> dict[str, dict[str, Any]]:
         return self._documents_in(self._con(), collection, keys)
+
+    def document_keys(self, collection: str) -> list[str]:
+        return [key for (key,) in self._con().execute(
+            "SELECT key FROM document WHERE collection = ? ORDER BY key", (collection,))]
 
     def _documents_in(self, con: sqlite3.Connection, collection: str,
                       keys: Collection[str] | None) -> dict[str, dict[str, Any]]:

@@ -46,25 +46,38 @@ their ``evidence`` (source eventIDs), which :meth:`TraceResult.evidence` returns
 explains a reached record.
 
 Every backend gives these answers because the rules are applied here, on top of the store's
-set-at-a-time primitives (``reach``, ``edges``, ``get``, ``find``).
+set-at-a-time primitives (``reach``, ``edges``, ``get``, ``find``). Traces, containment, shipments and
+whereabouts are computed a whole column at a time on the store's columnar view (:meth:`Store.columns`:
+nodes as integers, edge and record fields as numpy arrays), which any backend builds from those
+primitives and the embedded store serves from its in-memory index; explanations walk the few records
+they need one at a time.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from functools import cached_property
+from typing import Any, Literal, ParamSpec, TypeVar
 
-from ..errors import BadInput, LimitExceeded, NotFound
+import numpy as np
+
+from ..errors import BadInput, LimitExceeded, NotFound, StoreError
 from ..gcpause import paused_gc
 from ..schema import GENEALOGY_RELS, KINDS, RELS, normalize_datetime
 from ..store import Direction as EdgeDirection
 from ..store import Edge, NodeRef, Store
+from ..store.columns import (KIND_CODE, NO_END, NO_START, GraphColumns, ViewChanged, distinct, member,
+                             moment_number, moment_numbers, ordered)
+from .columns import CONSUMED, IN_STOCK, SHIPPED, Carried, HeldColumns, WhereColumns, positions_in
 from .model import GROUP_OF_KIND, GROUPS, KIND_OF_GROUP, Held, Limits, Link, TraceStart, Whereabouts, within
 
 Direction = Literal["forward", "backward"]
+P = ParamSpec("P")
+R = TypeVar("R")
 _ITEM_KINDS = ("Lot", "Serial")
 _COUNT_UOMS = frozenset({"EA", "H87", "C62"})  # each, piece, one (UN/CEFACT): a unit counts as 1 of these
 
@@ -79,6 +92,19 @@ def live_edges(store: Store, rel: str, nodes: Iterable[NodeRef], direction: Edge
     return list(live(store.edges(rel, nodes, direction)))
 
 
+def _on_a_fresh_view(method: Callable[P, R]) -> Callable[P, R]:
+    """Ask again, on a new view, when the store changed under the one a question read (another writer)."""
+    @functools.wraps(method)
+    def ask(*args: P.args, **kwargs: P.kwargs) -> R:
+        for _attempt in range(3):
+            try:
+                return method(*args, **kwargs)
+            except ViewChanged:
+                continue
+        raise StoreError("the store keeps changing while this question reads it; ask again")
+    return ask
+
+
 def link_order(link: Link | Edge) -> tuple[str, ...]:
     """Edges by ids: endpoints, relationship, then the fields that tell parallel ones apart. Ties between
     equal answers go by it, never by a backend's own order."""
@@ -87,27 +113,62 @@ def link_order(link: Link | Edge) -> tuple[str, ...]:
 
 @dataclass
 class TraceResult:
-    """What a trace reached, grouped by kind, and how (for explanations)."""
+    """What a trace reached, grouped by kind, and how (for explanations).
+
+    Kept as columns of one store view; ``ids``, ``depth``, ``held`` and ``carried`` are made from them
+    on first use (see :mod:`tracegraph.trace.columns`)."""
 
     direction: Direction
     start: TraceStart
-    ids: dict[str, list[str]]
-    depth: dict[NodeRef, int]
-    held: list[Held]
-    carried: dict[str, list[Link]]  # shipment -> the links that put a reached item on it
     entry: dict[NodeRef, list[Link]]  # inside a start container -> the packing links from it down to there
     _engine: TraceEngine = field(repr=False)
+    _view: GraphColumns = field(repr=False)
+    _reached: tuple[np.ndarray, np.ndarray] = field(repr=False)  # genealogy nodes and their hop counts
+    _nodes: dict[str, np.ndarray] = field(repr=False)  # group -> node numbers in key order
+    _keys: dict[str, list[str]] = field(repr=False)  # the groups given by key (process steps), in order
+    _held: HeldColumns = field(repr=False)
+    _carried: Carried = field(repr=False)
     holds: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # "Kind:key" -> recall holds on it
     # a trace never changes: chains found (of lots, serials, shipments) and its shipment records, kept
     _chains: dict[NodeRef, list[Link]] = field(default_factory=dict, repr=False)
     _shipments: dict[str, dict[str, Any]] | None = field(default=None, repr=False)
+
+    @cached_property
+    def ids(self) -> dict[str, list[str]]:
+        """Every reached key by group, in key order."""
+        return {g: self._view.keys(self._nodes[g]) if g in self._nodes else self._keys[g] for g in GROUPS}
+
+    @cached_property
+    def depth(self) -> dict[NodeRef, int]:
+        """Hops from the start of each reached lot and serial (0: a start item)."""
+        nids, depths = self._reached
+        return dict(zip(self._view.refs(nids), depths.tolist()))
+
+    @cached_property
+    def held(self) -> list[Held]:
+        """Every container that held a reached item, and when (a forward trace's; none for a backward one)."""
+        return self._held.rows(self._view)
+
+    @cached_property
+    def carried(self) -> dict[str, list[Link]]:
+        """shipment -> the links that put a reached item on it."""
+        return self._carried.links(self._view)
 
     def refs(self) -> list[str]:
         """Every reached record as "Kind:key"."""
         return [f"{KIND_OF_GROUP[g]}:{k}" for g in GROUPS for k in self.ids[g]]
 
     def __len__(self) -> int:
-        return sum(len(v) for v in self.ids.values())
+        return sum(map(len, self._nodes.values())) + sum(map(len, self._keys.values()))
+
+    def among(self, refs: Iterable[str]) -> list[str]:
+        """Those of ``refs`` ("Kind:key") that this trace reached, in the order given."""
+        wanted = [tuple(ref.split(":", 1)) for ref in refs]
+        nodes = self._view.nids(ref for ref in wanted if len(ref) == 2 and ref[0] != "ProcessStep")
+        reached = np.concatenate(list(self._nodes.values()))
+        found = {f"{kind}:{key}" for kind, key in self._view.refs(nodes[member(nodes, reached)])}
+        found.update(f"ProcessStep:{key}" for key in self._keys["process_steps"])
+        return [":".join(ref) for ref in wanted if ":".join(ref) in found]
 
     def as_dict(self) -> dict[str, list[str]]:
         return {**{group: list(self.ids[group]) for group in GROUPS}, "on_hold": sorted(self.holds)}
@@ -121,6 +182,19 @@ class TraceResult:
             return found
         return [{**r, "holds": self.holds[ref]} if (ref := f"{kind}:{r[KINDS[kind].key]}") in self.holds else r
                 for r in found]
+
+    @_on_a_fresh_view
+    def columns(self, group: str) -> dict[str, np.ndarray]:
+        """The records of one group as columns, a numpy array per dictionary field, rows in key order:
+        the full rows of a large answer without a Python object per row. Read from the store as it is
+        now, like :meth:`records` (without ``holds``, which :attr:`holds` lists)."""
+        kind = KIND_OF_GROUP[group]
+        view = self._engine.store.columns()
+        nids = self._nodes.get(group)
+        if nids is None or view.numbering is not self._view.numbering:
+            refs = self._view.refs(nids) if nids is not None else [(kind, k) for k in self._keys[group]]
+            nids = view.in_key_order(view.nids(refs))
+        return view.fields(kind, nids, [f.name for f in KINDS[kind].fields])
 
     def explain(self, kind: str, key: str) -> list[Link]:
         """One shortest chain of records from the start to a reached node."""
@@ -163,8 +237,18 @@ class TraceResult:
 @dataclass
 class RecallScope:
     trace: TraceResult
-    whereabouts: dict[NodeRef, Whereabouts]
     by_customer: dict[str, dict[str, float]]
+    _where: WhereColumns = field(repr=False)
+
+    @cached_property
+    def whereabouts(self) -> dict[NodeRef, Whereabouts]:
+        """Where each affected lot and serial is now, lots then serials in key order."""
+        return self._where.rows(self.trace._view)
+
+    def affected_columns(self) -> dict[str, np.ndarray]:
+        """The ``affected`` table (kind, id, status, customers, shipments, container, consumed_into) as
+        columns: where every item is now, without a Python object per item."""
+        return self._where.frame_columns(self.trace._view)
 
     def to_pandas(self, tidy: bool = False) -> Any:
         """``affected``, ``by_customer`` and the trace's groups as DataFrames; ``tidy``: ``affected`` alone."""
@@ -211,39 +295,51 @@ class TraceEngine:
         self.store = store
         self.limits = limits or Limits()
 
+    def warm(self) -> None:
+        """Build now what the first trace would build (a server does before it reports ready)."""
+        self.store.warm()
+        self.store.columns().prepare(GROUP_OF_KIND)
+
     # -- public questions --------------------------------------------------------------------
+    @_on_a_fresh_view
     def forward(self, start: TraceStart, limits: Limits | None = None) -> TraceResult:
         return self._trace("forward", start, limits or self.limits)
 
+    @_on_a_fresh_view
     def backward(self, start: TraceStart, limits: Limits | None = None) -> TraceResult:
         if start.suppliers or start.materials:
             raise BadInput("a backward trace starts from lots, serials or containers")
         return self._trace("backward", start, limits or self.limits)
 
+    @_on_a_fresh_view
     @paused_gc()
     def recall_scope(self, trigger: TraceStart, limits: Limits | None = None) -> RecallScope:
         trace = self.forward(trigger, limits)
-        whereabouts = self._whereabouts(trace)
-        by_customer: dict[str, dict[str, float]] = {}
-        lots_shipped = self._lot_quantities_shipped(trace)
-        for w in whereabouts.values():
-            for customer in w.customers:
-                counts = by_customer.setdefault(customer, {"lots": 0, "serials": 0, "shipments": 0,
-                                                           "lot_quantity": 0.0})
-                counts["lots" if w.item[0] == "Lot" else "serials"] += 1
-        shipments = self.store.get("Shipment", trace.ids["shipments"])
-        for s in shipments.values():
-            counts = by_customer.setdefault(s["customer_id"], {"lots": 0, "serials": 0, "shipments": 0,
-                                                               "lot_quantity": 0.0})
-            counts["shipments"] += 1
-            counts["lot_quantity"] += lots_shipped.get(s["shipment_id"], 0.0)
-        return RecallScope(trace, whereabouts, dict(sorted(by_customer.items())))
+        where = self._whereabouts(trace)
+        items, at = where.customer_pairs()
+        names, code_of = np.unique(where.customer_key, return_inverse=True)
+        n = max(len(names), 1)
+        codes = code_of.reshape(-1)[at]
+        # each (item, customer) once: an item counts for each customer; most items reached one, once
+        one = np.bincount(items, minlength=trace._view.size)[items] == 1
+        pairs = distinct(items[~one] * n + codes[~one])
+        items, codes = np.concatenate([items[one], pairs // n]), np.concatenate([codes[one], pairs % n])
+        is_lot = trace._view.kinds(items) == KIND_CODE["Lot"]
+        lots = np.bincount(codes[is_lot], minlength=n)
+        serials = np.bincount(codes[~is_lot], minlength=n)
+        shipments = np.bincount(code_of, minlength=n)
+        quantity = np.bincount(code_of, weights=self._lot_quantities_shipped(trace, where.shipment), minlength=n)
+        counts = {name: {"lots": int(lots[i]), "serials": int(serials[i]), "shipments": int(shipments[i]),
+                         "lot_quantity": float(quantity[i])} for i, name in enumerate(names.tolist())}
+        return RecallScope(trace, counts, where)
 
+    @_on_a_fresh_view
     def supplier_exposure(self, supplier_id: str, limits: Limits | None = None) -> SupplierExposure:
         trace = self.forward(TraceStart(suppliers=(supplier_id,)), limits)
-        lots = self.store.get("Lot", trace.ids["lots"])
-        products = set(trace.ids["products"])
-        finished = sorted(k for k, r in lots.items() if r["item_id"] in products)
+        lots = trace._nodes["lots"]
+        items = trace._view.fields("Lot", lots, ["item_id"])["item_id"]
+        products = np.array(trace._view.keys(trace._nodes["products"]), dtype=object)
+        finished = trace._view.keys(lots[np.isin(items, products)])
         own_lots = self.store.find("Lot", "supplier_id", [supplier_id])
         own_items = {r["item_id"] for r in self.store.get("Lot", own_lots).values()}
         sources: dict[str, set[str]] = defaultdict(set)
@@ -307,49 +403,54 @@ class TraceEngine:
         if not start:
             raise BadInput("a trace needs at least one start id")
         seeds, entry = self._seeds(start)
+        view = self.store.columns()
         step: Literal["out", "in"] = "out" if direction == "forward" else "in"
-        depth = self._reach(seeds, step, limits.max_depth)
-        if depth and max(depth.values()) > limits.max_depth:
+        reached, depths = self._reach(view, view.nids(seeds), step, limits.max_depth)
+        if depths.size and int(depths.max()) > limits.max_depth:
             raise LimitExceeded(f"the genealogy is deeper than the limit of {limits.max_depth} hops")
-        self._check_size(len(depth), limits)
-        items = [ref for ref in depth if ref[0] in _ITEM_KINDS]
-        ids: dict[str, set[str]] = {g: set() for g in GROUPS}
-        for kind, key in depth:
-            ids[GROUP_OF_KIND[kind]].add(key)
-        ids["suppliers"].update(start.suppliers)
-        ids["materials"].update(start.materials)
-        ids["containers"].update(start.containers)
-        ids["containers"].update(ref[1] for ref in entry if ref[0] == "Container")
-        held: list[Held] = []
-        carried: dict[str, list[Link]] = {}
+        self._check_size(reached.size, limits)
+        # every group as node numbers, but process steps: a consumption names its step by key
+        found: dict[str, list[np.ndarray]] = {g: [] for g in GROUPS if g != "process_steps"}
+        found["lots"].append(view.of_kind(reached, "Lot"))
+        found["serials"].append(view.of_kind(reached, "Serial"))
+        found["suppliers"].append(view.nids(("Supplier", k) for k in start.suppliers))
+        found["materials"].append(view.nids(("Material", k) for k in start.materials))
+        found["containers"].append(view.nids([("Container", k) for k in start.containers]
+                                             + [ref for ref in entry if ref[0] == "Container"]))
+        held, carried = HeldColumns.empty(), Carried.empty()
         if direction == "forward":
-            held = self._containment(items, limits)
-            ids["containers"].update(h.container for h in held)
-            carried = self._shipments(items, held)
-            ids["shipments"].update(carried)
-            for shipment in self.store.get("Shipment", carried).values():
-                ids["customers"].add(shipment["customer_id"])
-        self._context(items, step, ids)
-        self._check_size(sum(map(len, ids.values())), limits)
-        return TraceResult(direction, start, {g: sorted(v) for g, v in ids.items()}, depth, held, carried, entry,
-                           self)
+            held = self._containment(view, reached, limits)
+            found["containers"].append(held.container)
+            carried = self._shipments(view, reached, held)
+            shipments = carried.shipments()
+            found["shipments"].append(shipments)
+            customers = view.fields("Shipment", shipments, ["customer_id"])["customer_id"].tolist()
+            found["customers"].append(view.nids(("Customer", c) for c in customers if c is not None))
+        steps = self._context(view, reached, step, found)
+        groups = {g: view.in_key_order(np.concatenate(parts or [np.empty(0, dtype=np.int64)]))
+                  for g, parts in found.items()}
+        self._check_size(sum(map(len, groups.values())) + len(steps), limits)
+        return TraceResult(direction, start, entry, self, view, (reached, depths), groups,
+                           {"process_steps": sorted(steps)}, held, carried)
 
-    def _reach(self, seeds: list[NodeRef], step: Literal["out", "in"], max_depth: int) -> dict[NodeRef, int]:
+    def _reach(self, view: GraphColumns, seeds: np.ndarray, step: Literal["out", "in"],
+               max_depth: int) -> tuple[np.ndarray, np.ndarray]:
         """The store's reach; walked again over live edges only when a reached consumption is retracted."""
-        depth = self.store.reach(seeds, GENEALOGY_RELS, step, max_depth)
-        reached = [ref for ref in depth if ref[0] in _ITEM_KINDS]
-        consumptions = self.store.edges("CONSUMED_INTO", reached, step)
-        if len(list(live(consumptions))) == len(consumptions):
-            return depth
-        depth = dict.fromkeys((ref for ref in seeds if ref in depth), 0)
-        frontier, hops = list(depth), 0
-        while frontier and hops <= max_depth:
+        reached, depths = view.reach(seeds, GENEALOGY_RELS, step, max_depth)
+        if not view.retractions("CONSUMED_INTO") or view.edges("CONSUMED_INTO", reached, step).live_mask().all():
+            return reached, depths
+        levels, frontier, hops = [seeds], seeds, 0
+        seen = seeds
+        while frontier.size and hops <= max_depth:
             hops += 1
-            found = {e.dst if step == "out" else e.src for rel in GENEALOGY_RELS
-                     for e in live_edges(self.store, rel, frontier, step)}
-            frontier = [ref for ref in found if ref not in depth]
-            depth.update(dict.fromkeys(frontier, hops))
-        return depth
+            found = [(e.dst if step == "out" else e.src) for e in
+                     (view.edges(rel, frontier, step).live() for rel in GENEALOGY_RELS)]
+            frontier = np.setdiff1d(np.concatenate(found), seen)
+            seen = np.union1d(seen, frontier)
+            levels.append(frontier)
+        nids, depths = np.concatenate(levels), np.repeat(np.arange(len(levels)), [lv.size for lv in levels])
+        order = np.argsort(nids)
+        return nids[order], depths[order]
 
     def _check_size(self, size: int, limits: Limits) -> None:
         if size > limits.max_results:
@@ -379,9 +480,9 @@ class TraceEngine:
             for e in sorted(live_edges(self.store, "PACKED_IN", frontier, "in"), key=link_order):
                 packed, unpacked = e.props["packed_at"], e.props["unpacked_at"]
                 for start_at, end, path in frontier[e.dst]:
-                    lo = max(start_at, packed)
-                    hi = unpacked if end is None else end if unpacked is None else min(end, unpacked)
-                    if (hi is not None and lo >= hi) or (e.src, lo, hi) in seen:
+                    lo = max(start_at, packed, key=moment_number)
+                    hi = unpacked if end is None else end if unpacked is None else min(end, unpacked, key=moment_number)
+                    if (hi is not None and moment_number(lo) >= moment_number(hi)) or (e.src, lo, hi) in seen:
                         continue
                     seen.add((e.src, lo, hi))
                     links = path + [Link(e.rel, e.src, e.dst, e.props)]
@@ -393,121 +494,129 @@ class TraceEngine:
         seeds += [ref for ref in entry if ref[0] in _ITEM_KINDS]
         return seeds, entry
 
-    def _containment(self, items: list[NodeRef], limits: Limits) -> list[Held]:
-        """Every container that held a reached item, and when, through nested containers."""
-        held: list[Held] = []
-        # child -> [(item, start, end)] : when each reached item was inside that child
-        frontier: dict[NodeRef, list[tuple[NodeRef, str, str | None]]] = {i: [(i, "", None)] for i in items}
-        level = 0
-        while frontier:
+    def _containment(self, view: GraphColumns, items: np.ndarray, limits: Limits) -> HeldColumns:
+        """Every container that held a reached item, and when, through nested containers: each level
+        joins what is inside a child, and when, to the child's packings, keeping the intersections."""
+        parts: list[HeldColumns] = []
+        none = np.full(items.size, -1, dtype=np.int64)
+        item, node = items, items  # what is inside ``node`` during [lo, hi), set by packings lo_edge, hi_edge
+        lo, hi = np.full(items.size, NO_START, dtype=np.int64), np.full(items.size, NO_END, dtype=np.int64)
+        lo_edge, hi_edge = none, none
+        level, total = 0, 0
+        while node.size:
             level += 1
-            edges = live_edges(self.store, "PACKED_IN", frontier, "out")
-            if edges and level > limits.max_depth:
+            f, edges = view.edges_of("PACKED_IN", node, "out")  # each row inside a child, with its packings
+            live = edges.live_mask()
+            if not live.all():
+                f, edges = f[live], edges.where(live)
+            if len(edges) and level > limits.max_depth:
                 raise LimitExceeded(f"containers nest deeper than the limit of {limits.max_depth}")
-            nxt: dict[NodeRef, list[tuple[NodeRef, str, str | None]]] = defaultdict(list)
-            for e in edges:
-                packed, unpacked = e.props["packed_at"], e.props["unpacked_at"]
-                for item, start, end in frontier[e.src]:
-                    lo = max(start, packed)
-                    hi = unpacked if end is None else end if unpacked is None else min(end, unpacked)
-                    if hi is None or lo < hi:
-                        held.append(Held(item, e.dst[1], lo, hi, e.src, packed, unpacked, level))
-                        nxt[e.dst].append((item, lo, hi))
-            frontier = nxt
-            self._check_size(len(held), limits)
-        return held
+            packed, unpacked = edges.moments("packed_at"), edges.moments("unpacked_at")
+            inner_lo, inner_hi = lo[f], hi[f]
+            later, earlier = packed > inner_lo, unpacked < inner_hi
+            start, end = np.where(later, packed, inner_lo), np.where(earlier, unpacked, inner_hi)
+            ok = np.flatnonzero(start < end)
+            row, numbers = f[ok], edges.numbers[ok]
+            item, node, lo, hi = item[row], edges.dst[ok], start[ok], end[ok]
+            lo_edge = np.where(later[ok], numbers, lo_edge[row])
+            hi_edge = np.where(earlier[ok], numbers, hi_edge[row])
+            parts.append(HeldColumns(item, node, lo, hi, lo_edge, hi_edge, edges.src[ok], numbers,
+                                     np.full(item.size, level, dtype=np.int64), edges.source))
+            total += item.size
+            self._check_size(total, limits)
+        return HeldColumns.concat(parts)
 
-    def _shipments(self, items: list[NodeRef], held: list[Held]) -> dict[str, list[Link]]:
+    def _shipments(self, view: GraphColumns, items: np.ndarray, held: HeldColumns) -> Carried:
         """Shipments that carried a reached item, directly or inside a container at shipping time."""
-        carried: dict[str, list[Link]] = defaultdict(list)
-        for e in live_edges(self.store, "SHIPPED_IN", items, "out"):
-            carried[e.dst[1]].append(Link(e.rel, e.src, e.dst, e.props))
-        by_container: dict[str, list[Held]] = defaultdict(list)
-        for h in held:
-            by_container[h.container].append(h)
-        container_edges = live_edges(self.store, "SHIPPED_IN", [("Container", c) for c in by_container], "out")
-        when = {k: r["shipped_at"] for k, r in self.store.get("Shipment", {e.dst[1] for e in container_edges}).items()}
-        for e in container_edges:
-            moment = when[e.dst[1]]
-            if any(h.holds_at(moment) for h in by_container[e.src[1]]):
-                carried[e.dst[1]].append(Link(e.rel, e.src, e.dst, e.props))
-        return dict(carried)
+        loose = view.edges("SHIPPED_IN", items, "out").live()
+        h, lines = view.edges_of("SHIPPED_IN", held.container, "out")  # what each container held, with its lines
+        live = lines.live_mask()
+        if not live.all():
+            h, lines = h[live], lines.where(live)
+        when = self._shipped_at(view, lines.dst)
+        inside = np.flatnonzero((held.start[h] <= when) & (when < held.end[h]))
+        boxes = view.edges("SHIPPED_IN", held.container, "out")  # each line once, in the view's order
+        carrying = boxes.where(member(boxes.numbers, lines.numbers[inside]))
+        return Carried(loose, carrying, held.item[h[inside]], lines.dst[inside])
 
-    def _context(self, items: list[NodeRef], step: Literal["out", "in"], ids: dict[str, set[str]]) -> None:
-        """Suppliers, items, process steps and inspections of the reached lots and serials."""
-        lots = [i for i in items if i[0] == "Lot"]
-        ids["suppliers"].update(key for _, key in self.store.neighbours("SUPPLIED", lots, "in"))
-        for kind, key in self.store.neighbours("OF_ITEM", lots, "out"):
-            ids[GROUP_OF_KIND[kind]].add(key)
-        ids["products"].update(key for _, key in self.store.neighbours(
-            "OF_PRODUCT", [i for i in items if i[0] == "Serial"], "out"))
-        reached = set(items)
-        ids["process_steps"].update(
-            e.props["step_id"] for e in live_edges(self.store, "CONSUMED_INTO", items, step)
-            if (e.dst if step == "out" else e.src) in reached)
-        ids["inspections"].update(key for _, key in self.store.neighbours("INSPECTS", items, "in"))
-        ids["inspections"].update(key for _, key in self.store.neighbours(
-            "RECORDED_AT", [("ProcessStep", s) for s in ids["process_steps"]], "in"))
+    @staticmethod
+    def _shipped_at(view: GraphColumns, shipments: np.ndarray) -> np.ndarray:
+        """Each shipment's time as a moment number (NO_END, never inside anything, when it has none)."""
+        each = ordered(shipments, view.size)
+        moments = moment_numbers(view.fields("Shipment", each, ["shipped_at"])["shipped_at"])
+        return moments[np.searchsorted(each, shipments)]
+
+    def _context(self, view: GraphColumns, items: np.ndarray, step: Literal["out", "in"],
+                 found: dict[str, list[np.ndarray]]) -> set[str]:
+        """Suppliers, items, process steps and inspections of the reached lots and serials; returns the
+        keys of the steps, adds the others to ``found``."""
+        lots, serials = view.of_kind(items, "Lot"), view.of_kind(items, "Serial")
+        found["suppliers"].append(view.edges("SUPPLIED", lots, "in").src)
+        of_item = view.edges("OF_ITEM", lots, "out").dst
+        found["materials"].append(view.of_kind(of_item, "Material"))
+        found["products"] += [view.of_kind(of_item, "Product"), view.edges("OF_PRODUCT", serials, "out").dst]
+        consumptions = view.edges("CONSUMED_INTO", items, step).live()
+        inside = member(consumptions.dst if step == "out" else consumptions.src, items)
+        steps = set(consumptions.column("step_id")[inside].tolist())
+        found["inspections"].append(view.edges("INSPECTS", items, "in").src)
+        step_nodes = view.nids(("ProcessStep", s) for s in steps)
+        found["inspections"].append(view.edges("RECORDED_AT", step_nodes, "in").src)
+        return steps
 
     # -- where things are now ------------------------------------------------------------------
-    def _whereabouts(self, trace: TraceResult) -> dict[NodeRef, Whereabouts]:
-        items = [("Lot", k) for k in trace.ids["lots"]] + [("Serial", k) for k in trace.ids["serials"]]
-        shipments = self.store.get("Shipment", trace.ids["shipments"])
-        shipped: dict[NodeRef, set[str]] = defaultdict(set)
-        taken: dict[NodeRef, list[tuple[float | None, str | None]]] = defaultdict(list)  # (quantity, uom) out of a lot
-        boxed: set[NodeRef] = set()  # lots that left inside a container: how much of them is not recorded
-        held_in: dict[str, list[Held]] = defaultdict(list)  # container -> what it held, when
-        now_in: dict[NodeRef, set[str]] = defaultdict(set)  # a split lot can sit in several at once
-        for h in trace.held:
-            held_in[h.container].append(h)
-            if h.end is None and h.via == h.item:
-                now_in[h.item].add(h.container)
-        for shipment, links in trace.carried.items():
-            moment = shipments[shipment]["shipped_at"]
-            for link in links:
-                if link.src[0] != "Container":
-                    shipped[link.src].add(shipment)
-                    taken[link.src].append((link.props.get("quantity"), link.props.get("uom")))
-                    continue
-                for h in held_in.get(link.src[1], ()):
-                    if h.holds_at(moment):
-                        shipped[h.item].add(shipment)
-                        boxed.add(h.item)
-        consumed: dict[NodeRef, set[NodeRef]] = defaultdict(set)
-        for e in live_edges(self.store, "CONSUMED_INTO", items, "out"):
-            consumed[e.src].add(e.dst)
-            taken[e.src].append((e.props["quantity"], e.props["uom"]))
-        lots = self.store.get("Lot", trace.ids["lots"])
-        units: dict[NodeRef, set[str]] = defaultdict(set)  # lot -> where its units are: shipped, consumed, in_stock
-        for e in self.store.edges("HAS_SERIAL", [("Lot", k) for k in lots], "out"):
-            unit = "shipped" if e.dst in shipped else "consumed" if e.dst in consumed else "in_stock"
-            units[e.src].add(unit)
-            if unit != "in_stock":
-                uom = lots[e.src[1]]["uom"]
-                taken[e.src].append((1.0, uom if uom is None or uom in _COUNT_UOMS else "EA"))
-        order = {s: (r["shipped_at"], s) for s, r in shipments.items()}  # how an item's shipments are listed
-        nowhere: set[str] = set()
-        out: dict[NodeRef, Whereabouts] = {}
-        for item in items:
-            sent = tuple(sorted(shipped[item], key=order.__getitem__)) if item in shipped else ()
-            remaining = None if item[0] != "Lot" or item in boxed else _remaining(lots[item[1]], taken.get(item, []))
-            went = units.get(item, nowhere)
-            status: Literal["shipped", "consumed", "in_stock"] = (
-                "in_stock" if remaining or "in_stock" in went else "shipped" if sent or "shipped" in went
-                else "consumed" if item in consumed or "consumed" in went else "in_stock")
-            out[item] = Whereabouts(item, status,
-                                    tuple(sorted({shipments[s]["customer_id"] for s in sent})) if sent else (), sent,
-                                    tuple(sorted(consumed[item])) if item in consumed else (), remaining,
-                                    tuple(sorted(now_in[item])) if item in now_in else ())
-        return out
+    def _whereabouts(self, trace: TraceResult) -> WhereColumns:
+        view, carried, held = trace._view, trace._carried, trace._held
+        lots, serials = trace._nodes["lots"], trace._nodes["serials"]
+        items = np.concatenate([lots, serials])  # lots come first: a lot's position is its item position
+        none = np.empty(0, dtype=np.int64)
+        loose = carried.loose
+        shipped_item = np.concatenate([none if loose is None else loose.src, carried.boxed_item])
+        shipped_to = np.concatenate([none if loose is None else loose.dst, carried.boxed_shipment])
+        consumptions = view.edges("CONSUMED_INTO", items, "out").live()
+        # where the units of each lot went: shipped, else consumed, else in stock
+        units = view.edges("HAS_SERIAL", lots, "out")
+        unit_lot = positions_in(lots, units.src)
+        unit_shipped, unit_consumed = member(units.dst, shipped_item), member(units.dst, consumptions.src)
+        went = np.zeros((3, items.size), dtype=bool)
+        went[np.where(unit_shipped, SHIPPED, np.where(unit_consumed, CONSUMED, IN_STOCK)), unit_lot] = True
+        # what is left of each lot, in its unit: its quantity less every use (a unit that left counts one)
+        lot = view.fields("Lot", lots, ["quantity", "uom"])
+        lot_uom = lot["uom"].tolist()
+        uses = [e for e in (loose, consumptions) if e is not None and len(e)]
+        use_item = np.concatenate([e.src for e in uses] + [none])
+        use_quantity = np.concatenate([_quantities(e.column("quantity")) for e in uses] + [np.empty(0)])
+        use_uom = [u for e in uses for u in e.column("uom").tolist()]
+        of_lot = member(use_item, lots)
+        use_lot = positions_in(lots, use_item[of_lot])
+        lot_use_uom = [u for u, mine in zip(use_uom, of_lot.tolist()) if mine]
+        unknown = np.isnan(use_quantity[of_lot]) | np.array(
+            [bool(u and lot_uom[i] and u != lot_uom[i]) for u, i in zip(lot_use_uom, use_lot.tolist())], dtype=bool)
+        out_units = np.bincount(unit_lot[unit_shipped | unit_consumed], minlength=lots.size)
+        taken = np.bincount(use_lot, weights=np.nan_to_num(use_quantity[of_lot]), minlength=lots.size) + out_units
+        blind = np.bincount(use_lot, weights=unknown, minlength=lots.size) > 0
+        blind |= (out_units > 0) & np.array([bool(u) and u not in _COUNT_UOMS for u in lot_uom], dtype=bool)
+        quantity = _quantities(lot["quantity"])
+        blind |= member(lots, carried.boxed_item) | np.isnan(quantity)
+        remaining = np.concatenate([np.where(blind, np.nan, np.maximum(quantity - taken, 0.0)),
+                                    np.full(serials.size, np.nan)])
+        sent, used = member(items, shipped_item), member(items, consumptions.src)
+        status = np.where((np.nan_to_num(remaining) > 0) | went[IN_STOCK], IN_STOCK,
+                          np.where(sent | went[SHIPPED], SHIPPED, np.where(used | went[CONSUMED], CONSUMED, IN_STOCK)))
+        now = (held.end == NO_END) & (held.via == held.item)
+        shipments = distinct(shipped_to)
+        shipment = view.fields("Shipment", shipments, ["customer_id", "shipped_at"])
+        return WhereColumns(items, status, remaining, (shipped_item, shipped_to),
+                            (consumptions.src, consumptions.dst), (held.item[now], held.container[now]),
+                            shipments, shipment["customer_id"], shipment["shipped_at"])
 
-    def _lot_quantities_shipped(self, trace: TraceResult) -> dict[str, float]:
-        out: dict[str, float] = defaultdict(float)
-        for shipment, links in trace.carried.items():
-            for link in links:
-                if link.src[0] == "Lot":
-                    out[shipment] += link.props.get("quantity") or 0.0
-        return out
+    def _lot_quantities_shipped(self, trace: TraceResult, shipments: np.ndarray) -> np.ndarray:
+        """Per shipment (sorted numbers), the quantity of lots it carried loose (a line without one: 0)."""
+        loose = trace._carried.loose
+        if loose is None or not len(loose):
+            return np.zeros(shipments.size)
+        lots = trace._view.kinds(loose.src) == KIND_CODE["Lot"]
+        return np.bincount(np.searchsorted(shipments, loose.dst[lots]),
+                           weights=np.nan_to_num(_quantities(loose.column("quantity")[lots])), minlength=shipments.size)
 
     # -- explanations --------------------------------------------------------------------------
     def explain_many(self, trace: TraceResult, targets: Iterable[NodeRef]) -> dict[NodeRef, list[Link]]:
@@ -632,7 +741,8 @@ class TraceEngine:
         """Chain to the inner container through which ``outer.item`` reached ``outer.container``."""
         inner = outer.via[1]
         candidates = [h for h in trace.held if h.container == inner and h.item == outer.item
-                      and h.start <= outer.start and (h.end is None or (outer.end is not None and outer.end <= h.end))]
+                      and moment_number(h.start) <= moment_number(outer.start)
+                      and moment_number(outer.end) <= moment_number(h.end)]
         h = min(candidates, key=lambda h: (h.level, h.via, h.packed_at, h.start))
         link = Link("PACKED_IN", h.via, ("Container", inner), {"packed_at": h.packed_at, "unpacked_at": h.unpacked_at})
         prefix = self._genealogy_chain(trace, h.item) if h.via == h.item else self._container_chain_for(trace, h)
@@ -714,17 +824,9 @@ class _Search:
         return starts[self.best[1]] + chain
 
 
-def _remaining(lot: dict[str, Any], taken: list[tuple[float | None, str | None]]) -> float | None:
-    """A lot's quantity less what was consumed or shipped from it (its units included); None when the
-    records cannot tell (no lot quantity, a use without quantity, or one in another unit)."""
-    if lot["quantity"] is None:
-        return None
-    total = 0.0
-    for quantity, uom in taken:
-        if quantity is None or (uom and lot["uom"] and uom != lot["uom"]):
-            return None
-        total += quantity
-    return max(lot["quantity"] - total, 0.0)
+def _quantities(column: np.ndarray) -> np.ndarray:
+    """A quantity column as floats, NaN where none is recorded."""
+    return np.array([np.nan if v is None else float(v) for v in column.tolist()], dtype=float)
 
 
 def _cost(chain: list[Link]) -> tuple[int, int]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
 from ..store import NodeRef
+from ..store.columns import moment_number
 
 # Result groups, named after the canonical tables, in the order people read them.
 GROUPS: tuple[str, ...] = ("lots", "serials", "containers", "shipments", "customers", "suppliers",
@@ -57,8 +58,10 @@ class Limits:
 
 
 def within(start: str, end: str | None, moment: str) -> bool:
-    """Whether ``moment`` falls in [start, end); end None means still open (packed, attached)."""
-    return start <= moment and (end is None or moment < end)
+    """Whether ``moment`` falls in [start, end); end None means still open (packed, attached). Times compare
+    as :func:`~tracegraph.store.columns.moment_number` does, the one rule the columnar trace uses too."""
+    at = moment_number(moment)
+    return moment_number(start) <= at < moment_number(end)
 
 
 class Held(NamedTuple):

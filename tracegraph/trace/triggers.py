@@ -19,8 +19,9 @@ from typing import Any, Literal
 from ..errors import BadInput, NotFound
 from ..schema import ITEM_TYPES, normalize_datetime
 from ..store import NodeRef, Store
+from ..store.columns import moment_number
 from .engine import live
-from .model import TraceStart
+from .model import TraceStart, within
 
 TriggerKind = Literal["lots", "serials", "supplier", "material", "equipment", "bom_revision",
                       "process_revision", "inspection"]
@@ -59,7 +60,7 @@ class RecallTrigger:
                     object.__setattr__(self, bound, normalize_datetime(value))
                 except ValueError:
                     raise BadInput(f"trigger {bound}: {value!r} is not an ISO 8601 date-time") from None
-        if self.since and self.until and self.since >= self.until:
+        if self.since and self.until and moment_number(self.since) >= moment_number(self.until):
             raise BadInput(f"the trigger window is empty: since {self.since} is not before until {self.until}")
 
     def as_dict(self) -> dict[str, Any]:
@@ -81,7 +82,7 @@ def _in_window(moment: str | None, since: str | None, until: str | None) -> bool
     """Whether ``moment`` lies in [since, until); without bounds everything does, even no moment."""
     if since is None and until is None:
         return True
-    return moment is not None and (since is None or moment >= since) and (until is None or moment < until)
+    return moment is not None and within(since or "", until, moment)
 
 
 def resolve_trigger(store: Store, trigger: RecallTrigger) -> TraceStart:
@@ -123,7 +124,8 @@ def _overlaps(step: dict[str, Any], since: str | None, until: str | None) -> boo
     if started is None or (since is None and until is None):
         return since is None and until is None
     ended = step.get("ended_at") or started
-    return (until is None or started < until) and (since is None or ended > since)
+    return (moment_number(started) < moment_number(until)
+            and (since is None or moment_number(ended) > moment_number(since)))
 
 
 def _start_of(items: Iterable[NodeRef]) -> TraceStart:

@@ -1,0 +1,203 @@
+"""What a trace computes, kept as columns, and the objects it hands out made from them on demand.
+
+The engine (:mod:`tracegraph.trace.engine`, where the rules are) works on whole columns of node
+numbers of one :class:`~tracegraph.store.columns.GraphColumns` view. Callers that want objects (an
+explanation, a page of whereabouts, the recall workflow) get them from these holders when they
+first ask, so a recall scope over 100k items pays for Python objects only where they are used.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+import numpy as np
+
+from ..store.columns import KIND_CODE, KIND_NAMES, EdgeColumns, EdgeSource, GraphColumns, distinct, slots
+from ..schema import KINDS
+from .model import Held, Link, Whereabouts
+
+STATUSES = ("shipped", "consumed", "in_stock")
+SHIPPED, CONSUMED, IN_STOCK = range(3)
+
+
+@dataclass
+class HeldColumns:
+    """Every (item, container, [start, end)) a forward trace found: :class:`~tracegraph.trace.model.Held` as
+    columns. Times are moment numbers; the texts are read from the packings that set them when asked for."""
+
+    item: np.ndarray
+    container: np.ndarray
+    start: np.ndarray  # moment numbers (tracegraph.store.columns.moment_number)
+    end: np.ndarray
+    start_edge: np.ndarray  # the packing whose packed_at starts the interval
+    end_edge: np.ndarray  # the packing whose unpacked_at ends it; -1: still inside
+    via: np.ndarray
+    edge: np.ndarray  # the packing of ``via`` into ``container``
+    level: np.ndarray
+    source: EdgeSource | None = None  # where the PACKED_IN edge numbers above are read
+
+    @classmethod
+    def empty(cls) -> HeldColumns:
+        none = np.empty(0, dtype=np.int64)
+        return cls(none, none, none, none, none, none, none, none, none)
+
+    @classmethod
+    def concat(cls, parts: list[HeldColumns]) -> HeldColumns:
+        if not parts:
+            return cls.empty()
+        names = [f for f in cls.__dataclass_fields__ if f != "source"]
+        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in names), source=parts[0].source)
+
+    def __len__(self) -> int:
+        return int(self.item.size)
+
+    def rows(self, view: GraphColumns) -> list[Held]:
+        if self.source is None or not len(self):
+            return []
+        packed, unpacked = self.source.column("packed_at"), self.source.column("unpacked_at")
+        ends = np.where(self.end_edge >= 0, unpacked[np.maximum(self.end_edge, 0)], None)
+        return [Held(*row) for row in zip(view.refs(self.item), view.keys(self.container),
+                                          packed[self.start_edge].tolist(), ends.tolist(), view.refs(self.via),
+                                          packed[self.edge].tolist(), unpacked[self.edge].tolist(),
+                                          self.level.tolist())]
+
+
+@dataclass
+class Carried:
+    """Shipments that carried reached items: the item links and the container links that count, and for
+    each container link the items inside it when it left (``boxed_item`` on ``boxed_shipment``)."""
+
+    loose: EdgeColumns | None
+    boxes: EdgeColumns | None
+    boxed_item: np.ndarray
+    boxed_shipment: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Carried:
+        none = np.empty(0, dtype=np.int64)
+        return cls(None, None, none, none)
+
+    def shipments(self) -> np.ndarray:
+        parts = [e.dst for e in (self.loose, self.boxes) if e is not None]
+        return distinct(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+
+    def links(self, view: GraphColumns) -> dict[str, list[Link]]:
+        """shipment -> the links that put a reached item on it, item links first."""
+        out: dict[str, list[Link]] = defaultdict(list)
+        for edges in (self.loose, self.boxes):
+            if edges is None or not len(edges):
+                continue
+            for src, dst, props in zip(view.refs(edges.src), view.refs(edges.dst), edges.props()):
+                out[dst[1]].append(Link(edges.rel, src, dst, props))
+        return dict(out)
+
+
+@dataclass
+class WhereColumns:
+    """Where each affected lot and serial is now (rules in :mod:`tracegraph.trace.engine`), as columns;
+    ``*_pairs`` join an item to the shipments that took it, what consumed it and the containers it is in."""
+
+    item: np.ndarray
+    status: np.ndarray  # positions in STATUSES
+    remaining: np.ndarray  # NaN where unknown (or a serial)
+    shipped_pairs: tuple[np.ndarray, np.ndarray]
+    consumed_pairs: tuple[np.ndarray, np.ndarray]
+    in_pairs: tuple[np.ndarray, np.ndarray]
+    shipment: np.ndarray  # the carried shipments, with their customer and time
+    customer_key: np.ndarray
+    shipped_at: np.ndarray
+
+    def customer_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(item, position in ``shipment``) of every shipment that took an item (a pair may repeat)."""
+        return self._customer_pairs
+
+    @cached_property
+    def _customer_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        items, shipments = self.shipped_pairs
+        return items, np.searchsorted(self.shipment, shipments)
+
+    def rows(self, view: GraphColumns) -> dict[tuple[str, str], Whereabouts]:
+        refs = view.refs(self.item)
+        shipment_keys = view.keys(self.shipment)
+        order = {i: (t, k) for i, (t, k) in enumerate(zip(self.shipped_at.tolist(), shipment_keys))}
+        customers = self.customer_key.tolist()
+        sent: dict[int, set[int]] = defaultdict(set)
+        items, at = self.customer_pairs()
+        for i, s in zip(items.tolist(), at.tolist()):
+            sent[i].add(s)
+        consumed: dict[int, set[tuple[str, str]]] = defaultdict(set)
+        c_items, c_into = self.consumed_pairs
+        for i, ref in zip(c_items.tolist(), view.refs(c_into)):
+            consumed[i].add(ref)
+        inside: dict[int, set[str]] = defaultdict(set)
+        n_items, n_in = self.in_pairs
+        for i, key in zip(n_items.tolist(), view.keys(n_in)):
+            inside[i].add(key)
+        out: dict[tuple[str, str], Whereabouts] = {}
+        for nid, ref, status, remaining in zip(self.item.tolist(), refs, self.status.tolist(), self.remaining.tolist()):
+            shipped = sorted(sent.get(nid, ()), key=order.__getitem__)
+            out[ref] = Whereabouts(
+                ref, STATUSES[status],  # type: ignore[arg-type]
+                tuple(sorted({customers[s] for s in shipped})), tuple(shipment_keys[s] for s in shipped),
+                tuple(sorted(consumed.get(nid, ()))), None if remaining != remaining else remaining,
+                tuple(sorted(inside.get(nid, ()))))
+        return out
+
+    def frame_columns(self, view: GraphColumns) -> dict[str, np.ndarray]:
+        """The ``affected`` table's columns (see :func:`tracegraph.notebook.scope_frames`), items in key
+        order, lists joined with ";": built from the columns, with a Python object only per row of text."""
+        n = self.item.size
+        kinds = view.kinds(self.item)
+        ids = np.concatenate([view.fields(kind, self.item[kinds == KIND_CODE[kind]], [KINDS[kind].key])[KINDS[kind].key]
+                              for kind in ("Lot", "Serial")])  # the items are lots, then serials
+        slot = slots(view.size, self.item)
+
+        def joined(at: np.ndarray, codes: np.ndarray, texts: np.ndarray, first: bool = False) -> np.ndarray:
+            """Per item (``at``: its position), the texts of its distinct codes in code order joined with ";"
+            (or the first alone). Most items have one: those are taken as they are, the others joined."""
+            extra: list[str | None] = [None if first else ""]  # texts past ``texts``: none, then joined ones
+            code = np.full(n, texts.size, dtype=np.int64)  # per item, its text's position in texts + extra
+            one = np.bincount(at, minlength=n)[at] == 1
+            code[at[one]] = codes[one]
+            several: dict[int, set[int]] = defaultdict(set)
+            for i, c in zip(at[~one].tolist(), codes[~one].tolist()):
+                several[i].add(c)
+            for i, found in several.items():
+                chosen = sorted(found)
+                if first:
+                    code[i] = chosen[0]
+                else:
+                    code[i] = texts.size + len(extra)
+                    extra.append(";".join(texts[chosen].tolist()))
+            return np.concatenate([texts, np.array(extra, dtype=object)])[code]
+
+        items, at = self.customer_pairs()
+        shipped = slot[items]
+        names, customer_code = np.unique(self.customer_key, return_inverse=True)
+        shipment_keys = np.array(view.keys(self.shipment), dtype=object)
+        by_time = np.lexsort((shipment_keys, self.shipped_at)) if self.shipment.size else np.empty(0, dtype=np.int64)
+        rank = np.empty(self.shipment.size, dtype=np.int64)
+        rank[by_time] = np.arange(self.shipment.size)
+        inside, containers = slot[self.in_pairs[0]], view.in_key_order(self.in_pairs[1])
+        container_keys = np.array(view.keys(containers), dtype=object)
+        container_code = positions_in(containers, self.in_pairs[1])
+        into = view.in_key_order(self.consumed_pairs[1])
+        return {
+            "kind": np.array(KIND_NAMES, dtype=object)[kinds],
+            "id": ids,
+            "status": np.array(STATUSES, dtype=object)[self.status],
+            "customers": joined(shipped, customer_code.reshape(-1)[at], names.astype(object)),
+            "shipments": joined(shipped, rank[at], shipment_keys[by_time]),
+            "container": joined(inside, container_code, container_keys, first=True),
+            "consumed_into": joined(slot[self.consumed_pairs[0]], positions_in(into, self.consumed_pairs[1]),
+                                    np.array([f"{k}:{i}" for k, i in view.refs(into)], dtype=object)),
+            "containers": joined(inside, container_code, container_keys),
+            "remaining": self.remaining,
+        }
+
+
+def positions_in(nodes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Positions in ``nodes`` (distinct node numbers in any order) of each value, which must be among them."""
+    order = np.argsort(nodes)
+    return order[np.searchsorted(nodes[order], values)]
