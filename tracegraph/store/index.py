@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from .columns import (KIND_CODE, KIND_NAMES, EdgeColumns, GraphColumns, ViewChan
 
 
 UNKNOWN_KIND = len(KIND_NAMES)
+T = TypeVar("T")
 
 
 class Stale(Exception):
@@ -83,7 +84,6 @@ class Relation:
             pairs = np.fromiter(chain.from_iterable(con.execute(f"SELECT src, dst FROM {table}")), dtype=np.int64)
         self.src, self.dst = pairs[0::2].copy(), pairs[1::2].copy()
         self.by_direction = {"out": self._csr(self.src, self.dst, size), "in": self._csr(self.dst, self.src, size)}
-
         self._columns: dict[str, np.ndarray] = {}
         self._moments: dict[str, np.ndarray] = {}
         self._retracted: np.ndarray | None = None
@@ -277,35 +277,27 @@ class AdjacencyIndex:
 
     # -- edges -----------------------------------------------------------------------------------
     def relation(self, con: sqlite3.Connection, rel: str) -> Relation:
-        relation = self._relations.get(rel)
-        if relation is None:
-            with self._build_lock:
-                relation = self._relations.get(rel)
-                if relation is None:
-                    con.execute("BEGIN")
-                    try:
-                        if change_counter(con) != self.version:
-                            raise Stale
-                        relation = self._relations[rel] = Relation(con, rel, self.size)
-                    finally:
-                        con.execute("COMMIT")
-        return relation
+        return self._once(con, self._relations, rel, lambda: Relation(con, rel, self.size))
 
     def table(self, con: sqlite3.Connection, kind: str) -> KindTable:
         """The records of ``kind`` as columns (built on first use, like the relations)."""
-        table = self._tables.get(kind)
-        if table is None:
+        return self._once(con, self._tables, kind, lambda: KindTable(con, kind, self.ref_of, self.row_in_kind))
+
+    def _once(self, con: sqlite3.Connection, built: dict[str, T], name: str, build: Callable[[], T]) -> T:
+        """``built[name]``, built once, from the tables as they were when the index was (else Stale)."""
+        found = built.get(name)
+        if found is None:
             with self._build_lock:
-                table = self._tables.get(kind)
-                if table is None:
+                found = built.get(name)
+                if found is None:
                     con.execute("BEGIN")
                     try:
                         if change_counter(con) != self.version:
                             raise Stale
-                        table = self._tables[kind] = KindTable(con, kind, self.ref_of, self.row_in_kind)
+                        found = built[name] = build()
                     finally:
                         con.execute("COMMIT")
-        return table
+        return found
 
     def edges(self, relation: Relation, nids: np.ndarray, direction: Direction) -> list[Edge]:
         adj = relation.by_direction[direction]
