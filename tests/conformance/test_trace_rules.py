@@ -457,3 +457,17 @@ def test_times_written_before_years_were_padded_order_as_time(store) -> None:  #
     assert (trace.ids["shipments"], trace.ids["customers"]) == (["SH1"], ["C1"])
     assert [link.rel for link in trace.explain("Customer", "C1")] == ["PACKED_IN", "SHIPPED_IN", "SHIPPED_TO"]
     assert engine.received("C1") == [lot]
+
+
+def test_a_packing_without_packed_at_holds_from_the_beginning(store) -> None:  # type: ignore[no-untyped-def]
+    """A packing written to the store without a time (loaders refuse one) holds from the beginning, as the
+    empty text always sorted first; what it nests in is explained through it."""
+    from tracegraph.store import Batch, Edge
+    lot, case, pallet = ("Lot", "L1"), ("Container", "K"), ("Container", "P")
+    store.write(Batch(
+        nodes={"Lot": [{"lot_id": "L1"}], "Container": [{"container_id": "K"}, {"container_id": "P"}]},
+        edges={"PACKED_IN": [Edge("PACKED_IN", lot, case, {"packed_at": ""}),
+                             Edge("PACKED_IN", case, pallet, {"packed_at": canonical_time(5)})]}))
+    trace = TraceEngine(store).forward(TraceStart(lots=("L1",)))
+    assert sorted((h.container, h.start, h.level) for h in trace.held) == [("K", "", 1), ("P", canonical_time(5), 2)]
+    assert [(link.src, link.dst) for link in trace.explain("Container", "P")] == [(lot, case), (case, pallet)]

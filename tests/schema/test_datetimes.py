@@ -27,3 +27,16 @@ def test_not_a_date_time(text: str) -> None:
     """Python's own parser takes any character between date and time; a loader must not."""
     with pytest.raises(ValueError):
         normalize_datetime(text)
+
+
+def test_moment_numbers_order_stored_times_as_time() -> None:
+    """How the trace rules compare times: canonical text fast, anything else written to a store directly
+    normalised first, an old unpadded year still earlier, and text that is no time a StoreError."""
+    from tracegraph.errors import StoreError
+    from tracegraph.store.columns import NO_END, NO_START, moment_number
+    canonical = moment_number("2025-12-07T05:32:00.000Z")
+    assert moment_number("2025-12-07T06:32:00+01:00") == moment_number("2025-12-07T05:32:00Z") == canonical
+    assert moment_number("999-06-01T00:00:00.000Z") < moment_number("1500-01-01T00:00:00.000Z") < canonical
+    assert (moment_number(""), moment_number(None)) == (NO_START, NO_END)
+    with pytest.raises(StoreError, match="'garbage' is not an ISO 8601 date-time"):
+        moment_number("garbage")

@@ -10,6 +10,7 @@ one trace and then dropped: its numbers mean nothing to another view.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterable, Sequence
 from functools import lru_cache
@@ -17,7 +18,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..schema import KINDS, RELS
+from ..errors import StoreError
+from ..schema import KINDS, RELS, normalize_datetime
 from .base import Direction, Edge, NodeRef, Store
 
 KIND_NAMES: tuple[str, ...] = tuple(KINDS)
@@ -31,6 +33,9 @@ NO_START = -1
 _DIGITS = str.maketrans("", "", "-:TZ.")
 
 
+_CANONICAL = re.compile(r"\d{1,4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d\d\dZ")
+
+
 @lru_cache(maxsize=1 << 18)
 def moment_number(text: str | None) -> int:
     """A canonical UTC time ("2025-12-07T05:32:00.000Z") as an integer in time order: how every trace rule
@@ -40,7 +45,14 @@ def moment_number(text: str | None) -> int:
     the year 999 as "999") gives a smaller number, as it should, where the text would sort after "2025"."""
     if text is None:
         return NO_END
-    return int(text.translate(_DIGITS)) if text else NO_START
+    if not text:
+        return NO_START
+    if _CANONICAL.fullmatch(text):
+        return int(text.translate(_DIGITS))
+    try:  # written to the store without the loaders' normalisation
+        return moment_number(normalize_datetime(text))
+    except ValueError:
+        raise StoreError(f"a stored time {text!r} is not an ISO 8601 date-time") from None
 
 
 def moment_numbers(values: Sequence[str | None] | np.ndarray) -> np.ndarray:
@@ -101,8 +113,9 @@ def member(values: np.ndarray, of: np.ndarray) -> np.ndarray:
     return np.isin(values, of, kind="table")
 
 
-class ViewChanged(Exception):
-    """The store changed while a view was read (another writer): take a new view and start again."""
+class ViewChanged(StoreError):
+    """The store changed while a view was read (another writer): take a new view and start again. The
+    engine does; one that reaches a caller is a StoreError like any other."""
 
 
 class EdgeSource(Protocol):

@@ -26,6 +26,8 @@ from .columns import (KIND_CODE, KIND_NAMES, EdgeColumns, GraphColumns, ViewChan
 
 
 UNKNOWN_KIND = len(KIND_NAMES)
+FEW = 20_000
+"""Fewer nodes of a kind than this are put in key order by sorting their keys, if its table is not built."""
 T = TypeVar("T")
 
 
@@ -196,8 +198,12 @@ class IndexColumns(GraphColumns):
         kinds = self.kinds(nids)
         parts = []
         for code in sorted(set(kinds.tolist()), key=KIND_NAMES.__getitem__):
-            table = self._table(KIND_NAMES[code])
             mine = nids[kinds == code]
+            table = self.index.built(KIND_NAMES[code])
+            if table is None and mine.size < FEW:  # sorting a few keys beats building the kind's table
+                parts.append(np.array(sorted(mine.tolist(), key=self.index.ref_of.__getitem__), dtype=np.int64))
+                continue
+            table = table or self._table(KIND_NAMES[code])
             rows = self.index.row_in_kind[mine]
             parts.append(table.nid[ordered(rows[rows >= 0], table.nid.size)])
             if (rows < 0).any():  # a node without a record row: not written by this store, but be exact
@@ -282,6 +288,10 @@ class AdjacencyIndex:
     def table(self, con: sqlite3.Connection, kind: str) -> KindTable:
         """The records of ``kind`` as columns (built on first use, like the relations)."""
         return self._once(con, self._tables, kind, lambda: KindTable(con, kind, self.ref_of, self.row_in_kind))
+
+    def built(self, kind: str) -> KindTable | None:
+        """The records of ``kind`` as columns, if something built them already."""
+        return self._tables.get(kind)
 
     def _once(self, con: sqlite3.Connection, built: dict[str, T], name: str, build: Callable[[], T]) -> T:
         """``built[name]``, built once, from the tables as they were when the index was (else Stale)."""

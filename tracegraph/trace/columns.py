@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from functools import cached_property
 import numpy as np
 
-from ..store.columns import KIND_CODE, KIND_NAMES, EdgeColumns, EdgeSource, GraphColumns, distinct, slots
+from ..store.columns import (KIND_CODE, KIND_NAMES, EdgeColumns, EdgeSource, GraphColumns, ViewChanged, distinct,
+                             object_column, slots)
 from ..schema import KINDS
 from .model import Held, Link, Whereabouts
 
@@ -56,9 +57,10 @@ class HeldColumns:
         if self.source is None or not len(self):
             return []
         packed, unpacked = self.source.column("packed_at"), self.source.column("unpacked_at")
+        starts = np.where(self.start_edge >= 0, packed[np.maximum(self.start_edge, 0)], "")  # "": no packed_at
         ends = np.where(self.end_edge >= 0, unpacked[np.maximum(self.end_edge, 0)], None)
         return [Held(*row) for row in zip(view.refs(self.item), view.keys(self.container),
-                                          packed[self.start_edge].tolist(), ends.tolist(), view.refs(self.via),
+                                          starts.tolist(), ends.tolist(), view.refs(self.via),
                                           packed[self.edge].tolist(), unpacked[self.edge].tolist(),
                                           self.level.tolist())]
 
@@ -149,8 +151,11 @@ class WhereColumns:
         order, lists joined with ";": built from the columns, with a Python object only per row of text."""
         n = self.item.size
         kinds = view.kinds(self.item)
-        ids = np.concatenate([view.fields(kind, self.item[kinds == KIND_CODE[kind]], [KINDS[kind].key])[KINDS[kind].key]
-                              for kind in ("Lot", "Serial")])  # the items are lots, then serials
+        try:  # the items are lots, then serials
+            ids = np.concatenate([view.fields(kind, self.item[kinds == KIND_CODE[kind]], [KINDS[kind].key])[KINDS[kind].key]
+                                  for kind in ("Lot", "Serial")])
+        except ViewChanged:  # the store changed since: a node's key never does, read it from the numbering
+            ids = object_column(view.keys(self.item))
         slot = slots(view.size, self.item)
 
         def joined(at: np.ndarray, codes: np.ndarray, texts: np.ndarray, first: bool = False) -> np.ndarray:

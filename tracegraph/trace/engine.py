@@ -295,6 +295,7 @@ class TraceEngine:
         self.store = store
         self.limits = limits or Limits()
 
+    @_on_a_fresh_view
     def warm(self) -> None:
         """Build now what the first trace would build (a server does before it reports ready)."""
         self.store.warm()
