@@ -228,6 +228,12 @@ class GraphColumns(ABC):
         row, at = group_rows(edges.src if direction == "out" else edges.dst, nids)
         return row, edges.where(at)
 
+    def live_edges_of(self, rel: str, nids: np.ndarray, direction: Direction) -> tuple[np.ndarray, EdgeColumns]:
+        """:meth:`edges_of` without the retracted edges."""
+        row, edges = self.edges_of(rel, nids, direction)
+        live = edges.live_mask()
+        return (row, edges) if live.all() else (row[live], edges.where(live))
+
     def prepare(self, kinds: Iterable[str]) -> None:
         """Build now whatever reading these kinds' records will need (a server warming up)."""
 

@@ -45,15 +45,13 @@ def bump_change_counter(con: sqlite3.Connection) -> None:
     con.execute(f"PRAGMA user_version = {(change_counter(con) + 1) % 2**31}")
 
 
-def _positions(indptr: np.ndarray, nodes: np.ndarray) -> np.ndarray:
-    """Positions of every entry of the CSR rows ``nodes``, row after row."""
+def _positions(indptr: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of every entry of the CSR rows ``nodes``, row after row, and for each the index in
+    ``nodes`` of its row."""
     starts = indptr[nodes]
     counts = indptr[nodes + 1] - starts
-    total = int(counts.sum())
-    if total == 0:
-        return np.empty(0, dtype=np.int64)
-    ends = np.cumsum(counts)
-    return np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - counts), counts)
+    row = np.repeat(np.arange(nodes.size, dtype=np.int64), counts)
+    return np.arange(row.size, dtype=np.int64) + (starts - (np.cumsum(counts) - counts))[row], row
 
 
 @dataclass
@@ -223,10 +221,7 @@ class IndexColumns(GraphColumns):
         self._check()
         relation = self._relation(rel)
         adj = relation.by_direction[direction]
-        starts = adj.indptr[nids]
-        counts = adj.indptr[nids + 1] - starts
-        row = np.repeat(np.arange(nids.size, dtype=np.int64), counts)
-        at = np.arange(row.size, dtype=np.int64) + (starts - (np.cumsum(counts) - counts))[row]  # CSR positions
+        at, row = _positions(adj.indptr, nids)
         near, far = nids[row], adj.far[at]
         src, dst = (near, far) if direction == "out" else (far, near)
         return row, EdgeColumns(relation, adj.order[at], src, dst)
@@ -311,7 +306,7 @@ class AdjacencyIndex:
 
     def edges(self, relation: Relation, nids: np.ndarray, direction: Direction) -> list[Edge]:
         adj = relation.by_direction[direction]
-        numbers = adj.order[_positions(adj.indptr, nids)]
+        numbers = adj.order[_positions(adj.indptr, nids)[0]]
         src, dst = self.refs(relation.src[numbers]), self.refs(relation.dst[numbers])
         rel = relation.rel
         if not relation.fields:
@@ -321,7 +316,7 @@ class AdjacencyIndex:
 
     def neighbours(self, relation: Relation, nids: np.ndarray, direction: Direction) -> list[NodeRef]:
         adj = relation.by_direction[direction]
-        return self.refs(distinct(adj.far[_positions(adj.indptr, nids)]))
+        return self.refs(distinct(adj.far[_positions(adj.indptr, nids)[0]]))
 
     def reach(self, relations: Sequence[Relation], seeds: np.ndarray, direction: Direction,
               max_depth: int) -> tuple[np.ndarray, np.ndarray]:
@@ -335,7 +330,7 @@ class AdjacencyIndex:
             depth = 0
             while frontier.size and depth <= max_depth:
                 depth += 1
-                found = distinct(np.concatenate([a.far[_positions(a.indptr, frontier)] for a in adjacency]))
+                found = distinct(np.concatenate([a.far[_positions(a.indptr, frontier)[0]] for a in adjacency]))
                 frontier = found[depth_of[found] < 0]
                 depth_of[frontier] = depth
                 levels.append(frontier)

@@ -70,7 +70,7 @@ from ..gcpause import paused_gc
 from ..schema import GENEALOGY_RELS, KINDS, RELS, normalize_datetime
 from ..store import Direction as EdgeDirection
 from ..store import Edge, NodeRef, Store
-from ..store.columns import (KIND_CODE, NO_END, NO_START, GraphColumns, ViewChanged, distinct, member,
+from ..store.columns import (KIND_CODE, NO_END, NO_START, EdgeColumns, GraphColumns, ViewChanged, distinct, member,
                              moment_number, moment_numbers, ordered)
 from .columns import CONSUMED, IN_STOCK, SHIPPED, Carried, HeldColumns, WhereColumns, positions_in
 from .model import GROUP_OF_KIND, GROUPS, KIND_OF_GROUP, Held, Limits, Link, TraceStart, Whereabouts, within
@@ -128,6 +128,7 @@ class TraceResult:
     _keys: dict[str, list[str]] = field(repr=False)  # the groups given by key (process steps), in order
     _held: HeldColumns = field(repr=False)
     _carried: Carried = field(repr=False)
+    _consumed: EdgeColumns = field(repr=False)  # live consumptions of the reached items, in the trace's direction
     holds: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # "Kind:key" -> recall holds on it
     # a trace never changes: chains found (of lots, serials, shipments) and its shipment records, kept
     _chains: dict[NodeRef, list[Link]] = field(default_factory=dict, repr=False)
@@ -246,8 +247,8 @@ class RecallScope:
         return self._where.rows(self.trace._view)
 
     def affected_columns(self) -> dict[str, np.ndarray]:
-        """The ``affected`` table (kind, id, status, customers, shipments, container, consumed_into) as
-        columns: where every item is now, without a Python object per item."""
+        """The ``affected`` table (kind, id, status, customers, shipments, container, consumed_into,
+        containers, remaining) as columns: where every item is now, without a Python object per item."""
         return self._where.frame_columns(self.trace._view)
 
     def to_pandas(self, tidy: bool = False) -> Any:
@@ -427,12 +428,13 @@ class TraceEngine:
             found["shipments"].append(shipments)
             customers = view.fields("Shipment", shipments, ["customer_id"])["customer_id"].tolist()
             found["customers"].append(view.nids(("Customer", c) for c in customers if c is not None))
-        steps = self._context(view, reached, step, found)
+        consumed = view.edges("CONSUMED_INTO", reached, step).live()
+        steps = self._context(view, reached, step, consumed, found)
         groups = {g: view.in_key_order(np.concatenate(parts or [np.empty(0, dtype=np.int64)]))
                   for g, parts in found.items()}
         self._check_size(sum(map(len, groups.values())) + len(steps), limits)
         return TraceResult(direction, start, entry, self, view, (reached, depths), groups,
-                           {"process_steps": sorted(steps)}, held, carried)
+                           {"process_steps": sorted(steps)}, held, carried, consumed)
 
     def _reach(self, view: GraphColumns, seeds: np.ndarray, step: Literal["out", "in"],
                max_depth: int) -> tuple[np.ndarray, np.ndarray]:
@@ -506,10 +508,7 @@ class TraceEngine:
         level, total = 0, 0
         while node.size:
             level += 1
-            f, edges = view.edges_of("PACKED_IN", node, "out")  # each row inside a child, with its packings
-            live = edges.live_mask()
-            if not live.all():
-                f, edges = f[live], edges.where(live)
+            f, edges = view.live_edges_of("PACKED_IN", node, "out")  # each row inside a child, with its packings
             if len(edges) and level > limits.max_depth:
                 raise LimitExceeded(f"containers nest deeper than the limit of {limits.max_depth}")
             packed, unpacked = edges.moments("packed_at"), edges.moments("unpacked_at")
@@ -530,10 +529,7 @@ class TraceEngine:
     def _shipments(self, view: GraphColumns, items: np.ndarray, held: HeldColumns) -> Carried:
         """Shipments that carried a reached item, directly or inside a container at shipping time."""
         loose = view.edges("SHIPPED_IN", items, "out").live()
-        h, lines = view.edges_of("SHIPPED_IN", held.container, "out")  # what each container held, with its lines
-        live = lines.live_mask()
-        if not live.all():
-            h, lines = h[live], lines.where(live)
+        h, lines = view.live_edges_of("SHIPPED_IN", held.container, "out")  # what each container held, with its lines
         when = self._shipped_at(view, lines.dst)
         inside = np.flatnonzero((held.start[h] <= when) & (when < held.end[h]))
         boxes = view.edges("SHIPPED_IN", held.container, "out")  # each line once, in the view's order
@@ -548,15 +544,15 @@ class TraceEngine:
         return moments[np.searchsorted(each, shipments)]
 
     def _context(self, view: GraphColumns, items: np.ndarray, step: Literal["out", "in"],
-                 found: dict[str, list[np.ndarray]]) -> set[str]:
-        """Suppliers, items, process steps and inspections of the reached lots and serials; returns the
-        keys of the steps, adds the others to ``found``."""
+                 consumptions: EdgeColumns, found: dict[str, list[np.ndarray]]) -> set[str]:
+        """Suppliers, items, process steps and inspections of the reached lots and serials (``consumptions``:
+        their live ones, in the trace's direction); returns the keys of the steps, adds the others to
+        ``found``."""
         lots, serials = view.of_kind(items, "Lot"), view.of_kind(items, "Serial")
         found["suppliers"].append(view.edges("SUPPLIED", lots, "in").src)
         of_item = view.edges("OF_ITEM", lots, "out").dst
         found["materials"].append(view.of_kind(of_item, "Material"))
         found["products"] += [view.of_kind(of_item, "Product"), view.edges("OF_PRODUCT", serials, "out").dst]
-        consumptions = view.edges("CONSUMED_INTO", items, step).live()
         inside = member(consumptions.dst if step == "out" else consumptions.src, items)
         steps = set(consumptions.column("step_id")[inside].tolist())
         found["inspections"].append(view.edges("INSPECTS", items, "in").src)
@@ -573,7 +569,7 @@ class TraceEngine:
         loose = carried.loose
         shipped_item = np.concatenate([none if loose is None else loose.src, carried.boxed_item])
         shipped_to = np.concatenate([none if loose is None else loose.dst, carried.boxed_shipment])
-        consumptions = view.edges("CONSUMED_INTO", items, "out").live()
+        consumptions = trace._consumed  # a recall scope's trace is forward: what consumed each item
         # where the units of each lot went: shipped, else consumed, else in stock
         units = view.edges("HAS_SERIAL", lots, "out")
         unit_lot = positions_in(lots, units.src)
