@@ -8,7 +8,8 @@ Every error a user can meet derives from :class:`TraceGraphError`; each carries 
     ├── BadInput                         BAD_INPUT       a malformed argument or identifier
     │   └── LoadError                    BAD_INPUT       a file that cannot be loaded at all
     ├── LimitExceeded                    LIMIT_EXCEEDED  a trace deeper or larger than allowed
-    ├── StoreError                       STORE_ERROR     the backend failed or is misconfigured
+    ├── StoreError                       STORE_ERROR     the backend failed, is misconfigured, or changed
+    │                                                    under a kept result (run it again)
     │   ├── NoDatabase                   STORE_ERROR     an embedded store file to read does not exist
     │   ├── DocumentChanged              STORE_ERROR     a document changed since it was read (retried)
     │   └── IntegrityError               STORE_ERROR     a stored record no longer matches its recorded hash

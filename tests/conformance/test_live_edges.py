@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 from canonical import Tables, at
 
-from tracegraph import Graph, NotFound, TraceStart
+from tracegraph import Graph, NotFound, StoreError, TraceStart
 from tracegraph.notebook import trace_graph
 from tracegraph.trace.triggers import RecallTrigger, resolve_trigger
 from tracegraph.web.view import trace_view
@@ -140,3 +140,16 @@ def test_a_unit_on_the_shelf_keeps_a_lot_of_unknown_quantity_in_stock(load_graph
     t.rows["lots"][0]["quantity"] = ""
     w = load_graph(t).recall_scope(lots=["F"]).whereabouts[("Lot", "F")]
     assert (w.status, w.remaining) == ("in_stock", None)  # S3 is still here
+
+
+def test_a_kept_trace_explained_after_a_retraction_says_the_store_changed(load_graph: LoadGraph) -> None:
+    """Explanations read the store as it is now: a link retracted since the trace explains nothing."""
+    t = wrongly_consumed()
+    t.rows["consumptions"][0]["retracted_at"] = ""  # A -> OUT is live when the trace runs
+    graph = load_graph(t)
+    trace = graph.forward(lot=["A"])
+    assert graph.forward(lot=["A"]).explain("Lot", "OUT")[0].src == ("Lot", "A")
+    retract(t, "consumptions", input_id="A")
+    load_graph(t)  # the correction arrives after the trace was kept
+    with pytest.raises(StoreError, match="Lot 'OUT' is no longer joined to the start.*run the trace again"):
+        trace.explain("Lot", "OUT")

@@ -812,7 +812,10 @@ class _Search:
         self.frontier, self.toward = [self.target], {self.target: None}
 
     def chain(self, starts: dict[NodeRef, list[Link]]) -> list[Link]:
-        assert self.best is not None, f"{self.target} is reached but joined to no start"
+        if self.best is None:  # the trace reached it over links the store no longer holds (a kept trace)
+            kind, key = self.target
+            raise StoreError(f"{kind} {key!r} is no longer joined to the start: a link of this trace was "
+                             "retracted since it ran; run the trace again")
         chain: list[Link] = []
         node = self.best[1]
         while (edge := self.toward[node]) is not None:
