@@ -96,6 +96,19 @@ def test_damaged_zip_is_a_load_error_naming_the_file(graph, tmp_path, make, reas
     assert graph.counts()["Product"] == 0
 
 
+@pytest.mark.parametrize("keep", [0.5, 0.99], ids=["half", "all-but-the-end"])
+def test_zip_cut_short_is_named_a_damaged_zip_not_bad_xml(graph, tmp_path, keep: float) -> None:
+    """An interrupted download loses the archive's end (its central directory): the file is still a zip
+    to the person who fetched it, and the error must say so, not call its bytes malformed XML."""
+    data = _zip_of_test_xml(zipfile.ZIP_DEFLATED)
+    path = tmp_path / "gudid.zip"
+    path.write_bytes(data[:int(len(data) * keep)])
+    with pytest.raises(LoadError, match="is a damaged or truncated zip archive") as caught:
+        graph.load_gudid(path)
+    assert caught.value.file == str(path)
+    assert graph.counts()["Product"] == 0
+
+
 def test_path_that_is_not_a_file_is_a_load_error(graph, tmp_path) -> None:
     with pytest.raises(LoadError, match="is not a file") as caught:
         graph.load_gudid(tmp_path)

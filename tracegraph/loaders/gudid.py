@@ -32,6 +32,7 @@ _NS = "{http://www.fda.gov/cdrh/gudid}"
 _LABEL_PIS = (("lotBatch", "lot"), ("serialNumber", "serial"), ("expirationDate", "expiry"),
               ("manufacturingDate", "manufacturing_date"), ("donationIdNumber", "donation_id"))
 _PACKAGE_TAGS = {"quantity": "pkgQuantity", "package_type": "pkgType"}  # CONTAINS_DI field -> GUDID tag
+_ZIP_ENTRY = b"PK\x03\x04"  # how a zip archive's first member begins
 _SCHEME = {"GS1": "gs1", "HIBCC": "hibc", "ICCBBA": "iccbba", "IFA": "ifa"}
 
 
@@ -93,6 +94,10 @@ def _open(path: Path) -> Iterator[tuple[str, IO[bytes]]]:
                     yield f"{path.name}/{names[0]}", fh
         else:
             with path.open("rb") as fh:
+                if fh.read(4) == _ZIP_ENTRY:  # a zip whose end (its directory) is gone: a download cut short
+                    raise LoadError("is a damaged or truncated zip archive (its central directory is missing)",
+                                    file=str(path))
+                fh.seek(0)
                 yield path.name, fh
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
         raise LoadError(f"cannot be read ({exc})", file=str(path)) from None
