@@ -104,3 +104,22 @@ def test_csv_with_trailing_unnamed_columns_loads(store: Store, tmp_path: Path) -
     directory = _write(tmp_path / "t", {"suppliers.csv": "supplier_id,name,,\r\nS1,Acme,,\r\n"})
     assert Graph(store).load_tables(directory).rejected == []
     assert store.get("Supplier", ["S1"])["S1"]["name"] == "Acme"
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"], ids=["plain", "with-bom"])
+def test_a_byte_that_is_not_utf8_is_placed_by_line_and_byte_of_the_whole_file(store: Store, tmp_path: Path,
+                                                                               bom: bytes) -> None:
+    """A latin-1 export deep in a big file: the error says where in the file, not where in the decoder's
+    8 KB chunk (it said 'byte 4509' of a byte at 102,813)."""
+    head = bom + b"customer_id,name\n" + b"".join(b"C%d,Clinic %d\n" % (i, i) for i in range(5000))
+    data = head + "C9999,Clínica Três\n".encode("latin-1")
+    directory = tmp_path / "t"
+    directory.mkdir()
+    (directory / "customers.csv").write_bytes(data)
+    bad = data.index(b"\xed")
+    assert data[:bad].count(b"\n") + 1 == 5002
+    with pytest.raises(LoadError, match=rf"customers\.csv: is not UTF-8 text \(invalid continuation byte at "
+                                        rf"line 5002, byte {bad}\)") as caught:
+        Graph(store).load_tables(directory)
+    assert caught.value.file == str(directory / "customers.csv")
+    assert store.counts()["Customer"] == 0

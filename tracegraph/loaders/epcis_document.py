@@ -10,6 +10,7 @@ and EPCs this system can read.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from ..errors import BadInput, LoadError
 from ..extras import extra_module
 from ..schema import normalize_datetime
 from ..schema.dictionary import EPCIS_EVENT_TYPES
+from .source import not_utf8
 
 Event = dict[str, Any]
 
@@ -105,8 +107,8 @@ def read_document(path: Path) -> Document:
 def _parse(path: Path, raw: bytes) -> Document:
     try:
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise LoadError(f"is not UTF-8 text ({exc.reason} at byte {exc.start})", file=str(path)) from None
+    except UnicodeDecodeError:
+        raise LoadError(f"is not UTF-8 text ({not_utf8(io.BytesIO(raw))})", file=str(path)) from None
     if text.lstrip().startswith("<"):
         return _read_xml(path, raw.removeprefix(b"\xef\xbb\xbf"))
     try:

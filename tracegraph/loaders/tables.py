@@ -23,7 +23,7 @@ from ..gcpause import paused_gc
 from ..schema import (EDGE_TABLES, KINDS, KINDS_BY_TABLE, LOAD_ORDER, RELS, Defect, EdgeTable, FieldType, NodeKind,
                       Problem, validate)
 from ..store import Batch, Edge, NodeRef, Store, Writer, plain_writer
-from .source import HashingReader
+from .source import HashingReader, not_utf8
 
 Row = dict[str, Any]
 Progress = Callable[[str, int], None]
@@ -144,8 +144,10 @@ def read_table(path: Path, sha256: Any = None, types: Mapping[str, FieldType] | 
                     raise LoadError(f"has {len(values)} fields where the header has {len(header)}",
                                     file=str(path), row=number)
                 yield dict(zip(header, values))
-    except UnicodeDecodeError as exc:
-        raise LoadError(f"is not UTF-8 text ({exc.reason} at byte {exc.start})", file=str(path)) from None
+    except UnicodeDecodeError:
+        with path.open("rb") as lines:
+            where = not_utf8(lines)
+        raise LoadError(f"is not UTF-8 text ({where})", file=str(path)) from None
     except csv.Error as exc:
         raise LoadError(f"is not valid CSV ({exc})", file=str(path)) from None
 
