@@ -123,3 +123,22 @@ def test_a_byte_that_is_not_utf8_is_placed_by_line_and_byte_of_the_whole_file(st
         Graph(store).load_tables(directory)
     assert caught.value.file == str(directory / "customers.csv")
     assert store.counts()["Customer"] == 0
+
+
+def test_a_table_without_rows_is_still_held_to_its_required_columns(store: Store, tmp_path: Path) -> None:
+    """An empty delta export whose columns were renamed upstream: refused today, not the first day it has rows."""
+    csv_dir = _write(tmp_path / "csv", {"customers.csv": "customer_id,name\nC1,Clinic\n",
+                                        "shipments.csv": "shipment_id,customer,shipped_at\n"})
+    with pytest.raises(LoadError, match=r"shipments\.csv: lacks required column\(s\) customer_id") as caught:
+        Graph(store).load_tables(csv_dir)
+    assert caught.value.file == str(csv_dir / "shipments.csv")
+    parquet_dir = tmp_path / "parquet"
+    parquet_dir.mkdir()
+    pq.write_table(pa.table({"child_id": pa.array([], pa.string()), "container_id": pa.array([], pa.string())}),
+                   parquet_dir / "packing.parquet")
+    with pytest.raises(LoadError, match=r"packing\.parquet: lacks required column\(s\) child_type, packed_at"):
+        Graph(store).load_tables(parquet_dir)
+    assert store.counts()["Customer"] == 0
+    report = Graph(store).load_tables(_write(tmp_path / "ok", {
+        "customers.csv": "customer_id,name\nC1,Clinic\n", "shipments.csv": "shipment_id,customer_id,shipped_at\n"}))
+    assert (report.loaded["customers"], report.loaded["shipments"], report.rejected) == (1, 0, [])
