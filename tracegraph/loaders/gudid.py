@@ -23,7 +23,7 @@ from biip.checksums import gs1_standard_check_digit
 
 from ..errors import LoadError
 from ..extras import extra_module
-from ..identifiers.hibc import check_character, is_hibc_di, without_check_character
+from ..identifiers.hibc import encode_hibc, is_hibc_di, without_check_character
 from ..schema import RELS, validate
 from ..store import Batch, Edge, Store, Writer, plain_writer
 from .source import HashingReader
@@ -179,12 +179,12 @@ def load_gudid(store: Store, path: str | Path, write: Writer | None = None) -> G
                 contains.append((di, element.get("containsDINumber", ""), props, key))
                 report.packages += 1
             elif id_type != "Primary":
-                form = f"+{di}{check_character('+' + di)}" if agency == "HIBCC" else di
+                form = encode_hibc(di)[0] if agency == "HIBCC" else di
                 batch.add_node("Identifier", {"identifier": form, "scheme": _SCHEME[agency]})
                 batch.add_edge(Edge("IDENTIFIES", ("Identifier", form), ("Product", primary[0])))
                 report.identifiers += 1
         if primary[1] == "HIBCC":
-            form = f"+{primary[0]}{check_character('+' + primary[0])}"
+            [form] = encode_hibc(primary[0])
             batch.add_node("Identifier", {"identifier": form, "scheme": "hibc"})
             batch.add_edge(Edge("IDENTIFIES", ("Identifier", form), ("Product", primary[0])))
             report.identifiers += 1
