@@ -115,3 +115,26 @@ def test_path_that_is_not_a_file_is_a_load_error(graph, tmp_path) -> None:
     assert caught.value.file == str(tmp_path)
     with pytest.raises(LoadError, match="does not exist"):
         graph.load_gudid(tmp_path / "missing.xml")
+
+
+def test_a_second_record_of_one_device_is_reported_not_silently_merged(graph, tmp_path) -> None:
+    """Two device records with one primary DI in a file (two versions of a device): the first is loaded and
+    the other listed with its record key and why, as the tables loader treats a duplicate id; before, the
+    last one silently replaced the first, whichever version it was."""
+    text = TEST_XML.read_text(encoding="utf-8")
+    start, end = text.index("<device "), text.index("</device>") + len("</device>")
+    first = text[start:end]
+    second = first.replace("33e1d2ec-8555-43d0-8421-b208e7185d06", "44f2e3fd-0000-43d0-8421-b208e7185d06").replace(
+        "<publicVersionNumber>1</publicVersionNumber>", "<publicVersionNumber>2</publicVersionNumber>").replace(
+        "CS2 Acet. Cup Sys. - VitalitE", "Another brand")
+    path = tmp_path / "twice.xml"
+    path.write_text(text[:end] + second + text[end:], encoding="utf-8")
+    report = graph.load_gudid(path)
+    assert report.devices == 2 and report.products == 2  # the device and its package DI
+    assert [(i.record_key, i.device_id, i.id_type, i.reason) for i in report.invalid] == [
+        ("44f2e3fd-0000-43d0-8421-b208e7185d06", "00844588018923", "Primary",
+         "record 33e1d2ec-8555-43d0-8421-b208e7185d06 earlier in the file has this primary DI; only the first "
+         "is loaded")]
+    assert graph.record("Product", PRIMARY[1])["brand"] == "CS2 Acet. Cup Sys. - VitalitE"
+    again = graph.load_gudid(path)
+    assert [i.record_key for i in again.invalid] == ["44f2e3fd-0000-43d0-8421-b208e7185d06"]

@@ -6,7 +6,7 @@ contains quantity of the contained DI); secondary, unit-of-use and previous DIs 
 of the primary. Every DI is checked against its issuing agency's form (GS1: 14 digits with a valid
 check digit; HIBCC: labeler, product and unit of measure, with or without its check character,
 which is dropped); an invalid one is reported with the device's record key and the reason, and not
-loaded. The whole file is one batch.
+loaded, as is a second record of a primary DI in one file. The whole file is one batch.
 """
 
 from __future__ import annotations
@@ -138,6 +138,7 @@ def load_gudid(store: Store, path: str | Path, write: Writer | None = None) -> G
     report = GudidReport()
     batch = Batch()
     products: dict[str, dict[str, Any]] = {}
+    first_record: dict[str, str] = {}  # primary DI -> the record key that loaded it
     contains: list[tuple[str, str, dict[str, object], str]] = []  # package, contained DI, properties, record
     hashes: dict[str, str] = {}
     for device in _devices(path, hashes):
@@ -160,6 +161,11 @@ def load_gudid(store: Store, path: str | Path, write: Writer | None = None) -> G
             if not any(t == "Primary" for _, t, _, _ in identifiers):
                 report.invalid.append(InvalidDI(key, "", "Primary", "the device record has no primary DI"))
             continue
+        if primary[0] in first_record:  # two versions of one device: like a duplicate id in a table
+            report.invalid.append(InvalidDI(key, primary[0], "Primary", f"record {first_record[primary[0]]} earlier "
+                                            "in the file has this primary DI; only the first is loaded"))
+            continue
+        first_record[primary[0]] = key
         base = {"brand": brand or None, "model": model or None, "company": fields.get("companyName") or None,
                 "label_pis": pis or None}
         name = " ".join(p for p in (brand, model) if p) or primary[0]
