@@ -138,3 +138,20 @@ def test_a_second_record_of_one_device_is_reported_not_silently_merged(graph, tm
     assert graph.record("Product", PRIMARY[1])["brand"] == "CS2 Acet. Cup Sys. - VitalitE"
     again = graph.load_gudid(path)
     assert [i.record_key for i in again.invalid] == ["44f2e3fd-0000-43d0-8421-b208e7185d06"]
+
+
+@pytest.mark.parametrize(("tag", "reason"), [
+    ("deviceId", "deviceId is empty"),
+    ("deviceIdIssuingAgency", "deviceIdIssuingAgency is empty"),
+])
+def test_an_empty_identifier_field_is_named_in_the_reason(graph, tmp_path, tag: str, reason: str) -> None:
+    """A record exported with the DI or its agency left out says which field is empty (it said "a GS1 DI is 14
+    digits; '' has other characters" and "unknown issuing agency ''")."""
+    text = TEST_XML.read_text(encoding="utf-8")
+    value = {"deviceId": "00844588018923", "deviceIdIssuingAgency": "GS1"}[tag]
+    path = tmp_path / "empty-field.xml"
+    path.write_text(text.replace(f"<{tag}>{value}</{tag}>", f"<{tag}/>", 1), encoding="utf-8")
+    report = graph.load_gudid(path)
+    assert [(i.record_key, i.id_type, i.reason) for i in report.invalid] == [
+        ("33e1d2ec-8555-43d0-8421-b208e7185d06", "Primary", reason)]
+    assert graph.counts()["Product"] == 0

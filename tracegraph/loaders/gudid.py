@@ -56,6 +56,9 @@ class GudidReport:
 
 def di_problem(di: str, agency: str) -> str | None:
     """Why ``di`` (an HIBCC one without its check character) is not a valid DI of ``agency``, or None."""
+    for tag, value in (("deviceId", di), ("deviceIdIssuingAgency", agency)):
+        if not value:
+            return f"{tag} is empty"
     if agency == "GS1":
         if not di.isdigit():
             return f"a GS1 DI is 14 digits; {di!r} has other characters"
