@@ -10,7 +10,7 @@ import networkx as nx
 import pytest
 
 import tracegraph
-from tracegraph import Graph
+from tracegraph import BadInput, Graph
 from tracegraph.generate import generate
 from tracegraph.schema import KINDS, REL_KINDS
 from tracegraph.trace import GROUPS
@@ -75,6 +75,15 @@ def test_to_networkx_is_the_subgraph_induced_by_the_trace(g: Graph) -> None:
     # every reached serial is downstream of the start in the traced subgraph
     downstream = nx.descendants(graph, f"Lot:{result.start.lots[0]}")
     assert {f"Serial:{s}" for s in result.ids["serials"]} <= downstream
+
+
+def test_an_unknown_group_is_bad_input_naming_the_groups(g: Graph) -> None:
+    """A typo in a notebook ('serial', 'Serial') says which groups there are; it was a bare KeyError."""
+    result = g.forward(lot=_raw_lot(g))
+    for read in (result.columns, result.records):
+        for typo in ("serial", "Serial"):
+            with pytest.raises(BadInput, match=rf"unknown group {typo!r}: one of {', '.join(GROUPS)}"):
+                read(typo)
 
 
 def test_recall_scope_views(g: Graph) -> None:
