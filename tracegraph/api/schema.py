@@ -8,6 +8,7 @@ prints the SDL that is kept in ``schema.graphql`` at the top of the repository.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry.extensions import (AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter,
@@ -25,9 +26,19 @@ from .records import RecordQuery
 from .traces import TraceQuery
 from .types import RECORD_TYPES, RELATION_TYPES
 
+if TYPE_CHECKING:
+    from graphql import GraphQLError
+    from strawberry.types import ExecutionContext
+
 QUERY_AREAS: tuple[type, ...] = (RecordQuery, TraceQuery, AccessQuery, RecallQuery, IdentifyQuery, QualityQuery,
                                  ExplorerQuery)
 MUTATION_AREAS: tuple[type, ...] = (AccessMutation, RecallMutation)
+
+
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        """Log nothing here: :class:`ErrorCodes` logs the INTERNAL errors (bugs). strawberry would log every error
+        of a result, a client's NOT_FOUND too, with a traceback and the query text, signing secrets included."""
 
 
 def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
@@ -36,7 +47,7 @@ def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
     # clients send the same few texts with new variables, and validating one costs milliseconds.
     limits = [*QueryDepthLimiter(max_depth=s.max_query_depth).validation_rules,
               *MaxAliasesLimiter(max_alias_count=s.max_aliases).validation_rules]
-    return strawberry.Schema(
+    return Schema(
         query=merge_types("Query", QUERY_AREAS),
         mutation=merge_types("Mutation", MUTATION_AREAS),
         types=[*RECORD_TYPES.values(), *RELATION_TYPES.values()],
