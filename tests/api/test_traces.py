@@ -148,6 +148,23 @@ def test_backward_trace_from_a_serial_matches_the_engine(server: Server) -> None
         assert [n["id"] for n in data[GQL_GROUP[g]]["nodes"]] == expected.ids[g], g
 
 
+@pytest.mark.parametrize("root", ["backwardTrace(start: $s) { direction }",
+                                  "traceGraph(start: $s, direction: BACKWARD)"])
+@pytest.mark.parametrize("named", ["suppliers", "materials"])
+@pytest.mark.parametrize("with_lot", [False, True])
+def test_a_backward_trace_refuses_suppliers_and_materials_naming_them(server: Server, root: str, named: str,
+                                                                      with_lot: bool) -> None:
+    """traceGraph(direction: BACKWARD) used to drop them: from a supplier alone it said the trace had no
+    start id; beside a lot it drew the lot's trace as if the supplier had not been asked for."""
+    start = {named: [next(server.graph.store.keys(KIND_OF_GROUP[named]))]}
+    if with_lot:
+        start["lots"] = [_raw_lot(server)]
+    errors = server.errors(f"query($s: TraceStartInput!) {{ {root} }}", {"s": start}, role="analyst")
+    assert [(e["extensions"]["code"], e["path"]) for e in errors] == [("BAD_INPUT", [root.split("(")[0]])]
+    assert errors[0]["message"] == (f"start.{named}: a backward trace starts from lots, serials or containers "
+                                    "(suppliers and materials start forward traces)")
+
+
 def test_explain_gives_the_engines_chain(server: Server) -> None:
     lot = _raw_lot(server)
     trace = server.graph.forward(lot=lot)
