@@ -210,6 +210,31 @@ def test_recall_scope_matches_the_engine(server: Server) -> None:
     assert whole == items  # the same items, unpaged, from one scope computation
 
 
+def test_affected_lots_say_how_much_is_left_as_the_engine_does(server: Server) -> None:
+    """`remaining` (a lot's quantity not consumed or shipped, what makes a partly used lot in stock) was in the
+    engine's whereabouts, the CLI's --json and Python's, but neither in recallScope nor in a frozen scope version."""
+    lot = _raw_lot(server)
+    expected = {f"{k}:{i}": w.remaining for (k, i), w in server.graph.recall_scope(lots=[lot]).whereabouts.items()}
+    assert any(v for v in expected.values()) and None in expected.values()
+    live = server.query("""query($lot: ID!) { recallScope(trigger: {lots: [$lot]}) {
+        allAffected { item { __typename id } remaining } } }""", {"lot": lot}, role="recall_coordinator")
+    assert {f"{a['item']['__typename']}:{a['item']['id']}": a["remaining"]
+            for a in live["recallScope"]["allAffected"]} == expected
+    rid = server.query("""mutation($lot: String!) { openRecall(trigger: {kind: LOTS, ids: [$lot]}, reason: "left",
+        classification: II) { id } }""", {"lot": lot}, role="recall_coordinator")["openRecall"]["id"]
+    server.query('mutation($id: ID!) { scopeRecall(id: $id) { scope { version } } }', {"id": rid},
+                 role="recall_coordinator")
+    frozen: dict[str, float | None] = {}
+    after = None
+    while after != "done":
+        page = server.query("""query($id: ID!, $after: String) { recall(id: $id) { scope {
+            affected(first: 1000, after: $after) { pageInfo { hasNextPage endCursor } nodes { ref remaining } } } } }""",
+                            {"id": rid, "after": after}, role="reader")["recall"]["scope"]["affected"]
+        frozen |= {n["ref"]: n["remaining"] for n in page["nodes"]}
+        after = page["pageInfo"]["endCursor"] if page["pageInfo"]["hasNextPage"] else "done"
+    assert frozen == expected
+
+
 def test_supplier_exposure_matches_the_engine(server: Server) -> None:
     supplier = next(server.graph.store.keys("Supplier"))
     exposure = server.graph.supplier_exposure(supplier)

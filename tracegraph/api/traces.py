@@ -145,6 +145,10 @@ class ItemStatus(Enum):
     IN_STOCK = "in_stock"
 
 
+REMAINING = ("How much of a lot is left on site, in its uom: its quantity less what was consumed and shipped loose "
+             "(a lot with some left is in stock); null for a serial, or when the records cannot tell.")
+
+
 @strawberry.type(description="Where one affected lot or serial is now.")
 class Whereabouts:
     w: strawberry.Private[EngineWhereabouts]
@@ -176,6 +180,10 @@ class Whereabouts:
     @strawberry.field(description="What it was consumed into.")
     async def consumed_into(self, info: strawberry.Info) -> list[Record]:
         return await load_many(info.context, list(self.w.consumed_into))
+
+    @strawberry.field(description=REMAINING)
+    def remaining(self) -> float | None:
+        return self.w.remaining
 
 
 @strawberry.type(description="Affected items and shipments of one customer.")
