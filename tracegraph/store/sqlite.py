@@ -295,7 +295,7 @@ class SQLiteStore(Store):
             with self._index_lock:  # one build at a time, however many threads ask
                 index = self._adjacency
                 if index is None or index.version != change_counter(con):
-                    index = self._adjacency = AdjacencyIndex(con)
+                    index = self._adjacency = AdjacencyIndex(con, previous=index)
         return index
 
     def _relations(self, rels: Collection[str]) -> tuple[AdjacencyIndex, list[Relation]]:
@@ -304,8 +304,8 @@ class SQLiteStore(Store):
             index = self._index()
             try:
                 return index, [index.relation(self._con(), rel) for rel in rels]
-            except Stale:
-                self._adjacency = None
+            except Stale:  # written since: the next version builds these with its nodes
+                continue
         raise StoreError(f"{self.path} keeps changing while its index is built; try again")
 
     def warm(self) -> None:
