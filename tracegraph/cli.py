@@ -22,6 +22,7 @@ from rich.table import Table
 
 from .api import cli as api_cli
 from .cli_options import GlobalOptionsGroup
+from .cli_rejects import writable_rejects
 from .cli_store import register as register_store_commands
 from .errors import BadInput, TraceGraphError
 from .graph import Graph, connect
@@ -111,6 +112,8 @@ def load_tables_cmd(ctx: typer.Context, directory: Path,
                     rejects: Annotated[Path, typer.Option(help="Where rejected records are written.")] = Path(
                         "tracegraph-rejects.csv")) -> None:
     """Load canonical tables (CSV or Parquet named after their kind) from DIRECTORY as one batch."""
+    with _with_errors():
+        writable_rejects(rejects)
     with _graph(ctx) as graph:
         report = _load_with_progress(graph, directory)
     for table, n in sorted(report.loaded.items()):
