@@ -127,3 +127,16 @@ def test_no_secret_on_stdin_is_bad_input(db: Path, command: tuple[str, ...]) -> 
     done = _run(db, *command, stdin="")
     assert done.returncode == 2, done
     assert "error (BAD_INPUT): no signing secret given" in done.stderr and "Aborted" not in done.stderr
+
+
+@pytest.mark.parametrize("command", [("recall", "list"), ("recall", "show", "RC-ANY"), ("recall", "diff", "RC-ANY", "1", "2"),
+                                     ("recall", "export", "RC-ANY", "--csv", "x.csv")])
+def test_reading_a_recall_from_a_mistyped_database_path_creates_no_database(tmp_path: Path,
+                                                                             command: tuple[str, ...]) -> None:
+    """Read-only commands, like `recall verify` and `audit log`: a wrong --db is an error, not an empty store
+    (where `recall list` would show no recalls, and a later `audit verify` an intact trail of 0 entries)."""
+    absent = tmp_path / "typo.db"
+    done = _run(absent, *command)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "error (STORE_ERROR): no database at" in done.stderr
+    assert not absent.exists()
