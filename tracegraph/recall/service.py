@@ -132,6 +132,7 @@ class RecallService:
             raise BadInput(f"classification must be one of {', '.join(CLASSIFICATIONS)}, not {classification!r}")
         if not reason.strip():
             raise BadInput("a recall needs a reason")
+        trigger.check_options()
         resolve_trigger(self.store, trigger)
         recall_id = self._new_id()
         recall = Recall(recall_id, reason.strip(), classification, owner or self.actor, trigger.as_dict(), now(),
