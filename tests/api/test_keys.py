@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tracegraph.api.keys import COLLECTION, ApiKeys
+from tracegraph.errors import BadInput
 from tracegraph.cli import app
 from tracegraph.store import SQLiteStore
 
@@ -140,3 +141,13 @@ def test_key_changes_over_graphql_are_audited_as_the_admin(server: Server) -> No
     server.query("mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }", {"id": info["id"]})
     trail = [(e["actor"], e["action"]) for e in server.graph.audit.entries(target=f"apikey:{info['id']}")]
     assert trail == [("test admin", "apikey.create"), ("test admin", "apikey.revoke")]
+
+
+def test_a_key_name_is_trimmed_and_a_blank_one_is_no_name(empty_db: Path) -> None:
+    """A key's name is the actor in the audit trail: spaces around it would make a second 'etl', and a name
+    of spaces an actor no one can read; the key stays unnamed (it acts as apikey:<id>)."""
+    keys = ApiKeys(SQLiteStore(empty_db))
+    assert keys.create("analyst", "   ")[1].name == ""
+    assert keys.create("analyst", " etl ")[1].name == "etl"
+    with pytest.raises(BadInput, match="an API key named 'etl' exists"):
+        keys.create("analyst", "etl  ")

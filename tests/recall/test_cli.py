@@ -140,3 +140,14 @@ def test_reading_a_recall_from_a_mistyped_database_path_creates_no_database(tmp_
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert "error (STORE_ERROR): no database at" in done.stderr
     assert not absent.exists()
+
+
+@pytest.mark.parametrize("how", ["--user", "TRACEGRAPH_USER"])
+def test_a_blank_user_name_is_refused_not_recorded(db: Path, graph: Any, how: str) -> None:
+    """The audit trail and the signatures name who acted: a name of spaces would attribute a recall to no one."""
+    lot = max(k for k in graph.store.keys("Lot") if k.startswith("FL-"))
+    args = ("recall", "open", "--lot", lot, "--reason", "r", "--class", "II")
+    done = _run(db, *args, "--user", "   ") if how == "--user" else _run(db, *args, user="   ")
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "error (BAD_INPUT): recall actions need a user name" in done.stderr
+    assert graph.recalls("alice").recalls() == []

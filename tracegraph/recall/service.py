@@ -67,7 +67,7 @@ def _serialized(method: F) -> F:
 
 class RecallService:
     def __init__(self, graph: Graph, actor: str) -> None:
-        if not actor:
+        if not actor.strip():  # the audit trail and signatures must name someone
             raise BadInput("recall actions need a user name")
         self.graph, self.store, self.actor = graph, graph.store, actor
         self.audit = AuditLog(self.store)
