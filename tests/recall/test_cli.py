@@ -151,3 +151,14 @@ def test_a_blank_user_name_is_refused_not_recorded(db: Path, graph: Any, how: st
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert "error (BAD_INPUT): recall actions need a user name" in done.stderr
     assert graph.recalls("alice").recalls() == []
+
+
+def test_a_customer_named_twice_is_counted_once(db: Path, graph: Any) -> None:
+    lot = max(k for k in graph.store.keys("Lot") if k.startswith("FL-"))
+    recall_id = _ok(db, "recall", "open", "--lot", lot, "--reason", "r", "--class", "II").split()[1]
+    _ok(db, "recall", "scope", recall_id)
+    customer = graph.recalls("alice").version(recall_id).items["customers"][0]
+    twice = ("--customer", customer, "--customer", customer)
+    assert _ok(db, "recall", "notify", recall_id, *twice, "--via", "letter").strip() == "notified: 1 customer(s)"
+    assert _ok(db, "recall", "notify", recall_id, *twice, "--ack").strip() == "acknowledged: 1 customer(s)"
+    assert graph.recalls("alice").summary(recall_id)["customers_notified"] == 1

@@ -170,7 +170,8 @@ def notify_cmd(ctx: typer.Context, recall_id: str, customer: Ids = None, all_cus
 
 
 def _customers(svc: RecallService, recall_id: str, customers: list[str] | None, every: bool) -> list[str]:
-    return list(svc.version(recall_id).items["customers"]) if every else list(customers or [])
+    """Every affected customer, or those named, each once (so the count printed is of customers)."""
+    return list(svc.version(recall_id).items["customers"]) if every else list(dict.fromkeys(customers or []))
 
 
 @recall_app.command("dispose")
