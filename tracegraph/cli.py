@@ -64,6 +64,16 @@ def _with_errors() -> Iterator[None]:
 
 
 @contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Files a command writes: a path that cannot be written is BAD_INPUT naming it (exit 2), not a traceback."""
+    with _with_errors():
+        try:
+            yield
+        except OSError as e:
+            raise BadInput(f"cannot write {path}: {e.strerror or e}") from e
+
+
+@contextmanager
 def _graph(ctx: typer.Context, *, read_only: bool = False) -> Iterator[Graph]:
     """Open the graph named by --db, turning domain errors into a message and exit code 2."""
     with _with_errors(), connect(ctx.obj, read_only=read_only) as graph:
@@ -267,7 +277,8 @@ def generate_cmd(outdir: Path, serials: Annotated[int, typer.Option(help="About 
                  defects: Annotated[bool, typer.Option(help="Add deliberate data-quality defects.")] = False) -> None:
     """Write a synthetic medical-device genealogy as canonical tables into OUTDIR."""
     from .generate import generate
-    rows = generate(outdir, serials, seed, defects)
+    with _writing(outdir):
+        rows = generate(outdir, serials, seed, defects)
     for table, n in rows.items():
         console.print(f"{table:<16} {n:>10,}")
 
@@ -278,7 +289,8 @@ def dictionary_cmd(out: Annotated[Path | None, typer.Option(help="Write to this 
     from .schema.docs import render_markdown
     text = render_markdown()
     if out:
-        out.write_text(text, encoding="utf-8")
+        with _writing(out):
+            out.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
 
