@@ -84,6 +84,19 @@ def test_serve_refuses_a_non_loopback_host_without_keys(empty_db: Path) -> None:
     assert "refusing to serve on 0.0.0.0" in done.stderr and "apikey create" in done.stderr
 
 
+def test_serve_on_a_port_in_use_exits_2_not_3(empty_db: Path) -> None:
+    """uvicorn exits 3 when it cannot bind; 3 is the code of a broken audit trail, so serve says what failed
+    and exits 2."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "tracegraph.cli", "--db", str(empty_db), "serve",
+                               "--port", str(port)], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2, done.stderr
+    assert f"error (BAD_INPUT): could not serve on 127.0.0.1:{port}" in done.stderr.replace("\n", "")
+
+
 def test_serve_runs_the_api_on_loopback(plant_db: Path, server: Server) -> None:
     """The CLI path end to end: `tracegraph serve` in its own process answers health checks and queries."""
     with socket.socket() as s:
