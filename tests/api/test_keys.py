@@ -16,8 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from tracegraph.api.keys import COLLECTION, ApiKeys
-from tracegraph.errors import BadInput
 from tracegraph.cli import app
+from tracegraph.errors import BadInput
 from tracegraph.store import SQLiteStore
 
 from .conftest import Server, codes, wait_ready
@@ -164,3 +164,18 @@ def test_a_key_name_is_trimmed_and_a_blank_one_is_no_name(empty_db: Path) -> Non
     assert keys.create("analyst", " etl ")[1].name == "etl"
     with pytest.raises(BadInput, match="an API key named 'etl' exists"):
         keys.create("analyst", "etl  ")
+
+
+@pytest.mark.parametrize("days", [3_000_000, 2_000_000_000])
+def test_an_expiry_past_the_calendar_is_bad_input_not_an_internal_error(server: Server, empty_db: Path,
+                                                                        days: int) -> None:
+    """Used to fail with OverflowError: INTERNAL over GraphQL, a traceback from the CLI."""
+    errors = server.errors("mutation($d: Int) { createApiKey(role: READER, name: \"far\", expiresInDays: $d) { key } }",
+                           {"d": days})
+    assert codes(errors) == {"BAD_INPUT"} and f"expires_in_days: {days} days" in errors[0]["message"]
+    done = CliRunner().invoke(app, ["--db", str(empty_db), "apikey", "create", "--role", "reader",
+                                    "--expires-in-days", str(days)])
+    assert done.exit_code == 2 and "BAD_INPUT" in done.output
+    assert ApiKeys(SQLiteStore(empty_db)).list() == []
+    far = server.query('mutation { createApiKey(role: READER, expiresInDays: 36500) { info { expiresAt } } }')
+    assert far["createApiKey"]["info"]["expiresAt"] > "2100"
