@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from . import identify  # parses with the [standards] extra, imported when called
+from .cli_rejects import writable_rejects
 from .errors import NoDatabase
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ def register(app: typer.Typer, load_app: typer.Typer, trace_app: typer.Typer,
              graph: Callable[..., AbstractContextManager[Any]], print_json: Callable[[Any], None],
              summary: Callable[[str, Any], Any]) -> None:
     """Add the commands to the CLI; ``graph(ctx, read_only=...)`` opens the store as the CLI does."""
+    from .cli import _with_errors  # cli.py defines it before it registers these commands
 
     @trace_app.command("id")
     def trace_id_cmd(ctx: typer.Context, text: str,
@@ -46,6 +48,8 @@ def register(app: typer.Typer, load_app: typer.Typer, trace_app: typer.Typer,
                        rejects: Annotated[Path, typer.Option(help="Where rejected events are written.")] = Path(
                            "tracegraph-epcis-rejects.csv")) -> None:
         """Capture EPCIS 2.0 (and 1.2 XML) documents, JSON/JSON-LD or XML, each as one batch."""
+        with _with_errors():
+            writable_rejects(rejects)
         with graph(ctx) as g:
             report = g.load_epcis(files, proceed=proceed)
         console.print(f"documents {report.documents}, events captured {report.captured}, "
@@ -71,6 +75,8 @@ def register(app: typer.Typer, load_app: typer.Typer, trace_app: typer.Typer,
                        rejects: Annotated[Path, typer.Option(help="Where invalid DIs are written.")] = Path(
                            "tracegraph-gudid-rejects.csv")) -> None:
         """Load FDA GUDID device records (XML release format, zipped or not) as products."""
+        with _with_errors():
+            writable_rejects(rejects)
         with graph(ctx) as g:
             report = g.load_gudid(file)
         console.print(f"devices {report.devices:,}, products {report.products:,}, package links "
@@ -91,7 +97,6 @@ def register(app: typer.Typer, load_app: typer.Typer, trace_app: typer.Typer,
         """What an identifier means: GS1 element string, HRI, Digital Link, EPC URN, HIBC or ERP key.
 
         Parsing needs no store: without a database the parts are printed and no records looked up."""
-        from .cli import _with_errors
         from .graph import connect
         with _with_errors():
             try:

@@ -67,7 +67,7 @@ def _serialized(method: F) -> F:
 
 class RecallService:
     def __init__(self, graph: Graph, actor: str) -> None:
-        if not actor:
+        if not actor.strip():  # the audit trail and signatures must name someone
             raise BadInput("recall actions need a user name")
         self.graph, self.store, self.actor = graph, graph.store, actor
         self.audit = AuditLog(self.store)
@@ -132,6 +132,7 @@ class RecallService:
             raise BadInput(f"classification must be one of {', '.join(CLASSIFICATIONS)}, not {classification!r}")
         if not reason.strip():
             raise BadInput("a recall needs a reason")
+        trigger.check_options()
         resolve_trigger(self.store, trigger)
         recall_id = self._new_id()
         recall = Recall(recall_id, reason.strip(), classification, owner or self.actor, trigger.as_dict(), now(),
