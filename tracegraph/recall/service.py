@@ -215,7 +215,8 @@ class RecallService:
 
     def notify(self, recall_id: str, customers: Iterable[str], method: str = "", *, acknowledged: bool = False,
                note: str = "", why: str = "") -> None:
-        """Record that customers were notified (how), or that they acknowledged the notice."""
+        """Record that customers were notified (how), or that they acknowledged the notice. A new notice (a
+        follow-up letter) awaits its own acknowledgement: the earlier one stays in the audit trail only."""
         if acknowledged:
             recall = self.get(recall_id)
             unnotified = sorted(c for c in customers if not recall.customers.get(c, {}).get("notified_at"))
@@ -225,7 +226,8 @@ class RecallService:
         else:
             if not method:
                 raise BadInput("say how the customer was notified (e.g. letter, email, phone)")
-            fields = {"notified_at": now(), "notified_by": self.actor, "method": method, "notice": note}
+            fields = {"notified_at": now(), "notified_by": self.actor, "method": method, "notice": note,
+                      "acknowledged_at": None, "acknowledged_by": None, "acknowledgement": ""}
         self._update_customers(recall_id, customers, "recall.acknowledge" if acknowledged else "recall.notify",
                                why or ("acknowledgement received" if acknowledged else f"notified by {method}"), fields)
 
