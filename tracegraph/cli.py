@@ -22,7 +22,7 @@ from rich.table import Table
 
 from .api import cli as api_cli
 from .cli_options import GlobalOptionsGroup
-from .cli_rejects import writable_rejects
+from .cli_rejects import keep_rejects, writable_rejects
 from .cli_store import register as register_store_commands
 from .errors import BadInput, TraceGraphError
 from .graph import Graph, connect
@@ -130,8 +130,8 @@ def load_tables_cmd(ctx: typer.Context, directory: Path,
         console.print(f"loaded {n:>10,} {table}")
     for name in report.skipped_files:
         console.print(f"skipped {name} (not a canonical table)")
+    keep_rejects(rejects, report.REJECT_COLUMNS, report.reject_rows())
     if report.rejected:
-        report.write_rejects(rejects)
         console.print(f"rejected {len(report.rejected):,} record problem(s); see {rejects}")
         for r in report.rejected[:10]:
             err.print(f"  {r.file} row {r.row} field {r.field}: {r.reason}", highlight=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -12,7 +11,7 @@ import typer
 from rich.console import Console
 
 from . import identify  # parses with the [standards] extra, imported when called
-from .cli_rejects import writable_rejects
+from .cli_rejects import keep_rejects, writable_rejects
 from .errors import NoDatabase
 
 if TYPE_CHECKING:
@@ -61,11 +60,9 @@ def register(app: typer.Typer, load_app: typer.Typer, trace_app: typer.Typer,
         for doc in report.rolled_back:
             err.print(f"rolled back {doc}: it has invalid events (use --proceed to load the valid ones)",
                       highlight=False)
+        keep_rejects(rejects, ("file", "event", "event_id", "reason"),
+                     [[r.file, r.index, r.event_id, r.reason] for r in report.rejected])
         if report.rejected:
-            with rejects.open("w", newline="", encoding="utf-8") as fh:
-                out = csv.writer(fh)
-                out.writerow(["file", "event", "event_id", "reason"])
-                out.writerows([r.file, r.index, r.event_id, r.reason] for r in report.rejected)
             for r in report.rejected[:20]:
                 err.print(f"  {r.file} event {r.index} ({r.event_id}): {r.reason}", highlight=False)
             raise typer.Exit(1)
@@ -83,11 +80,9 @@ def register(app: typer.Typer, load_app: typer.Typer, trace_app: typer.Typer,
                       f"{report.packages:,}, other identifiers {report.identifiers:,}, invalid DIs {len(report.invalid):,}")
         for warning in report.warnings[:10]:
             err.print(f"warning: {warning}", highlight=False)
+        keep_rejects(rejects, ("record_key", "device_id", "id_type", "reason"),
+                     [[i.record_key, i.device_id, i.id_type, i.reason] for i in report.invalid])
         if report.invalid:
-            with rejects.open("w", newline="", encoding="utf-8") as fh:
-                out = csv.writer(fh)
-                out.writerow(["record_key", "device_id", "id_type", "reason"])
-                out.writerows([i.record_key, i.device_id, i.id_type, i.reason] for i in report.invalid)
             console.print(f"invalid DIs written to {rejects}")
             raise typer.Exit(1)
 

@@ -59,3 +59,33 @@ def test_a_rejects_path_that_cannot_be_written_refuses_the_load(tmp_path: Path, 
     assert "error (BAD_INPUT):" in done.stderr and where in done.stderr.replace("\n", "")
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "t.db").exists()  # nothing loaded: the store was not even created
+
+
+def _clean_tables(tmp_path: Path) -> list[str]:
+    write_csv(tmp_path / "clean", tables().rows)
+    return ["tables", "clean"]
+
+
+def _clean_epcis(tmp_path: Path) -> list[str]:
+    return ["epcis", str(STANDARDS / "opentraceability" / "traceback_tests.jsonld")]
+
+
+def _clean_gudid(tmp_path: Path) -> list[str]:
+    return ["gudid", str(STANDARDS / "openfda" / "test.xml")]
+
+
+@pytest.mark.parametrize(("source", "clean"), [(_tables_with_a_reject, _clean_tables),
+                                                (_epcis_with_a_reject, _clean_epcis),
+                                                (_gudid_with_an_invalid_di, _clean_gudid)])
+def test_a_clean_load_empties_the_rejects_an_earlier_load_left(tmp_path: Path, source, clean) -> None:  # type: ignore[no-untyped-def]
+    """The rejects file is the last load's: old rejects left in it would pass for the new load's."""
+    assert _cli(tmp_path, "load", *source(tmp_path), "--rejects", "rejects.csv").returncode == 1
+    header = (tmp_path / "rejects.csv").read_text(encoding="utf-8").splitlines()[0]
+    done = _cli(tmp_path, "load", *clean(tmp_path), "--rejects", "rejects.csv")
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    assert (tmp_path / "rejects.csv").read_text(encoding="utf-8").splitlines() == [header]
+
+
+def test_a_clean_load_writes_no_rejects_file_where_there_was_none(tmp_path: Path) -> None:
+    assert _cli(tmp_path, "load", *_clean_tables(tmp_path), "--rejects", "rejects.csv").returncode == 0
+    assert not (tmp_path / "rejects.csv").exists()
