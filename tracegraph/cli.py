@@ -74,9 +74,11 @@ def _writing(path: Path) -> Iterator[None]:
 
 
 @contextmanager
-def _graph(ctx: typer.Context, *, read_only: bool = False) -> Iterator[Graph]:
-    """Open the graph named by --db, turning domain errors into a message and exit code 2."""
-    with _with_errors(), connect(ctx.obj, read_only=read_only) as graph:
+def _graph(ctx: typer.Context, *, read_only: bool = False, create: bool = False) -> Iterator[Graph]:
+    """Open the graph named by --db, turning domain errors into a message and exit code 2. Only the
+    commands that make a store (``create``: loads, init, demo) make one at a mistyped path; the others
+    say there is no database there."""
+    with _with_errors(), connect(ctx.obj, read_only=read_only, create=create) as graph:
         yield graph
 
 
@@ -124,7 +126,7 @@ def load_tables_cmd(ctx: typer.Context, directory: Path,
     """Load canonical tables (CSV or Parquet named after their kind) from DIRECTORY as one batch."""
     with _with_errors():
         writable_rejects(rejects)
-    with _graph(ctx) as graph:
+    with _graph(ctx, create=True) as graph:
         report = _load_with_progress(graph, directory)
     for table, n in sorted(report.loaded.items()):
         console.print(f"loaded {n:>10,} {table}")
@@ -306,7 +308,7 @@ def demo_cmd(ctx: typer.Context, serials: Annotated[int, typer.Option(help="Size
         rows = generate(tmp, serials, seed, defects)
         console.print(", ".join(f"{n:,} {t}" for t, n in rows.items()))
         console.rule(f"2. Load it into {redact(ctx.obj)}")
-        with _graph(ctx) as graph:
+        with _graph(ctx, create=True) as graph:
             report = _load_with_progress(graph, Path(tmp))
             console.print(f"loaded {sum(report.loaded.values()):,} records, rejected {len(report.rejected)}"
                           + (" (planted defects: kept out of the graph, listed in the data-quality step)"

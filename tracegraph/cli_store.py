@@ -20,7 +20,7 @@ def init_cmd(ctx: typer.Context) -> None:
     """Create the store's schema (an embedded schema-1 file is upgraded); on Neo4j, the key constraints and
     lookup indexes (IF NOT EXISTS)."""
     from .cli import _graph, console
-    with _graph(ctx) as graph:
+    with _graph(ctx, create=True) as graph:
         made = graph.store.ensure_schema()
     if not made:
         console.print("the embedded store is ready")

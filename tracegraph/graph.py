@@ -166,8 +166,9 @@ def _identifiers() -> Any:
     return extra_module("tracegraph.identifiers", "standards", "identifier parsing")
 
 
-def connect(url: str = "sqlite:///tracegraph.db", *, read_only: bool = False, limits: Limits | None = None,
-            user: str | None = None) -> Graph:
+def connect(url: str = "sqlite:///tracegraph.db", *, read_only: bool = False, create: bool = True,
+            limits: Limits | None = None, user: str | None = None) -> Graph:
     """Open a graph by URL: ``sqlite:///trace.db`` (or a plain path) for the embedded store,
-    ``neo4j://host:7687`` (``neo4j+s``, ``bolt``, ``bolt+s``) for Neo4j (the ``[neo4j]`` extra)."""
-    return Graph(open_store(url, read_only=read_only), limits, user)
+    ``neo4j://host:7687`` (``neo4j+s``, ``bolt``, ``bolt+s``) for Neo4j (the ``[neo4j]`` extra).
+    An embedded store's file is made if absent, unless ``create`` is False (then NoDatabase)."""
+    return Graph(open_store(url, read_only=read_only, create=create), limits, user)

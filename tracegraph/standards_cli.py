@@ -49,7 +49,7 @@ def register(app: typer.Typer, load_app: typer.Typer, trace_app: typer.Typer,
         """Capture EPCIS 2.0 (and 1.2 XML) documents, JSON/JSON-LD or XML, each as one batch."""
         with _with_errors():
             writable_rejects(rejects)
-        with graph(ctx) as g:
+        with graph(ctx, create=True) as g:
             report = g.load_epcis(files, proceed=proceed)
         console.print(f"documents {report.documents}, events captured {report.captured}, "
                       f"already held {report.recaptured}, rejected {len(report.rejected)}")
@@ -74,7 +74,7 @@ def register(app: typer.Typer, load_app: typer.Typer, trace_app: typer.Typer,
         """Load FDA GUDID device records (XML release format, zipped or not) as products."""
         with _with_errors():
             writable_rejects(rejects)
-        with graph(ctx) as g:
+        with graph(ctx, create=True) as g:
             report = g.load_gudid(file)
         console.print(f"devices {report.devices:,}, products {report.products:,}, package links "
                       f"{report.packages:,}, other identifiers {report.identifiers:,}, invalid DIs {len(report.invalid):,}")

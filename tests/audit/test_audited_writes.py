@@ -102,6 +102,7 @@ def test_a_key_is_not_stored_when_its_audit_entry_fails(tmp_path: Path) -> None:
 def test_the_apikey_commands_audit_as_the_user(tmp_path: Path) -> None:
     db = tmp_path / "t.db"
     runner = CliRunner(env={"TRACEGRAPH_USER": "sam"})
+    assert runner.invoke(app, ["--db", str(db), "init"]).exit_code == 0  # keys go into a store that exists
     created = runner.invoke(app, ["--db", str(db), "apikey", "create", "--role", "reader", "--name", "kiosk"])
     assert created.exit_code == 0, created.output
     key_id = ApiKeys(SQLiteStore(db)).list()[0].id

@@ -147,9 +147,26 @@ def test_domain_errors_exit_2_with_the_code(loaded: Path, args: list[str], code:
     assert f"error ({code}):" in result.stderr
 
 
-def test_missing_database_is_a_domain_error(tmp_path: Path) -> None:
-    result = run("--db", "absent.db", "trace", "forward", "--lot", "R1", cwd=tmp_path)
-    assert result.returncode == 2 and "error (STORE_ERROR):" in result.stderr
+@pytest.mark.parametrize("args", [
+    ["trace", "forward", "--lot", "R1"],
+    ["recall-scope", "--lot", "R1"],
+    ["recall", "open", "--lot", "R1", "--reason", "r", "--class", "II"],
+    ["apikey", "create", "--role", "reader"],
+    ["serve", "--port", "1"],
+    ["signer", "set"],
+])
+def test_a_missing_database_is_a_domain_error_and_makes_no_file(tmp_path: Path, args: list[str]) -> None:
+    """Only loads, init and demo make a store; any other command at a mistyped --db says there is none."""
+    result = run("--db", "absent.db", *args, cwd=tmp_path)
+    assert result.returncode == 2 and "error (STORE_ERROR): no database at absent.db" in result.stderr, result
+    assert not (tmp_path / "absent.db").exists()
+
+
+def test_init_and_loads_make_the_store(tmp_path: Path) -> None:
+    assert run("--db", "new.db", "init", cwd=tmp_path).returncode == 0 and (tmp_path / "new.db").exists()
+    write_csv(tmp_path / "tables", tables().rows)
+    assert run("--db", "other.db", "load", "tables", "tables", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "other.db").exists()
 
 
 def test_dictionary_out_writes_the_generated_doc(tmp_path: Path) -> None:

@@ -46,7 +46,7 @@ def serve_cmd(ctx: typer.Context,
         uvicorn = extra_module("uvicorn", "api", "serve")
         create_app = extra_module("tracegraph.api.app", "api", "serve").create_app
         settings = extra_module("tracegraph.api.context", "api", "serve").ApiSettings(request_time_limit=time_limit)
-        graph = connect(ctx.obj)
+        graph = connect(ctx.obj, create=False)
         if not ApiKeys(graph.store).any_active():
             if not is_loopback(host):
                 graph.close()
@@ -74,7 +74,7 @@ def create_cmd(ctx: typer.Context, role: Annotated[Role, typer.Option(help="What
                expires_in_days: Annotated[int | None, typer.Option(help="Expire after this many days.")] = None) -> None:
     """Create a key and print it once; only its hash is stored."""
     try:
-        with connect(ctx.obj) as graph:
+        with connect(ctx.obj, create=False) as graph:
             key, record = ApiKeys(graph.store, graph.user).create(role, name, expires_in_days)
     except TraceGraphError as exc:
         raise _fail(exc) from None
@@ -104,7 +104,7 @@ def list_cmd(ctx: typer.Context,
 def revoke_cmd(ctx: typer.Context, key_id: str) -> None:
     """Revoke a key by its id; it stops working at once."""
     try:
-        with connect(ctx.obj) as graph:
+        with connect(ctx.obj, create=False) as graph:
             ApiKeys(graph.store, graph.user).revoke(key_id)
     except TraceGraphError as exc:
         raise _fail(exc) from None

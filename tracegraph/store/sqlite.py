@@ -78,7 +78,11 @@ def _ids(values: Iterable[Any]) -> str:
 class SQLiteStore(Store):
     schemes = ("sqlite",)
 
-    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+    def __init__(self, path: str | Path, *, read_only: bool = False, create: bool = True) -> None:
+        """Opens the file at ``path``, made empty if absent and neither ``read_only`` nor ``create`` is False;
+        else a missing file is NoDatabase (a mistyped path makes no stray empty store)."""
+        if not (create or Path(path).exists()):
+            raise NoDatabase(f"no database at {path}")
         self.path = str(path)
         self.read_only = read_only
         self._local = threading.local()
