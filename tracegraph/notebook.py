@@ -59,7 +59,9 @@ def node_id(kind: str, key: str) -> str:
 
 def trace_graph(result: TraceResult) -> nx.MultiDiGraph:
     """The subgraph induced by the reached records: nodes ``Kind:id`` with ``kind``, ``id``, their
-    properties (and ``depth`` for lots and serials); edges with ``rel`` and their properties."""
+    properties (and ``depth`` for lots and serials); edges with ``rel`` and their properties, keyed by the
+    relationship and, where it may join two records more than once, its identity fields (``CONSUMED_INTO
+    ST1``, ``PACKED_IN <packed_at>``), as the store tells its edges apart."""
     nx = extra_module("networkx", "notebook", "to_networkx")
     store = result._engine.store
     graph = nx.MultiDiGraph(direction=result.direction)
@@ -77,7 +79,8 @@ def trace_graph(result: TraceResult) -> nx.MultiDiGraph:
         for e in live_edges(store, rel.name, sources, "out") if sources else ():
             if e.dst[1] in reached.get(e.dst[0], ()):
                 props = {k: v for k, v in e.props.items() if v is not None}
-                graph.add_edge(node_id(*e.src), node_id(*e.dst), key=rel.name, rel=rel.name, **props)
+                key = " ".join([rel.name, *(str(e.props[n]) for n in rel.identity)])
+                graph.add_edge(node_id(*e.src), node_id(*e.dst), key=key, rel=rel.name, **props)
     return graph
 
 

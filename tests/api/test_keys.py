@@ -140,3 +140,18 @@ def test_key_changes_over_graphql_are_audited_as_the_admin(server: Server) -> No
     server.query("mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }", {"id": info["id"]})
     trail = [(e["actor"], e["action"]) for e in server.graph.audit.entries(target=f"apikey:{info['id']}")]
     assert trail == [("test admin", "apikey.create"), ("test admin", "apikey.revoke")]
+
+
+@pytest.mark.parametrize("days", [3_000_000, 2_000_000_000])
+def test_an_expiry_past_the_calendar_is_bad_input_not_an_internal_error(server: Server, empty_db: Path,
+                                                                        days: int) -> None:
+    """Used to fail with OverflowError: INTERNAL over GraphQL, a traceback from the CLI."""
+    errors = server.errors("mutation($d: Int) { createApiKey(role: READER, name: \"far\", expiresInDays: $d) { key } }",
+                           {"d": days})
+    assert codes(errors) == {"BAD_INPUT"} and f"expires_in_days: {days} days" in errors[0]["message"]
+    done = CliRunner().invoke(app, ["--db", str(empty_db), "apikey", "create", "--role", "reader",
+                                    "--expires-in-days", str(days)])
+    assert done.exit_code == 2 and "BAD_INPUT" in done.output
+    assert ApiKeys(SQLiteStore(empty_db)).list() == []
+    far = server.query('mutation { createApiKey(role: READER, expiresInDays: 36500) { info { expiresAt } } }')
+    assert far["createApiKey"]["info"]["expiresAt"] > "2100"

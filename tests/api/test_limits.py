@@ -38,6 +38,15 @@ def test_query_tokens_are_limited(server: Server) -> None:
     assert "tokens" in errors[0]["message"]
 
 
+def test_query_text_length_is_limited(server: Server) -> None:
+    """Comments and spaces are no tokens, so the token limit let a 50 MB query through: its parsing held the
+    event loop, and every other client, for seconds. The query text has a length limit of its own."""
+    errors = server.errors("{ me { role } }\n#" + "x" * 200_000, role="reader")
+    assert codes(errors) == {"LIMIT_EXCEEDED"}
+    assert errors[0]["message"] == "the query text may have at most 100,000 characters, not 200,017"
+    assert server.query("{ me { role } }\n#" + "x" * 90_000, role="reader") == {"me": {"role": "READER"}}
+
+
 def test_aliases_are_limited(server: Server) -> None:
     errors = server.errors("{ " + " ".join(f"a{i}: me {{ role }}" for i in range(25)) + " }", role="reader")
     assert codes(errors) == {"LIMIT_EXCEEDED"}

@@ -156,3 +156,23 @@ def test_neighbour_lists_are_in_key_order_whatever_order_the_store_keeps(tmp_pat
         "packedIn": [{"to": {"id": "K-A"}, "packedAt": canonical_time(2)},
                      {"to": {"id": "K-A"}, "packedAt": canonical_time(5)},
                      {"to": {"id": "K-B"}, "packedAt": canonical_time(1)}]}}}
+
+
+def test_a_relations_json_fields_are_json_not_json_text(tmp_path: Path) -> None:
+    """`evidence` (JSON) used to come back as the stored text '["urn:uuid:e1"]', to be parsed twice, where a
+    record's JSON fields (a step's parameters) come back as JSON."""
+    t = Tables()
+    t.lot("A", material="RESIN", quantity=10)
+    t.lot("OUT", material="HOUSING")
+    t.consume("ST", "A", "OUT", quantity=1)
+    t.rows["consumptions"][0]["evidence"] = json.dumps(["urn:uuid:e1", "urn:uuid:e2"])
+    with Graph(SQLiteStore(tmp_path / "g.db")) as graph:
+        assert graph.load_tables(write_csv(tmp_path / "tables", t.rows)).rejected == []
+        key = ApiKeys(graph.store).create("analyst", name="test analyst")[0]
+        query = """{ lot(id: "A") { outputs { evidence } }
+                     forwardTrace(start: {lots: ["A"]}) { explain(kind: Lot, id: "OUT") { ... on ConsumedInto { evidence } } } }"""
+        with serve(create_app(graph)) as url:
+            body = httpx.post(f"{url}/graphql", json={"query": query},
+                              headers={"Authorization": f"Bearer {key}"}, timeout=60).json()
+    evidence = {"evidence": ["urn:uuid:e1", "urn:uuid:e2"]}
+    assert body == {"data": {"lot": {"outputs": [evidence]}, "forwardTrace": {"explain": [evidence]}}}

@@ -148,6 +148,23 @@ def test_backward_trace_from_a_serial_matches_the_engine(server: Server) -> None
         assert [n["id"] for n in data[GQL_GROUP[g]]["nodes"]] == expected.ids[g], g
 
 
+@pytest.mark.parametrize("root", ["backwardTrace(start: $s) { direction }",
+                                  "traceGraph(start: $s, direction: BACKWARD)"])
+@pytest.mark.parametrize("named", ["suppliers", "materials"])
+@pytest.mark.parametrize("with_lot", [False, True])
+def test_a_backward_trace_refuses_suppliers_and_materials_naming_them(server: Server, root: str, named: str,
+                                                                      with_lot: bool) -> None:
+    """traceGraph(direction: BACKWARD) used to drop them: from a supplier alone it said the trace had no
+    start id; beside a lot it drew the lot's trace as if the supplier had not been asked for."""
+    start = {named: [next(server.graph.store.keys(KIND_OF_GROUP[named]))]}
+    if with_lot:
+        start["lots"] = [_raw_lot(server)]
+    errors = server.errors(f"query($s: TraceStartInput!) {{ {root} }}", {"s": start}, role="analyst")
+    assert [(e["extensions"]["code"], e["path"]) for e in errors] == [("BAD_INPUT", [root.split("(")[0]])]
+    assert errors[0]["message"] == (f"start.{named}: a backward trace starts from lots, serials or containers "
+                                    "(suppliers and materials start forward traces)")
+
+
 def test_explain_gives_the_engines_chain(server: Server) -> None:
     lot = _raw_lot(server)
     trace = server.graph.forward(lot=lot)
@@ -191,6 +208,31 @@ def test_recall_scope_matches_the_engine(server: Server) -> None:
         item { __typename id } status customerIds shipmentIds containerId consumedInto { id } } } }""",
                          {"lot": lot}, role="recall_coordinator")["recallScope"]["allAffected"]
     assert whole == items  # the same items, unpaged, from one scope computation
+
+
+def test_affected_lots_say_how_much_is_left_as_the_engine_does(server: Server) -> None:
+    """`remaining` (a lot's quantity not consumed or shipped, what makes a partly used lot in stock) was in the
+    engine's whereabouts, the CLI's --json and Python's, but neither in recallScope nor in a frozen scope version."""
+    lot = _raw_lot(server)
+    expected = {f"{k}:{i}": w.remaining for (k, i), w in server.graph.recall_scope(lots=[lot]).whereabouts.items()}
+    assert any(v for v in expected.values()) and None in expected.values()
+    live = server.query("""query($lot: ID!) { recallScope(trigger: {lots: [$lot]}) {
+        allAffected { item { __typename id } remaining } } }""", {"lot": lot}, role="recall_coordinator")
+    assert {f"{a['item']['__typename']}:{a['item']['id']}": a["remaining"]
+            for a in live["recallScope"]["allAffected"]} == expected
+    rid = server.query("""mutation($lot: String!) { openRecall(trigger: {kind: LOTS, ids: [$lot]}, reason: "left",
+        classification: II) { id } }""", {"lot": lot}, role="recall_coordinator")["openRecall"]["id"]
+    server.query('mutation($id: ID!) { scopeRecall(id: $id) { scope { version } } }', {"id": rid},
+                 role="recall_coordinator")
+    frozen: dict[str, float | None] = {}
+    after = None
+    while after != "done":
+        page = server.query("""query($id: ID!, $after: String) { recall(id: $id) { scope {
+            affected(first: 1000, after: $after) { pageInfo { hasNextPage endCursor } nodes { ref remaining } } } } }""",
+                            {"id": rid, "after": after}, role="reader")["recall"]["scope"]["affected"]
+        frozen |= {n["ref"]: n["remaining"] for n in page["nodes"]}
+        after = page["pageInfo"]["endCursor"] if page["pageInfo"]["hasNextPage"] else "done"
+    assert frozen == expected
 
 
 def test_supplier_exposure_matches_the_engine(server: Server) -> None:

@@ -73,7 +73,7 @@ def test_drawings_show_no_retracted_consumption(load_graph: LoadGraph) -> None:
     trace = graph.forward(lot=["A", "A0"])
     drawn = {(e["source"], e["target"]) for e in trace_view(graph.store, trace)["edges"]}
     assert ("Lot:A", "Lot:OUT") in drawn and ("Lot:A0", "Lot:OUT") not in drawn
-    assert {(u, v) for u, v, rel in trace_graph(trace).edges(keys=True) if rel == "CONSUMED_INTO"} == {
+    assert {(u, v) for u, v, rel in trace_graph(trace).edges(data="rel") if rel == "CONSUMED_INTO"} == {
         ("Lot:A", "Lot:OUT")}
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 from canonical import Tables, canonical_time
 
-from tracegraph import Graph, LimitExceeded, Limits, NotFound, TraceStart
+from tracegraph import BadInput, Graph, LimitExceeded, Limits, NotFound, TraceStart
 from tracegraph.trace import TraceEngine
 
 LoadGraph = Callable[[Tables], Graph]
@@ -416,6 +416,15 @@ def test_unknown_start_ids_are_not_found(load_graph: LoadGraph, start: dict[str,
         g.forward(**start)  # type: ignore[arg-type]
     with pytest.raises(NotFound, match="NOPE"):
         g.recall_scope(**{k + "s": v for k, v in start.items()})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("start", [{"lot": 1}, {"serial": [1, 2]}, {"lot": ["R1", 7.0]}])
+def test_start_ids_that_are_not_text_are_bad_input(load_graph: LoadGraph, start: dict[str, object]) -> None:
+    """A numeric id column read by pandas gives numbers: 123 would never match "00123", so it is refused."""
+    g = load_graph(plant())
+    name = next(iter(start))
+    with pytest.raises(BadInput, match=f"{name}: ids are text, not (int|float)"):
+        g.forward(**start)  # type: ignore[arg-type]
 
 
 def test_start_ids_are_in_their_groups(load_graph: LoadGraph) -> None:

@@ -104,3 +104,41 @@ def test_csv_with_trailing_unnamed_columns_loads(store: Store, tmp_path: Path) -
     directory = _write(tmp_path / "t", {"suppliers.csv": "supplier_id,name,,\r\nS1,Acme,,\r\n"})
     assert Graph(store).load_tables(directory).rejected == []
     assert store.get("Supplier", ["S1"])["S1"]["name"] == "Acme"
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"], ids=["plain", "with-bom"])
+def test_a_byte_that_is_not_utf8_is_placed_by_line_and_byte_of_the_whole_file(store: Store, tmp_path: Path,
+                                                                               bom: bytes) -> None:
+    """A latin-1 export deep in a big file: the error says where in the file, not where in the decoder's
+    8 KB chunk (it said 'byte 4509' of a byte at 102,813)."""
+    head = bom + b"customer_id,name\n" + b"".join(b"C%d,Clinic %d\n" % (i, i) for i in range(5000))
+    data = head + "C9999,Clínica Três\n".encode("latin-1")
+    directory = tmp_path / "t"
+    directory.mkdir()
+    (directory / "customers.csv").write_bytes(data)
+    bad = data.index(b"\xed")
+    assert data[:bad].count(b"\n") + 1 == 5002
+    with pytest.raises(LoadError, match=rf"customers\.csv: is not UTF-8 text \(invalid continuation byte at "
+                                        rf"line 5002, byte {bad}\)") as caught:
+        Graph(store).load_tables(directory)
+    assert caught.value.file == str(directory / "customers.csv")
+    assert store.counts()["Customer"] == 0
+
+
+def test_a_table_without_rows_is_still_held_to_its_required_columns(store: Store, tmp_path: Path) -> None:
+    """An empty delta export whose columns were renamed upstream: refused today, not the first day it has rows."""
+    csv_dir = _write(tmp_path / "csv", {"customers.csv": "customer_id,name\nC1,Clinic\n",
+                                        "shipments.csv": "shipment_id,customer,shipped_at\n"})
+    with pytest.raises(LoadError, match=r"shipments\.csv: lacks required column\(s\) customer_id") as caught:
+        Graph(store).load_tables(csv_dir)
+    assert caught.value.file == str(csv_dir / "shipments.csv")
+    parquet_dir = tmp_path / "parquet"
+    parquet_dir.mkdir()
+    pq.write_table(pa.table({"child_id": pa.array([], pa.string()), "container_id": pa.array([], pa.string())}),
+                   parquet_dir / "packing.parquet")
+    with pytest.raises(LoadError, match=r"packing\.parquet: lacks required column\(s\) child_type, packed_at"):
+        Graph(store).load_tables(parquet_dir)
+    assert store.counts()["Customer"] == 0
+    report = Graph(store).load_tables(_write(tmp_path / "ok", {
+        "customers.csv": "customer_id,name\nC1,Clinic\n", "shipments.csv": "shipment_id,customer_id,shipped_at\n"}))
+    assert (report.loaded["customers"], report.loaded["shipments"], report.rejected) == (1, 0, [])

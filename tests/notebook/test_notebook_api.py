@@ -10,7 +10,7 @@ import networkx as nx
 import pytest
 
 import tracegraph
-from tracegraph import Graph
+from tracegraph import BadInput, Graph
 from tracegraph.generate import generate
 from tracegraph.schema import KINDS, REL_KINDS
 from tracegraph.trace import GROUPS
@@ -77,6 +77,15 @@ def test_to_networkx_is_the_subgraph_induced_by_the_trace(g: Graph) -> None:
     assert {f"Serial:{s}" for s in result.ids["serials"]} <= downstream
 
 
+def test_an_unknown_group_is_bad_input_naming_the_groups(g: Graph) -> None:
+    """A typo in a notebook ('serial', 'Serial') says which groups there are; it was a bare KeyError."""
+    result = g.forward(lot=_raw_lot(g))
+    for read in (result.columns, result.records):
+        for typo in ("serial", "Serial"):
+            with pytest.raises(BadInput, match=rf"unknown group {typo!r}: one of {', '.join(GROUPS)}"):
+                read(typo)
+
+
 def test_recall_scope_views(g: Graph) -> None:
     scope = g.recall_scope(lots=[_raw_lot(g)])
     affected = scope.to_pandas(tidy=True)
@@ -120,15 +129,18 @@ _MARKUP_PLANT: dict[str, list[list[str]]] = {  # a lot and a customer whose ids 
 }
 
 
-def test_html_reprs_escape_ids_and_names(tmp_path: Path) -> None:
-    """Ids and names are data, never markup: each repr shows them escaped and no raw tag gets through."""
-    tables = tmp_path / "tables"
+def _write_plant(tables: Path, plant: dict[str, list[list[str]]]) -> Path:
     tables.mkdir()
-    for name, rows in _MARKUP_PLANT.items():
+    for name, rows in plant.items():
         with (tables / f"{name}.csv").open("w", newline="", encoding="utf-8") as fh:
             csv.writer(fh).writerows(rows)
+    return tables
+
+
+def test_html_reprs_escape_ids_and_names(tmp_path: Path) -> None:
+    """Ids and names are data, never markup: each repr shows them escaped and no raw tag gets through."""
     with tracegraph.connect(f"sqlite:///{tmp_path / 'm.db'}") as graph:
-        assert graph.load_tables(tables).rejected == []
+        assert graph.load_tables(_write_plant(tmp_path / "tables", _MARKUP_PLANT)).rejected == []
         scope = graph.recall_scope(lots=["<b>x</b>"])
         assert scope.by_customer and scope.trace.ids["lots"] == ["<b>x</b>", "F1"]
         pages = {"forward": graph.forward(lot="<b>x</b>")._repr_html_(),
@@ -137,6 +149,30 @@ def test_html_reprs_escape_ids_and_names(tmp_path: Path) -> None:
         assert "&lt;b&gt;x&lt;/b&gt;" in page, name
         assert "<b>" not in page and "<i>" not in page and "<u>" not in page, name
     assert "&lt;i&gt;C&amp;1&lt;/i&gt;" in pages["recall"]
+
+
+def test_to_networkx_keeps_parallel_edges_apart(tmp_path: Path) -> None:
+    """A lot consumed into one output in two steps, a unit packed twice into one case: one edge each in the
+    store, so one each in the graph, with its own properties (they were merged into one edge per relationship,
+    a quantity lost and a packing from 10:00 to 09:00)."""
+    plant = {**_MARKUP_PLANT,
+             "process_steps": [["step_id", "work_order", "operation"], ["ST1", "W1", "MIX"], ["ST2", "W1", "MIX"]],
+             "consumptions": [["step_id", "input_type", "input_id", "output_type", "output_id", "quantity", "uom"],
+                              ["ST1", "lot", "<b>x</b>", "lot", "F1", "3", "EA"],
+                              ["ST2", "lot", "<b>x</b>", "lot", "F1", "4", "EA"]],
+             "packing": [["child_type", "child_id", "container_id", "packed_at", "unpacked_at"],
+                         ["serial", "N1", "K1", "2025-03-01T08:00:00Z", "2025-03-01T09:00:00Z"],
+                         ["serial", "N1", "K1", "2025-03-01T10:00:00Z", ""]]}
+    with tracegraph.connect(f"sqlite:///{tmp_path / 'p.db'}") as graph:
+        assert graph.load_tables(_write_plant(tmp_path / "tables", plant)).rejected == []
+        drawn = graph.forward(lot="<b>x</b>").to_networkx()
+    consumed = sorted((d["step_id"], d["quantity"]) for d in drawn.get_edge_data("Lot:<b>x</b>", "Lot:F1").values())
+    assert consumed == [("ST1", 3.0), ("ST2", 4.0)]
+    packed = sorted((d["packed_at"], d.get("unpacked_at"))
+                    for d in drawn.get_edge_data("Serial:N1", "Container:K1").values())
+    assert packed == [("2025-03-01T08:00:00.000Z", "2025-03-01T09:00:00.000Z"), ("2025-03-01T10:00:00.000Z", None)]
+    assert drawn.has_edge("Lot:F1", "Serial:N1", "HAS_SERIAL")  # a relationship with one edge a pair: its name
+    assert drawn.has_edge("Lot:<b>x</b>", "Lot:F1", "CONSUMED_INTO ST1")
 
 
 def test_the_example_notebook_runs_top_to_bottom() -> None:

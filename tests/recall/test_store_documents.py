@@ -12,6 +12,7 @@ from tracegraph.errors import DocumentChanged, StoreError
 from canonical import Tables
 
 from tracegraph.store import SQLiteStore, Store
+from tracegraph.store import sqlite as sqlite_store
 
 
 def test_documents_written_with_log_entries(store: Store) -> None:
@@ -52,6 +53,17 @@ def test_log_sequence_and_previous_entry(store: Store) -> None:
     assert list(store.entries("a")) == [(1, {"seq": 1}), (2, {"seq": 2}), (3, {"seq": 3})]
     assert list(store.entries("a", start=3)) == [(3, {"seq": 3})]
     assert list(store.entries("none")) == []
+    assert (store.last("a"), store.last("b"), store.last("none")) == ((3, {"seq": 3}), (1, {"seq": 1}), None)
+
+
+def test_entries_about_one_target(store: Store) -> None:
+    for i in range(7):
+        store.append("log", lambda seq, prev, i=i: {"seq": seq, "target": f"t{i % 3}"})
+    store.append("other", lambda seq, prev: {"seq": seq, "target": "t1"})
+    assert [s for s, _ in store.entries("log", target="t1")] == [2, 5]
+    assert [s for s, _ in store.entries("log", start=3, target="t0")] == [4, 7]
+    assert list(store.entries("log", target="nobody")) == []
+    assert store.last("log") == (7, {"seq": 7, "target": "t0"})
 
 
 def test_entry_and_documents_are_one_transaction(store: Store) -> None:
@@ -101,3 +113,21 @@ def test_sqlite_read_only_reads_but_cannot_append(tmp_path: Path) -> None:
         assert [s for s, _ in ro.entries("log")] == [1]
         with pytest.raises(StoreError, match="read-only"):
             ro.append("log", lambda seq, prev: {"seq": seq})
+
+
+def test_sqlite_reads_a_long_log_a_page_at_a_time_and_one_target_by_its_index(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    store = SQLiteStore(tmp_path / "t.db")
+    monkeypatch.setattr(sqlite_store, "LOG_PAGE", 4)
+    for _ in range(10):
+        store.append("log", lambda seq, prev: {"seq": seq, "target": "odd" if seq % 2 else "even"})
+    assert [s for s, _ in store.entries("log")] == list(range(1, 11))
+    assert [s for s, _ in store.entries("log", target="odd")] == [1, 3, 5, 7, 9]
+    con = store._con()  # noqa: SLF001 -- the statements entries() sends, as SQLite ran them
+    sent: list[str] = []
+    con.set_trace_callback(sent.append)
+    assert [s for s, _ in store.entries("log", start=2, target="even")] == [2, 4, 6, 8, 10]
+    con.set_trace_callback(None)
+    assert len(sent) == 2 and all("'even'" in sql for sql in sent)  # two pages of at most 4
+    plan = " ".join(str(row) for row in con.execute(f"EXPLAIN QUERY PLAN {sent[0]}"))
+    assert "USING INDEX log_target" in plan, plan

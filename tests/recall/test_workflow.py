@@ -97,6 +97,13 @@ def test_recall_from_open_to_close(graph: Any, tmp_path: Path) -> None:
     closed.signatures[-1] = signature
     with pytest.raises(BadInput, match="is closed"):
         svc.dispose(recall.recall_id, "returned", remaining=True)
+    with pytest.raises(BadInput, match="is closed"):
+        svc.close(recall.recall_id, SECRET)
+    # a closed recall changes no more, but can still be signed: a post-closure review or approval
+    svc.sign(recall.recall_id, "approved", SECRET, "effectiveness checks complete")
+    reviewed = svc.get(recall.recall_id)
+    assert reviewed.status == "closed" and [s["meaning"] for s in reviewed.signatures] == ["reviewed", "closed", "approved"]
+    assert intact(reviewed, svc.audit.entries(f"recall:{recall.recall_id}")) == [True, True, True]
 
     # exports: CSV rows per kind equal the engine's scope; one HTML evidence document
     write_csv(svc, recall.recall_id, tmp_path / "scope.csv")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tracegraph import LoadError
+
 from .conftest import DATA, INVALID_COPIED, VALID_COPIED, gs1_examples
 
 TRACEBACK = DATA / "opentraceability" / "traceback_tests.jsonld"
@@ -37,6 +39,20 @@ def test_invalid_document_is_rolled_back_with_reasons(graph, path: Path) -> None
     assert (1, "bizStep 'transforming' is not a CBV business step (use a URI for your own)") in reasons
     assert (5, "action 'CREATE' is not ADD, OBSERVE or DELETE") in reasons
     assert {r.index for r in report.rejected} == {1, 2, 3, 4, 5}
+
+
+def test_a_byte_that_is_not_utf8_is_placed_by_line_and_byte_of_the_file(graph, tmp_path: Path) -> None:
+    """Behind a byte-order mark too: the position counts the file's bytes, as an editor or hexdump does."""
+    data = b"\xef\xbb\xbf" + TRACEBACK.read_bytes().removeprefix(b"\xef\xbb\xbf").replace(
+        b'"type": "EPCISDocument"', '"type": "EPCISDocument", "note": "Caf\u00e9"'.encode("latin-1"), 1)
+    path = tmp_path / "latin1.jsonld"
+    path.write_bytes(data)
+    bad = data.index(b"\xe9")
+    line = data[:bad].count(b"\n") + 1
+    with pytest.raises(LoadError, match=rf"latin1\.jsonld: is not UTF-8 text \(invalid continuation byte at "
+                                        rf"line {line}, byte {bad}\)"):
+        graph.load_epcis([path])
+    assert graph.counts()["Event"] == 0
 
 
 def test_proceed_loads_the_valid_events(graph, tmp_path: Path) -> None:

@@ -11,6 +11,8 @@ from typing import Any
 
 import tracegraph
 
+from canonical import Tables, canonical_time, write_csv
+
 from .conftest import DATA
 
 GTIN_URN = "urn:epc:id:sgtin:4012345.011111"
@@ -208,3 +210,18 @@ def test_command_line(tmp_path: Path) -> None:
     assert run.returncode == 2 and "ambiguous" in run.stderr
     run = _cli(db, "identify", "]d20109501101020918")
     assert run.returncode == 2 and "check digit" in run.stderr
+
+
+def test_an_aggregation_replay_leaves_the_packings_tables_gave_its_container(graph: tracegraph.Graph,
+                                                                              tmp_path: Path) -> None:
+    """The WMS tables packed S-WMS into the case; EPCIS then packs the unit into it. Replaying the case's
+    events rebuilds the intervals its events made, not the ones another source recorded."""
+    t = Tables()
+    t.lot("F", product="DEV", quantity=1)
+    t.serial("S-WMS", product="DEV", lot="F")
+    t.pack("S-WMS", CASE_KEY, 1)
+    assert graph.load_tables(write_csv(tmp_path / "tables", t.rows)).rejected == []
+    assert graph.load_epcis([_doc(tmp_path, "pack.json", PACK)]).rejected == []
+    (wms,) = graph.store.edges("PACKED_IN", [("Serial", "S-WMS")], "out")
+    assert (wms.props["packed_at"], wms.props["unpacked_at"]) == (canonical_time(1), None)
+    assert graph.forward(container=CASE_KEY).ids["serials"] == sorted(["S-WMS", UNIT_KEY])

@@ -74,3 +74,26 @@ def test_di_rules() -> None:
     assert without_check_character("H373VBJR062502A3F") == "H373VBJR062502A3"
     assert without_check_character("H373VBJR061002A39") == "H373VBJR061002A3"
     assert without_check_character("H373RLT2812163") == "H373RLT2812163"  # its last digit is not a check character
+
+
+def test_a_scan_of_a_secondary_di_finds_its_device(graph, tmp_path) -> None:
+    """GUDID lists some DIs as secondary identifiers of a device (1,056 HIBCC and 542 GS1 ones in the
+    extract): a label's barcode as a reader sends it (GS1 element string, HRI or Digital Link with lot
+    and expiry; an HIBC label with lot and expiry concatenated, Code 39 start/stop characters or a
+    symbology prefix) finds the device, as typing the bare DI does."""
+    secondary = "".join(f"<identifier><deviceId>{di}</deviceId><deviceIdType>Secondary</deviceIdType>"
+                        f"<deviceIdIssuingAgency>{agency}</deviceIdIssuingAgency></identifier>"
+                        for di, agency in (("M4400192Z1", "HIBCC"), ("00630414601786", "GS1")))
+    text = (DATA / "openfda" / "test.xml").read_text("utf-8").replace("<identifiers>", "<identifiers>" + secondary, 1)
+    path = tmp_path / "secondary.xml"
+    path.write_text(text, "utf-8")
+    assert graph.load_gudid(path).invalid == []
+    [primary] = encode_hibc("M4400192Z1")
+    [label] = encode_hibc("M4400192Z1", lot="LOT42", expiry="2025-12-31")
+    scans = [primary, label, f"*{label}*", f"]C0{label}", "00630414601786", "(01)00630414601786",
+             "]d201006304146017861727123110LOT42", "(01)00630414601786(17)271231(10)LOT42",
+             "https://id.gs1.org/01/00630414601786/10/LOT42"]
+    for scan in scans:
+        found = graph.identify(scan)
+        assert [r["product_id"] for r in found.records.get("Product", [])] == ["00844588018923"], scan
+    assert graph.identify(label).reading.parts["lot"] == "LOT42"

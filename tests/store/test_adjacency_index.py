@@ -182,3 +182,32 @@ def test_a_kept_scope_gives_its_rows_after_another_writer(plant: Path, tmp_path:
     rows = scope.affected_columns()
     assert list(zip(rows["kind"].tolist(), rows["id"].tolist())) == sorted(scope.whereabouts)
     assert len(rows["id"]) > 1
+
+
+def test_recall_scopes_keep_answering_while_another_process_writes_every_few_milliseconds(
+        plant_copy: tuple[Path, str]) -> None:
+    """An index rebuilt after a write also rebuilds, in the same read, everything the last one was asked for:
+    a question never meets a later write half-way (which it would retry, and then give up on)."""
+    from tracegraph.trace import TraceEngine, TraceStart
+    db, parent = plant_copy
+    engine = TraceEngine(SQLiteStore(db))
+    engine.warm()
+    start = TraceStart(lots=(parent,))
+    expected = engine.recall_scope(start).trace.ids
+    script = ("import sys, time; from tracegraph.store import Batch, SQLiteStore; s = SQLiteStore(sys.argv[1]);"
+              "print('writing', flush=True); stop = time.monotonic() + 60\n"
+              "for i in range(100000):\n"
+              "    s.write(Batch(nodes={'Customer': [{'customer_id': f'C-{i}'}]})); time.sleep(0.002)\n"
+              "    if time.monotonic() > stop: break")
+    writer = subprocess.Popen([sys.executable, "-c", script, str(db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout is not None and writer.stdout.readline() == "writing\n"
+        before = engine.store.counts()["Customer"]
+        answers = [engine.recall_scope(start).trace.ids for _ in range(25)]
+        written = engine.store.counts()["Customer"] - before
+        assert writer.poll() is None, "the writer stopped before the questions ended"
+    finally:
+        writer.kill()
+        writer.wait()
+    assert all(a == expected for a in answers)
+    assert written >= len(answers)  # about one write between two questions, or more

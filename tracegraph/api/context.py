@@ -39,6 +39,7 @@ class ApiSettings:
 
     max_query_depth: int = 12
     max_query_tokens: int = 5000
+    max_query_length: int = 100_000  # characters of the query text (variables carry the data)
     max_aliases: int = 20
     max_page_size: int = 1000
     max_start_ids: int = 1000

@@ -62,7 +62,7 @@ class ExplorerQuery:
     async def trace_graph(self, info: strawberry.Info, start: TraceStartInput, direction: TraceDirection,
                           expand: list[str] | None = None, limit: int = DEFAULT_LIMIT) -> JSON:
         ctx: Context = info.context
-        ids = start.ids(ctx)
+        ids = start.ids(ctx) if direction is TraceDirection.FORWARD else start.backward_ids(ctx)
         unknown = sorted(set(expand or ()) - set(LAYERS))
         if unknown:
             raise BadInput(f"unknown layer(s) {', '.join(unknown)}; layers: {', '.join(LAYERS)}")
@@ -73,7 +73,6 @@ class ExplorerQuery:
 
         def draw() -> dict[str, Any]:
             g = ctx.graph
-            trace = (g.forward(**ids) if direction is TraceDirection.FORWARD else
-                     g.backward(lot=ids["lot"], serial=ids["serial"], container=ids["container"]))
+            trace = g.forward(**ids) if direction is TraceDirection.FORWARD else g.backward(**ids)
             return trace_view(g.store, trace, limit=limit, expand=tuple(expand or ()))
         return await ctx.run(draw)

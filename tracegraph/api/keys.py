@@ -74,13 +74,16 @@ class ApiKeys:
             raise BadInput(f"unknown role {role!r}; roles: {', '.join(r.value for r in Role)}") from None
         if expires_in_days is not None and expires_in_days <= 0:
             raise BadInput("expires_in_days must be positive")
+        try:
+            expires = None if expires_in_days is None else (
+                datetime.now(UTC) + timedelta(days=expires_in_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        except OverflowError:
+            raise BadInput(f"expires_in_days: {expires_in_days} days from now is past the year 9999") from None
         taken = [k.id for k in self.list() if name and k.name == name and k.revoked_at is None]
         if taken:  # the name is the actor and signer in the audit trail, so it must stand for one key
             raise BadInput(f"name: an API key named {name!r} exists (id {taken[0]}); the audit trail names "
                            "a key by its name, so choose another name or revoke that key first")
         key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
-        expires = None if expires_in_days is None else (
-            datetime.now(UTC) + timedelta(days=expires_in_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
         record = ApiKey(key_id, name, role.value, _now(), expires, None, _digest(secret))
         self._save(record, "apikey.create", f"create a {role.value} key", before=None)
         return f"{PREFIX}_{key_id}_{secret}", record

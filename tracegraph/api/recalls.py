@@ -146,6 +146,8 @@ class AffectedItem:
     shipment_ids: list[str]
     container_id: str | None = strawberry.field(description="The container it was in (the first of `containerIds`).")
     container_ids: list[str] = strawberry.field(description="Every container it was in: more than one for a split lot.")
+    remaining: float | None = strawberry.field(description="How much of a lot was left on site, in its uom; null "
+                                                            "for a serial, or when the records could not tell.")
     unit: bool = strawberry.field(description="Whether it needs a disposition before the recall closes.")
     disposition: str | None
     disposition_reason: str | None
@@ -198,7 +200,8 @@ class ScopeVersion:
             return [AffectedItem(ref=k, kind=k.split(":", 1)[0], id=k.split(":", 1)[1], status=snap.where[k]["status"],
                                  customer_ids=snap.where[k]["customers"], shipment_ids=snap.where[k]["shipments"],
                                  container_id=snap.where[k]["container"],
-                                 container_ids=snap.where[k]["containers"], unit=k in units,
+                                 container_ids=snap.where[k]["containers"], remaining=snap.where[k].get("remaining"),
+                                 unit=k in units,
                                  disposition=done.get(k, {}).get("outcome"),
                                  disposition_reason=done.get(k, {}).get("reason")) for k in keys]
         return await paginate(info.context, sorted(snap.where), first, after, load)

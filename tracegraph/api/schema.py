@@ -8,12 +8,16 @@ prints the SDL that is kept in ``schema.graphql`` at the top of the repository.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter,
-                                   ValidationCache)
+                                   SchemaExtension, ValidationCache)
 from strawberry.tools import merge_types
 
+from ..errors import LimitExceeded
 from .access import AccessMutation, AccessQuery
 from .context import ApiSettings
 from .errors import ErrorCodes
@@ -25,9 +29,34 @@ from .records import RecordQuery
 from .traces import TraceQuery
 from .types import RECORD_TYPES, RELATION_TYPES
 
+if TYPE_CHECKING:
+    from strawberry.types import ExecutionContext
+
 QUERY_AREAS: tuple[type, ...] = (RecordQuery, TraceQuery, AccessQuery, RecallQuery, IdentifyQuery, QualityQuery,
                                  ExplorerQuery)
 MUTATION_AREAS: tuple[type, ...] = (AccessMutation, RecallMutation)
+
+
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        """Log nothing here: :class:`ErrorCodes` logs the INTERNAL errors (bugs). strawberry would log every error
+        of a result, a client's NOT_FOUND too, with a traceback and the query text, signing secrets included."""
+
+
+class MaxQueryLength(SchemaExtension):
+    """Refuse a query text over the length limit before parsing it: comments and spaces are no tokens, so the
+    token limit lets them through, and lexing megabytes of them holds the event loop (every client) for seconds."""
+
+    def __init__(self, max_length: int) -> None:
+        self.max_length = max_length
+
+    def on_parse(self) -> Iterator[None]:
+        length = len(self.execution_context.query or "")
+        if length > self.max_length:
+            # raised before ErrorCodes can shape it (no on_operation epilogue on this path): it carries its code
+            raise GraphQLError(f"the query text may have at most {self.max_length:,} characters, not {length:,}",
+                               extensions={"code": LimitExceeded.code})
+        yield
 
 
 def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
@@ -36,12 +65,13 @@ def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
     # clients send the same few texts with new variables, and validating one costs milliseconds.
     limits = [*QueryDepthLimiter(max_depth=s.max_query_depth).validation_rules,
               *MaxAliasesLimiter(max_alias_count=s.max_aliases).validation_rules]
-    return strawberry.Schema(
+    return Schema(
         query=merge_types("Query", QUERY_AREAS),
         mutation=merge_types("Mutation", MUTATION_AREAS),
         types=[*RECORD_TYPES.values(), *RELATION_TYPES.values()],
         # factories, not instances: an extension instance must not be shared by concurrent requests
         extensions=[ErrorCodes,
+                    lambda: MaxQueryLength(s.max_query_length),
                     lambda: MaxTokensLimiter(max_token_count=s.max_query_tokens),
                     lambda: AddValidationRules(limits),
                     ValidationCache],

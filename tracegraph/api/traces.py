@@ -54,6 +54,15 @@ class TraceStartInput:
         ctx.settings.check_start_ids(sum(map(len, ids.values())))
         return ids
 
+    def backward_ids(self, ctx: Context) -> dict[str, list[str]]:
+        """The start ids by Graph.backward's argument names; suppliers and materials are refused, not dropped."""
+        ids = self.ids(ctx)
+        for name in ("supplier", "material"):
+            if ids.pop(name):
+                raise BadInput(f"start.{name}s: a backward trace starts from lots, serials or containers "
+                               "(suppliers and materials start forward traces)")
+        return ids
+
 
 async def _page_records(ctx: Context, kind: str, keys: list[str], only_ids: bool = False) -> list[Any]:
     """The records of ``keys``, in order; NOT_FOUND names every key without one.
@@ -136,6 +145,10 @@ class ItemStatus(Enum):
     IN_STOCK = "in_stock"
 
 
+REMAINING = ("How much of a lot is left on site, in its uom: its quantity less what was consumed and shipped loose "
+             "(a lot with some left is in stock); null for a serial, or when the records cannot tell.")
+
+
 @strawberry.type(description="Where one affected lot or serial is now.")
 class Whereabouts:
     w: strawberry.Private[EngineWhereabouts]
@@ -167,6 +180,10 @@ class Whereabouts:
     @strawberry.field(description="What it was consumed into.")
     async def consumed_into(self, info: strawberry.Info) -> list[Record]:
         return await load_many(info.context, list(self.w.consumed_into))
+
+    @strawberry.field(description=REMAINING)
+    def remaining(self) -> float | None:
+        return self.w.remaining
 
 
 @strawberry.type(description="Affected items and shipments of one customer.")
@@ -273,11 +290,7 @@ class TraceQuery:
                       description="Everything upstream of the start: lots, serials, suppliers, materials, steps.")
     async def backward_trace(self, info: strawberry.Info, start: TraceStartInput) -> TraceResult:  # type: ignore[valid-type]
         ctx: Context = info.context
-        ids = start.ids(ctx)
-        if ids["supplier"] or ids["material"]:
-            raise BadInput("a backward trace starts from lots, serials or containers")
-        return to_trace(await ctx.run(_answered, ctx.graph.backward, lot=ids["lot"], serial=ids["serial"],
-                                      container=ids["container"]))
+        return to_trace(await ctx.run(_answered, ctx.graph.backward, **start.backward_ids(ctx)))
 
     @strawberry.field(permission_classes=[requires("recall")],
                       description="The forward trace of a trigger, where each affected item is now, per customer.")

@@ -70,7 +70,8 @@ def to_record(kind: str, record: dict[str, Any]) -> Any:
 def to_relation(edge: Edge | Link) -> Any:
     """The GraphQL object for a store edge or an explaining link (the same four parts)."""
     rel = RELS[edge.rel]
-    return RELATION_TYPES[edge.rel](rel=edge.rel, edge=edge, **{f.name: edge.props.get(f.name) for f in rel.fields})
+    return RELATION_TYPES[edge.rel](rel=edge.rel, edge=edge,
+                                    **{f.name: _value(f, edge.props.get(f.name)) for f in rel.fields})
 
 
 async def load_many(ctx: Context, refs: list[NodeRef]) -> list[Any]:

@@ -2,8 +2,9 @@
 
 ``parse`` recognises the format and reads its parts (raising BadInput with the reason when a check
 digit or format is wrong); ``identify`` adds the matching records: by canonical key, by a stored
-Identifier (IDENTIFIES edge) and by ERP fields (a Serial whose serial_id is the bare serial number
-and whose product_id is the GTIN). A dropped-FNC1 reading yields every alternative with its records.
+Identifier (IDENTIFIES edge; of the thing, or of the device a DI in it names) and by ERP fields (a
+Serial whose serial_id is the bare serial number and whose product_id is the GTIN). A dropped-FNC1
+reading yields every alternative with its records.
 """
 
 from __future__ import annotations
@@ -52,6 +53,13 @@ def identifier_forms(parts: dict[str, str]) -> list[tuple[str, str]]:
     return forms
 
 
+def _device_identifier_forms(parts: dict[str, str]) -> list[str]:
+    """How a device identifier the reading carries is stored as an Identifier of its product (a GUDID
+    secondary DI): a GS1 DI bare, an HIBC DI as its primary symbol, whatever else the scan held."""
+    return ([parts["gtin"]] if "gtin" in parts else []) + (
+        hibc.encode_hibc(parts["hibc_di"]) if "hibc_di" in parts else [])
+
+
 def _lookup(store: Store, reading: Parsed, text: str) -> dict[str, list[dict[str, Any]]]:
     parts = reading.parts
     wanted: dict[str, set[str]] = {kind: set() for kind in _KINDS}
@@ -60,7 +68,7 @@ def _lookup(store: Store, reading: Parsed, text: str) -> dict[str, list[dict[str
             wanted[kind].add(parts["key"])
     for kind, key in record_keys(parts).items():
         wanted[kind].add(key)
-    names = [text.strip()] + [form for form, _ in identifier_forms(parts)]
+    names = [text.strip()] + [form for form, _ in identifier_forms(parts)] + _device_identifier_forms(parts)
     identifiers = list(store.get("Identifier", names))
     for edge in store.edges("IDENTIFIES", [("Identifier", i) for i in identifiers], "out"):
         if edge.dst[0] in wanted:

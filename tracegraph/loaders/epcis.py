@@ -5,7 +5,8 @@
   over every held event of the transformation;
 - AggregationEvent / AssociationEvent: time-bounded PACKED_IN / ATTACHED_TO, replayed per parent over
   every held event, so any capture order or split into documents gives the same intervals, evidence and
-  retractions (an interval an earlier, partial replay opened stays, closed empty); OBSERVE confirms (or opens);
+  retractions (an interval an earlier, partial replay opened stays, closed empty; one another source, such as
+  the WMS tables, recorded for the parent is left as it is); OBSERVE confirms (or opens);
 - shipping / receiving (Object or TransactionEvent): Shipment, Customer and SHIPPED_IN;
 - bizTransactionList: REFERS_TO business documents;
 - errorDeclaration: never deletes. An erroneous event never happened (the rule is in
@@ -461,12 +462,14 @@ class _Builder:
             edge = self.edges[(rel, interval["child"], parent.ref, (interval["start"],))]
             edge.props[end] = interval["end"]  # a replay may reopen what an erroneous DELETE closed
             made.add((interval["child"], interval["start"]))
+        replayed = {eid for eid, _ in events}
         for held in self.store.edges(rel, [parent.ref], "in"):
-            if (held.src, held.props[start]) not in made:
+            evidence = json.loads(held.props.get("evidence") or "[]")
+            if (held.src, held.props[start]) not in made and replayed.intersection(evidence):
                 # an interval an earlier, partial replay opened (e.g. an OBSERVE captured before its ADD):
-                # the store keeps no deletes, so it is closed at its own start, empty, with its evidence
-                self._edge(rel, held.src, parent.ref, json.loads(held.props.get("evidence") or "[]"),
-                           **{start: held.props[start]})
+                # the store keeps no deletes, so it is closed at its own start, empty, with its evidence.
+                # Intervals no event of this parent made (another source's, e.g. the WMS tables) stay.
+                self._edge(rel, held.src, parent.ref, evidence, **{start: held.props[start]})
                 self.edges[(rel, held.src, parent.ref, (held.props[start],))].props[end] = held.props[start]
 
     def _transformation(self, tid: str, events: list[tuple[str, Event]]) -> None:

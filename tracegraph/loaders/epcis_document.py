@@ -2,14 +2,15 @@
 
 Offline: a JSON-LD ``@context`` is never fetched. The GS1 JSON schema and XSDs carry only GS1's IP
 disclaimer (no open licence), so they are not committed; :func:`event_problems` is our own
-structural validation of what the schema checks and the loader relies on: event types, required
-fields, times, actions, CBV vocabularies for bare words, namespaced extensions, and EPCs this
-system can read.
+structural validation of what the schema checks and the loader relies on: event types, the JSON types of
+the fields it reads, required fields, times, actions, CBV vocabularies for bare words, namespaced extensions,
+and EPCs this system can read.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from ..errors import BadInput, LoadError
 from ..extras import extra_module
 from ..schema import normalize_datetime
 from ..schema.dictionary import EPCIS_EVENT_TYPES
+from .source import not_utf8
 
 Event = dict[str, Any]
 
@@ -51,6 +53,12 @@ FIELDS: dict[str, set[str]] = {
                                       "outputQuantityList", "ilmd"},
     "AssociationEvent": _COMMON | {"action", "parentID", "childEPCs", "childQuantityList"},
 }
+# the JSON type of every field the loader reads (None counts as absent): text, an array of EPCs, an object
+# or an array of objects, each with these text members
+_TEXT_FIELDS = ("eventID", "parentID", "transformationID", "bizStep", "disposition")
+_OBJECTS = {"readPoint": ("id",), "bizLocation": ("id",), "errorDeclaration": ("reason",)}
+_OBJECT_LISTS = {"bizTransactionList": ("type", "bizTransaction"), "sourceList": ("type", "source"),
+                 "destinationList": ("type", "destination"), **{q: ("epcClass", "uom") for q in _QUANTITY_LISTS}}
 _OFFSET = re.compile(r"^[+-]([01]\d|2[0-3]):[0-5]\d$")
 # the ILMD dates the loader reads, by bare name, each kind's first present one winning
 ILMD_EXPIRY = ("itemExpirationDate", "bestBeforeDate")
@@ -99,8 +107,8 @@ def read_document(path: Path) -> Document:
 def _parse(path: Path, raw: bytes) -> Document:
     try:
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise LoadError(f"is not UTF-8 text ({exc.reason} at byte {exc.start})", file=str(path)) from None
+    except UnicodeDecodeError:
+        raise LoadError(f"is not UTF-8 text ({not_utf8(io.BytesIO(raw))})", file=str(path)) from None
     if text.lstrip().startswith("<"):
         return _read_xml(path, raw.removeprefix(b"\xef\xbb\xbf"))
     try:
@@ -256,6 +264,39 @@ def _date_problem(value: Any, name: str) -> str | None:
     return f"{name}: {value!r} is not an ISO 8601 date"
 
 
+def _members_problems(entry: dict[str, Any], members: tuple[str, ...], where: str) -> list[str]:
+    return [f"{where} field {m!r} {entry[m]!r} is not text" for m in members
+            if entry.get(m) is not None and not isinstance(entry[m], str)]
+
+
+def _shape_problems(event: Event) -> list[str]:
+    """Fields of the wrong JSON type, which the checks after this and the loader would misread (a string
+    where an array belongs is iterated letter by letter) or fail on."""
+    problems = [f"{name} {event[name]!r} is not text" for name in _TEXT_FIELDS
+                if event.get(name) is not None and not isinstance(event[name], str)]
+    for name in sorted(_LISTS):
+        value = event.get(name)
+        if value is not None and not (isinstance(value, list) and all(isinstance(e, str) and e.strip() for e in value)):
+            problems.append(f"{name} must be an array of EPCs (non-empty text)")
+    for name, members in _OBJECTS.items():
+        value = event.get(name)
+        if value is not None and not isinstance(value, dict):
+            problems.append(f"{name} must be an object")
+        elif value is not None:
+            problems += _members_problems(value, members, name)
+    for name, members in _OBJECT_LISTS.items():
+        value = event.get(name)
+        if value is not None and not (isinstance(value, list) and all(isinstance(e, dict) for e in value)):
+            problems.append(f"{name} must be an array of objects")
+        elif value is not None:
+            problems += [p for e in value for p in _members_problems(e, members, f"{name} entry")]
+    declaration = event.get("errorDeclaration")
+    corrective = declaration.get("correctiveEventIDs") if isinstance(declaration, dict) else None
+    if corrective is not None and not (isinstance(corrective, list) and all(isinstance(e, str) for e in corrective)):
+        problems.append("errorDeclaration.correctiveEventIDs must be an array of eventIDs (text)")
+    return problems
+
+
 def event_problems(event: Any, read_epc: Any) -> list[str]:
     """Every structural problem of one event; ``read_epc(uri)`` raises BadInput for an unreadable EPC."""
     if not isinstance(event, dict):
@@ -263,6 +304,9 @@ def event_problems(event: Any, read_epc: Any) -> list[str]:
     kind = event.get("type")
     if kind not in EPCIS_EVENT_TYPES:
         return [f"type {kind!r} is not one of {', '.join(EPCIS_EVENT_TYPES)}"]
+    shape = _shape_problems(event)
+    if shape:
+        return shape
     problems = [p for p in (_time_problem(event.get("eventTime"), "eventTime"),) if p]
     offset = event.get("eventTimeZoneOffset")
     if not isinstance(offset, str) or not _OFFSET.match(offset):

@@ -6,7 +6,7 @@ contains quantity of the contained DI); secondary, unit-of-use and previous DIs 
 of the primary. Every DI is checked against its issuing agency's form (GS1: 14 digits with a valid
 check digit; HIBCC: labeler, product and unit of measure, with or without its check character,
 which is dropped); an invalid one is reported with the device's record key and the reason, and not
-loaded. The whole file is one batch.
+loaded, as is a second record of a primary DI in one file. The whole file is one batch.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from biip.checksums import gs1_standard_check_digit
 
 from ..errors import LoadError
 from ..extras import extra_module
-from ..identifiers.hibc import check_character, is_hibc_di, without_check_character
+from ..identifiers.hibc import encode_hibc, is_hibc_di, without_check_character
 from ..schema import RELS, validate
 from ..store import Batch, Edge, Store, Writer, plain_writer
 from .source import HashingReader
@@ -32,6 +32,7 @@ _NS = "{http://www.fda.gov/cdrh/gudid}"
 _LABEL_PIS = (("lotBatch", "lot"), ("serialNumber", "serial"), ("expirationDate", "expiry"),
               ("manufacturingDate", "manufacturing_date"), ("donationIdNumber", "donation_id"))
 _PACKAGE_TAGS = {"quantity": "pkgQuantity", "package_type": "pkgType"}  # CONTAINS_DI field -> GUDID tag
+_ZIP_ENTRY = b"PK\x03\x04"  # how a zip archive's first member begins
 _SCHEME = {"GS1": "gs1", "HIBCC": "hibc", "ICCBBA": "iccbba", "IFA": "ifa"}
 
 
@@ -55,6 +56,9 @@ class GudidReport:
 
 def di_problem(di: str, agency: str) -> str | None:
     """Why ``di`` (an HIBCC one without its check character) is not a valid DI of ``agency``, or None."""
+    for tag, value in (("deviceId", di), ("deviceIdIssuingAgency", agency)):
+        if not value:
+            return f"{tag} is empty"
     if agency == "GS1":
         if not di.isdigit():
             return f"a GS1 DI is 14 digits; {di!r} has other characters"
@@ -93,6 +97,10 @@ def _open(path: Path) -> Iterator[tuple[str, IO[bytes]]]:
                     yield f"{path.name}/{names[0]}", fh
         else:
             with path.open("rb") as fh:
+                if fh.read(4) == _ZIP_ENTRY:  # a zip whose end (its directory) is gone: a download cut short
+                    raise LoadError("is a damaged or truncated zip archive (its central directory is missing)",
+                                    file=str(path))
+                fh.seek(0)
                 yield path.name, fh
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
         raise LoadError(f"cannot be read ({exc})", file=str(path)) from None
@@ -133,6 +141,7 @@ def load_gudid(store: Store, path: str | Path, write: Writer | None = None) -> G
     report = GudidReport()
     batch = Batch()
     products: dict[str, dict[str, Any]] = {}
+    first_record: dict[str, str] = {}  # primary DI -> the record key that loaded it
     contains: list[tuple[str, str, dict[str, object], str]] = []  # package, contained DI, properties, record
     hashes: dict[str, str] = {}
     for device in _devices(path, hashes):
@@ -155,6 +164,11 @@ def load_gudid(store: Store, path: str | Path, write: Writer | None = None) -> G
             if not any(t == "Primary" for _, t, _, _ in identifiers):
                 report.invalid.append(InvalidDI(key, "", "Primary", "the device record has no primary DI"))
             continue
+        if primary[0] in first_record:  # two versions of one device: like a duplicate id in a table
+            report.invalid.append(InvalidDI(key, primary[0], "Primary", f"record {first_record[primary[0]]} earlier "
+                                            "in the file has this primary DI; only the first is loaded"))
+            continue
+        first_record[primary[0]] = key
         base = {"brand": brand or None, "model": model or None, "company": fields.get("companyName") or None,
                 "label_pis": pis or None}
         name = " ".join(p for p in (brand, model) if p) or primary[0]
@@ -174,12 +188,12 @@ def load_gudid(store: Store, path: str | Path, write: Writer | None = None) -> G
                 contains.append((di, element.get("containsDINumber", ""), props, key))
                 report.packages += 1
             elif id_type != "Primary":
-                form = f"+{di}{check_character('+' + di)}" if agency == "HIBCC" else di
+                form = encode_hibc(di)[0] if agency == "HIBCC" else di
                 batch.add_node("Identifier", {"identifier": form, "scheme": _SCHEME[agency]})
                 batch.add_edge(Edge("IDENTIFIES", ("Identifier", form), ("Product", primary[0])))
                 report.identifiers += 1
         if primary[1] == "HIBCC":
-            form = f"+{primary[0]}{check_character('+' + primary[0])}"
+            [form] = encode_hibc(primary[0])
             batch.add_node("Identifier", {"identifier": form, "scheme": "hibc"})
             batch.add_edge(Edge("IDENTIFIES", ("Identifier", form), ("Product", primary[0])))
             report.identifiers += 1

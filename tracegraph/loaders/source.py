@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Iterable
 from typing import IO, Any
 
 
@@ -28,3 +29,17 @@ class HashingReader(io.RawIOBase):
         buffer[:len(data)] = data
         self.sha256.update(data)
         return len(data)
+
+
+def not_utf8(lines: Iterable[bytes]) -> str:
+    """Why and where a file first stops being UTF-8, by line and byte of the whole file (a byte-order mark
+    counted): a decoder's own position is within the chunk it was decoding. Lines decode alone, since
+    no UTF-8 sequence holds a newline byte."""
+    offset = 0
+    for number, line in enumerate(lines, start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return f"{exc.reason} at line {number}, byte {offset + exc.start}"
+        offset += len(line)
+    return "unreadable"  # not reached: the caller's decoder failed on these bytes

@@ -13,7 +13,7 @@ import csv
 import hashlib
 import io
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from ..gcpause import paused_gc
 from ..schema import (EDGE_TABLES, KINDS, KINDS_BY_TABLE, LOAD_ORDER, RELS, Defect, EdgeTable, FieldType, NodeKind,
                       Problem, validate)
 from ..store import Batch, Edge, NodeRef, Store, Writer, plain_writer
-from .source import HashingReader
+from .source import HashingReader, not_utf8
 
 Row = dict[str, Any]
 Progress = Callable[[str, int], None]
@@ -107,11 +107,13 @@ def _check_arrow_types(path: Path, table: Any, types: Mapping[str, FieldType]) -
                             file=str(path), field=column.name)
 
 
-def read_table(path: Path, sha256: Any = None, types: Mapping[str, FieldType] | None = None) -> Iterator[Row]:
+def read_table(path: Path, sha256: Any = None, types: Mapping[str, FieldType] | None = None,
+               required: Collection[str] = ()) -> Iterator[Row]:
     """Rows of one CSV or Parquet file as dicts of text; structural problems raise LoadError.
 
     ``sha256`` (a hashlib object), if given, is fed the file's bytes in the same read. ``types``
-    (column -> field type) are checked against a Parquet file's column types.
+    (column -> field type) are checked against a Parquet file's column types, ``required`` columns
+    against its header, rows or not.
     """
     if path.suffix == ".parquet":
         import pyarrow as pa
@@ -123,6 +125,7 @@ def read_table(path: Path, sha256: Any = None, types: Mapping[str, FieldType] | 
             table = pq.read_table(pa.BufferReader(data))
         except Exception as exc:  # pyarrow raises several unrelated types for a broken file
             raise LoadError(f"not a readable Parquet file ({exc})", file=str(path)) from None
+        _columns_present(path, table.column_names, required)
         _check_arrow_types(path, table, types or {})
         yield from table.to_pylist()
         return
@@ -135,6 +138,7 @@ def read_table(path: Path, sha256: Any = None, types: Mapping[str, FieldType] | 
                 raise LoadError("the file is empty (no header row)", file=str(path))
             header = [h.strip() for h in header]
             _columns_unique(path, header)
+            _columns_present(path, header, required)
             number = 0  # records after the header; blank lines are skipped and not counted, as in rejects
             for values in reader:
                 if not any(v.strip() for v in values):
@@ -144,23 +148,34 @@ def read_table(path: Path, sha256: Any = None, types: Mapping[str, FieldType] | 
                     raise LoadError(f"has {len(values)} fields where the header has {len(header)}",
                                     file=str(path), row=number)
                 yield dict(zip(header, values))
-    except UnicodeDecodeError as exc:
-        raise LoadError(f"is not UTF-8 text ({exc.reason} at byte {exc.start})", file=str(path)) from None
+    except UnicodeDecodeError:
+        with path.open("rb") as lines:
+            where = not_utf8(lines)
+        raise LoadError(f"is not UTF-8 text ({where})", file=str(path)) from None
     except csv.Error as exc:
         raise LoadError(f"is not valid CSV ({exc})", file=str(path)) from None
 
 
-def _columns_present(path: Path, rows: list[Row], required: list[str]) -> None:
-    if rows:
-        missing = [c for c in required if c not in rows[0]]
-        if missing:
-            raise LoadError(f"lacks required column(s) {', '.join(missing)}", file=str(path))
+def _columns_present(path: Path, header: list[str], required: Collection[str]) -> None:
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise LoadError(f"lacks required column(s) {', '.join(missing)}", file=str(path))
+
+
+def _edge_table_ends(table: EdgeTable) -> list[str]:
+    """An edge table's endpoint columns: the type (unless fixed) and id of each end."""
+    return [c for c in (table.source_type, table.source_id, table.target_type, table.target_id) if c]
 
 
 def _edge_table_types(table: EdgeTable) -> dict[str, FieldType]:
     """Field types of an edge table's columns: its endpoints' types and ids are text."""
-    ends = (table.source_type, table.source_id, table.target_type, table.target_id)
-    return {**{c: FieldType.STRING for c in ends if c}, **{f.name: f.type for f in RELS[table.rel].fields}}
+    fields = {f.name: f.type for f in RELS[table.rel].fields}
+    return {**{c: FieldType.STRING for c in _edge_table_ends(table)}, **fields}
+
+
+def _edge_table_required(table: EdgeTable) -> list[str]:
+    """An edge table's required columns: its endpoints and the relationship's required fields."""
+    return _edge_table_ends(table) + [f.name for f in RELS[table.rel].fields if f.required]
 
 
 class TableLoader:
@@ -216,13 +231,13 @@ class TableLoader:
         for kind_name in LOAD_ORDER:
             kind = KINDS[kind_name]
             if kind.table in files:
-                rows = list(read_table(files[kind.table], hashes[kind.table],
-                                       {f.name: f.type for f in kind.fields}))
+                rows = list(read_table(files[kind.table], hashes[kind.table], {f.name: f.type for f in kind.fields},
+                                       [f.name for f in kind.fields if f.required]))
                 self._load_nodes(kind, files[kind.table], rows)
         for edge_table in EDGE_TABLES:
             if edge_table.table in files:
                 rows = list(read_table(files[edge_table.table], hashes[edge_table.table],
-                                       _edge_table_types(edge_table)))
+                                       _edge_table_types(edge_table), _edge_table_required(edge_table)))
                 self._load_edges(edge_table, files[edge_table.table], rows)
         self.batch.derive_edges(self._item_kind)
         self.write(self.batch, {"source": str(directory.resolve()),
@@ -239,7 +254,6 @@ class TableLoader:
                                     for p in problems)
 
     def _load_nodes(self, kind: NodeKind, path: Path, rows: list[Row]) -> None:
-        _columns_present(path, rows, [f.name for f in kind.fields if f.required])
         known = {f.name for f in kind.fields}
         refs = [f for f in kind.fields if f.references]
         for f in refs:
@@ -305,8 +319,6 @@ class TableLoader:
     def _load_edges(self, table: EdgeTable, path: Path, rows: list[Row]) -> None:
         rel = RELS[table.rel]
         target_kind = None if table.target_type else rel.target[0]
-        _columns_present(path, rows, [c for c in (table.source_type, table.source_id, table.target_type,
-                                                  table.target_id) if c] + [f.name for f in rel.fields if f.required])
         for type_col, id_col, fixed in ((table.source_type, table.source_id, None),
                                         (table.target_type, table.target_id, target_kind)):
             for kind in ([fixed] if fixed else set(table.type_names.values())):

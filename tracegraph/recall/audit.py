@@ -147,17 +147,14 @@ class AuditLog:
 
     def entries(self, target: str | None = None, start: int = 1) -> Iterator[dict[str, Any]]:
         """Entries in order, optionally only those about one target (e.g. "recall:RC-...")."""
-        for _, entry in self.store.entries(LOG, start):
-            if target is None or entry.get("target") == target:
-                yield entry
+        for _, entry in self.store.entries(LOG, start, target):
+            yield entry
 
     def head(self) -> Head | None:
         """The last entry's seq and hash (None while the trail is empty): note it outside the store to
         anchor the chain up to here."""
-        last = None
-        for _, last in self.store.entries(LOG):
-            pass
-        return None if last is None else Head(last["seq"], last["hash"])
+        last = self.store.last(LOG)
+        return None if last is None else Head(last[1]["seq"], last[1]["hash"])
 
     def contains(self, point: Head) -> bool:
         """Whether the trail still has entry ``point.seq`` with hash ``point.hash``."""

@@ -55,7 +55,8 @@ class Signatures:
         """Raise Unauthenticated unless ``secret`` is ``signer``'s signing secret."""
         doc = self.store.documents(SIGNERS, [signer]).get(signer)
         if doc is None:
-            raise Unauthenticated(f"{signer} has no signing secret; set one with `tracegraph signer set`")
+            raise Unauthenticated(f"{signer} has no signing secret; set one with `tracegraph signer set` "
+                                 "(GraphQL: setSigningSecret)")
         if not hmac.compare_digest(_hash_secret(secret, bytes.fromhex(doc["salt"])), doc["hash"]):
             raise Unauthenticated(f"the signing secret for {signer} is wrong")
 

@@ -349,8 +349,14 @@ class Store(ABC):
         """:meth:`documents`, read inside the transaction ``tx``."""
 
     @abstractmethod
-    def entries(self, log: str, start: int = 1) -> Iterator[tuple[int, dict[str, Any]]]:
-        """(seq, entry) of ``log`` from ``start`` on, in order."""
+    def entries(self, log: str, start: int = 1, target: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(seq, entry) of ``log`` from ``start`` on, in order; with ``target``, only the entries whose
+        ``target`` field it is (one record's history, read without parsing the whole trail where the
+        backend can)."""
+
+    @abstractmethod
+    def last(self, log: str) -> tuple[int, dict[str, Any]] | None:
+        """(seq, entry) of the last entry of ``log``, None while it is empty, without reading the others."""
 
     def ensure_schema(self) -> dict[str, bool]:
         """Create the constraints and indexes the backend needs, if absent.

@@ -4,7 +4,9 @@ SQLite answers one breadth-first hop with an indexed query per relationship, pay
 trip for the frontier and a B-tree probe per node; the index answers it with numpy slices, so a
 trace costs in proportion to its answer, not to the graph. It is a cache of the tables, never a
 second source of truth: built from them on first use, inside one read transaction, and thrown
-away when the store's change counter moves (a write by this process or by any other).
+away when the store's change counter moves (a write by this process or by any other). The version
+built next reads what the last one was asked for together with its nodes, so that a question does not
+meet a later write half-way through (it would be retried on a fresh view) however often others write.
 """
 
 from __future__ import annotations
@@ -240,7 +242,10 @@ class AdjacencyIndex:
     """Node ids, keys and CSR adjacency of one version of the tables (see the module docstring)."""
 
     @paused_gc()
-    def __init__(self, con: sqlite3.Connection) -> None:
+    def __init__(self, con: sqlite3.Connection, previous: AdjacencyIndex | None = None) -> None:
+        """Reads the nodes, and builds what ``previous`` (the last version) was asked for, in one read: a
+        question asks this version for the relationships and tables it asked the last one for, and finds
+        them built from the same tables as the nodes, however often other writers commit meanwhile."""
         con.execute("BEGIN")
         try:
             self.version = change_counter(con)
@@ -254,14 +259,18 @@ class AdjacencyIndex:
                 ref_of[nid] = ref = (kind, key)
                 nid_of[ref] = nid
                 codes.append(KIND_CODE.get(kind, UNKNOWN_KIND))  # a kind a later version added: never traced
+            self.size = size
+            self.kind_of = np.zeros(size, dtype=np.int8)  # nid -> position in KIND_NAMES
+            self.kind_of[np.fromiter(nid_of.values(), dtype=np.int64, count=len(nid_of))] = np.array(
+                codes, dtype=np.int8)
+            self.row_in_kind = np.full(size, -1, dtype=np.int32)  # nid -> its row in its kind's table
+            # the relationships and the record tables asked for, on this version or an earlier one
+            self.asked: tuple[set[str], set[str]] = (set(previous.asked[0]), set(previous.asked[1])) if previous \
+                else (set(), set())
+            self._relations = {rel: self._relation(con, rel) for rel in sorted(self.asked[0])}
+            self._tables = {kind: self._table(con, kind) for kind in sorted(self.asked[1])}
         finally:
             con.execute("COMMIT")
-        self.size = size
-        self.kind_of = np.zeros(size, dtype=np.int8)  # nid -> position in KIND_NAMES
-        self.kind_of[np.fromiter(nid_of.values(), dtype=np.int64, count=len(nid_of))] = np.array(codes, dtype=np.int8)
-        self._relations: dict[str, Relation] = {}
-        self._tables: dict[str, KindTable] = {}
-        self.row_in_kind = np.full(size, -1, dtype=np.int32)  # nid -> its row in its kind's table
         self._build_lock = threading.Lock()
         self._scratch = np.full(size, -1, dtype=np.int32)  # depth per nid during reach, reset after
         self._reach_lock = threading.Lock()
@@ -278,11 +287,19 @@ class AdjacencyIndex:
 
     # -- edges -----------------------------------------------------------------------------------
     def relation(self, con: sqlite3.Connection, rel: str) -> Relation:
-        return self._once(con, self._relations, rel, lambda: Relation(con, rel, self.size))
+        self.asked[0].add(rel)
+        return self._once(con, self._relations, rel, lambda: self._relation(con, rel))
 
     def table(self, con: sqlite3.Connection, kind: str) -> KindTable:
         """The records of ``kind`` as columns (built on first use, like the relations)."""
-        return self._once(con, self._tables, kind, lambda: KindTable(con, kind, self.ref_of, self.row_in_kind))
+        self.asked[1].add(kind)
+        return self._once(con, self._tables, kind, lambda: self._table(con, kind))
+
+    def _relation(self, con: sqlite3.Connection, rel: str) -> Relation:
+        return Relation(con, rel, self.size)
+
+    def _table(self, con: sqlite3.Connection, kind: str) -> KindTable:
+        return KindTable(con, kind, self.ref_of, self.row_in_kind)
 
     def built(self, kind: str) -> KindTable | None:
         """The records of ``kind`` as columns, if something built them already."""

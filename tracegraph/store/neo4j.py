@@ -428,15 +428,22 @@ class Neo4jStore(Store):
         self._run(tx, cy.log_append(), log=log, seq=seq, body=json.dumps(entry))
         return entry
 
-    def entries(self, log: str, start: int = 1) -> Iterator[tuple[int, dict[str, Any]]]:
+    def entries(self, log: str, start: int = 1, target: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+        # the target is inside each entry's JSON body, so it is tested here (entries carry no such property)
         statement = cy.log_entries()
         while True:
             page = self._query(statement, log=log, start=start, page=self.keys_page)
             for record in page:
-                yield record["seq"], json.loads(record["body"])
+                entry = json.loads(record["body"])
+                if target is None or entry.get("target") == target:
+                    yield record["seq"], entry
             if len(page) < self.keys_page:
                 return
             start = page[-1]["seq"] + 1
+
+    def last(self, log: str) -> tuple[int, dict[str, Any]] | None:
+        rows = self._query(cy.log_last(), log=log)
+        return (rows[0]["seq"], json.loads(rows[0]["body"])) if rows else None
 
     def counts(self) -> dict[str, int]:
         return self._transaction(False, self._counts)

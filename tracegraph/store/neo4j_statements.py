@@ -172,6 +172,10 @@ def log_entries() -> Statement:
     return _statement("log_entries", ["log", "start", "page"], entry_label=LOG_ENTRY_LABEL)
 
 
+def log_last() -> Statement:
+    return _statement("log_last", ["log"], head_label=LOG_HEAD_LABEL, entry_label=LOG_ENTRY_LABEL)
+
+
 def delete_all() -> Statement:
     return _statement("delete_all", [])
 
@@ -203,4 +207,4 @@ def catalogue() -> Iterator[Statement]:
             yield reach_hop(rels, direction)  # type: ignore[arg-type]
     yield from schema().values()
     yield from (show_constraints(), document_get(), document_keys(), document_put(), log_next(), log_append(),
-                log_entries(), delete_all())
+                log_entries(), log_last(), delete_all())

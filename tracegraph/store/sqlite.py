@@ -25,6 +25,7 @@ from .base import Batch, Counts, Direction, DocRef, Edge, EntryBuilder, LogEntry
 from .index import AdjacencyIndex, IndexColumns, Relation, Stale, bump_change_counter, change_counter
 
 SCHEMA_VERSION = 2  # 2: packing and attachments carry retracted_at
+LOG_PAGE = 10_000  # log entries read at a time
 _ADDED_IN_2 = (("PACKED_IN", "retracted_at"), ("ATTACHED_TO", "retracted_at"))  # (relationship, column)
 _SQL_TYPES = {FieldType.STRING: "TEXT", FieldType.ENUM: "TEXT", FieldType.DATETIME: "TEXT",
               FieldType.JSON: "TEXT", FieldType.INTEGER: "INTEGER", FieldType.DECIMAL: "REAL"}
@@ -60,6 +61,8 @@ def schema_ddl() -> list[str]:
     ddl += [
         "CREATE TABLE IF NOT EXISTS log (log TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,"
         " PRIMARY KEY (log, seq))",
+        # one record's entries (a recall's history) without reading the whole trail
+        "CREATE INDEX IF NOT EXISTS log_target ON log (log, json_extract(body, '$.target'), seq)",
         "CREATE TRIGGER IF NOT EXISTS log_no_update BEFORE UPDATE ON log"
         " BEGIN SELECT RAISE(ABORT, 'log entries are append-only'); END",
         "CREATE TRIGGER IF NOT EXISTS log_no_delete BEFORE DELETE ON log"
@@ -295,7 +298,7 @@ class SQLiteStore(Store):
             with self._index_lock:  # one build at a time, however many threads ask
                 index = self._adjacency
                 if index is None or index.version != change_counter(con):
-                    index = self._adjacency = AdjacencyIndex(con)
+                    index = self._adjacency = AdjacencyIndex(con, previous=index)
         return index
 
     def _relations(self, rels: Collection[str]) -> tuple[AdjacencyIndex, list[Relation]]:
@@ -304,8 +307,8 @@ class SQLiteStore(Store):
             index = self._index()
             try:
                 return index, [index.relation(self._con(), rel) for rel in rels]
-            except Stale:
-                self._adjacency = None
+            except Stale:  # written since: the next version builds these with its nodes
+                continue
         raise StoreError(f"{self.path} keeps changing while its index is built; try again")
 
     def warm(self) -> None:
@@ -406,7 +409,19 @@ class SQLiteStore(Store):
         con.execute("INSERT INTO log (log, seq, body) VALUES (?, ?, ?)", (log, seq, json.dumps(entry)))
         return entry
 
-    def entries(self, log: str, start: int = 1) -> Iterator[tuple[int, dict[str, Any]]]:
-        for seq, body in self._log_rows("SELECT seq, body FROM log WHERE log = ? AND seq >= ? ORDER BY seq",
-                                        (log, start)):
-            yield seq, json.loads(body)
+    def entries(self, log: str, start: int = 1, target: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+        # a page at a time, so that a long trail is never all in memory; the target's test is the
+        # expression of the log_target index, word for word, or SQLite would not use it
+        about = "" if target is None else " AND json_extract(body, '$.target') = ?"
+        while True:
+            rows = self._log_rows(f"SELECT seq, body FROM log WHERE log = ?{about} AND seq >= ? ORDER BY seq "
+                                  f"LIMIT {LOG_PAGE}", (log, *([] if target is None else [target]), start))
+            for seq, body in rows:
+                yield seq, json.loads(body)
+            if len(rows) < LOG_PAGE:
+                return
+            start = rows[-1][0] + 1
+
+    def last(self, log: str) -> tuple[int, dict[str, Any]] | None:
+        rows = self._log_rows("SELECT seq, body FROM log WHERE log = ? ORDER BY seq DESC LIMIT 1", (log,))
+        return (rows[0][0], json.loads(rows[0][1])) if rows else None

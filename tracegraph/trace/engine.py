@@ -105,6 +105,13 @@ def _on_a_fresh_view(method: Callable[P, R]) -> Callable[P, R]:
     return ask
 
 
+def _kind_of_group(group: str) -> str:
+    """The node kind of a result group; a misspelt group is BadInput naming the groups there are."""
+    if group not in KIND_OF_GROUP:
+        raise BadInput(f"unknown group {group!r}: one of {', '.join(GROUPS)}")
+    return KIND_OF_GROUP[group]
+
+
 def link_order(link: Link | Edge) -> tuple[str, ...]:
     """Edges by ids: endpoints, relationship, then the fields that tell parallel ones apart. Ties between
     equal answers go by it, never by a backend's own order."""
@@ -176,7 +183,7 @@ class TraceResult:
 
     def records(self, group: str) -> list[dict[str, Any]]:
         """Full records of one group, in key order; a record on hold carries its ``holds``."""
-        kind = KIND_OF_GROUP[group]
+        kind = _kind_of_group(group)
         rows = self._engine.store.get(kind, self.ids[group])
         found = [rows[k] for k in self.ids[group] if k in rows]
         if not self.holds:  # the common case: no per-row merge to pay for
@@ -189,7 +196,7 @@ class TraceResult:
         """The records of one group as columns, a numpy array per dictionary field, rows in key order:
         the full rows of a large answer without a Python object per row. Read from the store as it is
         now, like :meth:`records` (without ``holds``, which :attr:`holds` lists)."""
-        kind = KIND_OF_GROUP[group]
+        kind = _kind_of_group(group)
         view = self._engine.store.columns()
         nids = self._nodes.get(group)
         if nids is None or view.numbering is not self._view.numbering:

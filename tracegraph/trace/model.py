@@ -6,8 +6,11 @@ immutable like frozen dataclasses, and three times cheaper to build.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
+
+from ..errors import BadInput
 
 from ..store import NodeRef
 from ..store.columns import moment_number
@@ -36,9 +39,14 @@ class TraceStart:
     def of(cls, lot: str | list[str] | None = None, serial: str | list[str] | None = None,
            container: str | list[str] | None = None, supplier: str | list[str] | None = None,
            material: str | list[str] | None = None) -> TraceStart:
-        def tup(v: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
-            return () if v is None else (v,) if isinstance(v, str) else tuple(v)
-        return cls(tup(lot), tup(serial), tup(container), tup(supplier), tup(material))
+        def tup(name: str, v: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+            ids = () if v is None else (v,) if isinstance(v, str) else tuple(v) if isinstance(v, Iterable) else (v,)
+            wrong = next((i for i in ids if not isinstance(i, str)), None)
+            if wrong is not None:  # e.g. a numeric id column read by pandas: 123 is not "00123"
+                raise BadInput(f"{name}: ids are text, not {type(wrong).__name__} ({wrong!r})")
+            return ids
+        return cls(tup("lot", lot), tup("serial", serial), tup("container", container), tup("supplier", supplier),
+                   tup("material", material))
 
     def refs(self) -> list[NodeRef]:
         return ([("Lot", k) for k in self.lots] + [("Serial", k) for k in self.serials]
