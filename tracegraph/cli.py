@@ -22,6 +22,7 @@ from rich.table import Table
 
 from .api import cli as api_cli
 from .cli_options import GlobalOptionsGroup
+from .cli_rejects import keep_rejects, writable_rejects
 from .cli_store import register as register_store_commands
 from .errors import BadInput, TraceGraphError
 from .graph import Graph, connect
@@ -60,6 +61,16 @@ def _with_errors() -> Iterator[None]:
     except TraceGraphError as exc:
         err.print(f"[red]error[/red] ({exc.code}): {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
+
+
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Files a command writes: a path that cannot be written is BAD_INPUT naming it (exit 2), not a traceback."""
+    with _with_errors():
+        try:
+            yield
+        except OSError as e:
+            raise BadInput(f"cannot write {path}: {e.strerror or e}") from e
 
 
 @contextmanager
@@ -111,14 +122,16 @@ def load_tables_cmd(ctx: typer.Context, directory: Path,
                     rejects: Annotated[Path, typer.Option(help="Where rejected records are written.")] = Path(
                         "tracegraph-rejects.csv")) -> None:
     """Load canonical tables (CSV or Parquet named after their kind) from DIRECTORY as one batch."""
+    with _with_errors():
+        writable_rejects(rejects)
     with _graph(ctx) as graph:
         report = _load_with_progress(graph, directory)
     for table, n in sorted(report.loaded.items()):
         console.print(f"loaded {n:>10,} {table}")
     for name in report.skipped_files:
         console.print(f"skipped {name} (not a canonical table)")
+    keep_rejects(rejects, report.REJECT_COLUMNS, report.reject_rows())
     if report.rejected:
-        report.write_rejects(rejects)
         console.print(f"rejected {len(report.rejected):,} record problem(s); see {rejects}")
         for r in report.rejected[:10]:
             err.print(f"  {r.file} row {r.row} field {r.field}: {r.reason}", highlight=False)
@@ -264,7 +277,8 @@ def generate_cmd(outdir: Path, serials: Annotated[int, typer.Option(help="About 
                  defects: Annotated[bool, typer.Option(help="Add deliberate data-quality defects.")] = False) -> None:
     """Write a synthetic medical-device genealogy as canonical tables into OUTDIR."""
     from .generate import generate
-    rows = generate(outdir, serials, seed, defects)
+    with _writing(outdir):
+        rows = generate(outdir, serials, seed, defects)
     for table, n in rows.items():
         console.print(f"{table:<16} {n:>10,}")
 
@@ -275,7 +289,8 @@ def dictionary_cmd(out: Annotated[Path | None, typer.Option(help="Write to this 
     from .schema.docs import render_markdown
     text = render_markdown()
     if out:
-        out.write_text(text, encoding="utf-8")
+        with _writing(out):
+            out.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from .errors import BadInput
+
 EPOCH = datetime(2025, 1, 6, 6, 0, tzinfo=timezone.utc)
 COUNTRIES = ("US", "DE", "IE", "CN", "JP", "MX", "CR", "FR", "IT", "CH", "NL", "SG", "KR", "IN", "BR")
 UOMS = ("EA", "KG", "M", "L")
@@ -107,6 +109,8 @@ def generate(outdir: str | Path, serials: int, seed: int = 7, defects: bool = Fa
 
     ``defects`` adds a few deliberate data-quality defects of each kind (see :func:`plant_defects`).
     """
+    if serials < 1:
+        raise BadInput(f"serials: a plant has at least 1 unit, not {serials}")
     rng = random.Random(seed)
     size = Sizes.for_serials(serials)
     out = _Tables(Path(outdir), COLUMNS)

@@ -77,7 +77,7 @@ class Graph:
     def record(self, kind: str, key: str) -> dict[str, Any]:
         """One record by kind and key; a record on hold carries its ``holds``."""
         if kind not in KINDS:
-            raise NotFound(f"unknown kind {kind!r}")
+            raise NotFound(f"unknown kind {kind!r}; kinds: {', '.join(KINDS)}")
         found = self.store.get(kind, [key]).get(key)
         if found is None:
             raise NotFound(f"no {kind} with id {key!r}")

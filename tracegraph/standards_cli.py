@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -12,6 +11,7 @@ import typer
 from rich.console import Console
 
 from . import identify  # parses with the [standards] extra, imported when called
+from .cli_rejects import keep_rejects, writable_rejects
 from .errors import NoDatabase
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ def register(app: typer.Typer, load_app: typer.Typer, trace_app: typer.Typer,
              graph: Callable[..., AbstractContextManager[Any]], print_json: Callable[[Any], None],
              summary: Callable[[str, Any], Any]) -> None:
     """Add the commands to the CLI; ``graph(ctx, read_only=...)`` opens the store as the CLI does."""
+    from .cli import _with_errors  # cli.py defines it before it registers these commands
 
     @trace_app.command("id")
     def trace_id_cmd(ctx: typer.Context, text: str,
@@ -46,6 +47,8 @@ def register(app: typer.Typer, load_app: typer.Typer, trace_app: typer.Typer,
                        rejects: Annotated[Path, typer.Option(help="Where rejected events are written.")] = Path(
                            "tracegraph-epcis-rejects.csv")) -> None:
         """Capture EPCIS 2.0 (and 1.2 XML) documents, JSON/JSON-LD or XML, each as one batch."""
+        with _with_errors():
+            writable_rejects(rejects)
         with graph(ctx) as g:
             report = g.load_epcis(files, proceed=proceed)
         console.print(f"documents {report.documents}, events captured {report.captured}, "
@@ -57,11 +60,9 @@ def register(app: typer.Typer, load_app: typer.Typer, trace_app: typer.Typer,
         for doc in report.rolled_back:
             err.print(f"rolled back {doc}: it has invalid events (use --proceed to load the valid ones)",
                       highlight=False)
+        keep_rejects(rejects, ("file", "event", "event_id", "reason"),
+                     [[r.file, r.index, r.event_id, r.reason] for r in report.rejected])
         if report.rejected:
-            with rejects.open("w", newline="", encoding="utf-8") as fh:
-                out = csv.writer(fh)
-                out.writerow(["file", "event", "event_id", "reason"])
-                out.writerows([r.file, r.index, r.event_id, r.reason] for r in report.rejected)
             for r in report.rejected[:20]:
                 err.print(f"  {r.file} event {r.index} ({r.event_id}): {r.reason}", highlight=False)
             raise typer.Exit(1)
@@ -71,17 +72,17 @@ def register(app: typer.Typer, load_app: typer.Typer, trace_app: typer.Typer,
                        rejects: Annotated[Path, typer.Option(help="Where invalid DIs are written.")] = Path(
                            "tracegraph-gudid-rejects.csv")) -> None:
         """Load FDA GUDID device records (XML release format, zipped or not) as products."""
+        with _with_errors():
+            writable_rejects(rejects)
         with graph(ctx) as g:
             report = g.load_gudid(file)
         console.print(f"devices {report.devices:,}, products {report.products:,}, package links "
                       f"{report.packages:,}, other identifiers {report.identifiers:,}, invalid DIs {len(report.invalid):,}")
         for warning in report.warnings[:10]:
             err.print(f"warning: {warning}", highlight=False)
+        keep_rejects(rejects, ("record_key", "device_id", "id_type", "reason"),
+                     [[i.record_key, i.device_id, i.id_type, i.reason] for i in report.invalid])
         if report.invalid:
-            with rejects.open("w", newline="", encoding="utf-8") as fh:
-                out = csv.writer(fh)
-                out.writerow(["record_key", "device_id", "id_type", "reason"])
-                out.writerows([i.record_key, i.device_id, i.id_type, i.reason] for i in report.invalid)
             console.print(f"invalid DIs written to {rejects}")
             raise typer.Exit(1)
 
@@ -91,7 +92,6 @@ def register(app: typer.Typer, load_app: typer.Typer, trace_app: typer.Typer,
         """What an identifier means: GS1 element string, HRI, Digital Link, EPC URN, HIBC or ERP key.
 
         Parsing needs no store: without a database the parts are printed and no records looked up."""
-        from .cli import _with_errors
         from .graph import connect
         with _with_errors():
             try:

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from tracegraph.api.keys import COLLECTION, ApiKeys
 from tracegraph.cli import app
+from tracegraph.errors import BadInput
 from tracegraph.store import SQLiteStore
 
 from .conftest import Server, codes, wait_ready
@@ -83,6 +84,19 @@ def test_serve_refuses_a_non_loopback_host_without_keys(empty_db: Path) -> None:
     assert "refusing to serve on 0.0.0.0" in done.stderr and "apikey create" in done.stderr
 
 
+def test_serve_on_a_port_in_use_exits_2_not_3(empty_db: Path) -> None:
+    """uvicorn exits 3 when it cannot bind; 3 is the code of a broken audit trail, so serve says what failed
+    and exits 2."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "tracegraph.cli", "--db", str(empty_db), "serve",
+                               "--port", str(port)], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2, done.stderr
+    assert f"error (BAD_INPUT): could not serve on 127.0.0.1:{port}" in done.stderr.replace("\n", "")
+
+
 def test_serve_runs_the_api_on_loopback(plant_db: Path, server: Server) -> None:
     """The CLI path end to end: `tracegraph serve` in its own process answers health checks and queries."""
     with socket.socket() as s:
@@ -140,6 +154,16 @@ def test_key_changes_over_graphql_are_audited_as_the_admin(server: Server) -> No
     server.query("mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }", {"id": info["id"]})
     trail = [(e["actor"], e["action"]) for e in server.graph.audit.entries(target=f"apikey:{info['id']}")]
     assert trail == [("test admin", "apikey.create"), ("test admin", "apikey.revoke")]
+
+
+def test_a_key_name_is_trimmed_and_a_blank_one_is_no_name(empty_db: Path) -> None:
+    """A key's name is the actor in the audit trail: spaces around it would make a second 'etl', and a name
+    of spaces an actor no one can read; the key stays unnamed (it acts as apikey:<id>)."""
+    keys = ApiKeys(SQLiteStore(empty_db))
+    assert keys.create("analyst", "   ")[1].name == ""
+    assert keys.create("analyst", " etl ")[1].name == "etl"
+    with pytest.raises(BadInput, match="an API key named 'etl' exists"):
+        keys.create("analyst", "etl  ")
 
 
 @pytest.mark.parametrize("days", [3_000_000, 2_000_000_000])

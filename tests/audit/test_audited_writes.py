@@ -145,3 +145,15 @@ def test_a_copy_whose_audit_entry_fails_copies_nothing(plant: Path, tmp_path: Pa
 def test_the_audit_trail_never_holds_a_password() -> None:
     assert redact("neo4j://neo4j:s3cret@db.example:7687/trace") == "neo4j://neo4j:***@db.example:7687/trace"
     assert redact("sqlite:///trace.db") == "sqlite:///trace.db"
+
+
+def test_a_blank_tracegraph_user_falls_back_to_the_login_name(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """As an empty one does: a load's audit entry must name someone, not '   '."""
+    import getpass
+    monkeypatch.setenv("TRACEGRAPH_USER", "   ")
+    db = tmp_path / "t.db"
+    with tracegraph.connect(str(db)) as graph:
+        graph.load_epcis([EPCIS])
+    (entry,) = entries(db)
+    assert entry["actor"] == getpass.getuser()

@@ -212,3 +212,12 @@ def test_readme_documents_every_exit_code_the_commands_use(tmp_path: Path) -> No
     usage = run("trace", "forward", "--no-such-option", cwd=tmp_path).returncode  # click's usage error
     assert documented == used | {0, usage}
     assert usage == 2
+
+
+@pytest.mark.parametrize("args", [["generate", "taken", "--serials", "50"], ["generate", "taken/under"],
+                                  ["dictionary", "--out", "no/such/folder/dd.md"], ["dictionary", "--out", "."]])
+def test_an_output_path_that_cannot_be_written_is_bad_input(tmp_path: Path, args: list[str]) -> None:
+    (tmp_path / "taken").write_text("a file", encoding="utf-8")
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "error (BAD_INPUT): cannot write" in result.stderr and "Traceback" not in result.stderr

@@ -480,3 +480,11 @@ def test_a_packing_without_packed_at_holds_from_the_beginning(store) -> None:  #
     trace = TraceEngine(store).forward(TraceStart(lots=("L1",)))
     assert sorted((h.container, h.start, h.level) for h in trace.held) == [("K", "", 1), ("P", canonical_time(5), 2)]
     assert [(link.src, link.dst) for link in trace.explain("Container", "P")] == [(lot, case), (case, pallet)]
+
+
+def test_an_unknown_kind_is_named_with_the_kinds_there_are(load_graph: LoadGraph) -> None:
+    g = load_graph(plant())
+    with pytest.raises(NotFound, match="unknown kind 'customer'; kinds: Supplier, .*Customer"):
+        g.record("customer", "CUST-HOSP")
+    with pytest.raises(BadInput, match="unknown kind 'lot'; kinds: Supplier, .*Lot"):
+        g.forward(lot="R1").explain("lot", "F1")

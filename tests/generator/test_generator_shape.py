@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tracegraph.errors import BadInput
 from tracegraph.generate import generate
 
 
@@ -96,3 +97,10 @@ def test_every_plant_has_failed_inspections(tmp_path: Path, serials: int) -> Non
     generate(tmp_path, serials, seed=11)
     results = Counter(r["result"] for r in read(tmp_path, "inspections"))
     assert 0 < results["fail"] < results["pass"]
+
+
+@pytest.mark.parametrize("serials", [0, -5])
+def test_a_plant_without_units_is_bad_input_and_writes_nothing(tmp_path: Path, serials: int) -> None:
+    with pytest.raises(BadInput, match=f"serials: a plant has at least 1 unit, not {serials}"):
+        generate(tmp_path / "tables", serials)
+    assert not (tmp_path / "tables").exists()

@@ -127,3 +127,38 @@ def test_no_secret_on_stdin_is_bad_input(db: Path, command: tuple[str, ...]) -> 
     done = _run(db, *command, stdin="")
     assert done.returncode == 2, done
     assert "error (BAD_INPUT): no signing secret given" in done.stderr and "Aborted" not in done.stderr
+
+
+@pytest.mark.parametrize("command", [("recall", "list"), ("recall", "show", "RC-ANY"), ("recall", "diff", "RC-ANY", "1", "2"),
+                                     ("recall", "export", "RC-ANY", "--csv", "x.csv")])
+def test_reading_a_recall_from_a_mistyped_database_path_creates_no_database(tmp_path: Path,
+                                                                             command: tuple[str, ...]) -> None:
+    """Read-only commands, like `recall verify` and `audit log`: a wrong --db is an error, not an empty store
+    (where `recall list` would show no recalls, and a later `audit verify` an intact trail of 0 entries)."""
+    absent = tmp_path / "typo.db"
+    done = _run(absent, *command)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "error (STORE_ERROR): no database at" in done.stderr
+    assert not absent.exists()
+
+
+@pytest.mark.parametrize("how", ["--user", "TRACEGRAPH_USER"])
+def test_a_blank_user_name_is_refused_not_recorded(db: Path, graph: Any, how: str) -> None:
+    """The audit trail and the signatures name who acted: a name of spaces would attribute a recall to no one."""
+    lot = max(k for k in graph.store.keys("Lot") if k.startswith("FL-"))
+    args = ("recall", "open", "--lot", lot, "--reason", "r", "--class", "II")
+    done = _run(db, *args, "--user", "   ") if how == "--user" else _run(db, *args, user="   ")
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "error (BAD_INPUT): recall actions need a user name" in done.stderr
+    assert graph.recalls("alice").recalls() == []
+
+
+def test_a_customer_named_twice_is_counted_once(db: Path, graph: Any) -> None:
+    lot = max(k for k in graph.store.keys("Lot") if k.startswith("FL-"))
+    recall_id = _ok(db, "recall", "open", "--lot", lot, "--reason", "r", "--class", "II").split()[1]
+    _ok(db, "recall", "scope", recall_id)
+    customer = graph.recalls("alice").version(recall_id).items["customers"][0]
+    twice = ("--customer", customer, "--customer", customer)
+    assert _ok(db, "recall", "notify", recall_id, *twice, "--via", "letter").strip() == "notified: 1 customer(s)"
+    assert _ok(db, "recall", "notify", recall_id, *twice, "--ack").strip() == "acknowledged: 1 customer(s)"
+    assert graph.recalls("alice").summary(recall_id)["customers_notified"] == 1

@@ -101,3 +101,28 @@ def test_triggers_that_match_nothing_or_are_malformed(graph: Any) -> None:
         RecallTrigger("weather", ("rain",))  # type: ignore[arg-type]
     with pytest.raises(BadInput, match="exactly one"):
         RecallTrigger("supplier", ("A", "B"))
+
+
+@pytest.mark.parametrize(("kind", "extra", "refused"), [
+    ("lots", {"since": "2025-01-01"}, "window"),
+    ("serials", {"until": "2025-06-01"}, "window"),
+    ("material", {"since": "2025-01-01", "until": "2025-06-01"}, "window"),
+    ("bom_revision", {"since": "2025-01-01"}, "window"),
+    ("lots", {"item": "RM-00001"}, "item"),
+    ("supplier", {"item": "RM-00001"}, "item"),
+    ("material", {"item": "RM-00001"}, "item"),
+    ("inspection", {"item": "RM-00001"}, "item"),
+])
+def test_a_window_or_item_the_trigger_would_ignore_is_refused(graph: Any, table: Any, kind: str,
+                                                              extra: dict[str, str], refused: str) -> None:
+    """The recall record states its trigger ("lots RL-1 from 2025-01-01 until now"); a bound the resolution
+    ignores would make it claim a narrower recall than the scope is, so opening refuses it."""
+    ids = {"lots": table("lots")[0]["lot_id"], "serials": table("serials")[0]["serial_id"],
+           "material": table("lots")[0]["item_id"], "bom_revision": table("process_steps")[0]["bom_revision"],
+           "supplier": next(r["supplier_id"] for r in table("lots") if r["supplier_id"]),
+           "inspection": "diameter_mm"}[kind]
+    svc = graph.recalls("alice")
+    with pytest.raises(BadInput, match=f"a {kind} trigger takes no {refused}"):
+        svc.open(RecallTrigger(kind, (ids,), **extra), "x", "II")  # type: ignore[arg-type]
+    assert svc.recalls() == []
+    svc.open(RecallTrigger(kind, (ids,)), "x", "II")  # the same trigger without it opens

@@ -61,6 +61,14 @@ def test_recall_from_open_to_close(graph: Any, tmp_path: Path) -> None:
         svc.notify(recall.recall_id, customers[:1], acknowledged=True)
     svc.notify(recall.recall_id, customers, "letter")
     svc.notify(recall.recall_id, customers[:1], acknowledged=True, note="phone call from the ward")
+    assert svc.get(recall.recall_id).customers[customers[0]]["acknowledged_at"] is not None
+    # a follow-up notice awaits its own acknowledgement; the first one stays in the audit trail
+    svc.notify(recall.recall_id, customers[:1], "email", note="updated scope")
+    contact = svc.get(recall.recall_id).customers[customers[0]]
+    assert (contact["method"], contact["acknowledged_at"]) == ("email", None)
+    assert [e["action"] for e in svc.audit.entries(f"recall:{recall.recall_id}")][-3:] == [
+        "recall.notify", "recall.acknowledge", "recall.notify"]
+    svc.notify(recall.recall_id, customers[:1], acknowledged=True, note="email reply")
     with pytest.raises(BadInput, match="not in scope"):
         svc.assign(recall.recall_id, ["CUST-NOPE"], "bob")
 

@@ -74,3 +74,21 @@ def test_with_a_database_it_matches_records(here: Path) -> None:
     assert text.exit_code == 0
     assert text.stdout.splitlines()[-2:] == ["  Product 04012345111118", "  Serial SN-77"]
     assert "looked up" not in text.output
+
+
+def test_trace_id_of_an_identifier_no_record_has_is_not_found(here: Path) -> None:
+    """As `trace forward --lot NOPE`: a well-formed scan of a unit the store does not hold is NOT_FOUND (the
+    data lacks it), not BAD_INPUT (rescan); one that names only a product still cannot start a trace."""
+    tables = here / "tables"
+    tables.mkdir()
+    (tables / "products.csv").write_text("product_id,name\n04012345111118,Pump\n", "utf-8")
+    (tables / "serials.csv").write_text("serial_id,product_id\nSN-77,04012345111118\n", "utf-8")
+    assert cli("--db", "t.db", "load", "tables", "tables").exit_code == 0
+    assert cli("--db", "t.db", "trace", "id", HRI).exit_code == 0
+    for absent in ("(01)04012345111118(21)SN-78", "SN-78"):
+        result = cli("--db", "t.db", "trace", "id", absent)
+        assert result.exit_code == 2 and "error (NOT_FOUND):" in result.stderr, (absent, result.output)
+        assert absent in result.stderr
+    product_only = cli("--db", "t.db", "trace", "id", "(01)04012345111118")
+    assert product_only.exit_code == 2 and "error (BAD_INPUT):" in product_only.stderr
+    assert "Product 04012345111118" in product_only.stderr

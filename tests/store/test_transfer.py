@@ -125,3 +125,13 @@ def test_export_writes_admin_import_files_that_hold_the_graph(plant: Path, tmp_p
     assert "neo4j-admin database import full" in script
     listed = re.findall(r"--(nodes|relationships)=(\S+)", script)
     assert sorted(p for _, p in listed) == sorted(str(p.relative_to(out)) for p in out.rglob("*.csv"))
+
+
+def test_export_to_a_folder_that_cannot_be_made_is_bad_input(plant: Path, tmp_path: Path) -> None:
+    """A file where the folder should be: the command names the path (BAD_INPUT, exit 2), no traceback."""
+    (tmp_path / "taken").write_text("a file", encoding="utf-8")
+    for out in (tmp_path / "taken", tmp_path / "taken" / "under"):
+        result = CliRunner().invoke(app, ["--db", str(plant), "export", "neo4j-admin", str(out)])
+        assert result.exit_code == 2, (out, result.output, result.exception)
+        assert "error (BAD_INPUT): cannot write the export to" in result.stderr
+        assert str(out) in result.stderr.replace("\n", "")

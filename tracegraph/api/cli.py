@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..errors import TraceGraphError
+from ..errors import BadInput, TraceGraphError
 from ..extras import extra_module
 from ..graph import connect
 from .keys import ApiKeys, shown
@@ -60,6 +60,10 @@ def serve_cmd(ctx: typer.Context,
         raise _fail(exc) from None
     try:
         uvicorn.run(app, host=host, port=port, log_level="info")
+    except SystemExit as exc:  # uvicorn exits 3 when it cannot start; here 3 means a broken audit trail
+        if exc.code:
+            raise _fail(BadInput(f"could not serve on {host}:{port} (the log above says why: is the port in use?)"))
+        raise
     finally:
         graph.close()
 

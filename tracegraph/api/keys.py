@@ -66,8 +66,9 @@ class ApiKeys:
         self.actor = actor or default_user()
 
     def create(self, role: Role | str, name: str = "", expires_in_days: int | None = None) -> tuple[str, ApiKey]:
-        """A new key: returns the plain key (to show once) and its stored record. A name is unique among
-        keys not revoked (an unnamed key acts as ``apikey:<id>``)."""
+        """A new key: returns the plain key (to show once) and its stored record. A name (trimmed; blank is
+        none) is unique among keys not revoked (an unnamed key acts as ``apikey:<id>``)."""
+        name = name.strip()
         try:
             role = Role(role)
         except ValueError:

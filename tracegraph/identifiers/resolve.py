@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..errors import BadInput
+from ..errors import BadInput, NotFound
 from ..store import Store
 from ..trace import TraceStart
 from . import epc, gs1, hibc
@@ -20,6 +20,7 @@ from .model import Identification, Parsed, record_keys
 
 _ELEMENT_STRING = re.compile(r"^(01\d{14}|00\d{18})")
 _KINDS = ("Product", "Lot", "Serial", "Container")
+_TRACED = ("Lot", "Serial", "Container")  # the kinds a trace starts from
 
 
 def parse(text: str) -> Parsed:
@@ -116,5 +117,11 @@ def trace_start(identification: Identification) -> TraceStart:
                           serial=[r["serial_id"] for r in recs.get("Serial", [])] or None,
                           container=[r["container_id"] for r in recs.get("Container", [])] or None)
     if not start:
-        raise BadInput(f"{identification.text!r} matches no lot, serial or container")
+        reading = identification.reading
+        named = [k for k in _TRACED if reading.format == "plain" or k in record_keys(reading.parts)]
+        if named:  # a lot, serial or container the store does not hold, as `trace forward --lot NOPE`
+            raise NotFound(f"{identification.text!r} matches no {' or '.join(k.lower() for k in named)}")
+        found = ", ".join(f"{kind} {next(iter(r.values()))}" for kind, rs in recs.items() for r in rs)
+        raise BadInput(f"{identification.text!r} names no lot, serial or container to trace from"
+                       + (f" (it matches {found})" if found else ""))
     return start

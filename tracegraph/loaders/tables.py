@@ -63,13 +63,12 @@ class LoadReport:
     rejected: list[Rejected] = field(default_factory=list)
     skipped_files: list[str] = field(default_factory=list)
 
-    def write_rejects(self, path: Path) -> None:
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            out = csv.writer(fh)
-            out.writerow(["file", "row", "field", "reason", "record"])
-            for r in self.rejected:
-                out.writerow([r.file, r.row, r.field, r.reason,
-                              "; ".join(f"{k}={v}" for k, v in r.record.items() if v not in (None, ""))])
+    REJECT_COLUMNS = ("file", "row", "field", "reason", "record")
+
+    def reject_rows(self) -> list[list[Any]]:
+        """The rejects as rows of :attr:`REJECT_COLUMNS` (the record's non-empty fields as k=v; ...)."""
+        return [[r.file, r.row, r.field, r.reason, "; ".join(f"{k}={v}" for k, v in r.record.items() if v not in (None, ""))]
+                for r in self.rejected]
 
 
 def _columns_unique(path: Path, header: list[str]) -> None:

@@ -39,9 +39,10 @@ GENESIS = "0" * 64
 
 
 def default_user() -> str:
-    """``$TRACEGRAPH_USER``, else the login name, else the numeric user id (a container may have no name)."""
+    """``$TRACEGRAPH_USER`` (unless blank), else the login name, else the numeric user id (a container may
+    have no name)."""
     try:
-        return os.environ.get("TRACEGRAPH_USER") or getpass.getuser()
+        return os.environ.get("TRACEGRAPH_USER", "").strip() or getpass.getuser()
     except (KeyError, OSError):
         return f"uid:{os.getuid()}"
 

@@ -51,9 +51,10 @@ def _graph(ctx: typer.Context, *, read_only: bool = False) -> Iterator[Graph]:
 
 
 @contextmanager
-def _recalls(ctx: typer.Context, user: str | None = None) -> Iterator[RecallService]:
-    """The recall service acting as ``user``."""
-    with _graph(ctx) as graph:
+def _recalls(ctx: typer.Context, user: str | None = None, *, read_only: bool = False) -> Iterator[RecallService]:
+    """The recall service acting as ``user``; commands that only read open the store ``read_only``, so a
+    mistyped --db is an error rather than a new empty store."""
+    with _graph(ctx, read_only=read_only) as graph:
         yield graph.recalls(user)
 
 
@@ -169,7 +170,8 @@ def notify_cmd(ctx: typer.Context, recall_id: str, customer: Ids = None, all_cus
 
 
 def _customers(svc: RecallService, recall_id: str, customers: list[str] | None, every: bool) -> list[str]:
-    return list(svc.version(recall_id).items["customers"]) if every else list(customers or [])
+    """Every affected customer, or those named, each once (so the count printed is of customers)."""
+    return list(svc.version(recall_id).items["customers"]) if every else list(dict.fromkeys(customers or []))
 
 
 @recall_app.command("dispose")
@@ -214,7 +216,7 @@ def export_cmd(ctx: typer.Context, recall_id: str,
     if not csv_path and not html_path:
         err.print("error (BAD_INPUT): give --csv and/or --html")
         raise typer.Exit(2)
-    with _recalls(ctx) as svc:
+    with _recalls(ctx, read_only=True) as svc:
         if csv_path:
             console.print(f"wrote {write_csv(svc, recall_id, csv_path):,} rows to {csv_path}")
         if html_path:
@@ -225,7 +227,7 @@ def export_cmd(ctx: typer.Context, recall_id: str,
 @recall_app.command("show")
 def show_cmd(ctx: typer.Context, recall_id: str, as_json: Json = False) -> None:
     """A recall's summary: trigger, scope counts, holds, notifications, dispositions, signatures."""
-    with _recalls(ctx) as svc:
+    with _recalls(ctx, read_only=True) as svc:
         summary = svc.summary(recall_id)
         checks = intact(svc.get(recall_id), svc.audit.entries(f"recall:{recall_id}"))
     summary["signatures"] = [f"{line} ({'intact' if ok else 'NOT INTACT'})"
@@ -248,7 +250,7 @@ def print_summary(summary: dict[str, Any]) -> None:
 @recall_app.command("list")
 def list_cmd(ctx: typer.Context) -> None:
     """Every recall."""
-    with _recalls(ctx) as svc:
+    with _recalls(ctx, read_only=True) as svc:
         for r in svc.recalls():
             console.print(f"{r.recall_id}  {r.status:<6} class {r.classification:<3} {r.reason}", highlight=False)
 
@@ -256,7 +258,7 @@ def list_cmd(ctx: typer.Context) -> None:
 @recall_app.command("diff")
 def diff_cmd(ctx: typer.Context, recall_id: str, old: int, new: int) -> None:
     """What changed between two scope versions, per group and per customer (JSON)."""
-    with _recalls(ctx) as svc:
+    with _recalls(ctx, read_only=True) as svc:
         _print_json(svc.diff(recall_id, old, new))
 
 

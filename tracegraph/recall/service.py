@@ -67,7 +67,7 @@ def _serialized(method: F) -> F:
 
 class RecallService:
     def __init__(self, graph: Graph, actor: str) -> None:
-        if not actor:
+        if not actor.strip():  # the audit trail and signatures must name someone
             raise BadInput("recall actions need a user name")
         self.graph, self.store, self.actor = graph, graph.store, actor
         self.audit = AuditLog(self.store)
@@ -132,6 +132,7 @@ class RecallService:
             raise BadInput(f"classification must be one of {', '.join(CLASSIFICATIONS)}, not {classification!r}")
         if not reason.strip():
             raise BadInput("a recall needs a reason")
+        trigger.check_options()
         resolve_trigger(self.store, trigger)
         recall_id = self._new_id()
         recall = Recall(recall_id, reason.strip(), classification, owner or self.actor, trigger.as_dict(), now(),
@@ -214,7 +215,8 @@ class RecallService:
 
     def notify(self, recall_id: str, customers: Iterable[str], method: str = "", *, acknowledged: bool = False,
                note: str = "", why: str = "") -> None:
-        """Record that customers were notified (how), or that they acknowledged the notice."""
+        """Record that customers were notified (how), or that they acknowledged the notice. A new notice (a
+        follow-up letter) awaits its own acknowledgement: the earlier one stays in the audit trail only."""
         if acknowledged:
             recall = self.get(recall_id)
             unnotified = sorted(c for c in customers if not recall.customers.get(c, {}).get("notified_at"))
@@ -224,7 +226,8 @@ class RecallService:
         else:
             if not method:
                 raise BadInput("say how the customer was notified (e.g. letter, email, phone)")
-            fields = {"notified_at": now(), "notified_by": self.actor, "method": method, "notice": note}
+            fields = {"notified_at": now(), "notified_by": self.actor, "method": method, "notice": note,
+                      "acknowledged_at": None, "acknowledged_by": None, "acknowledgement": ""}
         self._update_customers(recall_id, customers, "recall.acknowledge" if acknowledged else "recall.notify",
                                why or ("acknowledgement received" if acknowledged else f"notified by {method}"), fields)
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from ..errors import BadInput
 from ..schema import KINDS, LOAD_ORDER, REL_KINDS, FieldType, NodeKind, RelKind
 from .base import ATTRIBUTES, Batch, Edge, Store, Writer, plain_writer
 
@@ -95,8 +96,11 @@ def export_neo4j_admin(store: Store, outdir: str | Path, chunk: int = CHUNK) -> 
     Values are stored as the Neo4j backend writes them, so the imported graph answers the same.
     """
     root = Path(outdir)
-    (root / "nodes").mkdir(parents=True, exist_ok=True)
-    (root / "relationships").mkdir(parents=True, exist_ok=True)
+    try:
+        (root / "nodes").mkdir(parents=True, exist_ok=True)
+        (root / "relationships").mkdir(parents=True, exist_ok=True)
+    except OSError as e:  # a file in the way, no permission
+        raise BadInput(f"cannot write the export to {root}: {e.strerror or e}") from e
     written: dict[str, int] = {}
     files: list[str] = []
     for name in LOAD_ORDER:

@@ -648,7 +648,7 @@ class TraceEngine:
         """A shortest chain of edges from the trace's start to ``target``."""
         kind, key = target
         if kind not in KINDS:
-            raise BadInput(f"unknown kind {kind!r}")
+            raise BadInput(f"unknown kind {kind!r}; kinds: {', '.join(KINDS)}")
         if key not in trace.ids[GROUP_OF_KIND[kind]]:
             raise NotFound(f"{kind} {key!r} is not in this trace")
         if kind in _ITEM_KINDS:

@@ -27,6 +27,8 @@ TriggerKind = Literal["lots", "serials", "supplier", "material", "equipment", "b
                       "process_revision", "inspection"]
 TRIGGER_KINDS: tuple[str, ...] = ("lots", "serials", "supplier", "material", "equipment", "bom_revision",
                                   "process_revision", "inspection")
+WINDOWED: tuple[str, ...] = ("supplier", "equipment", "inspection")  # the kinds a since/until window bounds
+NARROWED: tuple[str, ...] = ("bom_revision", "process_revision")  # the kinds an item narrows
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,14 @@ class RecallTrigger:
                     raise BadInput(f"trigger {bound}: {value!r} is not an ISO 8601 date-time") from None
         if self.since and self.until and moment_number(self.since) >= moment_number(self.until):
             raise BadInput(f"the trigger window is empty: since {self.since} is not before until {self.until}")
+
+    def check_options(self) -> None:
+        """Refuse a window or item this kind does not use: a recall states its trigger, and must not claim
+        a bound its scope ignores. Checked when a recall is opened; a stored trigger is read as it is."""
+        if (self.since or self.until) and self.kind not in WINDOWED:
+            raise BadInput(f"a {self.kind} trigger takes no window (since/until bound only {', '.join(WINDOWED)})")
+        if self.item is not None and self.kind not in NARROWED:
+            raise BadInput(f"a {self.kind} trigger takes no item (it narrows only {', '.join(NARROWED)})")
 
     def as_dict(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
