@@ -54,13 +54,15 @@ def serve(db: Path, log_path: Path) -> Iterator[str]:
                                "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        # a time budget, not a count of polls: a busy machine may take longer than usual to start it
+        deadline = time.monotonic() + 60
+        while True:
             try:
                 urllib.request.urlopen(f"{url}/healthz", timeout=1).close()
                 break
             except OSError:
-                if server.poll() is not None:
-                    raise RuntimeError(log_path.read_text()) from None
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"serve did not answer /healthz: {log_path.read_text()}") from None
                 time.sleep(0.1)
         yield url
     finally:
