@@ -19,8 +19,10 @@ CUSTOMERS = "query($id: ID!) { recall(id: $id) { scope { customers { customerId 
 
 @pytest.fixture(scope="module")
 def recall_id(api: dict[str, Any]) -> str:
-    """A new recall of the demo recall's trigger, scoped once."""
-    demo = _data(api, "reader", "{ recalls { trigger { ids } } }")["recalls"][0]
+    """A new recall of the demo recall's trigger (the one of lots the demo opened, whichever other recalls the
+    module's tests opened before), scoped once."""
+    recalls = _data(api, "reader", "{ recalls { reason trigger { ids } } }")["recalls"]
+    demo = next(r for r in recalls if r["reason"].startswith("Demo: "))
     opened = _data(api, "coordinator", 'mutation($ids: [String!]!) { openRecall(trigger: {kind: LOTS, ids: $ids}, '
                    'reason: "inputs", classification: III) { id } }', ids=demo["trigger"]["ids"])["openRecall"]["id"]
     _data(api, "coordinator", "mutation($id: ID!) { scopeRecall(id: $id) { scope { version } } }", id=opened)
