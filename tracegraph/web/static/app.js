@@ -491,6 +491,9 @@ async function showQuality() {
       el("section", {}, el("h2", {}, "Completeness against the data dictionary"), completeness)),
     el("h2", {}, "Findings"), q.findings.length < total ? el("p", { class: "muted" }, `The first ${fmt(q.findings.length)} findings are listed.`) : null,
     findings);
+  // a link to one check's findings (/quality#check-…) lands on them once they are drawn
+  const target = location.hash && document.getElementById(location.hash.slice(1));
+  if (target) target.scrollIntoView();
 }
 
 // ------------------------------------------------------------------------------------------- start
@@ -502,5 +505,6 @@ document.getElementById("search").addEventListener("submit", (ev) => {
   if (location.pathname !== "/") location.assign(target); else location.hash = target.slice(1);
 });
 document.getElementById("logout").addEventListener("click", () => { sessionStorage.removeItem(KEY); showLogin(); });
-window.addEventListener("hashchange", route);
+// On the quality page a hash is an anchor to one check's findings (the browser scrolls to it), not a route.
+window.addEventListener("hashchange", () => { if (location.pathname !== "/quality") route(); });
 if (sessionStorage.getItem(KEY)) guarded(async () => { await whoAmI(); route(); }); else showLogin();

@@ -1,0 +1,31 @@
+"""What a supplier-quality engineer and a recall coordinator run into on the pages, in headless Chromium
+against a real ``tracegraph serve`` over the demo plant: drill-downs that land, scans that say what was
+not found, and errors that leave the page usable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .conftest import Site
+
+IN_VIEW = """id => { const e = document.getElementById(id); if (!e) return false;
+    const r = e.getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight; }"""
+
+
+def test_a_check_in_the_checks_table_drills_down_to_its_findings_without_checking_again(
+        page: Any, site: Site) -> None:
+    assessed: list[str] = []
+    page.on("request", lambda r: assessed.append(r.url) if "quality {" in (r.post_data or "") else None)
+    page.goto(f"{site.url}/quality")
+    page.wait_for_selector("#kpis")
+    section = "check-failed_lot_consumed"
+    assert not page.evaluate(IN_VIEW, section)  # far down the page: the link is the way there
+    page.click(f"#checks a[href='#{section}']")
+    page.wait_for_function(IN_VIEW, arg=section, timeout=10_000)
+    assert len(assessed) == 1  # following the link did not run the whole assessment again
+
+    page.goto(f"{site.url}/")  # a link to one check's findings, e.g. in a mail, lands on them too
+    page.wait_for_selector("main h1")
+    page.goto(f"{site.url}/quality#check-over_consumed_lot")
+    page.wait_for_selector("#kpis")
+    page.wait_for_function(IN_VIEW, arg="check-over_consumed_lot", timeout=10_000)
