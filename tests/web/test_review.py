@@ -29,3 +29,15 @@ def test_a_check_in_the_checks_table_drills_down_to_its_findings_without_checkin
     page.goto(f"{site.url}/quality#check-over_consumed_lot")
     page.wait_for_selector("#kpis")
     page.wait_for_function(IN_VIEW, arg="check-over_consumed_lot", timeout=10_000)
+
+
+def test_a_scanned_udi_whose_serial_is_unknown_says_so_instead_of_opening_the_product(page: Any, site: Site) -> None:
+    product = "08840000000028"  # a product of the demo plant; the serial is in no table
+    page.fill("#q", f"(01){product}(21)NOT-BUILT-HERE")
+    page.press("#q", "Enter")
+    page.wait_for_selector(f"main h1:text-is('Search: (01){product}(21)NOT-BUILT-HERE')", timeout=10_000)
+    assert page.text_content("#not-found") == "No serial has the id “NOT-BUILT-HERE”; the code also names:"
+    assert page.is_visible(f"main a[href='/#/record/Product/{product}']")
+    page.fill("#q", f"(01){product}")  # the product's own code still opens its page
+    page.press("#q", "Enter")
+    page.wait_for_selector(f"#record-title:text-is('Product {product}')")

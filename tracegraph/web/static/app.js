@@ -124,11 +124,13 @@ function showHome() {
 
 // The most specific record a scanned identifier names comes first (a GS1 code names the product too).
 const SPECIFIC = ["Serial", "Container", "Lot", "Product"];
+const KIND_OF_PART = { serial: "Serial", sscc: "Container", lot: "Lot", gtin: "Product" };
 
 async function doSearch(text) {
   const { search } = await gql("query($t: String!) { search(text: $t) { kind id } }", { t: text });
   let hits = search;
   let reading = null;
+  let missing = null;  // the most specific part of a scanned code, when no record has it
   if (!hits.length) {  // not an id: perhaps a scanned UDI (GS1, Digital Link, EPC URN, HIBC)
     const { identify } = await gql(`query($t: String!) { identify(text: $t) {
       format parts { name value } records { __typename id } } }`, { t: text });
@@ -136,11 +138,16 @@ async function doSearch(text) {
     const found = identify.records.map((r) => ({ kind: r.__typename, id: r.id }));
     const best = SPECIFIC.map((kind) => found.filter((h) => h.kind === kind)).find((same) => same.length);
     hits = best && best.length === 1 ? best : found;
+    // a unit whose serial is not in the graph must not open its product's page as if it were the unit
+    const named = SPECIFIC.map((kind) => identify.parts.find((p) => KIND_OF_PART[p.name] === kind)).find(Boolean);
+    if (named && !found.some((h) => h.kind === KIND_OF_PART[named.name])) missing = named;
   }
-  if (hits.length === 1) { location.replace(recordHref(hits[0].kind, hits[0].id)); return; }
+  if (hits.length === 1 && !missing) { location.replace(recordHref(hits[0].kind, hits[0].id)); return; }
   show(el("h1", {}, `Search: ${text}`),
     reading && reading.format !== "plain" ? el("p", { class: "muted", id: "reading" }, `Read as ${reading.format}: `,
       reading.parts.map((part) => `${part.name} ${part.value}`).join(", ")) : null,
+    missing ? el("p", { class: "error", id: "not-found" }, `No ${KIND_OF_PART[missing.name].toLowerCase()} has the id “${missing.value}”`,
+      hits.length ? "; the code also names:" : ".") : null,
     hits.length ? el("ul", {}, hits.map((h) => el("li", {}, `${h.kind} `, recordLink(h.kind, h.id))))
       : el("p", {}, `No lot, serial, container, supplier, customer or other record has the id “${text}”.`));
 }
