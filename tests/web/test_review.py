@@ -41,3 +41,14 @@ def test_a_scanned_udi_whose_serial_is_unknown_says_so_instead_of_opening_the_pr
     page.fill("#q", f"(01){product}")  # the product's own code still opens its page
     page.press("#q", "Enter")
     page.wait_for_selector(f"#record-title:text-is('Product {product}')")
+
+
+def test_a_mistyped_recall_lot_is_an_error_below_the_form_which_stays_to_correct_it(page: Any, site: Site) -> None:
+    page.goto(f"{site.url}/#/recall?lot=RL-000001")  # one digit short
+    page.wait_for_selector("main .error", timeout=10_000)
+    assert "RL-000001" in page.text_content("main .error") and "NOT_FOUND" in page.text_content("main .error")
+    assert page.input_value("#recall-lots") == "RL-000001"
+    page.fill("#recall-lots", "RL-0000001")
+    page.click("#recall-form button[type=submit]")
+    page.wait_for_selector("#recall-counts")
+    assert page.text_content("h1") == "Recall scope from RL-0000001"

@@ -390,13 +390,18 @@ async function showRecall(lots) {
     location.hash = recallHash(splitLots(input.value)); } },
   el("label", { for: "recall-lots" }, "Trigger lots: "), input, " ", el("button", { class: "primary", type: "submit" }, "Scope recall"));
   if (!lots.length) { show(el("h1", {}, "Recall scope"), form); return; }
-  show(el("h1", {}, `Recall scope from ${lots.join(", ")}`), form, el("p", { class: "muted" }, "Scoping…"));
+  const scoping = el("section", {}, el("p", { class: "muted" }, "Scoping…"));
+  show(el("h1", {}, `Recall scope from ${lots.join(", ")}`), form, scoping);
   // The scope is computed (and audited) once for this page: its tables page in the browser, and an
   // explanation comes from the forward trace of the same lots, which is the scope's trace.
-  const data = await gql(`query($t: RecallTriggerInput!) { recallScope(trigger: $t) {
-    trace { counts { lots serials containers shipments customers } }
-    byCustomer { customerId lots serials shipments }
-    allAffected { item { __typename id } status customerIds } } }`, { t: { lots } });
+  let data = null;
+  await guarded(async () => {
+    data = await gql(`query($t: RecallTriggerInput!) { recallScope(trigger: $t) {
+      trace { counts { lots serials containers shipments customers } }
+      byCustomer { customerId lots serials shipments }
+      allAffected { item { __typename id } status customerIds } } }`, { t: { lots } });
+  }, scoping);
+  if (!data) return;  // the error is below the form, which stays to correct the lots
   const scope = data.recallScope;
   const graphArea = el("section", { id: "recall-trace" });
   const chainBox = el("div", { id: "chain" });
