@@ -4,9 +4,12 @@ not found, and errors that leave the page usable."""
 
 from __future__ import annotations
 
+import shutil
+from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
-from .conftest import Site
+from .conftest import Site, serve, signed_in
 
 IN_VIEW = """id => { const e = document.getElementById(id); if (!e) return false;
     const r = e.getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight; }"""
@@ -52,3 +55,23 @@ def test_a_mistyped_recall_lot_is_an_error_below_the_form_which_stays_to_correct
     page.click("#recall-form button[type=submit]")
     page.wait_for_selector("#recall-counts")
     assert page.text_content("h1") == "Recall scope from RL-0000001"
+
+
+def test_a_stopped_server_is_said_in_words_not_as_the_browsers_failed_to_fetch(
+        browser: Any, plant: Site, tmp_path: Path) -> None:
+    db = tmp_path / "plant.db"
+    shutil.copy(plant.db, db)
+    server = ExitStack()
+    try:
+        url = server.enter_context(serve(db, tmp_path / "serve.log"))
+        with signed_in(browser, Site(url, db, plant.key, plant.reader_key)) as page:
+            page.goto(f"{url}/#/record/Lot/RL-0000001")
+            page.wait_for_selector("#counts-forward")
+            server.close()  # the server stops while the page is open
+            page.fill("#q", "SN000000002")
+            page.press("#q", "Enter")
+            page.wait_for_selector("main .error", timeout=10_000)
+            assert page.text_content("main .error") == (
+                "The TraceGraph server did not answer: it may be stopped or out of reach. Try again once it is back.")
+    finally:
+        server.close()

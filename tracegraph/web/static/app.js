@@ -42,8 +42,13 @@ class Stop extends Error {}  // the login form is showing; abandon the page bein
 async function gql(query, variables) {
   const key = sessionStorage.getItem(KEY);
   if (!key) { showLogin(); throw new Stop(); }
-  const response = await fetch("/graphql", { method: "POST", body: JSON.stringify({ query, variables }),
-    headers: { "content-type": "application/json", authorization: `Bearer ${key}` } });
+  let response;
+  try {
+    response = await fetch("/graphql", { method: "POST", body: JSON.stringify({ query, variables }),
+      headers: { "content-type": "application/json", authorization: `Bearer ${key}` } });
+  } catch {  // the browser's own words ("Failed to fetch") do not say what happened
+    throw new Error("The TraceGraph server did not answer: it may be stopped or out of reach. Try again once it is back.");
+  }
   if (response.status === 401) {
     sessionStorage.removeItem(KEY);
     showLogin("That API key was not accepted (unknown, revoked or expired).");
