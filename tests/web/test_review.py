@@ -75,3 +75,15 @@ def test_a_stopped_server_is_said_in_words_not_as_the_browsers_failed_to_fetch(
                 "The TraceGraph server did not answer: it may be stopped or out of reach. Try again once it is back.")
     finally:
         server.close()
+
+
+def test_a_screen_reader_can_tell_the_explain_buttons_apart_and_hears_the_chain(page: Any, site: Site) -> None:
+    page.goto(f"{site.url}/#/recall?lot=RL-0000001")
+    page.wait_for_selector("#affected-items td")
+    names = page.eval_on_selector_all("main button", "bs => bs.map(b => b.getAttribute('aria-label') || b.textContent)")
+    explain = [n for n in names if n.startswith("Explain")]
+    assert len(explain) > 50 and len(set(explain)) == len(explain)  # one per customer and affected item
+    page.get_by_role("button", name="Explain why Customer CUST-00004 is in scope").click()
+    page.wait_for_selector("#chain ol li")
+    assert page.get_attribute("#chain", "aria-live") == "polite"  # the chain is read out when it appears
+    assert page.text_content("#chain h2") == "Why Customer CUST-00004 is in scope"

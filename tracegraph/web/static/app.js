@@ -409,7 +409,7 @@ async function showRecall(lots) {
   if (!data) return;  // the error is below the form, which stays to correct the lots
   const scope = data.recallScope;
   const graphArea = el("section", { id: "recall-trace" });
-  const chainBox = el("div", { id: "chain" });
+  const chainBox = el("div", { id: "chain", "aria-live": "polite" });  // read out when an explanation appears
   let cy = null;
   const explain = async (kind, id, row) => {
     main().querySelectorAll("tr.selected").forEach((r) => r.classList.remove("selected"));
@@ -428,7 +428,7 @@ async function showRecall(lots) {
       const tr = el("tr", { "data-customer": row.customerId });
       tr.append(el("td", {}, recordLink("Customer", row.customerId)), el("td", { class: "num" }, fmt(row.serials)),
         el("td", { class: "num" }, fmt(row.lots)), el("td", { class: "num" }, fmt(row.shipments)),
-        el("td", {}, el("button", { type: "button", onclick: () => guarded(() => explain("Customer", row.customerId, tr)) }, "Explain")));
+        el("td", {}, explainButton("Customer", row.customerId, () => guarded(() => explain("Customer", row.customerId, tr)))));
       return tr;
     }));
   show(el("h1", {}, `Recall scope from ${lots.join(", ")}`), form,
@@ -441,6 +441,10 @@ async function showRecall(lots) {
   await guarded(() => drawTrace(graphArea, { lots }, "forward", [], (drawn) => { cy = drawn; }), graphArea);
 }
 
+// One per row: its accessible name says which record, so a screen reader's list of buttons is not 70 "Explain"s.
+const explainButton = (kind, id, onclick) => el("button", { type: "button", onclick,
+  "aria-label": `Explain why ${kind} ${id} is in scope` }, "Explain");
+
 function pageAffected(area, items, page, explain) {
   const first = page * PAGE;
   const shown = items.slice(first, first + PAGE);
@@ -450,7 +454,7 @@ function pageAffected(area, items, page, explain) {
         const tr = el("tr", {});
         tr.append(el("td", {}, `${w.item.__typename} `, recordLink(w.item.__typename, w.item.id)), el("td", {}, w.status.toLowerCase()),
           el("td", {}, w.customerIds.join(", ")),
-          el("td", {}, el("button", { type: "button", onclick: () => guarded(() => explain(w.item.__typename, w.item.id, tr)) }, "Explain")));
+          el("td", {}, explainButton(w.item.__typename, w.item.id, () => guarded(() => explain(w.item.__typename, w.item.id, tr)))));
         return tr;
       })),
     el("div", { class: "pager" },
