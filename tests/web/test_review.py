@@ -87,3 +87,13 @@ def test_a_screen_reader_can_tell_the_explain_buttons_apart_and_hears_the_chain(
     page.wait_for_selector("#chain ol li")
     assert page.get_attribute("#chain", "aria-live") == "polite"  # the chain is read out when it appears
     assert page.text_content("#chain h2") == "Why Customer CUST-00004 is in scope"
+
+
+def test_each_page_has_its_own_title_for_tabs_history_and_screen_readers(page: Any, site: Site) -> None:
+    for hash_, title in (("#/record/Lot/RL-0000001", "Lot RL-0000001"), ("#/recall", "Recall scope"),
+                         ("#/search/NO-SUCH-ID-42", "Search: NO-SUCH-ID-42")):
+        page.goto(f"{site.url}/{hash_}")
+        page.wait_for_function("t => document.title === t", arg=f"{title} · TraceGraph", timeout=10_000)
+    page.goto(f"{site.url}/quality")
+    page.wait_for_selector("#kpis")
+    assert page.title() == "Data quality · TraceGraph"

@@ -30,7 +30,13 @@ function el(tag, attrs, ...children) {
   return node;
 }
 const main = () => document.getElementById("main");
-const show = (...nodes) => main().replaceChildren(...nodes.flat().filter((n) => n !== null && n !== undefined));
+// The page's heading is also its title: browser tabs, history and a screen reader tell pages apart by it.
+function show(...nodes) {
+  const shown = nodes.flat().filter((n) => n !== null && n !== undefined);
+  const heading = shown.find((n) => n.tagName === "H1");
+  document.title = heading ? `${heading.textContent} · TraceGraph` : "TraceGraph";
+  main().replaceChildren(...shown);
+}
 const recordHref = (kind, id) => `/#/record/${encodeURIComponent(kind)}/${encodeURIComponent(id)}`;
 const recordLink = (kind, id) => el("a", { href: recordHref(kind, id) }, id);
 const camel = (name) => name.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
