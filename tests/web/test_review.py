@@ -97,3 +97,16 @@ def test_each_page_has_its_own_title_for_tabs_history_and_screen_readers(page: A
     page.goto(f"{site.url}/quality")
     page.wait_for_selector("#kpis")
     assert page.title() == "Data quality · TraceGraph"
+
+
+def test_an_error_is_announced_as_an_alert(page: Any, site: Site) -> None:
+    """An unknown id or a refused key is read out, not left for a screen-reader user to find."""
+    page.goto(f"{site.url}/#/record/Lot/NO-SUCH-LOT")
+    alert = page.get_by_role("alert")
+    alert.wait_for(timeout=10_000)
+    assert alert.text_content() == "no Lot with id 'NO-SUCH-LOT' (NOT_FOUND)"
+    page.click("#logout")
+    page.fill("#apikey", "tgk_000000000000_not-a-key")
+    page.click("#login button[type=submit]")
+    alert.wait_for(timeout=10_000)
+    assert alert.text_content() == "That API key was not accepted (unknown, revoked or expired)."

@@ -72,7 +72,7 @@ async function gql(query, variables) {
 async function guarded(draw, into) {
   try { await draw(); } catch (exc) {
     if (exc instanceof Stop) return;
-    const message = el("p", { class: "error" }, exc.message);
+    const message = el("p", { class: "error", role: "alert" }, exc.message);  // read out as it appears
     if (into) into.replaceChildren(message); else show(message);
   }
 }
@@ -89,7 +89,7 @@ function showLogin(problem) {
   } },
   el("h1", {}, "Sign in"),
   el("p", { class: "muted" }, "Paste your TraceGraph API key. It is kept for this browser session only."),
-  problem ? el("p", { class: "error" }, problem) : null,
+  problem ? el("p", { class: "error", role: "alert" }, problem) : null,
   el("label", { for: "apikey" }, "API key"), input,
   el("button", { class: "primary", type: "submit" }, "Sign in")));
   input.focus();
