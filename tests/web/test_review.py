@@ -9,6 +9,11 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from canonical import Tables, write_csv
+
+import tracegraph
+from tracegraph.api.keys import ApiKeys
+
 from .conftest import Site, serve, signed_in
 
 IN_VIEW = """id => { const e = document.getElementById(id); if (!e) return false;
@@ -110,3 +115,31 @@ def test_an_error_is_announced_as_an_alert(page: Any, site: Site) -> None:
     page.click("#login button[type=submit]")
     alert.wait_for(timeout=10_000)
     assert alert.text_content() == "That API key was not accepted (unknown, revoked or expired)."
+
+
+def test_a_check_with_few_findings_still_lists_them_behind_one_with_more_than_a_page(
+        browser: Any, tmp_path: Path) -> None:
+    """A thousand rejected rows of one check must not push another check's findings off the dashboard."""
+    t = Tables()
+    t.lot("R1", material="M1", supplier="S1", quantity=5)
+    t.lot("F1", product="P1", quantity=1)
+    t.make("ST1", ["R1"], "F1")
+    t.inspect("I1", "R1", result="fail")
+    bad = 1001
+    for n in range(bad):
+        t.lot(f"NEG{n:04}", material="M1", quantity=-1)  # rejected by the load: invalid_value
+    db = tmp_path / "many.db"
+    with tracegraph.connect(str(db)) as graph:
+        assert len(graph.load_tables(write_csv(tmp_path / "tables", t.rows)).rejected) == bad
+        key, _ = ApiKeys(graph.store).create("analyst", "browser test")
+        found = graph.quality().by_check()
+    assert len(found["invalid_value"]) == bad and len(found["failed_lot_consumed"]) == 1
+    with serve(db, tmp_path / "serve.log") as url, signed_in(browser, Site(url, db, key, key)) as page:
+        page.goto(f"{url}/quality")
+        page.wait_for_selector("#kpis")
+        failed = page.eval_on_selector_all("#check-failed_lot_consumed tr td:first-child", "c => c.map(x => x.textContent)")
+        assert failed == [found["failed_lot_consumed"][0].detail]
+        invalid = page.eval_on_selector_all("#check-invalid_value tr:has(td)", "rs => rs.map(r => r.cells[0].textContent)")
+        assert invalid == [f.detail for f in found["invalid_value"][:len(invalid)]] and 0 < len(invalid) < bad
+        assert page.text_content("#check-invalid_value .cut") == (
+            f"The first {len(invalid):,} of {bad:,} are listed; `tracegraph quality --json` lists them all.")

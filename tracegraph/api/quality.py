@@ -24,13 +24,6 @@ def _ref(ref: NodeRef) -> RecordRef:
     return RecordRef(kind=ref[0], id=ref[1])
 
 
-@strawberry.type(description="How many findings one check has, and what it looks for.")
-class QualityCheck:
-    check: str
-    description: str
-    findings: int
-
-
 def _mirror(source: type, description: str, **properties: type) -> Any:
     """A GraphQL type with the fields of a :mod:`tracegraph.quality` dataclass, plus (or retyping) ``properties``."""
     annotations = {f.name: f.type for f in dataclasses.fields(source)} | properties
@@ -60,13 +53,31 @@ class QualityFinding:
     source: SourceRow | None  # type: ignore[valid-type]
 
 
+def _finding(f: model.Finding) -> QualityFinding:
+    return QualityFinding(check=f.check, subject=_ref(f.subject), detail=f.detail,
+                          records=[_ref(r) for r in f.records], source=f.source and _to(SourceRow, f.source))
+
+
+@strawberry.type(description="How many findings one check has, what it looks for, and its findings.")
+class QualityCheck:
+    check: str
+    description: str
+    findings: int
+    found: strawberry.Private[list[model.Finding]]
+
+    @strawberry.field(description="This check's findings, the first `first` (so that a check with many "
+                                  "findings cannot crowd the others out of one list).")
+    def items(self, info: strawberry.Info, first: int = 100) -> list[QualityFinding]:
+        return [_finding(f) for f in self.found[:info.context.page_size(first)]]
+
+
 @strawberry.type(description="Data quality and KPIs over the whole graph.")
 class Quality:
     report: strawberry.Private[QualityReport]
 
     @strawberry.field(description="Every check with its number of findings.")
     def checks(self) -> list[QualityCheck]:
-        return [QualityCheck(check=c, description=CHECKS[c], findings=len(found))
+        return [QualityCheck(check=c, description=CHECKS[c], findings=len(found), found=found)
                 for c, found in self.report.by_check().items()]
 
     @strawberry.field
@@ -86,9 +97,7 @@ class Quality:
         if check is not None and check not in CHECKS:
             raise BadInput(f"unknown check {check!r}; checks: {', '.join(CHECKS)}")
         found = self.report.by_check()[check] if check else self.report.findings
-        return [QualityFinding(check=f.check, subject=_ref(f.subject), detail=f.detail,
-                               records=[_ref(r) for r in f.records], source=f.source and _to(SourceRow, f.source))
-                for f in found[:info.context.page_size(first)]]
+        return [_finding(f) for f in found[:info.context.page_size(first)]]
 
 
 @strawberry.type

@@ -471,14 +471,15 @@ function pageAffected(area, items, page, explain) {
 }
 
 // ----------------------------------------------------------------------------------- data quality
+const FINDINGS_SHOWN = 500;  // per check: one with thousands must not crowd out the others
 async function showQuality() {
   show(el("h1", {}, "Data quality"), el("p", { class: "muted" }, "Checking the whole graph…"));
   const { quality: q } = await gql(`{ quality {
     traceCoverage { shippedSerials covered share target meetsTarget }
-    checks { check description findings }
+    checks { check description findings
+      items(first: ${FINDINGS_SHOWN}) { subject { kind id } detail records { kind id } source { file row field } } }
     supplierCompliance { supplierId consumedLots failedLots shareFailed }
-    completeness { kind field required records filled fillRate invalid rejected }
-    findings(first: 1000) { check subject { kind id } detail records { kind id } source { file row field } } } }`);
+    completeness { kind field required records filled fillRate invalid rejected } } }`);
   const cov = q.traceCoverage;
   const total = q.checks.reduce((n, c) => n + c.findings, 0);
   const failing = q.supplierCompliance.filter((s) => s.failedLots > 0);
@@ -504,20 +505,19 @@ async function showQuality() {
       el("td", { class: "num" }, el("span", { class: "bar", style: `width:${Math.round(40 * c.fillRate)}px` }), " ", pct(c.fillRate)),
       el("td", { class: `num ${c.invalid ? "error" : ""}` }, fmt(c.invalid)),
       el("td", { class: `num ${c.rejected ? "error" : ""}` }, fmt(c.rejected)))));
-  const byCheck = {};
-  for (const f of q.findings) (byCheck[f.check] = byCheck[f.check] || []).push(f);
   const findings = q.checks.filter((c) => c.findings).map((c) => el("section", { id: `check-${c.check}` },
     el("h2", {}, `${c.check} (${fmt(c.findings)})`), el("p", { class: "muted" }, c.description),
+    c.items.length < c.findings ? el("p", { class: "muted cut" }, `The first ${fmt(c.items.length)} of ${fmt(c.findings)} `
+      + "are listed; `tracegraph quality --json` lists them all.") : null,
     el("table", { class: "findings" }, el("tr", {}, el("th", {}, "finding"), el("th", {}, "records behind it")),
-      (byCheck[c.check] || []).map((f) => el("tr", {}, el("td", {}, f.detail),
+      c.items.map((f) => el("tr", {}, el("td", {}, f.detail),
         // a record a load rejected is not in the graph: point at the source row to fix instead
         el("td", {}, f.source ? el("span", { class: "source-row" }, `${f.source.file} row ${f.source.row}, field ${f.source.field} (not loaded)`)
           : f.records.map((r, i) => [i ? ", " : "", `${r.kind} `, recordLink(r.kind, r.id)])))))));
   show(el("h1", {}, "Data quality"), cards, el("h2", {}, "Checks"), checks,
     el("div", { class: "split" }, el("section", {}, el("h2", {}, "Supplier compliance"), suppliers),
       el("section", {}, el("h2", {}, "Completeness against the data dictionary"), completeness)),
-    el("h2", {}, "Findings"), q.findings.length < total ? el("p", { class: "muted" }, `The first ${fmt(q.findings.length)} findings are listed.`) : null,
-    findings);
+    el("h2", {}, "Findings"), findings);
   // a link to one check's findings (/quality#check-…) lands on them once they are drawn
   const target = location.hash && document.getElementById(location.hash.slice(1));
   if (target) target.scrollIntoView();
