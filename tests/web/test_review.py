@@ -17,7 +17,7 @@ from tracegraph.api.keys import ApiKeys
 from .conftest import Site, serve, signed_in
 
 IN_VIEW = """id => { const e = document.getElementById(id); if (!e) return false;
-    const r = e.getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight; }"""
+    const r = e.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }"""
 
 
 def test_a_check_in_the_checks_table_drills_down_to_its_findings_without_checking_again(
@@ -143,3 +143,13 @@ def test_a_check_with_few_findings_still_lists_them_behind_one_with_more_than_a_
         assert invalid == [f.detail for f in found["invalid_value"][:len(invalid)]] and 0 < len(invalid) < bad
         assert page.text_content("#check-invalid_value .cut") == (
             f"The first {len(invalid):,} of {bad:,} are listed; `tracegraph quality --json` lists them all.")
+
+
+def test_each_kpi_drills_down_to_the_findings_behind_it(page: Any, site: Site) -> None:
+    page.goto(f"{site.url}/quality")
+    page.wait_for_selector("#kpis")
+    for card, section in (("kpi-coverage", "check-unsourced_shipped_serial"), ("kpi-findings", "checks"),
+                          ("kpi-suppliers", "check-failed_lot_consumed")):
+        page.evaluate("scrollTo(0, 0)")
+        page.click(f"#{card} a")
+        page.wait_for_function(IN_VIEW, arg=section, timeout=10_000)

@@ -483,12 +483,17 @@ async function showQuality() {
   const cov = q.traceCoverage;
   const total = q.checks.reduce((n, c) => n + c.findings, 0);
   const failing = q.supplierCompliance.filter((s) => s.failedLots > 0);
+  // each KPI's words link to what is behind it, when there is something (a check without findings has no section)
+  const kpi = (id, ok, value, words, section) => el("div", { class: "card", id },
+    el("div", { class: `kpi ${ok ? "ok" : "bad"}` }, value),
+    el("div", { class: "muted" }, section ? el("a", { href: `#${section}` }, words) : words));
   const cards = el("div", { class: "cards", id: "kpis" },
-    el("div", { class: "card", id: "kpi-coverage" }, el("div", { class: `kpi ${cov.meetsTarget ? "ok" : "bad"}` }, pct(cov.share)),
-      el("div", { class: "muted" }, `trace coverage: ${fmt(cov.covered)} of ${fmt(cov.shippedSerials)} shipped serials reach supplier lots (target > ${pct(cov.target)})`)),
-    el("div", { class: "card" }, el("div", { class: `kpi ${total ? "bad" : "ok"}` }, fmt(total)), el("div", { class: "muted" }, "findings to fix")),
-    el("div", { class: "card" }, el("div", { class: `kpi ${failing.length ? "bad" : "ok"}` }, fmt(failing.length)),
-      el("div", { class: "muted" }, "suppliers with failed lots consumed")));
+    kpi("kpi-coverage", cov.meetsTarget, pct(cov.share), `trace coverage: ${fmt(cov.covered)} of ${fmt(cov.shippedSerials)} `
+      + `shipped serials reach supplier lots (target > ${pct(cov.target)})`,
+    cov.covered < cov.shippedSerials && "check-unsourced_shipped_serial"),
+    kpi("kpi-findings", !total, fmt(total), "findings to fix", total && "checks"),
+    kpi("kpi-suppliers", !failing.length, fmt(failing.length), "suppliers with failed lots consumed",
+      failing.length && "check-failed_lot_consumed"));
   const checks = el("table", { id: "checks" }, el("tr", {}, el("th", {}, "check"), el("th", { class: "num" }, "findings"), el("th", {}, "what it finds")),
     q.checks.map((c) => el("tr", { "data-check": c.check }, el("td", {}, el("a", { href: `#check-${c.check}` }, c.check)),
       el("td", { class: "num" }, fmt(c.findings)), el("td", { class: "muted" }, c.description))));
