@@ -153,3 +153,28 @@ def test_each_kpi_drills_down_to_the_findings_behind_it(page: Any, site: Site) -
         page.evaluate("scrollTo(0, 0)")
         page.click(f"#{card} a")
         page.wait_for_function(IN_VIEW, arg=section, timeout=10_000)
+
+
+def test_a_customer_with_more_shipments_or_lines_than_a_page_says_they_are_only_the_first(
+        browser: Any, tmp_path: Path) -> None:
+    t = Tables()
+    t.lot("R1", material="M1", supplier="S1", quantity=5)
+    t.lot("F1", product="P1", quantity=1001)
+    t.make("ST1", ["R1"], "F1")
+    many = 1001  # one more than a GraphQL page
+    for n in range(many):
+        t.serial(f"N{n:04}", product="P1", lot="F1")
+        t.ship(f"SH{n:04}", "C1", 3, f"N{n:04}")
+    t.ship("SA-BIG", "C1", 4, *(f"N{n:04}" for n in range(many)))  # and one shipment of more lines than a page
+    db = tmp_path / "shipments.db"
+    with tracegraph.connect(str(db)) as graph:
+        assert graph.load_tables(write_csv(tmp_path / "tables", t.rows)).rejected == []
+        key, _ = ApiKeys(graph.store).create("analyst", "browser test")
+    with serve(db, tmp_path / "serve.log") as url, signed_in(browser, Site(url, db, key, key)) as page:
+        page.goto(f"{url}/#/record/Customer/C1")
+        page.wait_for_selector("#customer-shipments")
+        shown = page.eval_on_selector_all("#customer-shipments tr[data-shipment]", "rs => rs.length")
+        assert shown < many
+        assert page.text_content("#trace h3") == f"Shipments (the first {shown:,})"
+        lines = page.text_content("#customer-shipments tr[data-shipment='SA-BIG'] td:last-child")
+        assert lines.count("Serial ") < many and lines.endswith(f" (the first {lines.count('Serial '):,} lines)")

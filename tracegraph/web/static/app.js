@@ -6,6 +6,7 @@
 const KEY = "tracegraph.apiKey";
 const PAGE = 25;
 const MAX_START = 1000;  // the API's limit on start ids (ApiSettings.max_start_ids)
+const MAX_PAGE = 1000;  // the API's largest list (ApiSettings.max_page_size)
 const LAYER_OF_KIND = { Supplier: ["suppliers"], Lot: ["purchased_lots", "subassembly_lots", "finished_lots"],
   Serial: ["serials"], Container: ["containers"], Shipment: ["shipments"], Customer: ["customers"] };
 const COLORS = { Supplier: "#7a5af8", Lot: "#0b6bcb", Serial: "#0e9384", Container: "#dc6803",
@@ -219,7 +220,7 @@ async function showRecord(kind, id) {
 // when it left), never from everything that was ever in a shipped container.
 async function customerTrace(area, id) {
   const { customer } = await gql(`query($id: ID!) { customer(id: $id) { received(first: ${MAX_START}) { __typename id }
-    shipments(first: 1000) { id shippedAt items(first: 1000) { from { __typename id } retractedAt } } } }`, { id });
+    shipments(first: ${MAX_PAGE}) { id shippedAt items(first: ${MAX_PAGE}) { from { __typename id } retractedAt } } } }`, { id });
   const start = { lots: [], serials: [] };
   for (const r of customer.received) start[START_FIELD[r.__typename]].push(r.id);
   const line = (i) => [`${i.from.__typename} `, recordLink(i.from.__typename, i.from.id),
@@ -227,9 +228,11 @@ async function customerTrace(area, id) {
   const shipments = el("table", { id: "customer-shipments" },
     el("tr", {}, el("th", {}, "shipment"), el("th", {}, "shipped at"), el("th", {}, "items shipped")),
     customer.shipments.map((s) => el("tr", { "data-shipment": s.id }, el("td", {}, recordLink("Shipment", s.id)),
-      el("td", {}, s.shippedAt), el("td", {}, s.items.map((i, n) => [n ? ", " : "", line(i)])))));
+      el("td", {}, s.shippedAt), el("td", {}, s.items.map((i, n) => [n ? ", " : "", line(i)]),
+        s.items.length === MAX_PAGE ? ` (the first ${fmt(MAX_PAGE)} lines)` : null))));
   const traceArea = el("section", { id: "customer-trace" });
-  area.replaceChildren(el("h3", {}, `Shipments (${fmt(customer.shipments.length)})`), shipments,
+  const listed = customer.shipments.length;  // a full page may not be all of them
+  area.replaceChildren(el("h3", {}, `Shipments (${listed === MAX_PAGE ? "the first " : ""}${fmt(listed)})`), shipments,
     el("h3", {}, "Backward trace from the lots and serials this customer received",
       customer.received.length === MAX_START ? ` (the first ${fmt(MAX_START)} of them)` : ""), traceArea);
   if (customer.received.length) await drawTrace(traceArea, start, "backward", []);
