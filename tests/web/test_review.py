@@ -117,13 +117,19 @@ def test_an_error_is_announced_as_an_alert(page: Any, site: Site) -> None:
     assert alert.text_content() == "That API key was not accepted (unknown, revoked or expired)."
 
 
+def _supplied_lot_made_into(lot: str, quantity: float) -> Tables:
+    """The smallest sourced plant: supplier S1's lot R1 made into finished lot ``lot`` of product P1."""
+    t = Tables()
+    t.lot("R1", material="M1", supplier="S1", quantity=5)
+    t.lot(lot, product="P1", quantity=quantity)
+    t.make("ST1", ["R1"], lot)
+    return t
+
+
 def test_a_check_with_few_findings_still_lists_them_behind_one_with_more_than_a_page(
         browser: Any, tmp_path: Path) -> None:
     """A thousand rejected rows of one check must not push another check's findings off the dashboard."""
-    t = Tables()
-    t.lot("R1", material="M1", supplier="S1", quantity=5)
-    t.lot("F1", product="P1", quantity=1)
-    t.make("ST1", ["R1"], "F1")
+    t = _supplied_lot_made_into("F1", 1)
     t.inspect("I1", "R1", result="fail")
     bad = 1001
     for n in range(bad):
@@ -157,11 +163,8 @@ def test_each_kpi_drills_down_to_the_findings_behind_it(page: Any, site: Site) -
 
 def test_a_customer_with_more_shipments_or_lines_than_a_page_says_they_are_only_the_first(
         browser: Any, tmp_path: Path) -> None:
-    t = Tables()
-    t.lot("R1", material="M1", supplier="S1", quantity=5)
-    t.lot("F1", product="P1", quantity=1001)
-    t.make("ST1", ["R1"], "F1")
     many = 1001  # one more than a GraphQL page
+    t = _supplied_lot_made_into("F1", many)
     for n in range(many):
         t.serial(f"N{n:04}", product="P1", lot="F1")
         t.ship(f"SH{n:04}", "C1", 3, f"N{n:04}")
