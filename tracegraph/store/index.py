@@ -214,7 +214,11 @@ class IndexColumns(GraphColumns):
     def reach(self, seeds: np.ndarray, rels: Collection[str], direction: Direction,
               max_depth: int) -> tuple[np.ndarray, np.ndarray]:
         self._check()
-        return self.index.reach([self._relation(r) for r in rels], distinct(seeds), direction, max_depth)
+        try:
+            relations = self.index.relations(self._connect(), rels)
+        except Stale:
+            raise ViewChanged from None
+        return self.index.reach(relations, distinct(seeds), direction, max_depth)
 
     def edges(self, rel: str, nids: np.ndarray, direction: Direction) -> EdgeColumns:
         return self.edges_of(rel, ordered(nids, self.size), direction)[1]
@@ -289,6 +293,12 @@ class AdjacencyIndex:
     def relation(self, con: sqlite3.Connection, rel: str) -> Relation:
         self.asked[0].add(rel)
         return self._once(con, self._relations, rel, lambda: self._relation(con, rel))
+
+    def relations(self, con: sqlite3.Connection, rels: Collection[str]) -> list[Relation]:
+        """:meth:`relation` of each, all noted as asked first: when this version is stale, the next builds
+        every one of them with its nodes, not only the first."""
+        self.asked[0].update(rels)
+        return [self.relation(con, rel) for rel in rels]
 
     def table(self, con: sqlite3.Connection, kind: str) -> KindTable:
         """The records of ``kind`` as columns (built on first use, like the relations)."""

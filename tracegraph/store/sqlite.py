@@ -310,7 +310,7 @@ class SQLiteStore(Store):
             self._deadline.check()  # index reads run in Python, where SQLite's progress handler cannot stop them
             index = self._index()
             try:
-                return index, [index.relation(self._con(), rel) for rel in rels]
+                return index, index.relations(self._con(), rels)
             except Stale:  # written since: the next version builds these with its nodes
                 continue
         raise StoreError(f"{self.path} keeps changing while its index is built; try again")
