@@ -238,3 +238,17 @@ def test_a_cold_store_asked_for_many_relationships_answers_while_another_process
             store.close()
         assert writer.poll() is None, "the writer stopped before the questions ended"
 
+
+def test_a_cold_engine_answers_and_warms_while_another_process_writes(plant_copy: tuple[Path, str]) -> None:
+    """A first question (a CLI command, a server warming up) reads a dozen relationships and tables; each
+    stale view notes what it lacked and the next builds it with its nodes, so the question gets there
+    (it gave up after three views, most first questions while another process loaded)."""
+    from tracegraph.trace import TraceEngine, TraceStart
+    db, parent = plant_copy
+    start = TraceStart(lots=(parent,))
+    expected = TraceEngine(SQLiteStore(db, read_only=True)).recall_scope(start).trace.ids
+    with _writing(db) as writer:
+        for _ in range(3):
+            assert TraceEngine(SQLiteStore(db, read_only=True)).recall_scope(start).trace.ids == expected
+            TraceEngine(SQLiteStore(db, read_only=True)).warm()
+        assert writer.poll() is None, "the writer stopped before the questions ended"

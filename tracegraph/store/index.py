@@ -174,8 +174,10 @@ class IndexColumns(GraphColumns):
             raise ViewChanged from None
 
     def prepare(self, kinds: Iterable[str]) -> None:
-        for kind in kinds:
-            self._table(kind)
+        try:
+            self.index.tables(self._connect(), list(kinds))
+        except Stale:
+            raise ViewChanged from None
 
     def nids(self, refs: Iterable[NodeRef]) -> np.ndarray:
         return self.index.nids(refs)
@@ -304,6 +306,11 @@ class AdjacencyIndex:
         """The records of ``kind`` as columns (built on first use, like the relations)."""
         self.asked[1].add(kind)
         return self._once(con, self._tables, kind, lambda: self._table(con, kind))
+
+    def tables(self, con: sqlite3.Connection, kinds: Collection[str]) -> list[KindTable]:
+        """:meth:`table` of each, all noted as asked first (see :meth:`relations`)."""
+        self.asked[1].update(kinds)
+        return [self.table(con, kind) for kind in kinds]
 
     def _relation(self, con: sqlite3.Connection, rel: str) -> Relation:
         return Relation(con, rel, self.size)
