@@ -1,5 +1,4 @@
-// The last entry of log $log (no row while it is empty): its head holds the last number taken, and an
-// append that rolls back returns its number, so that entry exists.
-MATCH (h:{{head_label}} {log: $log})
-MATCH (e:{{entry_label}}) WHERE e.log = $log AND e.seq = h.seq
-RETURN e.seq AS seq, e.body AS body
+// The last entry of log $log (no row while it is empty): the (log, seq) index read backwards, so it is
+// where log_entries ends, whatever the head's counter says (a trail cut short from outside).
+MATCH (e:{{entry_label}}) WHERE e.log = $log
+RETURN e.seq AS seq, e.body AS body ORDER BY seq DESC LIMIT 1
