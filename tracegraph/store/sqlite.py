@@ -79,8 +79,8 @@ class SQLiteStore(Store):
     schemes = ("sqlite",)
 
     def __init__(self, path: str | Path, *, read_only: bool = False, create: bool = True) -> None:
-        """Opens the file at ``path``, made empty if absent and neither ``read_only`` nor ``create`` is False;
-        else a missing file is NoDatabase (a mistyped path makes no stray empty store)."""
+        """Opens the file at ``path``, made empty if absent unless ``read_only`` or not ``create``: then a
+        missing file is NoDatabase (a mistyped path makes no stray empty store)."""
         if not (create or Path(path).exists()):
             raise NoDatabase(f"no database at {path}")
         self.path = str(path)
