@@ -252,3 +252,32 @@ def test_a_cold_engine_answers_and_warms_while_another_process_writes(plant_copy
             assert TraceEngine(SQLiteStore(db, read_only=True)).recall_scope(start).trace.ids == expected
             TraceEngine(SQLiteStore(db, read_only=True)).warm()
         assert writer.poll() is None, "the writer stopped before the questions ended"
+
+
+def test_a_rebuild_after_a_write_does_not_hold_the_old_index_too(plant: Path, tmp_path: Path) -> None:
+    """The version built after a write reads everything the last one was asked for; the store lets go of
+    the last one first, so a rebuild needs about one index of memory, not two (unless a question still
+    holds the old version)."""
+    import gc
+    import shutil
+    import tracemalloc
+
+    from tracegraph.trace import TraceEngine
+    db = tmp_path / "plant.db"
+    shutil.copy(plant, db)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        store = SQLiteStore(db)
+        TraceEngine(store).warm()
+        gc.collect()
+        index = tracemalloc.get_traced_memory()[0] - before
+        SQLiteStore(db).write(Batch(nodes={"Customer": [{"customer_id": "CUST-NEW"}]}))
+        held = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        TraceEngine(store).warm()
+        extra = tracemalloc.get_traced_memory()[1] - held
+    finally:
+        tracemalloc.stop()
+    assert store.columns().size > 0
+    assert extra < 0.6 * index, f"a rebuild took {extra:,} bytes beyond the {index:,} of the index it replaced"

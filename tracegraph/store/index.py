@@ -248,10 +248,10 @@ class AdjacencyIndex:
     """Node ids, keys and CSR adjacency of one version of the tables (see the module docstring)."""
 
     @paused_gc()
-    def __init__(self, con: sqlite3.Connection, previous: AdjacencyIndex | None = None) -> None:
-        """Reads the nodes, and builds what ``previous`` (the last version) was asked for, in one read: a
-        question asks this version for the relationships and tables it asked the last one for, and finds
-        them built from the same tables as the nodes, however often other writers commit meanwhile."""
+    def __init__(self, con: sqlite3.Connection, asked: tuple[Collection[str], Collection[str]] = ((), ())) -> None:
+        """Reads the nodes, and builds what the last version was ``asked`` for (relationships, record tables),
+        in one read: a question asks this version for the relationships and tables it asked the last one for,
+        and finds them built from the same tables as the nodes, however often other writers commit meanwhile."""
         con.execute("BEGIN")
         try:
             self.version = change_counter(con)
@@ -271,8 +271,7 @@ class AdjacencyIndex:
                 codes, dtype=np.int8)
             self.row_in_kind = np.full(size, -1, dtype=np.int32)  # nid -> its row in its kind's table
             # the relationships and the record tables asked for, on this version or an earlier one
-            self.asked: tuple[set[str], set[str]] = (set(previous.asked[0]), set(previous.asked[1])) if previous \
-                else (set(), set())
+            self.asked: tuple[set[str], set[str]] = (set(asked[0]), set(asked[1]))
             self._relations = {rel: self._relation(con, rel) for rel in sorted(self.asked[0])}
             self._tables = {kind: self._table(con, kind) for kind in sorted(self.asked[1])}
         finally:

@@ -302,7 +302,10 @@ class SQLiteStore(Store):
             with self._index_lock:  # one build at a time, however many threads ask
                 index = self._adjacency
                 if index is None or index.version != change_counter(con):
-                    index = self._adjacency = AdjacencyIndex(con, previous=index)
+                    asked = index.asked if index else ((), ())
+                    # let go of the old version first: a rebuild then needs one index of memory, not two
+                    index = self._adjacency = None
+                    index = self._adjacency = AdjacencyIndex(con, asked)
         return index
 
     def _relations(self, rels: Collection[str]) -> tuple[AdjacencyIndex, list[Relation]]:
@@ -312,7 +315,7 @@ class SQLiteStore(Store):
             try:
                 return index, index.relations(self._con(), rels)
             except Stale:  # written since: the next version builds these with its nodes
-                continue
+                del index  # and is built without this one held
         raise StoreError(f"{self.path} keeps changing while its index is built; try again")
 
     def warm(self) -> None:
