@@ -161,23 +161,21 @@ class IndexColumns(GraphColumns):
         self.index, self._connect, self._check = index, connect, check
         self.numbering = index
 
-    def _relation(self, rel: str) -> Relation:
+    def _built(self, build: Callable[[sqlite3.Connection], T]) -> T:
+        """``build(connection)`` of parts of this view's index; ViewChanged if the store was written since."""
         try:
-            return self.index.relation(self._connect(), rel)
+            return build(self._connect())
         except Stale:
             raise ViewChanged from None
+
+    def _relation(self, rel: str) -> Relation:
+        return self._built(lambda con: self.index.relation(con, rel))
 
     def _table(self, kind: str) -> KindTable:
-        try:
-            return self.index.table(self._connect(), kind)
-        except Stale:
-            raise ViewChanged from None
+        return self._built(lambda con: self.index.table(con, kind))
 
     def prepare(self, kinds: Iterable[str]) -> None:
-        try:
-            self.index.tables(self._connect(), list(kinds))
-        except Stale:
-            raise ViewChanged from None
+        self._built(lambda con: self.index.tables(con, list(kinds)))
 
     def nids(self, refs: Iterable[NodeRef]) -> np.ndarray:
         return self.index.nids(refs)
@@ -216,10 +214,7 @@ class IndexColumns(GraphColumns):
     def reach(self, seeds: np.ndarray, rels: Collection[str], direction: Direction,
               max_depth: int) -> tuple[np.ndarray, np.ndarray]:
         self._check()
-        try:
-            relations = self.index.relations(self._connect(), rels)
-        except Stale:
-            raise ViewChanged from None
+        relations = self._built(lambda con: self.index.relations(con, rels))
         return self.index.reach(relations, distinct(seeds), direction, max_depth)
 
     def edges(self, rel: str, nids: np.ndarray, direction: Direction) -> EdgeColumns:
