@@ -281,3 +281,19 @@ def test_a_rebuild_after_a_write_does_not_hold_the_old_index_too(plant: Path, tm
         tracemalloc.stop()
     assert store.columns().size > 0
     assert extra < 0.6 * index, f"a rebuild took {extra:,} bytes beyond the {index:,} of the index it replaced"
+
+
+def test_what_was_asked_is_built_again_after_a_rebuild_cut_short(plant_copy: tuple[Path, str]) -> None:
+    """A rebuild a question's time limit stops half-way leaves no index; the next one still builds every
+    table the last whole version was asked for (it forgot them, to be asked for again one stale view each)."""
+    from tracegraph.errors import LimitExceeded
+    from tracegraph.trace import TraceEngine
+    db, _ = plant_copy
+    store = SQLiteStore(db)
+    TraceEngine(store).warm()
+    SQLiteStore(db).write(Batch(nodes={"Customer": [{"customer_id": "CUST-NEW"}]}))
+    with pytest.raises(LimitExceeded), store.time_limit(0.001):
+        while True:  # until the limit stops a rebuild
+            store.warm()
+    assert store._adjacency is None  # noqa: SLF001 -- the rebuild was cut short
+    assert store._index().built("Serial") is not None  # noqa: SLF001 -- built with the nodes, not asked again

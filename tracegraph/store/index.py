@@ -243,10 +243,12 @@ class AdjacencyIndex:
     """Node ids, keys and CSR adjacency of one version of the tables (see the module docstring)."""
 
     @paused_gc()
-    def __init__(self, con: sqlite3.Connection, asked: tuple[Collection[str], Collection[str]] = ((), ())) -> None:
-        """Reads the nodes, and builds what the last version was ``asked`` for (relationships, record tables),
-        in one read: a question asks this version for the relationships and tables it asked the last one for,
-        and finds them built from the same tables as the nodes, however often other writers commit meanwhile."""
+    def __init__(self, con: sqlite3.Connection, asked: tuple[set[str], set[str]] | None = None) -> None:
+        """Reads the nodes, and builds the relationships and record tables in ``asked`` in one read. The store
+        passes every version the same two sets, where each notes what it is asked for: a question asks this
+        version for what it asked the last one for, and finds it built from the same tables as the nodes,
+        however often other writers commit meanwhile (a note made on an old version, or before a rebuild
+        stopped half-way, is not lost)."""
         con.execute("BEGIN")
         try:
             self.version = change_counter(con)
@@ -265,8 +267,9 @@ class AdjacencyIndex:
             self.kind_of[np.fromiter(nid_of.values(), dtype=np.int64, count=len(nid_of))] = np.array(
                 codes, dtype=np.int8)
             self.row_in_kind = np.full(size, -1, dtype=np.int32)  # nid -> its row in its kind's table
-            # the relationships and the record tables asked for, on this version or an earlier one
-            self.asked: tuple[set[str], set[str]] = (set(asked[0]), set(asked[1]))
+            # the relationships and the record tables asked for, on this version or an earlier one (sorted
+            # makes a list of each set at once, so another thread's note meanwhile cannot disturb it)
+            self.asked = asked or (set(), set())
             self._relations = {rel: self._relation(con, rel) for rel in sorted(self.asked[0])}
             self._tables = {kind: self._table(con, kind) for kind in sorted(self.asked[1])}
         finally:

@@ -89,6 +89,7 @@ class SQLiteStore(Store):
         self._deadline = ThreadDeadline()
         self._write_lock = threading.Lock()
         self._adjacency: AdjacencyIndex | None = None
+        self._asked: tuple[set[str], set[str]] = (set(), set())  # what any version was asked for: the next builds it
         self._index_lock = threading.Lock()
         try:
             if not read_only:
@@ -302,10 +303,9 @@ class SQLiteStore(Store):
             with self._index_lock:  # one build at a time, however many threads ask
                 index = self._adjacency
                 if index is None or index.version != change_counter(con):
-                    asked = index.asked if index else ((), ())
                     # let go of the old version first: a rebuild then needs one index of memory, not two
                     index = self._adjacency = None
-                    index = self._adjacency = AdjacencyIndex(con, asked)
+                    index = self._adjacency = AdjacencyIndex(con, self._asked)
         return index
 
     def _relations(self, rels: Collection[str]) -> tuple[AdjacencyIndex, list[Relation]]:
