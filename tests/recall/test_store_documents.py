@@ -56,6 +56,29 @@ def test_log_sequence_and_previous_entry(store: Store) -> None:
     assert (store.last("a"), store.last("b"), store.last("none")) == ((3, {"seq": 3}), (1, {"seq": 1}), None)
 
 
+def _delete_entry(store: Store, log: str, seq: int) -> None:
+    """Remove one log entry from outside the store (what the store itself never does): a tampered trail."""
+    if isinstance(store, SQLiteStore):
+        con = sqlite3.connect(store.path)
+        con.execute("DROP TRIGGER log_no_delete")
+        con.execute("DELETE FROM log WHERE log = ? AND seq = ?", (log, seq))
+        con.commit()
+        con.close()
+    else:  # Neo4j
+        from tracegraph.store.neo4j_statements import LOG_ENTRY_LABEL
+        store._transaction(True, lambda tx: tx.run(  # type: ignore[attr-defined]  # noqa: SLF001
+            f"MATCH (e:{LOG_ENTRY_LABEL} {{log: $log, seq: $seq}}) DELETE e", log=log, seq=seq).consume())
+
+
+def test_last_is_the_last_entry_left_when_the_tail_was_removed(store: Store) -> None:
+    """``last`` is where ``entries`` ends on every backend, also on a trail cut short from outside (an
+    AuditLog head then names the entry that is there, not none: Neo4j read the head node's last number)."""
+    for _ in range(3):
+        store.append("a", lambda seq, prev: {"seq": seq})
+    _delete_entry(store, "a", 3)
+    assert store.last("a") == list(store.entries("a"))[-1] == (2, {"seq": 2})
+
+
 def test_entries_about_one_target(store: Store) -> None:
     for i in range(7):
         store.append("log", lambda seq, prev, i=i: {"seq": seq, "target": f"t{i % 3}"})

@@ -12,6 +12,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import networkx as nx
@@ -184,6 +186,23 @@ def test_a_kept_scope_gives_its_rows_after_another_writer(plant: Path, tmp_path:
     assert len(rows["id"]) > 1
 
 
+@contextmanager
+def _writing(db: Path) -> Iterator[subprocess.Popen]:
+    """Another process writing a customer to ``db`` every 2 ms (for 60 s at most) while the block runs."""
+    script = ("import sys, time; from tracegraph.store import Batch, SQLiteStore; s = SQLiteStore(sys.argv[1]);"
+              "print('writing', flush=True); stop = time.monotonic() + 60\n"
+              "for i in range(100000):\n"
+              "    s.write(Batch(nodes={'Customer': [{'customer_id': f'C-{i}'}]})); time.sleep(0.002)\n"
+              "    if time.monotonic() > stop: break")
+    writer = subprocess.Popen([sys.executable, "-c", script, str(db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout is not None and writer.stdout.readline() == "writing\n"
+        yield writer
+    finally:
+        writer.kill()
+        writer.wait()
+
+
 def test_recall_scopes_keep_answering_while_another_process_writes_every_few_milliseconds(
         plant_copy: tuple[Path, str]) -> None:
     """An index rebuilt after a write also rebuilds, in the same read, everything the last one was asked for:
@@ -194,14 +213,7 @@ def test_recall_scopes_keep_answering_while_another_process_writes_every_few_mil
     engine.warm()
     start = TraceStart(lots=(parent,))
     expected = engine.recall_scope(start).trace.ids
-    script = ("import sys, time; from tracegraph.store import Batch, SQLiteStore; s = SQLiteStore(sys.argv[1]);"
-              "print('writing', flush=True); stop = time.monotonic() + 60\n"
-              "for i in range(100000):\n"
-              "    s.write(Batch(nodes={'Customer': [{'customer_id': f'C-{i}'}]})); time.sleep(0.002)\n"
-              "    if time.monotonic() > stop: break")
-    writer = subprocess.Popen([sys.executable, "-c", script, str(db)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert writer.stdout is not None and writer.stdout.readline() == "writing\n"
+    with _writing(db) as writer:
         before = engine.store.counts()["Customer"]
         answers: list[dict] = []
         deadline = time.monotonic() + 60
@@ -209,7 +221,79 @@ def test_recall_scopes_keep_answering_while_another_process_writes_every_few_mil
             assert time.monotonic() < deadline, f"{len(answers)} answers and too few writes in 60 s"
             answers.append(engine.recall_scope(start).trace.ids)
         assert writer.poll() is None, "the writer stopped before the questions ended"
-    finally:
-        writer.kill()
-        writer.wait()
     assert all(a == expected for a in answers)
+
+
+def test_a_cold_store_asked_for_many_relationships_answers_while_another_process_writes(
+        plant_copy: tuple[Path, str]) -> None:
+    """A question for several relationships that finds its version written over notes them all for the next,
+    which builds them together with its nodes: one retry, however many relationships (not one each)."""
+    db, parent = plant_copy
+    expected = SQLiteStore(db, read_only=True).reach([("Lot", parent)], [r.name for r in REL_KINDS], "out", 64)
+    with _writing(db) as writer:
+        for _ in range(5):
+            store = SQLiteStore(db, read_only=True)  # nothing built or asked yet
+            assert store.reach([("Lot", parent)], [r.name for r in REL_KINDS], "out", 64) == expected
+            store.warm()
+            store.close()
+        assert writer.poll() is None, "the writer stopped before the questions ended"
+
+
+def test_a_cold_engine_answers_and_warms_while_another_process_writes(plant_copy: tuple[Path, str]) -> None:
+    """A first question (a CLI command, a server warming up) reads a dozen relationships and tables; each
+    stale view notes what it lacked and the next builds it with its nodes, so the question gets there
+    (it gave up after three views, most first questions while another process loaded)."""
+    from tracegraph.trace import TraceEngine, TraceStart
+    db, parent = plant_copy
+    start = TraceStart(lots=(parent,))
+    expected = TraceEngine(SQLiteStore(db, read_only=True)).recall_scope(start).trace.ids
+    with _writing(db) as writer:
+        for _ in range(3):
+            assert TraceEngine(SQLiteStore(db, read_only=True)).recall_scope(start).trace.ids == expected
+            TraceEngine(SQLiteStore(db, read_only=True)).warm()
+        assert writer.poll() is None, "the writer stopped before the questions ended"
+
+
+def test_a_rebuild_after_a_write_does_not_hold_the_old_index_too(plant: Path, tmp_path: Path) -> None:
+    """The version built after a write reads everything the last one was asked for; the store lets go of
+    the last one first, so a rebuild needs about one index of memory, not two (unless a question still
+    holds the old version)."""
+    import gc
+    import shutil
+    import tracemalloc
+
+    from tracegraph.trace import TraceEngine
+    db = tmp_path / "plant.db"
+    shutil.copy(plant, db)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        store = SQLiteStore(db)
+        TraceEngine(store).warm()
+        gc.collect()
+        index = tracemalloc.get_traced_memory()[0] - before
+        SQLiteStore(db).write(Batch(nodes={"Customer": [{"customer_id": "CUST-NEW"}]}))
+        held = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        TraceEngine(store).warm()
+        extra = tracemalloc.get_traced_memory()[1] - held
+    finally:
+        tracemalloc.stop()
+    assert store.columns().size > 0
+    assert extra < 0.6 * index, f"a rebuild took {extra:,} bytes beyond the {index:,} of the index it replaced"
+
+
+def test_what_was_asked_is_built_again_after_a_rebuild_cut_short(plant_copy: tuple[Path, str]) -> None:
+    """A rebuild a question's time limit stops half-way leaves no index; the next one still builds every
+    table the last whole version was asked for (it forgot them, to be asked for again one stale view each)."""
+    from tracegraph.errors import LimitExceeded
+    from tracegraph.trace import TraceEngine
+    db, _ = plant_copy
+    store = SQLiteStore(db)
+    TraceEngine(store).warm()
+    SQLiteStore(db).write(Batch(nodes={"Customer": [{"customer_id": "CUST-NEW"}]}))
+    with pytest.raises(LimitExceeded), store.time_limit(0.001):
+        while True:  # until the limit stops a rebuild
+            store.warm()
+    assert store._adjacency is None  # noqa: SLF001 -- the rebuild was cut short
+    assert store._index().built("Serial") is not None  # noqa: SLF001 -- built with the nodes, not asked again

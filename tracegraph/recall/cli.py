@@ -52,8 +52,8 @@ def _graph(ctx: typer.Context, *, read_only: bool = False) -> Iterator[Graph]:
 
 @contextmanager
 def _recalls(ctx: typer.Context, user: str | None = None, *, read_only: bool = False) -> Iterator[RecallService]:
-    """The recall service acting as ``user``; commands that only read open the store ``read_only``, so a
-    mistyped --db is an error rather than a new empty store."""
+    """The recall service acting as ``user``; commands that only read open the store ``read_only`` (a
+    schema-1 file is refused, not upgraded). A mistyped --db is an error for every recall command."""
     with _graph(ctx, read_only=read_only) as graph:
         yield graph.recalls(user)
 

@@ -161,21 +161,21 @@ class IndexColumns(GraphColumns):
         self.index, self._connect, self._check = index, connect, check
         self.numbering = index
 
-    def _relation(self, rel: str) -> Relation:
+    def _built(self, build: Callable[[sqlite3.Connection], T]) -> T:
+        """``build(connection)`` of parts of this view's index; ViewChanged if the store was written since."""
         try:
-            return self.index.relation(self._connect(), rel)
+            return build(self._connect())
         except Stale:
             raise ViewChanged from None
+
+    def _relation(self, rel: str) -> Relation:
+        return self._built(lambda con: self.index.relation(con, rel))
 
     def _table(self, kind: str) -> KindTable:
-        try:
-            return self.index.table(self._connect(), kind)
-        except Stale:
-            raise ViewChanged from None
+        return self._built(lambda con: self.index.table(con, kind))
 
     def prepare(self, kinds: Iterable[str]) -> None:
-        for kind in kinds:
-            self._table(kind)
+        self._built(lambda con: self.index.tables(con, list(kinds)))
 
     def nids(self, refs: Iterable[NodeRef]) -> np.ndarray:
         return self.index.nids(refs)
@@ -214,7 +214,8 @@ class IndexColumns(GraphColumns):
     def reach(self, seeds: np.ndarray, rels: Collection[str], direction: Direction,
               max_depth: int) -> tuple[np.ndarray, np.ndarray]:
         self._check()
-        return self.index.reach([self._relation(r) for r in rels], distinct(seeds), direction, max_depth)
+        relations = self._built(lambda con: self.index.relations(con, rels))
+        return self.index.reach(relations, distinct(seeds), direction, max_depth)
 
     def edges(self, rel: str, nids: np.ndarray, direction: Direction) -> EdgeColumns:
         return self.edges_of(rel, ordered(nids, self.size), direction)[1]
@@ -242,10 +243,12 @@ class AdjacencyIndex:
     """Node ids, keys and CSR adjacency of one version of the tables (see the module docstring)."""
 
     @paused_gc()
-    def __init__(self, con: sqlite3.Connection, previous: AdjacencyIndex | None = None) -> None:
-        """Reads the nodes, and builds what ``previous`` (the last version) was asked for, in one read: a
-        question asks this version for the relationships and tables it asked the last one for, and finds
-        them built from the same tables as the nodes, however often other writers commit meanwhile."""
+    def __init__(self, con: sqlite3.Connection, asked: tuple[set[str], set[str]] | None = None) -> None:
+        """Reads the nodes, and builds the relationships and record tables in ``asked`` in one read. The store
+        passes every version the same two sets, where each notes what it is asked for: a question asks this
+        version for what it asked the last one for, and finds it built from the same tables as the nodes,
+        however often other writers commit meanwhile (a note made on an old version, or before a rebuild
+        stopped half-way, is not lost)."""
         con.execute("BEGIN")
         try:
             self.version = change_counter(con)
@@ -264,9 +267,9 @@ class AdjacencyIndex:
             self.kind_of[np.fromiter(nid_of.values(), dtype=np.int64, count=len(nid_of))] = np.array(
                 codes, dtype=np.int8)
             self.row_in_kind = np.full(size, -1, dtype=np.int32)  # nid -> its row in its kind's table
-            # the relationships and the record tables asked for, on this version or an earlier one
-            self.asked: tuple[set[str], set[str]] = (set(previous.asked[0]), set(previous.asked[1])) if previous \
-                else (set(), set())
+            # the relationships and the record tables asked for, on this version or an earlier one (sorted
+            # makes a list of each set at once, so another thread's note meanwhile cannot disturb it)
+            self.asked = asked or (set(), set())
             self._relations = {rel: self._relation(con, rel) for rel in sorted(self.asked[0])}
             self._tables = {kind: self._table(con, kind) for kind in sorted(self.asked[1])}
         finally:
@@ -290,10 +293,21 @@ class AdjacencyIndex:
         self.asked[0].add(rel)
         return self._once(con, self._relations, rel, lambda: self._relation(con, rel))
 
+    def relations(self, con: sqlite3.Connection, rels: Collection[str]) -> list[Relation]:
+        """:meth:`relation` of each, all noted as asked first: when this version is stale, the next builds
+        every one of them with its nodes, not only the first."""
+        self.asked[0].update(rels)
+        return [self.relation(con, rel) for rel in rels]
+
     def table(self, con: sqlite3.Connection, kind: str) -> KindTable:
         """The records of ``kind`` as columns (built on first use, like the relations)."""
         self.asked[1].add(kind)
         return self._once(con, self._tables, kind, lambda: self._table(con, kind))
+
+    def tables(self, con: sqlite3.Connection, kinds: Collection[str]) -> list[KindTable]:
+        """:meth:`table` of each, all noted as asked first (see :meth:`relations`)."""
+        self.asked[1].update(kinds)
+        return [self.table(con, kind) for kind in kinds]
 
     def _relation(self, con: sqlite3.Connection, rel: str) -> Relation:
         return Relation(con, rel, self.size)

@@ -173,7 +173,7 @@ def log_entries() -> Statement:
 
 
 def log_last() -> Statement:
-    return _statement("log_last", ["log"], head_label=LOG_HEAD_LABEL, entry_label=LOG_ENTRY_LABEL)
+    return _statement("log_last", ["log"], entry_label=LOG_ENTRY_LABEL)
 
 
 def delete_all() -> Statement:

@@ -79,8 +79,8 @@ class SQLiteStore(Store):
     schemes = ("sqlite",)
 
     def __init__(self, path: str | Path, *, read_only: bool = False, create: bool = True) -> None:
-        """Opens the file at ``path``, made empty if absent and neither ``read_only`` nor ``create`` is False;
-        else a missing file is NoDatabase (a mistyped path makes no stray empty store)."""
+        """Opens the file at ``path``, made empty if absent unless ``read_only`` or not ``create``: then a
+        missing file is NoDatabase (a mistyped path makes no stray empty store)."""
         if not (create or Path(path).exists()):
             raise NoDatabase(f"no database at {path}")
         self.path = str(path)
@@ -89,6 +89,7 @@ class SQLiteStore(Store):
         self._deadline = ThreadDeadline()
         self._write_lock = threading.Lock()
         self._adjacency: AdjacencyIndex | None = None
+        self._asked: tuple[set[str], set[str]] = (set(), set())  # what any version was asked for: the next builds it
         self._index_lock = threading.Lock()
         try:
             if not read_only:
@@ -302,7 +303,9 @@ class SQLiteStore(Store):
             with self._index_lock:  # one build at a time, however many threads ask
                 index = self._adjacency
                 if index is None or index.version != change_counter(con):
-                    index = self._adjacency = AdjacencyIndex(con, previous=index)
+                    # let go of the old version first: a rebuild then needs one index of memory, not two
+                    index = self._adjacency = None
+                    index = self._adjacency = AdjacencyIndex(con, self._asked)
         return index
 
     def _relations(self, rels: Collection[str]) -> tuple[AdjacencyIndex, list[Relation]]:
@@ -310,9 +313,9 @@ class SQLiteStore(Store):
             self._deadline.check()  # index reads run in Python, where SQLite's progress handler cannot stop them
             index = self._index()
             try:
-                return index, [index.relation(self._con(), rel) for rel in rels]
+                return index, index.relations(self._con(), rels)
             except Stale:  # written since: the next version builds these with its nodes
-                continue
+                del index  # and is built without this one held
         raise StoreError(f"{self.path} keeps changing while its index is built; try again")
 
     def warm(self) -> None:

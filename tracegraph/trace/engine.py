@@ -92,11 +92,16 @@ def live_edges(store: Store, rel: str, nodes: Iterable[NodeRef], direction: Edge
     return list(live(store.edges(rel, nodes, direction)))
 
 
+VIEWS = len(RELS) + len(KINDS) + 3
+"""Views a question may read before it gives up: a stale view notes the relationships and tables it lacked
+and the next builds them with its nodes, so a first question needs at most one more per part it reads."""
+
+
 def _on_a_fresh_view(method: Callable[P, R]) -> Callable[P, R]:
     """Ask again, on a new view, when the store changed under the one a question read (another writer)."""
     @functools.wraps(method)
     def ask(*args: P.args, **kwargs: P.kwargs) -> R:
-        for _attempt in range(3):
+        for _attempt in range(VIEWS):
             try:
                 return method(*args, **kwargs)
             except ViewChanged:
