@@ -154,3 +154,12 @@ def test_error_declaration_retracts_without_deleting(graph) -> None:
                        "urn:uuid:404d95fc-9457-4a51-bd6a-0bba133845a8": None}
     forward = graph.forward(serial="(01)04012345111118(21)987")
     assert forward.ids["process_steps"] == ["urn:uuid:404d95fc-9457-4a51-bd6a-0bba133845a8"]
+
+
+@pytest.mark.parametrize("missing", ["no-such.json", "."])
+def test_a_missing_document_among_several_loads_none_of_them(graph, tmp_path: Path, missing: str) -> None:
+    """Each document is its own batch, so a mistyped name found half-way would leave the others half loaded."""
+    before = graph.counts()
+    with pytest.raises(LoadError, match=f"file {tmp_path / missing}: no such file"):
+        graph.load_epcis([VALID_COPIED[0], tmp_path / missing])
+    assert graph.counts() == before and list(graph.audit.entries()) == []

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import BadInput
+from ..errors import BadInput, LoadError
 from ..identifiers import identifier_forms, parse, record_keys
 from ..schema import KINDS, RELS, normalize_datetime
 from ..store import Batch, Edge, NodeRef, Store, Writer, plain_writer
@@ -126,8 +126,12 @@ class EpcisLoader:
 
     # -- per document --------------------------------------------------------------------------
     def load(self, paths: Iterable[str | Path]) -> EpcisReport:
-        for path in paths:
-            self._load_document(read_document(Path(path)))
+        files = [Path(p) for p in paths]
+        for path in files:  # a mistyped name among many stops them all, not the rest half-way through
+            if not path.is_file():
+                raise LoadError("no such file (nothing was loaded)", file=str(path))
+        for path in files:
+            self._load_document(read_document(path))
         return self.report
 
     def _load_document(self, doc: Document) -> None:
