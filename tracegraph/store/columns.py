@@ -75,6 +75,13 @@ def distinct(values: np.ndarray) -> np.ndarray:
     return values
 
 
+def ranges(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every position of the ranges [start, start + count), range after range, and for each the index of
+    its range: a CSR row's entries, or a join's matches, without a Python loop."""
+    row = np.repeat(np.arange(starts.size, dtype=np.int64), counts)
+    return np.arange(row.size, dtype=np.int64) + (starts - (np.cumsum(counts) - counts))[row], row
+
+
 def group_rows(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each value of ``wanted``, the positions of ``keys`` equal to it: (position in wanted, position in
     keys) pairs, wanted by wanted. A join on equal node numbers without a Python loop; it sorts ``keys``,
@@ -82,10 +89,7 @@ def group_rows(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.nda
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]
     first = np.searchsorted(ordered, wanted, side="left")
-    counts = np.searchsorted(ordered, wanted, side="right") - first
-    which = np.repeat(np.arange(wanted.size, dtype=np.int64), counts)
-    ends = np.cumsum(counts)
-    at = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(ends - counts, counts) + np.repeat(first, counts)
+    at, which = ranges(first, np.searchsorted(ordered, wanted, side="right") - first)
     return which, order[at]
 
 
@@ -323,8 +327,7 @@ class StoreColumns(GraphColumns):
         return np.array(self._kind_of, dtype=np.int8)[nids] if nids.size else np.empty(0, dtype=np.int8)
 
     def in_key_order(self, nids: np.ndarray) -> np.ndarray:
-        return np.array(sorted(set(nids.tolist()), key=lambda n: (KIND_CODE[self._ref_of[n][0]], self._ref_of[n][1])),
-                        dtype=np.int64)
+        return np.array(sorted(set(nids.tolist()), key=self._ref_of.__getitem__), dtype=np.int64)
 
     def reach(self, seeds: np.ndarray, rels: Collection[str], direction: Direction,
               max_depth: int) -> tuple[np.ndarray, np.ndarray]:

@@ -24,7 +24,7 @@ from ..gcpause import paused_gc
 from ..schema import KINDS, RELS
 from .base import Direction, Edge, NodeRef
 from .columns import (KIND_CODE, KIND_NAMES, EdgeColumns, GraphColumns, ViewChanged, distinct, moment_numbers,
-                      object_column, ordered, retracted_flags)
+                      object_column, ordered, ranges, retracted_flags)
 
 
 UNKNOWN_KIND = len(KIND_NAMES)
@@ -51,9 +51,7 @@ def _positions(indptr: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.nd
     """Positions of every entry of the CSR rows ``nodes``, row after row, and for each the index in
     ``nodes`` of its row."""
     starts = indptr[nodes]
-    counts = indptr[nodes + 1] - starts
-    row = np.repeat(np.arange(nodes.size, dtype=np.int64), counts)
-    return np.arange(row.size, dtype=np.int64) + (starts - (np.cumsum(counts) - counts))[row], row
+    return ranges(starts, indptr[nodes + 1] - starts)
 
 
 @dataclass
@@ -102,9 +100,11 @@ class Relation:
     def column(self, name: str) -> np.ndarray:
         found = self._columns.get(name)
         if found is None:
-            with self._lock:
-                i = self.fields.index(name)
-                found = self._columns[name] = object_column([v[i] for v in self.values])
+            with self._lock:  # one thread builds it; one that waited finds it built
+                found = self._columns.get(name)
+                if found is None:
+                    i = self.fields.index(name)
+                    found = self._columns[name] = object_column([v[i] for v in self.values])
         return found
 
     def moments(self, name: str) -> np.ndarray:
@@ -112,7 +112,9 @@ class Relation:
         if found is None:
             column = self.column(name)
             with self._lock:
-                found = self._moments[name] = moment_numbers(column)
+                found = self._moments.get(name)
+                if found is None:
+                    found = self._moments[name] = moment_numbers(column)
         return found
 
     def props(self, numbers: np.ndarray) -> list[dict[str, Any]]:
@@ -135,8 +137,7 @@ class KindTable:
     @paused_gc()
     def __init__(self, con: sqlite3.Connection, kind: str, ref_of: list[NodeRef | None], row: np.ndarray) -> None:
         k = KINDS[kind]
-        self.names = [f.name for f in k.fields]
-        others = [n for n in self.names if n != k.key]
+        others = [f.name for f in k.fields if f.name != k.key]
         nids: list[int] = []
         values: list[list[Any]] = [[] for _ in others]
         intern: dict[Any, Any] = {}
@@ -243,7 +244,7 @@ class AdjacencyIndex:
     """Node ids, keys and CSR adjacency of one version of the tables (see the module docstring)."""
 
     @paused_gc()
-    def __init__(self, con: sqlite3.Connection, asked: tuple[set[str], set[str]] | None = None) -> None:
+    def __init__(self, con: sqlite3.Connection, asked: tuple[set[str], set[str]]) -> None:
         """Reads the nodes, and builds the relationships and record tables in ``asked`` in one read. The store
         passes every version the same two sets, where each notes what it is asked for: a question asks this
         version for what it asked the last one for, and finds it built from the same tables as the nodes,
@@ -269,7 +270,7 @@ class AdjacencyIndex:
             self.row_in_kind = np.full(size, -1, dtype=np.int32)  # nid -> its row in its kind's table
             # the relationships and the record tables asked for, on this version or an earlier one (sorted
             # makes a list of each set at once, so another thread's note meanwhile cannot disturb it)
-            self.asked = asked or (set(), set())
+            self.asked = asked
             self._relations = {rel: self._relation(con, rel) for rel in sorted(self.asked[0])}
             self._tables = {kind: self._table(con, kind) for kind in sorted(self.asked[1])}
         finally:
@@ -342,8 +343,7 @@ class AdjacencyIndex:
         rel = relation.rel
         if not relation.fields:
             return [Edge(rel, s, d) for s, d in zip(src, dst)]
-        fields, values = relation.fields, relation.values
-        return [Edge(rel, s, d, dict(zip(fields, values[n]))) for s, d, n in zip(src, dst, numbers.tolist())]
+        return [Edge(rel, s, d, p) for s, d, p in zip(src, dst, relation.props(numbers))]
 
     def neighbours(self, relation: Relation, nids: np.ndarray, direction: Direction) -> list[NodeRef]:
         adj = relation.by_direction[direction]

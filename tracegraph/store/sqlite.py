@@ -419,15 +419,17 @@ class SQLiteStore(Store):
     def entries(self, log: str, start: int = 1, target: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
         # a page at a time, so that a long trail is never all in memory; the target's test is the
         # expression of the log_target index, word for word, or SQLite would not use it
+        # pages grow from 100 to LOG_PAGE, so that a caller who wants only the first entry reads few
         about = "" if target is None else " AND json_extract(body, '$.target') = ?"
+        page = min(100, LOG_PAGE)
         while True:
             rows = self._log_rows(f"SELECT seq, body FROM log WHERE log = ?{about} AND seq >= ? ORDER BY seq "
-                                  f"LIMIT {LOG_PAGE}", (log, *([] if target is None else [target]), start))
+                                  f"LIMIT {page}", (log, *([] if target is None else [target]), start))
             for seq, body in rows:
                 yield seq, json.loads(body)
-            if len(rows) < LOG_PAGE:
+            if len(rows) < page:
                 return
-            start = rows[-1][0] + 1
+            start, page = rows[-1][0] + 1, min(page * 10, LOG_PAGE)
 
     def last(self, log: str) -> tuple[int, dict[str, Any]] | None:
         rows = self._log_rows("SELECT seq, body FROM log WHERE log = ? ORDER BY seq DESC LIMIT 1", (log,))

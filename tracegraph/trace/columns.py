@@ -115,6 +115,12 @@ class WhereColumns:
         return self._customer_pairs
 
     @cached_property
+    def customers(self) -> tuple[np.ndarray, np.ndarray]:
+        """The carried shipments' distinct customers, in order, and each shipment's position among them."""
+        names, code_of = np.unique(self.customer_key, return_inverse=True)
+        return names, code_of.reshape(-1)
+
+    @cached_property
     def _customer_pairs(self) -> tuple[np.ndarray, np.ndarray]:
         items, shipments = self.shipped_pairs
         return items, np.searchsorted(self.shipment, shipments)
@@ -179,7 +185,7 @@ class WhereColumns:
 
         items, at = self.customer_pairs()
         shipped = slot[items]
-        names, customer_code = np.unique(self.customer_key, return_inverse=True)
+        names, customer_code = self.customers
         shipment_keys = np.array(view.keys(self.shipment), dtype=object)
         by_time = np.lexsort((shipment_keys, self.shipped_at)) if self.shipment.size else np.empty(0, dtype=np.int64)
         rank = np.empty(self.shipment.size, dtype=np.int64)
@@ -192,7 +198,7 @@ class WhereColumns:
             "kind": np.array(KIND_NAMES, dtype=object)[kinds],
             "id": ids,
             "status": np.array(STATUSES, dtype=object)[self.status],
-            "customers": joined(shipped, customer_code.reshape(-1)[at], names.astype(object)),
+            "customers": joined(shipped, customer_code[at], names.astype(object)),
             "shipments": joined(shipped, rank[at], shipment_keys[by_time]),
             "container": joined(inside, container_code, container_keys, first=True),
             "consumed_into": joined(slot[self.consumed_pairs[0]], positions_in(into, self.consumed_pairs[1]),

@@ -331,9 +331,9 @@ class TraceEngine:
         trace = self.forward(trigger, limits)
         where = self._whereabouts(trace)
         items, at = where.customer_pairs()
-        names, code_of = np.unique(where.customer_key, return_inverse=True)
+        names, code_of = where.customers
         n = max(len(names), 1)
-        codes = code_of.reshape(-1)[at]
+        codes = code_of[at]
         # each (item, customer) once: an item counts for each customer; most items reached one, once
         one = np.bincount(items, minlength=trace._view.size)[items] == 1
         pairs = distinct(items[~one] * n + codes[~one])
