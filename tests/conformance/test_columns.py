@@ -75,3 +75,17 @@ def test_columns_read_the_store_as_it_is_now(load_graph: Callable[..., Graph]) -
     lots = _rows(trace.columns("lots"))
     assert [r for r in lots if r["lot_id"] == lot][0]["quantity"] == 12345.0
     assert lots == [{n: r.get(n) for n in lots[0]} for r in trace.records("lots")]
+
+
+def test_nodes_of_several_kinds_are_in_kind_then_key_order(load_graph: Callable[..., Graph]) -> None:
+    """The order SQL's ORDER BY kind, key gives, on every view (the primitives view once used schema order,
+    which puts Lot before Container)."""
+    tables = random_tables(5)
+    graph = load_graph(tables)
+    view = graph.store.columns()
+    refs = [("Lot", r["lot_id"]) for r in tables.rows["lots"]] + [
+        ("Container", r["container_id"]) for r in tables.rows["packing"]] + [
+        ("Customer", r["customer_id"]) for r in tables.rows["shipments"]]
+    nids = view.nids(refs)
+    assert len({kind for kind, _ in view.refs(nids)}) == 3
+    assert view.refs(view.in_key_order(nids[::-1])) == sorted(set(view.refs(nids)))
