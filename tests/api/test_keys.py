@@ -7,6 +7,7 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,39 @@ def test_key_changes_over_graphql_are_audited_as_the_admin(server: Server) -> No
     server.query("mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }", {"id": info["id"]})
     trail = [(e["actor"], e["action"]) for e in server.graph.audit.entries(target=f"apikey:{info['id']}")]
     assert trail == [("test admin", "apikey.create"), ("test admin", "apikey.revoke")]
+
+
+def test_two_keys_created_at_once_cannot_share_a_name(empty_db: Path) -> None:
+    """Two admins (or the CLI beside a server) creating a key with one name at the same moment: both read that
+    no key has it before either writes. The second write must be refused, or the audit trail would name two
+    keys alike. ``list`` below is the real one, held open until the other creation has committed."""
+    read, other_done = threading.Event(), threading.Event()
+
+    class Slow(ApiKeys):
+        def list(self) -> list[Any]:
+            found = super().list()
+            read.set()
+            other_done.wait(10)
+            return found
+
+    outcome: list[Any] = []
+
+    def create_slowly() -> None:
+        try:
+            outcome.append(Slow(SQLiteStore(empty_db)).create("analyst", "night shift"))
+        except BadInput as exc:
+            outcome.append(exc)
+
+    slow = threading.Thread(target=create_slowly)
+    slow.start()
+    assert read.wait(10)
+    first = ApiKeys(SQLiteStore(empty_db)).create("reader", "night shift")[1]
+    other_done.set()
+    slow.join(10)
+    assert len(outcome) == 1 and isinstance(outcome[0], BadInput), outcome
+    assert "an API key named 'night shift' exists" in str(outcome[0])
+    named = [k.id for k in ApiKeys(SQLiteStore(empty_db)).list() if k.name == "night shift"]
+    assert named == [first.id]
 
 
 def test_a_key_name_is_trimmed_and_a_blank_one_is_no_name(empty_db: Path) -> None:
