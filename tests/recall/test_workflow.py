@@ -44,7 +44,9 @@ def test_recall_from_open_to_close(graph: Any, tmp_path: Path) -> None:
     in_stock = {i for i, w in scope.where.items() if w["status"] == "in_stock"}
     assert in_stock <= set(placed) and any(p.startswith("Container:") for p in placed)
     assert {f"Container:{c}" for i in in_stock for c in scope.where[i]["containers"]} <= set(placed)
-    assert svc.hold(recall.recall_id) == []  # holding twice places nothing new
+    trail = len(list(svc.audit.entries(f"recall:{recall.recall_id}")))
+    assert svc.hold(recall.recall_id) == []  # holding twice places nothing new, and records nothing
+    assert len(list(svc.audit.entries(f"recall:{recall.recall_id}"))) == trail
     serial = next(i for i in sorted(in_stock) if i.startswith("Serial:")).split(":", 1)[1]
     assert graph.record("Serial", serial)["holds"][0]["recall_id"] == recall.recall_id
     later = graph.forward(lot=lot)

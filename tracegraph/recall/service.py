@@ -178,6 +178,8 @@ class RecallService:
                                  "why": why or recall.reason})
             documents[(HOLDS, item)] = doc
             placed.append(item)
+        if not placed:  # all held already: nothing changes, so nothing is written or audited
+            return placed
         before = len(recall.held)
         recall.held += placed
         self._save(recall, "recall.hold", why or f"hold affected stock of {recall_id}", {"held": before},
