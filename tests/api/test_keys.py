@@ -99,12 +99,14 @@ def test_serve_on_a_port_in_use_exits_2_not_3(empty_db: Path) -> None:
 
 
 def test_serve_runs_the_api_on_loopback(plant_db: Path, server: Server) -> None:
-    """The CLI path end to end: `tracegraph serve` in its own process answers health checks and queries."""
+    """The CLI path end to end: `tracegraph serve` in its own process answers health checks and queries, and
+    refuses a body over its --max-body-bytes."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen([sys.executable, "-m", "tracegraph.cli", "--db", str(plant_db), "serve",
-                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                             "--port", str(port), "--max-body-bytes", "4096"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -120,6 +122,9 @@ def test_serve_runs_the_api_on_loopback(plant_db: Path, server: Server) -> None:
         me = httpx.post(f"{url}/graphql", json={"query": "{ me { role } }"},
                         headers={"Authorization": f"Bearer {server.keys['reader']}"}).json()
         assert me == {"data": {"me": {"role": "READER"}}}
+        padded = httpx.post(f"{url}/graphql", json={"query": "{ me { role } }", "variables": {"pad": "x" * 4096}},
+                            headers={"Authorization": f"Bearer {server.keys['reader']}"})
+        assert padded.status_code == 413 and "at most 4,096 bytes" in padded.json()["errors"][0]["message"]
     finally:
         proc.terminate()
         proc.wait(timeout=30)
