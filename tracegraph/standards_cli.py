@@ -91,7 +91,8 @@ def register(app: typer.Typer, load_app: typer.Typer, trace_app: typer.Typer,
                      as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False) -> None:
         """What an identifier means: GS1 element string, HRI, Digital Link, EPC URN, HIBC or ERP key.
 
-        Parsing needs no store: without a database the parts are printed and no records looked up."""
+        Parsing needs no store: without a database the parts are printed and no records looked up. With
+        one, a text no record matches is printed as read, then NOT_FOUND (exit 2), in JSON as in text."""
         from .graph import connect
         with _with_errors():
             try:
@@ -105,13 +106,16 @@ def register(app: typer.Typer, load_app: typer.Typer, trace_app: typer.Typer,
             _print_identification(result)
         if unread:
             (err if as_json else console).print(unread, highlight=False)
+            return
+        from .identifiers import require_match  # the extra is there: it read the text
+        with _with_errors():
+            require_match(result)
 
 
 def _print_identification(result: Identification) -> None:
     for r in [result, *result.alternatives]:
         title = "ambiguous reading" if result.ambiguous else "reading"
-        console.print(f"{title} ({r.reading.format}): " + ", ".join(f"{k}={v}" for k, v in r.reading.parts.items()),
-                      highlight=False)
+        console.print(f"{title} ({r.reading.format}): {r.reading.parts_text}", highlight=False)
         for check in r.reading.checks:
             console.print(f"  checked: {check}", highlight=False)
         for kind, records in r.records.items():

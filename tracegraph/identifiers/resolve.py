@@ -107,6 +107,14 @@ def identify(text: str, store: Store | None = None) -> Identification:
     return result
 
 
+def require_match(identification: Identification) -> None:
+    """NOT_FOUND, saying how the text was read, when no reading of it matches a record in the store."""
+    if not identification.matched:
+        read = "; ".join(f"{i.reading.format}: {i.reading.parts_text}"
+                         for i in [identification, *identification.alternatives])
+        raise NotFound(f"no record in the store matches {identification.text!r} (read as {read})")
+
+
 def trace_start(identification: Identification) -> TraceStart:
     """The trace start an identification names; an ambiguous or unmatched one is refused, never guessed."""
     if identification.ambiguous:
