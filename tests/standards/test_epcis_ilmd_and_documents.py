@@ -110,7 +110,7 @@ def test_a_malformed_ilmd_date_rejects_the_event(graph, tmp_path: Path, event: d
     path = _doc(tmp_path, "bad-ilmd.json", SHIP, bad)
     report = graph.load_epcis([path])
     assert [(r.file, r.index, r.event_id, r.reason) for r in report.rejected] == [
-        ("bad-ilmd.json", 2, event["eventID"], f"ilmd field {key!r}: {value!r} is not an ISO 8601 date")]
+        (str(path), 2, event["eventID"], f"ilmd field {key!r}: {value!r} is not an ISO 8601 date")]
     assert report.rolled_back == [str(path)] and graph.counts()["Event"] == 0  # the document, whole
 
 
@@ -126,13 +126,14 @@ def test_an_ilmd_lot_number_that_is_not_text_rejects_the_event(graph, tmp_path: 
 
 def test_a_malformed_ilmd_date_on_the_command_line(tmp_path: Path) -> None:
     bad = {**COMMISSION, "ilmd": {"cbvmda:lotNumber": "L7", "cbvmda:itemExpirationDate": "31/06/2028"}}
-    run = _cli(tmp_path / "c.db", "load", "epcis", str(_doc(tmp_path, "c.json", bad)))
+    path = str(_doc(tmp_path, "c.json", bad))
+    run = _cli(tmp_path / "c.db", "load", "epcis", path)
     assert run.returncode == 1 and "Traceback" not in run.stderr
     reason = "ilmd field 'cbvmda:itemExpirationDate': '31/06/2028' is not an ISO 8601 date"
-    assert f"c.json event 1 (urn:uuid:commission): {reason}" in " ".join(run.stderr.split())
+    assert f"{path} event 1 (urn:uuid:commission): {reason}" in " ".join(run.stderr.split())
     with (tmp_path / "tracegraph-epcis-rejects.csv").open(encoding="utf-8") as fh:
         assert list(csv.reader(fh)) == [["file", "event", "event_id", "reason"],
-                                        ["c.json", "1", "urn:uuid:commission", reason]]
+                                        [path, "1", "urn:uuid:commission", reason]]
 
 
 def test_pharma_example_commissions_its_units_into_lot_a123() -> None:

@@ -54,7 +54,7 @@ def _edge_key(rel: str, src: NodeRef, dst: NodeRef, props: dict[str, Any]) -> tu
 
 @dataclass(frozen=True)
 class RejectedEvent:
-    file: str
+    file: str  # as given to the loader (so is every LoadError's), not its base name
     index: int  # 1-based position in the document's event list
     event_id: str | None
     reason: str
@@ -130,6 +130,8 @@ class EpcisLoader:
         for path in files:  # a mistyped name among many stops them all, not the rest half-way through
             if not path.is_file():
                 raise LoadError("no such file (nothing was loaded)", file=str(path))
+        for path in files[1:]:  # so does one that cannot be read as a document (the first stops them anyway);
+            read_document(path)  # read again below, so one document at a time is held in memory
         for path in files:
             self._load_document(read_document(path))
         return self.report
@@ -141,8 +143,8 @@ class EpcisLoader:
         for index, event in enumerate(doc.events, start=1):
             problems = event_problems(event, read_thing)
             eid = event_id(event) if isinstance(event, dict) else None
-            if problems:
-                rejected += [RejectedEvent(Path(doc.path).name, index, eid, p) for p in problems]
+            if problems:  # the file as it was given: two documents of one name in two folders stay apart
+                rejected += [RejectedEvent(doc.path, index, eid, p) for p in problems]
             else:
                 valid.append((eid, event))  # type: ignore[arg-type]
         self.report.rejected += rejected
