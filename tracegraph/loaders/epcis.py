@@ -3,10 +3,12 @@
 - ObjectEvent ADD (commissioning, ILMD): serials and lots with lot, expiry and production date;
 - TransformationEvent: every input consumed into every output, per transformationID (or event), replayed
   over every held event of the transformation;
-- AggregationEvent / AssociationEvent: time-bounded PACKED_IN / ATTACHED_TO, replayed per parent over
-  every held event, so any capture order or split into documents gives the same intervals, evidence and
-  retractions (an interval an earlier, partial replay opened stays, closed empty; one another source, such as
-  the WMS tables, recorded for the parent is left as it is); OBSERVE confirms (or opens);
+- AggregationEvent / AssociationEvent: time-bounded PACKED_IN / ATTACHED_TO, replayed per parent (the record
+  its parentID names, however spelled: an SSCC as EPC URN or as Digital Link on any domain is one parent, and
+  each spelling captured is kept as its Identifier) over every held event, so any capture order, spelling or
+  split into documents gives the same intervals, evidence and retractions (an interval an earlier, partial
+  replay opened stays, closed empty; one another source, such as the WMS tables, recorded for the parent is
+  left as it is); OBSERVE confirms (or opens);
 - shipping / receiving (Object or TransactionEvent): Shipment, Customer and SHIPPED_IN;
 - bizTransactionList: REFERS_TO business documents;
 - errorDeclaration: never deletes. An erroneous event never happened (the rule is in
@@ -282,20 +284,22 @@ class _Builder:
             self.store.get("Container", {read_thing(u).key for _, e, _ in fresh for u in self._uris(e)}))
         for eid, event, record in fresh:
             self.events[eid] = record
-        parents: dict[str, set[str]] = defaultdict(set)
+        parents: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # kind -> key -> spellings
         transformations: set[str] = set()
         for eid, event, _ in sorted(fresh, key=lambda f: f[2]["event_time"]):
             kind = event["type"]
             if kind in ("AggregationEvent", "AssociationEvent") and event.get("parentID"):
-                parents[kind].add(event["parentID"])
+                parents[kind][read_thing(event["parentID"]).key].add(event["parentID"])
             elif kind == "TransformationEvent":
                 transformations.add(event.get("transformationID") or eid)
             self._object(eid, event)
         for kind, rel, start, end in _MEMBERSHIPS:
-            for parent in sorted(parents[kind]):
-                self._replay(rel, start, end, parent, self._related("parent_id", parent, fresh, kind))
+            for spellings in (parents[kind][key] for key in sorted(parents[kind])):
+                parent = min(spellings)
+                self._replay(rel, start, end, parent,
+                             self._related("parent_id", self._spellings(parent, spellings), fresh, kind))
         for tid in sorted(transformations):
-            self._transformation(tid, self._related("transformation_id", tid, fresh, "TransformationEvent"))
+            self._transformation(tid, self._related("transformation_id", {tid}, fresh, "TransformationEvent"))
         self._ship_to()
         return self._finish()
 
@@ -305,21 +309,32 @@ class _Builder:
             [q["epcClass"] for n in ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
              for q in event.get(n) or []]
 
-    def _related(self, column: str, value: str, fresh: list[tuple[str, Event, dict[str, Any]]],
+    def _spellings(self, parent_uri: str, spellings: set[str]) -> set[str]:
+        """Every spelling of one parent (an SSCC as EPC URN or as Digital Link on any domain, ...): this batch's,
+        the standard forms, and those earlier captures wrote; this batch's are kept as Identifiers for later."""
+        thing = self._thing(parent_uri)
+        forms = {thing.key, *spellings, *(form for form, _ in identifier_forms(thing.parts))}
+        for uri in sorted(forms - {thing.key} - set(self.records["Identifier"])):
+            self._put("Identifier", uri, scheme="epc" if uri.startswith("urn:epc:") else "digital-link")
+            self._edge("IDENTIFIES", ("Identifier", uri), thing.ref)
+        held = self.store.edges("IDENTIFIES", [thing.ref], "in")
+        return forms | {edge.src[1] for edge in held}
+
+    def _related(self, column: str, values: set[str], fresh: list[tuple[str, Event, dict[str, Any]]],
                  kind: str) -> list[tuple[str, Event]]:
-        """Every capture of events of ``kind`` sharing ``column`` = value: held ones and this batch's."""
+        """Every capture of events of ``kind`` whose ``column`` is one of ``values``: held ones and this batch's."""
         out: dict[tuple[str, str], tuple[str, Event]] = {}
         field_name = {"parent_id": "parentID", "transformation_id": "transformationID"}[column]
-        held = self.store.get("Event", self.store.find("Event", column, [value]))
+        held = self.store.get("Event", self.store.find("Event", column, values))
         for eid, record in held.items():
             self.events.setdefault(eid, record)
         for eid in list(held) + [e for e, _, _ in fresh]:
             for capture in json.loads(self.events[eid]["captures"]):  # matched per capture: ids repeat
-                if capture["type"] == kind and capture.get(field_name) == value:
+                if capture["type"] == kind and capture.get(field_name) in values:
                     out[(eid, json.dumps(capture, sort_keys=True))] = (eid, capture)
         if kind == "TransformationEvent":  # events without a transformationID are keyed by their eventID
             for eid, event, _ in fresh:
-                if eid == value and not event.get("transformationID"):
+                if eid in values and not event.get("transformationID"):
                     out[(eid, _capture(event))] = (eid, event)
         return sorted(out.values(), key=lambda p: (normalize_datetime(p[1]["eventTime"]), p[0]))
 
