@@ -125,10 +125,10 @@ def load_tables_cmd(ctx: typer.Context, directory: Path,
                     rejects: Annotated[Path, typer.Option(help="Where rejected records are written.")] = Path(
                         "tracegraph-rejects.csv")) -> None:
     """Load canonical tables (CSV or Parquet named after their kind) from DIRECTORY as one batch."""
-    with _with_errors(), kept_rejects(rejects, LoadReport.REJECT_COLUMNS) as rows:
+    with _with_errors(), kept_rejects(rejects, LoadReport.REJECT_COLUMNS, LoadReport.reject_row) as rejected:
         with _graph(ctx, create=True) as graph:
             report = _load_with_progress(graph, directory)
-        rows += report.reject_rows()
+        rejected += report.rejected
     for table, n in sorted(report.loaded.items()):
         console.print(f"loaded {n:>10,} {table}")
     for name in report.skipped_files:

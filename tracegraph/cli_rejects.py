@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import BadInput
+
+R = TypeVar("R")  # a loader's rejected record (Rejected, RejectedEvent, InvalidDI)
 
 
 def _writable(path: Path) -> None:
@@ -35,16 +37,17 @@ def _writable(path: Path) -> None:
 
 
 @contextmanager
-def kept_rejects(path: Path, header: Sequence[str]) -> Iterator[list[Sequence[Any]]]:
-    """Around a load: check ``path`` first, then yield the list the load's reject rows go in, and write
-    them as CSV when the load ends, however it ends (with none, only empty a file an earlier load left)."""
+def kept_rejects(path: Path, header: Sequence[str], row: Callable[[R], Sequence[Any]]) -> Iterator[list[R]]:
+    """Around a load: check ``path`` first, then yield the list the load's rejects go in, and write them
+    (``row`` of each) as CSV when the load ends, however it ends (with none, only empty a file an earlier
+    load left). A loader that commits in several batches fills the list as it goes (``load epcis``)."""
     _writable(path)
-    rows: list[Sequence[Any]] = []
+    rejected: list[R] = []
     try:
-        yield rows
+        yield rejected
     finally:
-        if rows or path.exists():
+        if rejected or path.exists():
             with path.open("w", newline="", encoding="utf-8") as fh:
                 out = csv.writer(fh)
                 out.writerow(header)
-                out.writerows(rows)
+                out.writerows(row(r) for r in rejected)

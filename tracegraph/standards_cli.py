@@ -47,10 +47,10 @@ def register(app: typer.Typer, load_app: typer.Typer, trace_app: typer.Typer,
                        rejects: Annotated[Path, typer.Option(help="Where rejected events are written.")] = Path(
                            "tracegraph-epcis-rejects.csv")) -> None:
         """Capture EPCIS 2.0 (and 1.2 XML) documents, JSON/JSON-LD or XML, each as one batch."""
-        with _with_errors(), kept_rejects(rejects, ("file", "event", "event_id", "reason")) as rows:
-            with graph(ctx, create=True) as g:
-                report = g.load_epcis(files, proceed=proceed)
-            rows += [[r.file, r.index, r.event_id, r.reason] for r in report.rejected]
+        with _with_errors(), kept_rejects(rejects, ("file", "event", "event_id", "reason"),
+                                          lambda r: (r.file, r.index, r.event_id, r.reason)) as rejected:
+            with graph(ctx, create=True) as g:  # fills ``rejected`` document by document
+                report = g.load_epcis(files, proceed=proceed, rejected=rejected)
         console.print(f"documents {report.documents}, events captured {report.captured}, "
                       f"already held {report.recaptured}, rejected {len(report.rejected)}")
         for name, n in sorted(report.written.items()):
@@ -70,10 +70,11 @@ def register(app: typer.Typer, load_app: typer.Typer, trace_app: typer.Typer,
                        rejects: Annotated[Path, typer.Option(help="Where invalid DIs are written.")] = Path(
                            "tracegraph-gudid-rejects.csv")) -> None:
         """Load FDA GUDID device records (XML release format, zipped or not) as products."""
-        with _with_errors(), kept_rejects(rejects, ("record_key", "device_id", "id_type", "reason")) as rows:
+        with _with_errors(), kept_rejects(rejects, ("record_key", "device_id", "id_type", "reason"),
+                                          lambda i: (i.record_key, i.device_id, i.id_type, i.reason)) as rejected:
             with graph(ctx, create=True) as g:
                 report = g.load_gudid(file)
-            rows += [[i.record_key, i.device_id, i.id_type, i.reason] for i in report.invalid]
+            rejected += report.invalid
         console.print(f"devices {report.devices:,}, products {report.products:,}, package links "
                       f"{report.packages:,}, other identifiers {report.identifiers:,}, invalid DIs {len(report.invalid):,}")
         for warning in report.warnings[:10]:

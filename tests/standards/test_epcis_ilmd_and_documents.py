@@ -278,3 +278,26 @@ def test_a_later_shipping_event_without_destination_keeps_the_receiver(graph, tm
     assert _edges(graph, "SHIPPED_TO") == [("Shipment", DESADV, "Customer", HOSPITAL,
                                             ["urn:uuid:ship", "urn:uuid:ship-2"])]
     assert list(graph.store.keys("Customer")) == [HOSPITAL]
+
+
+def test_rejects_of_documents_read_before_a_failed_write_reach_the_caller(graph, tmp_path: Path) -> None:
+    """Each document commits alone, so a load can fail (disk full, interrupted) after earlier documents were
+    read: their rejected events are already in the caller's list, which `load epcis` writes to its rejects
+    file whatever the outcome. The store is real; only its third write is refused, as a full disk would."""
+    bad = {**COMMISSION, "ilmd": {"cbvmda:lotNumber": "L7", "cbvmda:itemExpirationDate": "31/06/2028"}}
+    first = _doc(tmp_path, "a.json", bad)  # rolled back: one rejected event
+    writes: list[str] = []
+
+    def write(batch: tracegraph.store.Batch, source: dict) -> None:
+        if writes:
+            raise tracegraph.StoreError("database or disk is full")
+        graph.store.write(batch)
+        writes.append(source["source"])
+
+    from tracegraph.loaders.epcis import load_epcis
+    rejected: list = []
+    with pytest.raises(tracegraph.StoreError, match="disk is full"):
+        load_epcis(graph.store, [first, _doc(tmp_path, "b.json", MAKE), _doc(tmp_path, "c.json", SHIP)],
+                   write=write, rejected=rejected)
+    assert [(r.file, r.event_id) for r in rejected] == [(str(first), "urn:uuid:commission")]
+    assert writes == [str((tmp_path / "b.json").resolve())] and graph.counts()["Event"] == 1

@@ -120,11 +120,12 @@ def _capture(event: Event) -> str:
 
 
 class EpcisLoader:
-    def __init__(self, store: Store, proceed: bool = False, write: Writer | None = None) -> None:
+    def __init__(self, store: Store, proceed: bool = False, write: Writer | None = None,
+                 rejected: list[RejectedEvent] | None = None) -> None:
         self.store = store
         self.proceed = proceed
         self.write = write or plain_writer(store)
-        self.report = EpcisReport()
+        self.report = EpcisReport(rejected=[] if rejected is None else rejected)  # the caller's list, filled in place
 
     # -- per document --------------------------------------------------------------------------
     def load(self, paths: Iterable[str | Path]) -> EpcisReport:
@@ -597,9 +598,11 @@ def _retracted_at(support: list[set[str]], declared: dict[str, str | None]) -> s
 
 
 def load_epcis(store: Store, paths: Iterable[str | Path], proceed: bool = False,
-               write: Writer | None = None) -> EpcisReport:
+               write: Writer | None = None, rejected: list[RejectedEvent] | None = None) -> EpcisReport:
     """Capture EPCIS documents; see the module docstring for what each event becomes.
 
     ``write`` writes each document's batch with its source (file, SHA-256, counts); by default alone.
+    ``rejected`` (the report's list) receives each document's rejected events as it is read, so they
+    are known even when a later document fails to write.
     """
-    return EpcisLoader(store, proceed, write).load(paths)
+    return EpcisLoader(store, proceed, write, rejected).load(paths)
