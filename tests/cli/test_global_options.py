@@ -83,7 +83,8 @@ def test_the_last_db_wins_wherever_it_stands(here: Path) -> None:
 def test_double_dash_ends_the_options(here: Path) -> None:
     assert cli("--db", "t.db", "load", "tables", "tables")[0] == 0
     result = CliRunner().invoke(app, ["identify", "--json", "--db", "t.db", "--", "--db"])
-    assert result.exit_code == 2 and "error (NOT_FOUND): no record in the store matches '--db'" in result.stderr
+    assert result.exit_code == 2
+    assert "error (NOT_FOUND): no product, lot, serial or container in the store matches '--db'" in result.stderr
     data = json.loads(result.stdout)  # the text after --, read as a plain key (looked up in t.db), not as the option
     assert (data["text"], data["format"], data["records_looked_up"]) == ("--db", "plain", True)
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from test_cli_contract import run
 
+NOT_FOUND = "error (NOT_FOUND): no product, lot, serial or container in the store matches"
+
 UNKNOWN = [  # (text, what it is read as)
     ("(01)09501101020917(10)L1", "gs1-hri: gtin=09501101020917, lot=L1"),
     ("]d2010950110102091721SN-9", "gs1-element-string: gtin=09501101020917, serial=SN-9"),
@@ -33,7 +35,7 @@ def test_a_text_no_record_matches_says_so_and_is_not_found(store: Path, text: st
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert done.stdout.startswith(f"reading ({read_as.split(':')[0]}): {read_as.split(': ', 1)[1]}")
     error = " ".join(done.stderr.split())
-    assert error.startswith(f"error (NOT_FOUND): no record in the store matches {text!r} (read as {read_as}")
+    assert error.startswith(f"{NOT_FOUND} {text!r} (read as {read_as}")
     assert "Traceback" not in done.stderr
 
 
@@ -45,7 +47,7 @@ def test_json_output_of_a_text_no_record_matches_is_the_same_object_and_not_foun
     data = json.loads(done.stdout)
     assert (data["text"], data["format"], data["records"], data["records_looked_up"]) == (
         text, read_as.split(":")[0], {}, True)
-    assert " ".join(done.stderr.split()).startswith(f"error (NOT_FOUND): no record in the store matches {text!r}")
+    assert " ".join(done.stderr.split()).startswith(f"{NOT_FOUND} {text!r}")
 
 
 def test_a_text_that_matches_a_record_still_exits_0(store: Path) -> None:

@@ -153,13 +153,13 @@ def _epcis_doc(path: Path, event_id: str) -> Path:
 
 
 def test_epcis_rejects_name_each_file_as_given_so_two_of_one_name_are_told_apart(tmp_path: Path) -> None:
-    first = _epcis_doc(tmp_path / "site-a" / "day.json", "urn:uuid:a")
+    _epcis_doc(tmp_path / "site-a" / "day.json", "urn:uuid:a")  # given relative, the second absolute
     second = _epcis_doc(tmp_path / "site-b" / "day.json", "urn:uuid:b")
     done = _cli(tmp_path, "load", "epcis", "site-a/day.json", str(second), "--rejects", "rejects.csv")
     assert done.returncode == 1, (done.stdout, done.stderr)
     with (tmp_path / "rejects.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert [(r["file"], r["event_id"]) for r in rows] == [("site-a/day.json", "urn:uuid:a"), (str(second), "urn:uuid:b")]
-    assert first.exists()
+    assert [(r["file"], r["event_id"]) for r in rows] == [("site-a/day.json", "urn:uuid:a"),
+                                                          (str(second), "urn:uuid:b")]
     errors = " ".join(done.stderr.split())
     assert "site-a/day.json event 1 (urn:uuid:a)" in errors and f"{second} event 1 (urn:uuid:b)" in errors

@@ -29,7 +29,9 @@ def _load(tmp_path: Path, *documents: list[dict[str, Any]]) -> Any:
         return _packing(g), g.counts()["Container"]
 
 
-CLOSED = [("2026-01-01T08:00:00.000Z", "2026-01-03T08:00:00.000Z", ["urn:uuid:pack", "urn:uuid:seen", "urn:uuid:unpack"])]
+# packed at the ADD, unpacked at the DELETE, with all three events as evidence
+CLOSED = [("2026-01-01T08:00:00.000Z", "2026-01-03T08:00:00.000Z",
+           ["urn:uuid:pack", "urn:uuid:seen", "urn:uuid:unpack"])]
 
 
 def test_the_reference_one_spelling_one_document(tmp_path: Path) -> None:
