@@ -2,10 +2,10 @@
 
 A load commits before its rejects are written, so a rejects path that cannot be written (no such
 folder, a folder, no permission) would lose them after the fact: :func:`kept_rejects` checks it first
-and stops with BAD_INPUT, nothing loaded. Whatever the load's outcome, the file then holds that load's
-rejects only, so old rejects never pass for new ones: the records it rejected, or, after a clean load
-or one that stopped (BAD_INPUT, a store error, an interrupt: nothing loaded, no record rejected), only
-the header line of a file an earlier load left (no file is made where there was none).
+and stops with BAD_INPUT, nothing loaded. Whatever the load's outcome (clean, records rejected, or
+stopped by BAD_INPUT, a store error or an interrupt), the file then holds that load's rejects only, so
+old rejects never pass for new ones: the records it rejected before it ended, or, with none, only the
+header line of a file an earlier load left (no file is made where there was none).
 """
 
 from __future__ import annotations
