@@ -76,7 +76,7 @@ from ..store import Edge, NodeRef, Store
 from ..store.columns import (KIND_CODE, NO_END, NO_START, EdgeColumns, GraphColumns, ViewChanged, distinct, member,
                              moment_number, moment_numbers, ordered)
 from .columns import CONSUMED, IN_STOCK, SHIPPED, Carried, HeldColumns, WhereColumns, positions_in
-from .model import GROUP_OF_KIND, GROUPS, KIND_OF_GROUP, Held, Limits, Link, TraceStart, Whereabouts, within
+from .model import GROUP_OF_KIND, GROUPS, KIND_OF_GROUP, Held, Limits, Link, TraceStart, Whereabouts, in_lot_unit, within
 
 Direction = Literal["forward", "backward"]
 P = ParamSpec("P")
@@ -602,7 +602,7 @@ class TraceEngine:
         use_lot = positions_in(lots, use_item[of_lot])
         lot_use_uom = [u for u, mine in zip(use_uom, of_lot.tolist()) if mine]
         unknown = np.isnan(use_quantity[of_lot]) | np.array(
-            [bool(u) and u != (lot_uom[i] or None) for u, i in zip(lot_use_uom, use_lot.tolist())], dtype=bool)
+            [not in_lot_unit(u, lot_uom[i]) for u, i in zip(lot_use_uom, use_lot.tolist())], dtype=bool)
         out_units = np.bincount(unit_lot[unit_shipped | unit_consumed], minlength=lots.size)
         taken = np.bincount(use_lot, weights=np.nan_to_num(use_quantity[of_lot]), minlength=lots.size) + out_units
         blind = np.bincount(use_lot, weights=unknown, minlength=lots.size) > 0
