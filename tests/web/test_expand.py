@@ -98,6 +98,7 @@ def test_the_rest_of_a_capped_expansion_pages_through_every_serial_once_by_keybo
     big_page.wait_for_selector("#more-serials a")
     assert big_page.text_content(".group-table h2") == (
         f"The {rest:,} more serials, not drawn ({len(serials):,} in all)")
+    screenshot(big_page, "15-big-lot-rest-listed")
     listed: list[str] = []
     pages: list[list[str]] = []
     while True:

@@ -32,8 +32,9 @@ LAYER_KINDS = {"suppliers": "Supplier", "purchased_lots": "Lot", "subassembly_lo
                "serials": "Serial", "containers": "Container", "shipments": "Shipment", "customers": "Customer"}
 DEFAULT_LIMIT = 50  # nodes a layer shows before it collapses (8 layers: a few hundred nodes at most)
 # Nodes one expansion draws; the rest stay in a group the page lists. Neo4j Browser's default
-# (maxNeighbours) too: a 100-node column is already taller than the graph box, and drawing it kept
-# the page busy about 0.15 s in headless Chromium where 2,000 froze it for 5 s (bench/web_expand.py).
+# (maxNeighbours) too: a 100-node column is already taller than the graph box, and expanding a lot's
+# 2,000 serials now keeps headless Chromium busy about 0.2 s where drawing them all froze it for
+# 3.5-4.8 s (longest task, medians; python -m bench.web_expand).
 EXPAND_CAP = 100
 
 
