@@ -22,10 +22,11 @@ from rich.table import Table
 
 from .api import cli as api_cli
 from .cli_options import GlobalOptionsGroup
-from .cli_rejects import keep_rejects, writable_rejects
+from .cli_rejects import kept_rejects
 from .cli_store import register as register_store_commands
 from .errors import BadInput, TraceGraphError
 from .graph import Graph, connect
+from .loaders import LoadReport
 from .standards_cli import register as register_standards
 from .store import redact
 from .trace import GROUPS, Link, RecallScope, TraceResult, live_edges
@@ -124,15 +125,14 @@ def load_tables_cmd(ctx: typer.Context, directory: Path,
                     rejects: Annotated[Path, typer.Option(help="Where rejected records are written.")] = Path(
                         "tracegraph-rejects.csv")) -> None:
     """Load canonical tables (CSV or Parquet named after their kind) from DIRECTORY as one batch."""
-    with _with_errors():
-        writable_rejects(rejects)
-    with _graph(ctx, create=True) as graph:
-        report = _load_with_progress(graph, directory)
+    with _with_errors(), kept_rejects(rejects, LoadReport.REJECT_COLUMNS, LoadReport.reject_row) as rejected:
+        with _graph(ctx, create=True) as graph:
+            report = _load_with_progress(graph, directory)
+        rejected += report.rejected
     for table, n in sorted(report.loaded.items()):
         console.print(f"loaded {n:>10,} {table}")
     for name in report.skipped_files:
         console.print(f"skipped {name} (not a canonical table)")
-    keep_rejects(rejects, report.REJECT_COLUMNS, report.reject_rows())
     if report.rejected:
         console.print(f"rejected {len(report.rejected):,} record problem(s); see {rejects}")
         for r in report.rejected[:10]:

@@ -25,7 +25,7 @@ from .trace import Limits, Link, RecallScope, SupplierExposure, TraceEngine, Tra
 
 if TYPE_CHECKING:  # the standards modules need the [standards] extra, so they are imported when used
     from .identifiers import Identification
-    from .loaders.epcis import EpcisReport
+    from .loaders.epcis import EpcisReport, RejectedEvent
     from .loaders.gudid import GudidReport
 
 Ids = str | list[str] | None
@@ -96,12 +96,14 @@ class Graph:
         return RecallService(self, actor or self.user)
 
     def load_epcis(self, paths: list[str | Path], proceed: bool = False, *, actor: str | None = None,
-                   why: str = "capture EPCIS events") -> EpcisReport:
+                   why: str = "capture EPCIS events", rejected: list[RejectedEvent] | None = None) -> EpcisReport:
         """Capture EPCIS 2.0 documents; a document with invalid events loads nothing unless ``proceed``.
 
-        Each document's batch is audited in its own transaction (file, SHA-256, events, records)."""
+        Each document's batch is audited in its own transaction (file, SHA-256, events, records). Rejected
+        events go into ``rejected`` (the report's list) document by document, so a caller keeps those of
+        the documents already read when a later one fails to write or the load is interrupted."""
         load_epcis = extra_module("tracegraph.loaders.epcis", "standards", "loading EPCIS").load_epcis
-        return load_epcis(self.store, paths, proceed, self._audited(actor, "load.epcis", why))
+        return load_epcis(self.store, paths, proceed, self._audited(actor, "load.epcis", why), rejected)
 
     def load_gudid(self, path: str | Path, *, actor: str | None = None,
                    why: str = "load GUDID device records") -> GudidReport:

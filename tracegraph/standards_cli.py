@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from . import identify  # parses with the [standards] extra, imported when called
-from .cli_rejects import keep_rejects, writable_rejects
+from .cli_rejects import kept_rejects
 from .errors import NoDatabase
 
 if TYPE_CHECKING:
@@ -47,10 +47,10 @@ def register(app: typer.Typer, load_app: typer.Typer, trace_app: typer.Typer,
                        rejects: Annotated[Path, typer.Option(help="Where rejected events are written.")] = Path(
                            "tracegraph-epcis-rejects.csv")) -> None:
         """Capture EPCIS 2.0 (and 1.2 XML) documents, JSON/JSON-LD or XML, each as one batch."""
-        with _with_errors():
-            writable_rejects(rejects)
-        with graph(ctx, create=True) as g:
-            report = g.load_epcis(files, proceed=proceed)
+        with _with_errors(), kept_rejects(rejects, ("file", "event", "event_id", "reason"),
+                                          lambda r: (r.file, r.index, r.event_id, r.reason)) as rejected:
+            with graph(ctx, create=True) as g:  # fills ``rejected`` document by document
+                report = g.load_epcis(files, proceed=proceed, rejected=rejected)
         console.print(f"documents {report.documents}, events captured {report.captured}, "
                       f"already held {report.recaptured}, rejected {len(report.rejected)}")
         for name, n in sorted(report.written.items()):
@@ -59,12 +59,10 @@ def register(app: typer.Typer, load_app: typer.Typer, trace_app: typer.Typer,
             err.print(f"warning: {warning}", highlight=False)
         for doc in report.rolled_back:
             err.print(f"rolled back {doc}: it has invalid events (use --proceed to load the valid ones)",
-                      highlight=False)
-        keep_rejects(rejects, ("file", "event", "event_id", "reason"),
-                     [[r.file, r.index, r.event_id, r.reason] for r in report.rejected])
+                      highlight=False, soft_wrap=True)  # a path broken across lines would be no path
         if report.rejected:
             for r in report.rejected[:20]:
-                err.print(f"  {r.file} event {r.index} ({r.event_id}): {r.reason}", highlight=False)
+                err.print(f"  {r.file} event {r.index} ({r.event_id}): {r.reason}", highlight=False, soft_wrap=True)
             raise typer.Exit(1)
 
     @load_app.command("gudid")
@@ -72,16 +70,15 @@ def register(app: typer.Typer, load_app: typer.Typer, trace_app: typer.Typer,
                        rejects: Annotated[Path, typer.Option(help="Where invalid DIs are written.")] = Path(
                            "tracegraph-gudid-rejects.csv")) -> None:
         """Load FDA GUDID device records (XML release format, zipped or not) as products."""
-        with _with_errors():
-            writable_rejects(rejects)
-        with graph(ctx, create=True) as g:
-            report = g.load_gudid(file)
+        with _with_errors(), kept_rejects(rejects, ("record_key", "device_id", "id_type", "reason"),
+                                          lambda i: (i.record_key, i.device_id, i.id_type, i.reason)) as rejected:
+            with graph(ctx, create=True) as g:
+                report = g.load_gudid(file)
+            rejected += report.invalid
         console.print(f"devices {report.devices:,}, products {report.products:,}, package links "
                       f"{report.packages:,}, other identifiers {report.identifiers:,}, invalid DIs {len(report.invalid):,}")
         for warning in report.warnings[:10]:
             err.print(f"warning: {warning}", highlight=False)
-        keep_rejects(rejects, ("record_key", "device_id", "id_type", "reason"),
-                     [[i.record_key, i.device_id, i.id_type, i.reason] for i in report.invalid])
         if report.invalid:
             console.print(f"invalid DIs written to {rejects}")
             raise typer.Exit(1)
@@ -91,7 +88,8 @@ def register(app: typer.Typer, load_app: typer.Typer, trace_app: typer.Typer,
                      as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False) -> None:
         """What an identifier means: GS1 element string, HRI, Digital Link, EPC URN, HIBC or ERP key.
 
-        Parsing needs no store: without a database the parts are printed and no records looked up."""
+        Parsing needs no store: without a database the parts are printed and no records looked up. With
+        one, a text no record matches is printed as read, then NOT_FOUND (exit 2), in JSON as in text."""
         from .graph import connect
         with _with_errors():
             try:
@@ -105,13 +103,16 @@ def register(app: typer.Typer, load_app: typer.Typer, trace_app: typer.Typer,
             _print_identification(result)
         if unread:
             (err if as_json else console).print(unread, highlight=False)
+            return
+        from .identifiers import require_match  # the extra is there: it read the text
+        with _with_errors():
+            require_match(result)
 
 
 def _print_identification(result: Identification) -> None:
     for r in [result, *result.alternatives]:
         title = "ambiguous reading" if result.ambiguous else "reading"
-        console.print(f"{title} ({r.reading.format}): " + ", ".join(f"{k}={v}" for k, v in r.reading.parts.items()),
-                      highlight=False)
+        console.print(f"{title} ({r.reading.format}): {r.reading.parts_text}", highlight=False)
         for check in r.reading.checks:
             console.print(f"  checked: {check}", highlight=False)
         for kind, records in r.records.items():

@@ -7,6 +7,7 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -98,12 +99,14 @@ def test_serve_on_a_port_in_use_exits_2_not_3(empty_db: Path) -> None:
 
 
 def test_serve_runs_the_api_on_loopback(plant_db: Path, server: Server) -> None:
-    """The CLI path end to end: `tracegraph serve` in its own process answers health checks and queries."""
+    """The CLI path end to end: `tracegraph serve` in its own process answers health checks and queries, and
+    refuses a body over its --max-body-bytes."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen([sys.executable, "-m", "tracegraph.cli", "--db", str(plant_db), "serve",
-                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                             "--port", str(port), "--max-body-bytes", "4096"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -119,6 +122,9 @@ def test_serve_runs_the_api_on_loopback(plant_db: Path, server: Server) -> None:
         me = httpx.post(f"{url}/graphql", json={"query": "{ me { role } }"},
                         headers={"Authorization": f"Bearer {server.keys['reader']}"}).json()
         assert me == {"data": {"me": {"role": "READER"}}}
+        padded = httpx.post(f"{url}/graphql", json={"query": "{ me { role } }", "variables": {"pad": "x" * 4096}},
+                            headers={"Authorization": f"Bearer {server.keys['reader']}"})
+        assert padded.status_code == 413 and "at most 4,096 bytes" in padded.json()["errors"][0]["message"]
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -154,6 +160,39 @@ def test_key_changes_over_graphql_are_audited_as_the_admin(server: Server) -> No
     server.query("mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }", {"id": info["id"]})
     trail = [(e["actor"], e["action"]) for e in server.graph.audit.entries(target=f"apikey:{info['id']}")]
     assert trail == [("test admin", "apikey.create"), ("test admin", "apikey.revoke")]
+
+
+def test_two_keys_created_at_once_cannot_share_a_name(empty_db: Path) -> None:
+    """Two admins (or the CLI beside a server) creating a key with one name at the same moment: both read that
+    no key has it before either writes. The second write must be refused, or the audit trail would name two
+    keys alike. ``list`` below is the real one, held open until the other creation has committed."""
+    read, other_done = threading.Event(), threading.Event()
+
+    class Slow(ApiKeys):
+        def list(self) -> list[Any]:
+            found = super().list()
+            read.set()
+            other_done.wait(10)
+            return found
+
+    outcome: list[Any] = []
+
+    def create_slowly() -> None:
+        try:
+            outcome.append(Slow(SQLiteStore(empty_db)).create("analyst", "night shift"))
+        except BadInput as exc:
+            outcome.append(exc)
+
+    slow = threading.Thread(target=create_slowly)
+    slow.start()
+    assert read.wait(10)
+    first = ApiKeys(SQLiteStore(empty_db)).create("reader", "night shift")[1]
+    other_done.set()
+    slow.join(10)
+    assert len(outcome) == 1 and isinstance(outcome[0], BadInput), outcome
+    assert "an API key named 'night shift' exists" in str(outcome[0])
+    named = [k.id for k in ApiKeys(SQLiteStore(empty_db)).list() if k.name == "night shift"]
+    assert named == [first.id]
 
 
 def test_a_key_name_is_trimmed_and_a_blank_one_is_no_name(empty_db: Path) -> None:

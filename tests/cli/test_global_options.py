@@ -82,9 +82,11 @@ def test_the_last_db_wins_wherever_it_stands(here: Path) -> None:
 
 def test_double_dash_ends_the_options(here: Path) -> None:
     assert cli("--db", "t.db", "load", "tables", "tables")[0] == 0
-    code, out = cli("identify", "--json", "--db", "t.db", "--", "--db")
-    assert code == 0, out
-    assert json.loads(out)["text"] == "--db"  # the text after --, read as a plain key, not as the option
+    result = CliRunner().invoke(app, ["identify", "--json", "--db", "t.db", "--", "--db"])
+    assert result.exit_code == 2
+    assert "error (NOT_FOUND): no product, lot, serial or container in the store matches '--db'" in result.stderr
+    data = json.loads(result.stdout)  # the text after --, read as a plain key (looked up in t.db), not as the option
+    assert (data["text"], data["format"], data["records_looked_up"]) == ("--db", "plain", True)
 
 
 def test_db_without_a_value_after_the_command_is_a_usage_error(here: Path) -> None:

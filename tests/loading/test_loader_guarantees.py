@@ -18,7 +18,7 @@ from canonical import Tables, write_csv
 from conftest import load_into
 
 from tracegraph import Graph, LoadError
-from tracegraph.cli_rejects import keep_rejects
+from tracegraph.cli_rejects import kept_rejects
 from tracegraph.loaders import Rejected
 from tracegraph.schema import KINDS, NODE_KINDS, REL_KINDS, Defect
 from tracegraph.store import SQLiteStore, Store
@@ -221,7 +221,8 @@ def test_rejects_file_lists_every_problem(store: Store, tmp_path: Path) -> None:
     t = small_plant()
     t.rows["lots"].append({"lot_id": "R-BAD", "item_id": "", "quantity": "x"})
     report = Graph(store).load_tables(write_csv(tmp_path / "t", t.rows))
-    keep_rejects(tmp_path / "rejects.csv", report.REJECT_COLUMNS, report.reject_rows())
+    with kept_rejects(tmp_path / "rejects.csv", report.REJECT_COLUMNS, report.reject_row) as rejected:
+        rejected += report.rejected
     lines = (tmp_path / "rejects.csv").read_text(encoding="utf-8").splitlines()
     assert lines == ["file,row,field,reason,record",
                      "lots.csv,3,item_id,required value is missing,lot_id=R-BAD; quantity=x",

@@ -39,7 +39,7 @@ def test_a_field_of_the_wrong_json_type_rejects_the_event(graph, tmp_path: Path,
                                                            field: str, value: object, reason: str) -> None:
     path = _doc(tmp_path, "shape.json", PACK, {**event, "eventID": "urn:uuid:bad", field: value})
     report = graph.load_epcis([path])
-    assert [(r.file, r.index, r.reason) for r in report.rejected] == [("shape.json", 2, reason)]
+    assert [(r.file, r.index, r.reason) for r in report.rejected] == [(str(path), 2, reason)]
     assert report.rolled_back == [str(path)]
     assert graph.counts()["Event"] == 0 and graph.counts()["Asset"] == 0  # the document, whole
 

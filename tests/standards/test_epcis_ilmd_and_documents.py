@@ -110,7 +110,7 @@ def test_a_malformed_ilmd_date_rejects_the_event(graph, tmp_path: Path, event: d
     path = _doc(tmp_path, "bad-ilmd.json", SHIP, bad)
     report = graph.load_epcis([path])
     assert [(r.file, r.index, r.event_id, r.reason) for r in report.rejected] == [
-        ("bad-ilmd.json", 2, event["eventID"], f"ilmd field {key!r}: {value!r} is not an ISO 8601 date")]
+        (str(path), 2, event["eventID"], f"ilmd field {key!r}: {value!r} is not an ISO 8601 date")]
     assert report.rolled_back == [str(path)] and graph.counts()["Event"] == 0  # the document, whole
 
 
@@ -126,13 +126,14 @@ def test_an_ilmd_lot_number_that_is_not_text_rejects_the_event(graph, tmp_path: 
 
 def test_a_malformed_ilmd_date_on_the_command_line(tmp_path: Path) -> None:
     bad = {**COMMISSION, "ilmd": {"cbvmda:lotNumber": "L7", "cbvmda:itemExpirationDate": "31/06/2028"}}
-    run = _cli(tmp_path / "c.db", "load", "epcis", str(_doc(tmp_path, "c.json", bad)))
+    path = str(_doc(tmp_path, "c.json", bad))
+    run = _cli(tmp_path / "c.db", "load", "epcis", path)
     assert run.returncode == 1 and "Traceback" not in run.stderr
     reason = "ilmd field 'cbvmda:itemExpirationDate': '31/06/2028' is not an ISO 8601 date"
-    assert f"c.json event 1 (urn:uuid:commission): {reason}" in " ".join(run.stderr.split())
+    assert f"{path} event 1 (urn:uuid:commission): {reason}" in " ".join(run.stderr.split())
     with (tmp_path / "tracegraph-epcis-rejects.csv").open(encoding="utf-8") as fh:
         assert list(csv.reader(fh)) == [["file", "event", "event_id", "reason"],
-                                        ["c.json", "1", "urn:uuid:commission", reason]]
+                                        [path, "1", "urn:uuid:commission", reason]]
 
 
 def test_pharma_example_commissions_its_units_into_lot_a123() -> None:
@@ -277,3 +278,26 @@ def test_a_later_shipping_event_without_destination_keeps_the_receiver(graph, tm
     assert _edges(graph, "SHIPPED_TO") == [("Shipment", DESADV, "Customer", HOSPITAL,
                                             ["urn:uuid:ship", "urn:uuid:ship-2"])]
     assert list(graph.store.keys("Customer")) == [HOSPITAL]
+
+
+def test_rejects_of_documents_read_before_a_failed_write_reach_the_caller(graph, tmp_path: Path) -> None:
+    """Each document commits alone, so a load can fail (disk full, interrupted) after earlier documents were
+    read: their rejected events are already in the caller's list, which `load epcis` writes to its rejects
+    file whatever the outcome. The store is real; only its third write is refused, as a full disk would."""
+    bad = {**COMMISSION, "ilmd": {"cbvmda:lotNumber": "L7", "cbvmda:itemExpirationDate": "31/06/2028"}}
+    first = _doc(tmp_path, "a.json", bad)  # rolled back: one rejected event
+    writes: list[str] = []
+
+    def write(batch: tracegraph.store.Batch, source: dict) -> None:
+        if writes:
+            raise tracegraph.StoreError("database or disk is full")
+        graph.store.write(batch)
+        writes.append(source["source"])
+
+    from tracegraph.loaders.epcis import load_epcis
+    rejected: list = []
+    with pytest.raises(tracegraph.StoreError, match="disk is full"):
+        load_epcis(graph.store, [first, _doc(tmp_path, "b.json", MAKE), _doc(tmp_path, "c.json", SHIP)],
+                   write=write, rejected=rejected)
+    assert [(r.file, r.event_id) for r in rejected] == [(str(first), "urn:uuid:commission")]
+    assert writes == [str((tmp_path / "b.json").resolve())] and graph.counts()["Event"] == 1

@@ -26,7 +26,9 @@ Errors: one shape, the GraphQL one, with a stable ``extensions.code``::
 
     NOT_FOUND        a start id or record that does not exist
     BAD_INPUT        a malformed argument, cursor, id, or a query that does not parse or validate
-    LIMIT_EXCEEDED   query depth, tokens, length or aliases over the limit; ``first`` over the page cap;
+                     or names no operation to run (several and no operationName, or a name it lacks)
+    LIMIT_EXCEEDED   a request body over its cap (HTTP 413, ``data`` null);
+                     query depth, tokens, length or aliases over the limit; ``first`` over the page cap;
                      too many start ids; a trace too deep or large; the request's time limit
     UNAUTHENTICATED  no valid API key (HTTP 401, ``data`` null, no ``path``)
     FORBIDDEN        the key's role may not use this field

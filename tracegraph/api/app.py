@@ -30,6 +30,7 @@ from strawberry.types.unset import UNSET
 from ..errors import TraceGraphError, Unauthenticated
 from ..graph import Graph, connect
 from ..web import is_public as is_web_page, routes as web_routes
+from .body import BodyLimit
 from .context import ApiSettings, Context
 from .errors import error_body, log
 from .keys import ApiKeys
@@ -147,7 +148,8 @@ def create_app(graph: str | Graph, *, settings: ApiSettings | None = None) -> St
     return Starlette(
         routes=[Route("/healthz", healthz), Route("/readyz", readyz),
                 Route("/graphql", GraphQLApp(build_schema(limits))), *web_routes()],
-        middleware=[Middleware(AuthenticationMiddleware, backend=KeyBackend(ApiKeys(g.store)),
+        middleware=[Middleware(BodyLimit, max_bytes=limits.max_body_bytes),
+                    Middleware(AuthenticationMiddleware, backend=KeyBackend(ApiKeys(g.store)),
                                on_error=_unauthenticated)],
         lifespan=lifespan,
     )

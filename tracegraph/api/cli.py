@@ -40,12 +40,16 @@ def is_loopback(host: str) -> bool:
 def serve_cmd(ctx: typer.Context,
               host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
               port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-              time_limit: Annotated[float, typer.Option(help="Seconds of store work per request.")] = 30.0) -> None:
+              time_limit: Annotated[float, typer.Option(help="Seconds of store work per request.")] = 30.0,
+              max_body_bytes: Annotated[int | None, typer.Option(
+                  help="Largest request body in bytes (default 1 MiB); a larger one gets HTTP 413.")] = None) -> None:
     """Serve the GraphQL API (/graphql, GraphiQL in a browser) with /healthz and /readyz."""
     try:
         uvicorn = extra_module("uvicorn", "api", "serve")
         create_app = extra_module("tracegraph.api.app", "api", "serve").create_app
-        settings = extra_module("tracegraph.api.context", "api", "serve").ApiSettings(request_time_limit=time_limit)
+        body = {} if max_body_bytes is None else {"max_body_bytes": max_body_bytes}
+        settings = extra_module("tracegraph.api.context", "api", "serve").ApiSettings(request_time_limit=time_limit,
+                                                                                     **body)
         graph = connect(ctx.obj, create=False)
         if not ApiKeys(graph.store).any_active():
             if not is_loopback(host):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 from bisect import bisect_right
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -22,6 +22,13 @@ from .context import Context
 T = TypeVar("T")
 
 _PREFIX = "key:"
+
+
+def tuple_key(parts: Iterable[str]) -> str:
+    """One key for a tuple of strings that sorts as the tuple does, so a list in tuple order (a record's
+    relationships: far end, then what tells parallel edges apart) pages by key like any other: each part's NULs
+    become NUL SOH and each part ends in NUL NUL, which sorts before whatever a longer part goes on with."""
+    return "".join(part.replace("\0", "\0\1") + "\0\0" for part in parts)
 
 
 def encode_cursor(key: str) -> str:
@@ -82,6 +89,13 @@ async def paginate(ctx: Context, keys: Sequence[str], first: int, after: str | N
                            start_cursor=encode_cursor(page[0]) if page else None,
                            end_cursor=encode_cursor(page[-1]) if page else None),
         keys=page, page=nodes)
+
+
+async def paginate_by(ctx: Context, items: Sequence[T], key: Callable[[T], Iterable[str]], first: int,
+                      after: str | None, load: Callable[[list[T]], Awaitable[list[Any]]]) -> Connection[Any]:
+    """:func:`paginate` over ``items`` already sorted by ``key``, a tuple of strings unique to each item."""
+    by_key = {tuple_key(key(item)): item for item in items}
+    return await paginate(ctx, list(by_key), first, after, lambda keys: load([by_key[k] for k in keys]))
 
 
 def _node_selections(info: strawberry.Info) -> Iterator[Any]:

@@ -40,6 +40,7 @@ class ApiSettings:
     max_query_depth: int = 12
     max_query_tokens: int = 5000
     max_query_length: int = 100_000  # characters of the query text (variables carry the data)
+    max_body_bytes: int = 1_048_576  # of a request body, refused (HTTP 413) before it is read
     max_aliases: int = 20
     max_page_size: int = 1000
     max_start_ids: int = 1000

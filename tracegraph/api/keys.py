@@ -5,6 +5,11 @@ bytes, URL-safe) proves possession. Only SHA-256 of the secret is stored: with 2
 slow KDF adds nothing, and the comparison runs in constant time. Records live in the store's
 ``api_keys`` document collection (the ``document`` table of a SQLite file), so a key works for every
 process serving that database. A key is shown once, when created.
+
+A key's name is the actor and signer the audit trail records, so it must stand for one key. Creating a
+named key also writes the name's entry in ``api_key_names`` (the id that took it last), expecting it as
+read before the check: of two creations that checked at once, the second write finds the entry moved,
+checks again and is refused.
 """
 
 from __future__ import annotations
@@ -16,14 +21,16 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..errors import BadInput, NotFound, Unauthenticated
+from ..errors import BadInput, DocumentChanged, NotFound, Unauthenticated
 from ..graph import default_user
 from ..recall.audit import AuditLog
 from ..store import Store
 from .roles import Principal, Role
 
 COLLECTION = "api_keys"
+NAMES = "api_key_names"  # name -> {"id": the key that took it last}
 PREFIX = "tgk"
+_ATTEMPTS = 3
 
 
 def _digest(secret: str) -> str:
@@ -80,13 +87,21 @@ class ApiKeys:
                 datetime.now(UTC) + timedelta(days=expires_in_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
         except OverflowError:
             raise BadInput(f"expires_in_days: {expires_in_days} days from now is past the year 9999") from None
-        taken = [k.id for k in self.list() if name and k.name == name and k.revoked_at is None]
-        if taken:  # the name is the actor and signer in the audit trail, so it must stand for one key
-            raise BadInput(f"name: an API key named {name!r} exists (id {taken[0]}); the audit trail names "
-                           "a key by its name, so choose another name or revoke that key first")
         key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
         record = ApiKey(key_id, name, role.value, _now(), expires, None, _digest(secret))
-        self._save(record, "apikey.create", f"create a {role.value} key", before=None)
+        for attempt in range(1, _ATTEMPTS + 1):
+            # the name's entry, read before the check: a creation that commits after this read moves it
+            claim = (name, self.store.documents(NAMES, [name]).get(name)) if name else None
+            taken = [k.id for k in self.list() if name and k.name == name and k.revoked_at is None]
+            if taken:
+                raise BadInput(f"name: an API key named {name!r} exists (id {taken[0]}); the audit trail names "
+                               "a key by its name, so choose another name or revoke that key first")
+            try:
+                self._save(record, "apikey.create", f"create a {role.value} key", before=None, claim=claim)
+                break
+            except DocumentChanged:
+                if attempt == _ATTEMPTS:
+                    raise
         return f"{PREFIX}_{key_id}_{secret}", record
 
     def list(self) -> list[ApiKey]:
@@ -103,10 +118,18 @@ class ApiKeys:
         self._save(record, "apikey.revoke", "revoke the key", before=shown(held))
         return record
 
-    def _save(self, record: ApiKey, action: str, why: str, before: dict[str, Any] | None) -> None:
-        """Write the key record and its audit entry (never the hash) in one transaction."""
+    def _save(self, record: ApiKey, action: str, why: str, before: dict[str, Any] | None,
+              claim: tuple[str, dict[str, Any] | None] | None = None) -> None:
+        """Write the key record and its audit entry (never the hash) in one transaction; with ``claim`` (a name
+        and its NAMES entry as read) also take the name, unless that entry has moved since (DocumentChanged)."""
+        documents: dict[tuple[str, str], dict[str, Any]] = {(COLLECTION, record.id): asdict(record)}
+        expected: dict[tuple[str, str], dict[str, Any] | None] = {}
+        if claim is not None:
+            name, read = claim
+            documents[(NAMES, name)] = {"id": record.id}
+            expected[(NAMES, name)] = read
         AuditLog(self.store).record(self.actor, action, f"apikey:{record.id}", why, before=before,
-                                    after=shown(record), documents={(COLLECTION, record.id): asdict(record)})
+                                    after=shown(record), documents=documents, expected=expected)
 
     def any_active(self) -> bool:
         return any(k.active for k in self.list())

@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.extensions import (AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter,
                                    SchemaExtension, ValidationCache)
 from strawberry.tools import merge_types
 
-from ..errors import LimitExceeded
+from ..errors import BadInput, LimitExceeded
 from .access import AccessMutation, AccessQuery
 from .context import ApiSettings
 from .errors import ErrorCodes
@@ -59,6 +59,38 @@ class MaxQueryLength(SchemaExtension):
         yield
 
 
+class OperationChoice(SchemaExtension):
+    """GetOperation of the GraphQL spec: with several operations in the document, operationName must name one.
+
+    strawberry runs the first operation when none is named (a mutation too) and, for a name the document lacks,
+    answers HTTP 400 without saying which names there are. Checked once the document is parsed, before
+    strawberry picks an operation; raised before ErrorCodes can shape it, so it carries its code.
+    """
+
+    def on_parse(self) -> Iterator[None]:
+        yield
+        context = self.execution_context
+        if context.graphql_document is None:  # it did not parse: that error is the answer
+            return
+        names = [d.name.value if d.name else None for d in context.graphql_document.definitions
+                 if isinstance(d, OperationDefinitionNode)]
+        # what the client sent: strawberry's public operation_name falls back to the first operation's name
+        wanted = context._provided_operation_name
+        if (wanted is None and len(names) == 1) or (wanted is not None and wanted in names):
+            return
+        listed = ", ".join(n or "an anonymous one" for n in names)
+        if wanted is not None:
+            has = ("it has one anonymous operation (send no operationName)" if names == [None]
+                   else f"it has: {listed}" if names else "it has no operation")
+            message = f"no operation named {wanted!r} in the document; {has}"
+        elif names:
+            message = (f"operationName is required: the document has {len(names)} operations ({listed}); "
+                       "name the one to run")
+        else:
+            message = "the document has no operation to run"
+        raise GraphQLError(message, extensions={"code": BadInput.code})
+
+
 def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
     s = settings or ApiSettings()
     # The limits' rules are made once, not per request, so the validation cache knows a query text again:
@@ -72,6 +104,7 @@ def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
         # factories, not instances: an extension instance must not be shared by concurrent requests
         extensions=[ErrorCodes,
                     lambda: MaxQueryLength(s.max_query_length),
+                    OperationChoice,
                     lambda: MaxTokensLimiter(max_token_count=s.max_query_tokens),
                     lambda: AddValidationRules(limits),
                     ValidationCache],

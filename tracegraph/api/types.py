@@ -13,6 +13,7 @@ import asyncio
 import json
 from dataclasses import dataclass
 from enum import Enum
+from functools import partial
 from typing import Annotated, Any, Literal
 
 import strawberry
@@ -21,7 +22,8 @@ from strawberry.scalars import JSON
 from ..errors import NotFound
 from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, Field, FieldType
 from ..store import Direction, Edge, NodeRef
-from ..trace import Link, live
+from ..trace import Link, link_order, live
+from .connections import Connection, paginate_by
 from .context import DEFAULT_PAGE_SIZE, Context
 from .recalls import HOLDABLE_KINDS, holds_field
 
@@ -81,6 +83,15 @@ async def load_many(ctx: Context, refs: list[NodeRef]) -> list[Any]:
                                     for kind in kinds))
     rows = {(kind, row[KINDS[kind].key]): row for kind, found in zip(kinds, loaded) for row in found if row}
     return [to_record(kind, rows[(kind, key)]) for kind, key in refs if (kind, key) in rows]
+
+
+async def load_each(ctx: Context, refs: list[NodeRef]) -> list[Any]:
+    """Records for refs, in order; NOT_FOUND names any without one (a page has a node for each cursor)."""
+    found = await load_many(ctx, refs)
+    if len(found) < len(refs):
+        have = {(type(r).__name__, r.id) for r in found}
+        raise NotFound(f"no record for {', '.join(f'{k} {i!r}' for k, i in refs if (k, i) not in have)}")
+    return found
 
 
 async def load_one(ctx: Context, ref: NodeRef) -> Any:
@@ -146,7 +157,23 @@ NEIGHBOURS: dict[str, tuple[Neighbours, ...]] = {
 }
 
 
-def _neighbours_field(kind: str, spec: Neighbours) -> Any:
+def _paged_fields(name: str, description: str, item_type: Any, resolve: Any, resolve_connection: Any) -> dict[str, Any]:
+    """A list that can be cut: ``name`` gives the first ``first`` (at most the page cap), ``<name>Connection``
+    all of them a page at a time, with the total."""
+    paged = f"{name}Connection"
+    resolve.__annotations__ = {"info": strawberry.Info, "first": int, "return": list[item_type]}  # type: ignore[valid-type]
+    resolve_connection.__annotations__ = {"info": strawberry.Info, "first": int, "after": str | None,
+                                          "return": Connection[item_type]}  # type: ignore[valid-type]
+    return {
+        name: strawberry.field(resolver=resolve, name=name, description=(
+            f"{description} The first `first` in key order; `{paged}` pages through all, with the total.")),
+        paged: strawberry.field(resolver=resolve_connection, name=paged,
+                                description=f"{description} All of them, a page at a time in key order."),
+    }
+
+
+def _neighbours_fields(kind: str, spec: Neighbours) -> dict[str, Any]:
+    """The field ``spec`` names (and, for a list, its connection: see :func:`_paged_fields`)."""
     rel = RELS[spec.rel]
     far = rel.target if spec.direction == "out" else rel.source
     far_type = _lazy(far[0]) if len(far) == 1 else Record
@@ -162,18 +189,24 @@ def _neighbours_field(kind: str, spec: Neighbours) -> Any:
             found = await load_many(info.context, [far_ref(e) for e in await edges(self, info)][:1])
             return found[0] if found else None
         resolve_one.__annotations__ = {"info": strawberry.Info, "return": far_type | None}
-        return strawberry.field(resolver=resolve_one, name=spec.name, description=spec.description)
+        return {spec.name: strawberry.field(resolver=resolve_one, name=spec.name, description=spec.description)}
 
-    async def resolve(self: Any, info: strawberry.Info, first: int = DEFAULT_PAGE_SIZE) -> list[Any]:
-        found = (await edges(self, info))[:info.context.page_size(first)]
+    async def nodes(ctx: Context, found: list[Edge], load: Any = load_each) -> list[Any]:
         if spec.shape == "relations":
             return [to_relation(e) for e in found]
-        return await load_many(info.context, [far_ref(e) for e in found])
+        return await load(ctx, [far_ref(e) for e in found])
+
+    async def resolve(self: Any, info: strawberry.Info, first: int = DEFAULT_PAGE_SIZE) -> list[Any]:
+        return await nodes(info.context, (await edges(self, info))[:info.context.page_size(first)], load_many)
+
+    async def resolve_connection(self: Any, info: strawberry.Info, first: int = DEFAULT_PAGE_SIZE,
+                                 after: str | None = None) -> Any:
+        # in the loader's order: far end, then what tells parallel edges apart
+        return await paginate_by(info.context, await edges(self, info), lambda e: (*far_ref(e), *link_order(e)),
+                                 first, after, partial(nodes, info.context))
 
     item_type = _lazy(_type_name(spec.rel)) if spec.shape == "relations" else far_type
-    resolve.__annotations__ = {"info": strawberry.Info, "first": int, "return": list[item_type]}  # type: ignore[valid-type]
-    return strawberry.field(resolver=resolve, name=spec.name,
-                            description=f"{spec.description} The first `first` in key order.")
+    return _paged_fields(spec.name, spec.description, item_type, resolve, resolve_connection)
 
 
 def _steps_field(kind: str) -> Any:
@@ -191,18 +224,23 @@ def _steps_field(kind: str) -> Any:
                                         "left out), in key order.")
 
 
-def _received_field() -> Any:
+def _received_fields() -> dict[str, Any]:
     """A customer's lots and serials by the engine's rule, not its raw shipment lines."""
-    async def resolve(self: Any, info: strawberry.Info, first: int = DEFAULT_PAGE_SIZE) -> list[Any]:
+    async def received(self: Any, info: strawberry.Info) -> list[NodeRef]:
         ctx: Context = info.context
-        size = ctx.page_size(first)
-        return await load_many(ctx, (await ctx.run(ctx.graph.received, self.id))[:size])
+        return await ctx.run(ctx.graph.received, self.id)
 
-    resolve.__annotations__ = {"info": strawberry.Info, "first": int, "return": list[Record]}
-    return strawberry.field(resolver=resolve, name="received",
-                            description="The lots and serials this customer received: those shipped to it loose "
-                                        "and what its shipped containers held when they left (retracted lines "
-                                        "and packings left out), lots first. The first `first` in key order.")
+    async def resolve(self: Any, info: strawberry.Info, first: int = DEFAULT_PAGE_SIZE) -> list[Any]:
+        return await load_many(info.context, (await received(self, info))[:info.context.page_size(first)])
+
+    async def resolve_connection(self: Any, info: strawberry.Info, first: int = DEFAULT_PAGE_SIZE,
+                                 after: str | None = None) -> Any:
+        return await paginate_by(info.context, await received(self, info), lambda ref: ref, first, after,
+                                 partial(load_each, info.context))
+
+    return _paged_fields("received", "The lots and serials this customer received: those shipped to it loose and "
+                         "what its shipped containers held when they left (retracted lines and packings left out), "
+                         "lots first.", Record, resolve, resolve_connection)
 
 
 def _type_name(rel: str) -> str:
@@ -222,11 +260,11 @@ def _build() -> None:
             if f.references:
                 namespace[f.name.removesuffix("_id")] = _reference_field(f)
         for spec in NEIGHBOURS.get(kind.name, ()):
-            namespace[spec.name] = _neighbours_field(kind.name, spec)
+            namespace.update(_neighbours_fields(kind.name, spec))
         if kind.name in ("Lot", "Serial"):
             namespace["steps"] = _steps_field(kind.name)
         if kind.name == "Customer":
-            namespace["received"] = _received_field()
+            namespace.update(_received_fields())
         if kind.name in HOLDABLE_KINDS:
             namespace["recall_holds"] = holds_field(kind.name)
         namespace["__annotations__"] = annotations

@@ -20,6 +20,11 @@ class Parsed:
     ambiguities: tuple[Parsed, ...] = ()  # other readings the same text allows
     symbology: str | None = None  # scanner symbology identifier, e.g. "]d2"
 
+    @property
+    def parts_text(self) -> str:
+        """The parts as people read them: ``gtin=09501101020917, lot=L1``."""
+        return ", ".join(f"{k}={v}" for k, v in self.parts.items())
+
     def as_dict(self) -> dict[str, Any]:
         return {"format": self.format, "parts": dict(self.parts), "checks": list(self.checks),
                 "symbology": self.symbology}
@@ -37,6 +42,11 @@ class Identification:
     @property
     def ambiguous(self) -> bool:
         return bool(self.alternatives)
+
+    @property
+    def matched(self) -> bool:
+        """Whether any reading of the text matches a record."""
+        return any(i.records for i in [self, *self.alternatives])
 
     def as_dict(self) -> dict[str, Any]:
         return {"text": self.text, **self.reading.as_dict(), "ambiguous": self.ambiguous,

@@ -107,6 +107,16 @@ def identify(text: str, store: Store | None = None) -> Identification:
     return result
 
 
+def require_match(identification: Identification) -> None:
+    """NOT_FOUND, saying how the text was read, when no reading of it matches a record in the store (of the
+    kinds an identifier names: a plain key that is a supplier's or customer's id is not looked up here)."""
+    if not identification.matched:
+        read = "; ".join(f"{i.reading.format}: {i.reading.parts_text}"
+                         for i in [identification, *identification.alternatives])
+        kinds = ", ".join(k.lower() for k in _KINDS[:-1]) + f" or {_KINDS[-1].lower()}"
+        raise NotFound(f"no {kinds} in the store matches {identification.text!r} (read as {read})")
+
+
 def trace_start(identification: Identification) -> TraceStart:
     """The trace start an identification names; an ambiguous or unmatched one is refused, never guessed."""
     if identification.ambiguous:

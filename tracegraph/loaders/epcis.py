@@ -3,10 +3,12 @@
 - ObjectEvent ADD (commissioning, ILMD): serials and lots with lot, expiry and production date;
 - TransformationEvent: every input consumed into every output, per transformationID (or event), replayed
   over every held event of the transformation;
-- AggregationEvent / AssociationEvent: time-bounded PACKED_IN / ATTACHED_TO, replayed per parent over
-  every held event, so any capture order or split into documents gives the same intervals, evidence and
-  retractions (an interval an earlier, partial replay opened stays, closed empty; one another source, such as
-  the WMS tables, recorded for the parent is left as it is); OBSERVE confirms (or opens);
+- AggregationEvent / AssociationEvent: time-bounded PACKED_IN / ATTACHED_TO, replayed per parent (the record
+  its parentID names, however spelled: an SSCC as EPC URN or as Digital Link on any domain is one parent, and
+  each spelling captured is kept as its Identifier) over every held event, so any capture order, spelling or
+  split into documents gives the same intervals, evidence and retractions (an interval an earlier, partial
+  replay opened stays, closed empty; one another source, such as the WMS tables, recorded for the parent is
+  left as it is); OBSERVE confirms (or opens);
 - shipping / receiving (Object or TransactionEvent): Shipment, Customer and SHIPPED_IN;
 - bizTransactionList: REFERS_TO business documents;
 - errorDeclaration: never deletes. An erroneous event never happened (the rule is in
@@ -54,7 +56,7 @@ def _edge_key(rel: str, src: NodeRef, dst: NodeRef, props: dict[str, Any]) -> tu
 
 @dataclass(frozen=True)
 class RejectedEvent:
-    file: str
+    file: str  # as given to the loader (so is every LoadError's), not its base name
     index: int  # 1-based position in the document's event list
     event_id: str | None
     reason: str
@@ -118,11 +120,12 @@ def _capture(event: Event) -> str:
 
 
 class EpcisLoader:
-    def __init__(self, store: Store, proceed: bool = False, write: Writer | None = None) -> None:
+    def __init__(self, store: Store, proceed: bool = False, write: Writer | None = None,
+                 rejected: list[RejectedEvent] | None = None) -> None:
         self.store = store
         self.proceed = proceed
         self.write = write or plain_writer(store)
-        self.report = EpcisReport()
+        self.report = EpcisReport(rejected=[] if rejected is None else rejected)  # the caller's list, filled in place
 
     # -- per document --------------------------------------------------------------------------
     def load(self, paths: Iterable[str | Path]) -> EpcisReport:
@@ -130,6 +133,8 @@ class EpcisLoader:
         for path in files:  # a mistyped name among many stops them all, not the rest half-way through
             if not path.is_file():
                 raise LoadError("no such file (nothing was loaded)", file=str(path))
+        for path in files[1:]:  # so does one that cannot be read as a document (the first stops them anyway);
+            read_document(path)  # read again below, so one document at a time is held in memory
         for path in files:
             self._load_document(read_document(path))
         return self.report
@@ -141,8 +146,8 @@ class EpcisLoader:
         for index, event in enumerate(doc.events, start=1):
             problems = event_problems(event, read_thing)
             eid = event_id(event) if isinstance(event, dict) else None
-            if problems:
-                rejected += [RejectedEvent(Path(doc.path).name, index, eid, p) for p in problems]
+            if problems:  # the file as it was given: two documents of one name in two folders stay apart
+                rejected += [RejectedEvent(doc.path, index, eid, p) for p in problems]
             else:
                 valid.append((eid, event))  # type: ignore[arg-type]
         self.report.rejected += rejected
@@ -280,20 +285,22 @@ class _Builder:
             self.store.get("Container", {read_thing(u).key for _, e, _ in fresh for u in self._uris(e)}))
         for eid, event, record in fresh:
             self.events[eid] = record
-        parents: dict[str, set[str]] = defaultdict(set)
+        parents: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # kind -> key -> spellings
         transformations: set[str] = set()
         for eid, event, _ in sorted(fresh, key=lambda f: f[2]["event_time"]):
             kind = event["type"]
             if kind in ("AggregationEvent", "AssociationEvent") and event.get("parentID"):
-                parents[kind].add(event["parentID"])
+                parents[kind][read_thing(event["parentID"]).key].add(event["parentID"])
             elif kind == "TransformationEvent":
                 transformations.add(event.get("transformationID") or eid)
             self._object(eid, event)
         for kind, rel, start, end in _MEMBERSHIPS:
-            for parent in sorted(parents[kind]):
-                self._replay(rel, start, end, parent, self._related("parent_id", parent, fresh, kind))
+            for spellings in (parents[kind][key] for key in sorted(parents[kind])):
+                parent = min(spellings)
+                self._replay(rel, start, end, parent,
+                             self._related("parent_id", self._spellings(parent, spellings), fresh, kind))
         for tid in sorted(transformations):
-            self._transformation(tid, self._related("transformation_id", tid, fresh, "TransformationEvent"))
+            self._transformation(tid, self._related("transformation_id", {tid}, fresh, "TransformationEvent"))
         self._ship_to()
         return self._finish()
 
@@ -303,21 +310,32 @@ class _Builder:
             [q["epcClass"] for n in ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
              for q in event.get(n) or []]
 
-    def _related(self, column: str, value: str, fresh: list[tuple[str, Event, dict[str, Any]]],
+    def _spellings(self, parent_uri: str, spellings: set[str]) -> set[str]:
+        """Every spelling of one parent (an SSCC as EPC URN or as Digital Link on any domain, ...): this batch's,
+        the standard forms, and those earlier captures wrote; this batch's are kept as Identifiers for later."""
+        thing = self._thing(parent_uri)
+        forms = {thing.key, *spellings, *(form for form, _ in identifier_forms(thing.parts))}
+        for uri in sorted(forms - {thing.key} - set(self.records["Identifier"])):
+            self._put("Identifier", uri, scheme="epc" if uri.startswith("urn:epc:") else "digital-link")
+            self._edge("IDENTIFIES", ("Identifier", uri), thing.ref)
+        held = self.store.edges("IDENTIFIES", [thing.ref], "in")
+        return forms | {edge.src[1] for edge in held}
+
+    def _related(self, column: str, values: set[str], fresh: list[tuple[str, Event, dict[str, Any]]],
                  kind: str) -> list[tuple[str, Event]]:
-        """Every capture of events of ``kind`` sharing ``column`` = value: held ones and this batch's."""
+        """Every capture of events of ``kind`` whose ``column`` is one of ``values``: held ones and this batch's."""
         out: dict[tuple[str, str], tuple[str, Event]] = {}
         field_name = {"parent_id": "parentID", "transformation_id": "transformationID"}[column]
-        held = self.store.get("Event", self.store.find("Event", column, [value]))
+        held = self.store.get("Event", self.store.find("Event", column, values))
         for eid, record in held.items():
             self.events.setdefault(eid, record)
         for eid in list(held) + [e for e, _, _ in fresh]:
             for capture in json.loads(self.events[eid]["captures"]):  # matched per capture: ids repeat
-                if capture["type"] == kind and capture.get(field_name) == value:
+                if capture["type"] == kind and capture.get(field_name) in values:
                     out[(eid, json.dumps(capture, sort_keys=True))] = (eid, capture)
         if kind == "TransformationEvent":  # events without a transformationID are keyed by their eventID
             for eid, event, _ in fresh:
-                if eid == value and not event.get("transformationID"):
+                if eid in values and not event.get("transformationID"):
                     out[(eid, _capture(event))] = (eid, event)
         return sorted(out.values(), key=lambda p: (normalize_datetime(p[1]["eventTime"]), p[0]))
 
@@ -580,9 +598,11 @@ def _retracted_at(support: list[set[str]], declared: dict[str, str | None]) -> s
 
 
 def load_epcis(store: Store, paths: Iterable[str | Path], proceed: bool = False,
-               write: Writer | None = None) -> EpcisReport:
+               write: Writer | None = None, rejected: list[RejectedEvent] | None = None) -> EpcisReport:
     """Capture EPCIS documents; see the module docstring for what each event becomes.
 
     ``write`` writes each document's batch with its source (file, SHA-256, counts); by default alone.
+    ``rejected`` (the report's list) receives each document's rejected events as it is read, so they
+    are known even when a later document fails to write.
     """
-    return EpcisLoader(store, proceed, write).load(paths)
+    return EpcisLoader(store, proceed, write, rejected).load(paths)

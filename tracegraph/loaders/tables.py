@@ -65,10 +65,10 @@ class LoadReport:
 
     REJECT_COLUMNS = ("file", "row", "field", "reason", "record")
 
-    def reject_rows(self) -> list[list[Any]]:
-        """The rejects as rows of :attr:`REJECT_COLUMNS` (the record's non-empty fields as k=v; ...)."""
-        return [[r.file, r.row, r.field, r.reason, "; ".join(f"{k}={v}" for k, v in r.record.items() if v not in (None, ""))]
-                for r in self.rejected]
+    @staticmethod
+    def reject_row(r: Rejected) -> list[Any]:
+        """A reject as a row of :attr:`REJECT_COLUMNS` (the record's non-empty fields as k=v; ...)."""
+        return [r.file, r.row, r.field, r.reason, "; ".join(f"{k}={v}" for k, v in r.record.items() if v not in (None, ""))]
 
 
 def _columns_unique(path: Path, header: list[str]) -> None:

@@ -78,6 +78,9 @@ def distinct(values: np.ndarray) -> np.ndarray:
 def ranges(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every position of the ranges [start, start + count), range after range, and for each the index of
     its range: a CSR row's entries, or a join's matches, without a Python loop."""
+    if counts.size and counts.max() <= 1:  # one edge or none per row (a serial's product, a unit's case)
+        row = np.flatnonzero(counts)
+        return starts[row], row
     row = np.repeat(np.arange(starts.size, dtype=np.int64), counts)
     return np.arange(row.size, dtype=np.int64) + (starts - (np.cumsum(counts) - counts))[row], row
 
