@@ -18,6 +18,7 @@ from tracegraph.store import NodeRef
 from tracegraph.trace import TraceResult
 
 from .conftest import Site, screenshot, serve, signed_in
+from .paging import every_row
 from .test_browser import SERIAL, _counts_table, _engine_counts, _graph_nodes, _point
 
 COLUMNS = ("suppliers", "purchased_lots", "subassembly_lots", "finished_lots", "serials", "containers", "shipments",
@@ -83,10 +84,11 @@ def _received_trace(graph: tracegraph.Graph, customer: str) -> TraceResult | Non
     return graph.backward(lot=[k for kind, k in got if kind == "Lot"], serial=[k for kind, k in got if kind == "Serial"])
 
 
-def _shipment_rows(page: Any) -> dict[str, tuple[str, list[str]]]:
-    rows = page.eval_on_selector_all("#customer-shipments tr[data-shipment]",
-                                     "rs => rs.map(r => [r.dataset.shipment, r.cells[1].textContent,"
-                                     " r.cells[2].textContent])")
+def _shipment_rows(page: Any, total: int) -> dict[str, tuple[str, list[str]]]:
+    """The customer page's shipments, every page of them (``total`` in all), with their lines."""
+    page.wait_for_selector("#customer-shipments tr[data-id]")
+    rows = every_row(page, "#customer-shipments-list", total)
+    assert len({s for s, _, _ in rows}) == len(rows), "a shipment came twice"
     return {s: (when, items.split(", ") if items else []) for s, when, items in rows}
 
 
@@ -100,7 +102,7 @@ def test_a_customer_page_shows_its_shipments_and_what_reached_it(page: Any, grap
     page.press("#q", "Enter")
     page.wait_for_selector("#counts-backward")
     assert page.text_content("#record-title") == f"Customer {customer}"
-    assert _shipment_rows(page) == {s: (dates[s], lines[s]) for s in dates}
+    assert _shipment_rows(page, len(dates)) == {s: (dates[s], lines[s]) for s in dates}
     trace = _received_trace(graph, customer)
     assert trace is not None and trace.ids["serials"]
     assert _counts_table(page, "backward") == _engine_counts(trace.ids)
@@ -129,7 +131,7 @@ def test_a_customer_page_traces_only_what_the_customer_received(browser: Any, tm
         page.wait_for_selector("#counts-backward")
         assert {n for n in _graph_nodes(page, "backward") if n.startswith("Lot:")} == {"Lot:Y"}
         assert _counts_table(page, "backward") == _engine_counts(expected) and expected["lots"] == ["Y"]
-        assert _shipment_rows(page) == {"SH1": (canonical_time(4), ["Container K"]),
+        assert _shipment_rows(page, 2) == {"SH1": (canonical_time(4), ["Container K"]),
                                         "SH2": (canonical_time(5), [f"Lot Z (retracted {canonical_time(30)})"])}
         screenshot(page, "9b-customer-received-only")
 

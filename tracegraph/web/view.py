@@ -16,7 +16,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..schema import REL_KINDS
+from ..api.types import NEIGHBOURS
+from ..schema import REL_KINDS, RelKind
 from ..store import Edge, NodeRef, Store
 from ..trace import TraceResult, live_edges
 
@@ -158,9 +159,23 @@ def trace_view(store: Store, trace: TraceResult, *, limit: int = DEFAULT_LIMIT,
             "nodes": nodes, "edges": list(merged.values())}
 
 
+def _lists(kind: str, rel: RelKind, direction: str) -> dict[str, Any] | None:
+    """The GraphQL connection that pages through all of a ``kind`` record's neighbours by ``rel`` in
+    ``direction``: its field, the far end's kinds and, when its nodes are relationships (the far end
+    under ``from``/``to``), the relationship's fields; None when the API has none."""
+    for spec in NEIGHBOURS.get(kind, ()):
+        if (spec.rel, spec.direction) == (rel.name, direction) and spec.shape != "one":
+            far = rel.target if direction == "out" else rel.source
+            return {"field": f"{spec.name}Connection", "kinds": list(far),
+                    "relation_fields": [f.name for f in rel.fields] if spec.shape == "relations" else None}
+    return None
+
+
 def record_view(graph: Graph, kind: str, key: str, per_rel: int = 10) -> dict[str, Any]:
     """One record's properties, its active recall holds (each with its recall's reason, classification
-    and status) and its direct neighbours (the first ``per_rel`` per relationship). NotFound when absent."""
+    and status) and its direct neighbours (the first ``per_rel`` per relationship). A relationship cut
+    short ends in a ``More`` entry saying how many are not shown and, in ``list``, the connection that
+    lists them all (see :func:`_lists`). NotFound when absent."""
     properties = graph.record(kind, key)
     recalls = graph.recalls()
     holds = []
@@ -180,5 +195,6 @@ def record_view(graph: Graph, kind: str, key: str, per_rel: int = 10) -> dict[st
                                    "props": {k: v for k, v in e.props.items() if v is not None}})
             if len(edges) > per_rel:
                 neighbours.append({"rel": rel.name, "direction": direction, "kind": "More", "key": "",
-                                   "props": {"not shown": len(edges) - per_rel}})
+                                   "props": {"not shown": len(edges) - per_rel},
+                                   "list": _lists(kind, rel, direction)})
     return {"kind": kind, "key": key, "properties": properties, "holds": holds, "neighbours": neighbours}

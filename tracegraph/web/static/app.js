@@ -186,13 +186,18 @@ async function showRecord(kind, id) {
   const props = el("table", { class: "props" }, Object.entries(view.properties)
     .filter(([, v]) => v !== null && v !== undefined)
     .map(([name, v]) => el("tr", {}, el("td", {}, name), el("td", {}, typeof v === "object" ? JSON.stringify(v) : v))));
-  const near = el("table", {}, el("tr", {}, el("th", {}, "relationship"), el("th", {}, "record"), el("th", {}, "details")),
-    view.neighbours.map((n) => el("tr", {}, el("td", {}, n.direction === "out" ? `${n.rel} →` : `← ${n.rel}`),
-      el("td", {}, n.kind === "More" ? `… ${fmt(n.props["not shown"])} more` : [`${n.kind} `, recordLink(n.kind, n.key)]),
-      el("td", { class: "muted" }, n.kind === "More" ? "" : Object.entries(n.props).map(([k, v]) => `${k} ${v}`).join(", ")))));
+  const linked = el("div", { id: "linked-list" });
+  // a relationship cut short lists all its records below the table, when the API has a list of them
+  const more = (n) => [`… ${fmt(n.props["not shown"])} more`, n.list ? [" ", el("button", { type: "button",
+    "aria-label": `List all ${relWords(n)} of ${kind} ${id}`,
+    onclick: () => guarded(() => pageLinked(linked, kind, id, n), linked) }, "List all")] : null];
+  const near = el("table", { id: "linked" }, el("tr", {}, el("th", {}, "relationship"), el("th", {}, "record"), el("th", {}, "details")),
+    view.neighbours.map((n) => el("tr", { "data-rel": `${n.rel} ${n.direction}` }, el("td", {}, relLabel(n)),
+      el("td", {}, n.kind === "More" ? more(n) : [`${n.kind} `, recordLink(n.kind, n.key)]),
+      el("td", { class: "muted" }, n.kind === "More" ? "" : details(n.props)))));
   const page = [el("h1", { id: "record-title" }, `${kind} ${id}`), holdBanner(view.holds),
     el("div", { class: "split" }, el("section", {}, el("h2", {}, "Properties"), props),
-      el("section", {}, el("h2", {}, "Linked records"), near))];
+      el("section", {}, el("h2", {}, "Linked records"), near, linked))];
   const field = START_FIELD[kind];
   if (kind === "Lot") page.push(el("p", {}, el("a", { href: `/#${recallHash([id])}` },
     "Recall scope from this lot")));
@@ -209,7 +214,7 @@ async function showRecord(kind, id) {
     show(...page);
     pick(directions[0]);
   } else if (kind === "Customer") {
-    page.push(el("h2", {}, "What reached this customer"), traceArea);
+    page.push(traceArea);
     show(...page);
     await guarded(() => customerTrace(traceArea, id), traceArea);
   } else {
@@ -217,29 +222,61 @@ async function showRecord(kind, id) {
   }
 }
 
+const relLabel = (n) => (n.direction === "out" ? `${n.rel} →` : `← ${n.rel}`);
+const relWords = (n) => `${n.direction === "out" ? "outgoing" : "incoming"} ${n.rel} links`;
+const details = (props) => Object.entries(props).filter(([, v]) => v !== null && v !== undefined)
+  .map(([k, v]) => `${k} ${v}`).join(", ");
+
+// All of a record's neighbours by one relationship, from the connection its record view's ``More``
+// entry names (``n.list``); a relationship's own fields (which step, when packed) are its details.
+function pageLinked(area, kind, id, n) {
+  const { field, kinds, relation_fields: fields } = n.list;
+  const root = kind[0].toLowerCase() + kind.slice(1);  // the API's field for one record: lot, processStep, ...
+  const end = n.direction === "out" ? "to" : "from";  // a relationship's far end
+  const node = fields ? `${end} { ${recordFields(kinds)} } ${fields.map(camel).join(" ")}` : undefined;
+  return pageList(area, { id: `linked-${n.rel}-${n.direction}`, skip: 0, after: null,
+    title: (conn) => `All ${fmt(conn.totalCount)} ${relWords(n)}`,
+    head: fields ? ["record", "details"] : null,
+    cells: fields ? (r) => el("td", { class: "muted" }, details(Object.fromEntries(fields.map((f) => [f, r.link[camel(f)]])))) : null,
+    fetch: async (after) => {
+      const conn = (await gql(`query($id: ID!, $after: String) { ${root}(id: $id) {
+        ${field}(first: ${PAGE}, after: $after) { ${listFields(kinds, node)} } } }`, { id, after }))[root][field];
+      return fields ? { ...conn, nodes: conn.nodes.map((link) => ({ ...link[end], link })) } : conn;
+    } }, []);
+}
+
 // The engine traces from lots, serials and containers, not from a customer: a customer's page lists
 // its shipments and what left in them (retracted lines marked), and draws the backward trace from what
 // the customer received by the engine's rule (`received`: loose items, and what a shipped container held
 // when it left), never from everything that was ever in a shipped container.
 async function customerTrace(area, id) {
-  const { customer } = await gql(`query($id: ID!) { customer(id: $id) { received(first: ${MAX_START}) { __typename id }
-    shipments(first: ${MAX_PAGE}) { id shippedAt items(first: ${MAX_PAGE}) { from { __typename id } retractedAt } } } }`, { id });
+  const { customer } = await gql(`query($id: ID!) { customer(id: $id) { received(first: ${MAX_START}) { __typename id } } }`, { id });
   const start = { lots: [], serials: [] };
   for (const r of customer.received) start[START_FIELD[r.__typename]].push(r.id);
-  const line = (i) => [`${i.from.__typename} `, recordLink(i.from.__typename, i.from.id),
-    i.retractedAt ? el("span", { class: "muted" }, ` (retracted ${i.retractedAt})`) : null];
-  const shipments = el("table", { id: "customer-shipments" },
-    el("tr", {}, el("th", {}, "shipment"), el("th", {}, "shipped at"), el("th", {}, "items shipped")),
-    customer.shipments.map((s) => el("tr", { "data-shipment": s.id }, el("td", {}, recordLink("Shipment", s.id)),
-      el("td", {}, s.shippedAt), el("td", {}, s.items.map((i, n) => [n ? ", " : "", line(i)]),
-        s.items.length === MAX_PAGE ? ` (the first ${fmt(MAX_PAGE)} lines)` : null))));
+  const shipments = el("section", { id: "customer-shipments-list" });
   const traceArea = el("section", { id: "customer-trace" });
-  const listed = customer.shipments.length;  // a full page may not be all of them
-  area.replaceChildren(el("h3", {}, `Shipments (${listed === MAX_PAGE ? "the first " : ""}${fmt(listed)})`), shipments,
-    el("h3", {}, "Backward trace from the lots and serials this customer received",
-      customer.received.length === MAX_START ? ` (the first ${fmt(MAX_START)} of them)` : ""), traceArea);
+  area.replaceChildren(shipments, el("h2", {}, "What reached this customer: the backward trace from the lots and serials it received",
+    customer.received.length === MAX_START ? ` (the first ${fmt(MAX_START)} of them)` : ""), traceArea);
+  await guarded(() => pageShipments(shipments, id), shipments);
   if (customer.received.length) await drawTrace(traceArea, start, "backward", []);
   else traceArea.replaceChildren(el("p", { class: "muted" }, "No lot or serial has reached this customer."));
+}
+
+// A customer's shipments, a page at a time, each with the lines that left in it (a shipment with more
+// than a page of lines shows the first; its own page lists them all).
+function pageShipments(area, id) {
+  const line = (i) => [`${i.from.__typename} `, recordLink(i.from.__typename, i.from.id),
+    i.retractedAt ? el("span", { class: "muted" }, ` (retracted ${i.retractedAt})`) : null];
+  const lines = ({ totalCount, nodes }) => el("td", {}, nodes.map((i, n) => [n ? ", " : "", line(i)]),
+    nodes.length < totalCount ? ` (the first ${fmt(nodes.length)} of ${fmt(totalCount)} lines)` : null);
+  const shipment = `${recordFields(["Shipment"])} shippedAt
+    itemsConnection(first: ${MAX_PAGE}) { totalCount nodes { from { __typename id } retractedAt } }`;
+  return pageList(area, { id: "customer-shipments", skip: 0, after: null,
+    title: (conn) => `Shipments (${fmt(conn.totalCount)})`, head: ["shipment", "shipped at", "items shipped"],
+    cells: (s) => [el("td", {}, s.shippedAt), lines(s.itemsConnection)],
+    fetch: async (after) => (await gql(`query($id: ID!, $after: String) { customer(id: $id) {
+      shipmentsConnection(first: ${PAGE}, after: $after) { ${listFields([], shipment)} } } }`,
+    { id, after })).customer.shipmentsConnection }, []);
 }
 
 // ------------------------------------------------------------------------------------------ traces
@@ -296,29 +333,38 @@ function expansionNote(view, layer) {
     + (rest ? `; the ${rest.key} are listed beside the graph.` : ".");
 }
 
-// Record fields a list shows: the id, and recall holds for the kinds a recall holds.
-const listFields = (kind) => `totalCount pageInfo { hasNextPage endCursor } nodes { id
-  ${HOLDABLE.includes(kind) ? `... on ${kind} { recallHolds { recallId } }` : ""} }`;
+// Record fields a list shows for records of ``kinds``: the kind and id, and recall holds for the kinds a recall holds.
+const recordFields = (kinds) => `__typename id ${kinds.filter((k) => HOLDABLE.includes(k))
+  .map((k) => `... on ${k} { recallHolds { recallId } }`).join(" ")}`;
+// A connection's page; ``node``: what each node gives (a relationship gives its far end, see linkedList).
+const listFields = (kinds, node = recordFields(kinds)) => `totalCount pageInfo { hasNextPage endCursor } nodes { ${node} }`;
 
-// A list of records of ``list.kind``, a page at a time in ``area``: ``list.fetch(after)`` answers one
-// page of a connection, which starts after the cursor ``list.after`` (past ``list.skip`` records);
-// ``cursors`` end the pages read before this one.
-async function pageList(area, list, cursors) {
+// A list of records, a page at a time in ``area``: ``list.fetch(after)`` answers one page of a
+// connection (nodes with __typename and id), which starts after the cursor ``list.after`` (past
+// ``list.skip`` records); ``cursors`` end the pages read before this one. ``list.head`` and
+// ``list.cells(node)`` add columns after the record's. ``focus`` ("next" or "previous"): the pager
+// button just pressed, which keeps the keyboard focus (the heading has it once that button is disabled).
+async function pageList(area, list, cursors, focus) {
   const conn = await list.fetch(cursors.length ? cursors[cursors.length - 1] : list.after);
   const first = list.skip + cursors.length * PAGE + 1;
   const range = `${fmt(first)}–${fmt(first + conn.nodes.length - 1)} of ${fmt(conn.totalCount)}`;
-  const page = (read) => guarded(() => pageList(area, list, read), area);
-  area.replaceChildren(el("h2", {}, list.title(conn)),
-    el("table", { id: list.id }, conn.nodes.map((n) => {
-      const on = (n.recallHolds || []).map((h) => h.recallId);
-      return el("tr", { class: on.length ? "held" : null }, el("td", {}, recordLink(list.kind, n.id)),
-        on.length ? el("td", { class: "hold" }, `on hold: ${on.join(", ")}`) : null);
-    })),
+  const page = (read, pressed) => guarded(() => pageList(area, list, read, pressed), area);
+  const heading = el("h2", { tabindex: "-1" }, list.title(conn));
+  area.replaceChildren(heading,
+    el("table", { id: list.id }, list.head ? el("tr", {}, list.head.map((h) => el("th", {}, h))) : null,
+      conn.nodes.map((n) => {
+        const on = (n.recallHolds || []).map((h) => h.recallId);
+        return el("tr", { class: on.length ? "held" : null, "data-id": n.id },
+          el("td", {}, recordLink(n.__typename, n.id), on.length ? el("span", { class: "hold" }, ` on hold: ${on.join(", ")}`) : null),
+          list.cells ? list.cells(n) : null);
+      })),
     el("div", { class: "pager" },
-      el("button", { type: "button", disabled: cursors.length === 0, onclick: () => page(cursors.slice(0, -1)) }, "‹ Previous"),
+      el("button", { type: "button", "data-page": "previous", disabled: cursors.length === 0,
+        onclick: () => page(cursors.slice(0, -1), "previous") }, "‹ Previous"),
       el("span", { class: "muted" }, range),
-      el("button", { type: "button", disabled: !conn.pageInfo.hasNextPage,
-        onclick: () => page([...cursors, conn.pageInfo.endCursor]) }, "Next ›")));
+      el("button", { type: "button", "data-page": "next", disabled: !conn.pageInfo.hasNextPage,
+        onclick: () => page([...cursors, conn.pageInfo.endCursor], "next") }, "Next ›")));
+  if (focus) (area.querySelector(`.pager button[data-page="${focus}"]:enabled`) || heading).focus();
   announce(`${list.title(conn)}: ${range}`);
 }
 
@@ -327,19 +373,19 @@ function pageGroup(area, start, direction, group) {
   const root = direction === "forward" ? "forwardTrace" : "backwardTrace";
   const field = camel(group);  // one of TRACE_GROUPS, never user text
   const kind = KIND_OF_GROUP[group];
-  return pageList(area, { id: `table-${group}`, kind, skip: 0, after: null,
+  return pageList(area, { id: `table-${group}`, skip: 0, after: null,
     title: (conn) => `${group.replace("_", " ")} (${fmt(conn.totalCount)})`,
     fetch: async (after) => (await gql(`query($s: TraceStartInput!, $after: String) { ${root}(start: $s) {
-      ${field}(first: ${PAGE}, after: $after) { ${listFields(kind)} } } }`, { s: start, after }))[root][field] }, []);
+      ${field}(first: ${PAGE}, after: $after) { ${listFields([kind])} } } }`, { s: start, after }))[root][field] }, []);
 }
 
 // The records a capped group stands for: its layer's, after the last one drawn.
 function pageLayer(area, start, direction, group) {
   const kind = KIND_OF_LAYER[group.layer];
-  return pageList(area, { id: `more-${group.layer}`, kind, skip: group.drawn, after: group.after,
+  return pageList(area, { id: `more-${group.layer}`, skip: group.drawn, after: group.after,
     title: (conn) => `The ${group.key}, not drawn (${fmt(conn.totalCount)} in all)`,
     fetch: async (after) => (await gql(`query($s: TraceStartInput!, $d: TraceDirection!, $l: String!, $after: String) {
-      traceLayer(start: $s, direction: $d, layer: $l, first: ${PAGE}, after: $after) { ${listFields(kind)} } }`,
+      traceLayer(start: $s, direction: $d, layer: $l, first: ${PAGE}, after: $after) { ${listFields([kind])} } }`,
     { s: start, d: direction.toUpperCase(), l: group.layer, after })).traceLayer }, []);
 }
 
