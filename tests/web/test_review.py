@@ -161,8 +161,10 @@ def test_each_kpi_drills_down_to_the_findings_behind_it(page: Any, site: Site) -
         page.wait_for_function(IN_VIEW, arg=section, timeout=10_000)
 
 
-def test_a_customer_with_more_shipments_or_lines_than_a_page_says_they_are_only_the_first(
+def test_a_customer_with_more_shipments_or_lines_than_a_page_gives_their_real_totals(
         browser: Any, tmp_path: Path) -> None:
+    """The shipments page on (tests/web/test_linked_pages.py reads them all); a shipment's lines beyond
+    the API's largest list are on the shipment's own page, and the customer's says how many it shows."""
     many = 1001  # one more than a GraphQL page
     t = _supplied_lot_made_into("F1", many)
     for n in range(many):
@@ -175,9 +177,14 @@ def test_a_customer_with_more_shipments_or_lines_than_a_page_says_they_are_only_
         key, _ = ApiKeys(graph.store).create("analyst", "browser test")
     with serve(db, tmp_path / "serve.log") as url, signed_in(browser, Site(url, db, key, key)) as page:
         page.goto(f"{url}/#/record/Customer/C1")
-        page.wait_for_selector("#customer-shipments")
-        shown = page.eval_on_selector_all("#customer-shipments tr[data-shipment]", "rs => rs.length")
-        assert shown < many
-        assert page.text_content("#trace h3") == f"Shipments (the first {shown:,})"
-        lines = page.text_content("#customer-shipments tr[data-shipment='SA-BIG'] td:last-child")
-        assert lines.count("Serial ") < many and lines.endswith(f" (the first {lines.count('Serial '):,} lines)")
+        page.wait_for_selector("#customer-shipments tr[data-id]")
+        assert page.text_content("#customer-shipments-list h2") == f"Shipments ({many + 1:,})"
+        lines = page.text_content("#customer-shipments tr[data-id='SA-BIG'] td:last-child")
+        shown = lines.count("Serial ")
+        assert shown < many and lines.endswith(f" (the first {shown:,} of {many:,} lines: the shipment's page lists them all)")
+        page.click("#customer-shipments tr[data-id='SA-BIG'] td:first-child a")
+        page.wait_for_selector("#record-title:text-is('Shipment SA-BIG')")
+        page.click("#linked tr[data-rel='SHIPPED_IN in'] button")
+        page.wait_for_selector("#linked-list tr[data-id]")
+        assert page.text_content("#linked-list h2") == f"All {many:,} incoming SHIPPED_IN links"
+        assert page.text_content("#linked-list .pager span") == f"1–25 of {many:,}"

@@ -268,7 +268,7 @@ function pageShipments(area, id) {
   const line = (i) => [`${i.from.__typename} `, recordLink(i.from.__typename, i.from.id),
     i.retractedAt ? el("span", { class: "muted" }, ` (retracted ${i.retractedAt})`) : null];
   const lines = ({ totalCount, nodes }) => el("td", {}, nodes.map((i, n) => [n ? ", " : "", line(i)]),
-    nodes.length < totalCount ? ` (the first ${fmt(nodes.length)} of ${fmt(totalCount)} lines)` : null);
+    nodes.length < totalCount ? ` (the first ${fmt(nodes.length)} of ${fmt(totalCount)} lines: the shipment's page lists them all)` : null);
   const shipment = `${recordFields(["Shipment"])} shippedAt
     itemsConnection(first: ${MAX_PAGE}) { totalCount nodes { from { __typename id } retractedAt } }`;
   return pageList(area, { id: "customer-shipments", skip: 0, after: null,
@@ -355,7 +355,7 @@ async function pageList(area, list, cursors, focus) {
       conn.nodes.map((n) => {
         const on = (n.recallHolds || []).map((h) => h.recallId);
         return el("tr", { class: on.length ? "held" : null, "data-id": n.id },
-          el("td", {}, recordLink(n.__typename, n.id), on.length ? el("span", { class: "hold" }, ` on hold: ${on.join(", ")}`) : null),
+          el("td", {}, recordLink(n.__typename, n.id), on.length ? [" ", el("span", { class: "hold" }, `on hold: ${on.join(", ")}`)] : null),
           list.cells ? list.cells(n) : null);
       })),
     el("div", { class: "pager" },
