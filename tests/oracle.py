@@ -201,7 +201,7 @@ class Oracle:
         unit = None if blank(lot["uom"]) else lot["uom"]
         rows = [r for r in self.rows.get("consumptions", []) if r["input_type"] == "lot" and r["input_id"] == lot_id]
         rows += [r for r in self.rows.get("shipment_items", []) if r["item_type"] == "lot" and r["item_id"] == lot_id]
-        if any(blank(r["quantity"]) or (unit and not blank(r.get("uom")) and r["uom"] != unit) for r in rows):
+        if any(blank(r["quantity"]) or (not blank(r.get("uom")) and r["uom"] != unit) for r in rows):
             return None
         units_gone = [s for s, r in self.serials.items() if r["lot_id"] == lot_id
                       and (self.shipments_of(("Serial", s)) or self.uses_of(("Serial", s)))]

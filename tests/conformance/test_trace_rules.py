@@ -270,19 +270,23 @@ def test_whereabouts_of_used_up_and_unknown_lots(load_graph: LoadGraph) -> None:
     t.lot("B", material="RESIN", quantity=10, uom="KG")
     t.lot("C", material="RESIN", quantity=10, uom="KG")
     t.lot("D", material="RESIN", quantity=5)
+    t.lot("U", material="RESIN", quantity=10, uom="")  # no unit: a use in a unit cannot be counted against it
+    t.lot("V", material="RESIN", quantity=10, uom="")  # ... a use without one can
     t.lot("OUT", material="PART")
     t.consume("ST1", "A", "OUT", quantity=10, uom="KG")  # all of it
     t.consume("ST1", "B", "OUT", quantity=2, uom="G")  # another unit: cannot tell what is left
     t.consume("ST1", "C", "OUT", quantity=4, uom="KG")
+    t.consume("ST1", "U", "OUT", quantity=4, uom="KG")
+    t.consume("ST1", "V", "OUT", quantity=4, uom="")
     t.ship("SH1", "CUST-1", 5, "C", quantity=6)  # the rest of C shipped
     t.pack("D", "K1", 1)
     t.ship("SH2", "CUST-2", 2, "K1")  # D left in a case: how much of it is not recorded
     t.pack("OUT", "K9", 1)  # OUT is split between a case and a pallet
     t.pack("OUT", "P2", 1)
-    scope = load_graph(t).recall_scope(lots=["A", "B", "C", "D"])
+    scope = load_graph(t).recall_scope(lots=["A", "B", "C", "D", "U", "V"])
     w = {ref[1]: (x.status, x.remaining) for ref, x in scope.whereabouts.items()}
     assert w == {"A": ("consumed", 0.0), "B": ("consumed", None), "C": ("shipped", 0.0), "D": ("shipped", None),
-                 "OUT": ("in_stock", None)}
+                 "U": ("consumed", None), "V": ("in_stock", 6.0), "OUT": ("in_stock", None)}
     split = scope.whereabouts[("Lot", "OUT")]
     assert (split.containers, split.container) == (("K9", "P2"), "K9")
 

@@ -134,6 +134,30 @@ def test_recall_from_open_to_close(graph: Any, tmp_path: Path) -> None:
         assert text in html, text
 
 
+def test_default_hold_takes_lots_whose_stock_the_records_cannot_tell(tmp_path: Path) -> None:
+    """A lot may still be partly on site when the records cannot say how much is left (used in another unit,
+    or received without a quantity): the default hold takes it, where a used-up lot and a shipped one stay out.
+    Missing a hold lets suspect stock into production; a needless one costs a look in the warehouse."""
+    t = Tables()
+    for lot in ("A", "B"):
+        t.lot(lot, material="RESIN", quantity=10, uom="KG")
+    t.lot("N", material="RESIN", quantity=None)
+    t.lot("OUT", material="PART", quantity=1)
+    t.consume("ST1", "A", "OUT", quantity=10, uom="KG")  # all of A
+    t.consume("ST1", "B", "OUT", quantity=2, uom="G")  # another unit: what is left of B is unknown
+    t.consume("ST1", "N", "OUT", quantity=3, uom="KG")  # N came without a quantity
+    t.ship("SH1", "CUST-1", 5, "OUT", quantity=1)
+    with tracegraph.connect(str(tmp_path / "unsure.db"), user="alice") as graph:
+        assert graph.load_tables(write_tables(tmp_path / "tables", t.rows)).rejected == []
+        svc = graph.recalls("alice")
+        recall = svc.open(RecallTrigger("lots", ("A", "B", "N")), "resin contamination", "II")
+        scope, _ = svc.scope(recall.recall_id)
+        assert {i: (w["status"], w["remaining"]) for i, w in scope.where.items()} == {
+            "Lot:A": ("consumed", 0.0), "Lot:B": ("consumed", None), "Lot:N": ("consumed", None),
+            "Lot:OUT": ("shipped", 0.0)}
+        assert sorted(svc.hold(recall.recall_id)) == ["Lot:B", "Lot:N"]
+
+
 def test_default_hold_covers_every_container_of_a_split_lot(tmp_path: Path) -> None:
     t = Tables()
     t.lot("R1", material="RESIN", quantity=10)

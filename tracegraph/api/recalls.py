@@ -346,8 +346,8 @@ class RecallMutation:
         return ScopeResult(scope=ScopeVersion.of(snapshot, await ctx.run(svc.get, id)), diff=change)
 
     @strawberry.mutation(permission_classes=[requires("recall")],
-                         description="Hold affected stock (default: lots and serials in stock and their containers); "
-                                     "returns the records newly held.")
+                         description="Hold affected stock (default: lots and serials in stock and their containers, "
+                                     "and lots whose remaining quantity is unknown); returns the records newly held.")
     async def hold_recall_stock(self, info: strawberry.Info, id: strawberry.ID, items: list[str] | None = None,
                                 why: str = "") -> list[str]:
         ctx: Context = info.context

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..store import Edge, NodeRef, Store
-from ..trace import live
+from ..trace import in_lot_unit, live
 from .model import Finding, SupplierCompliance
 
 _CHUNK = 50_000
@@ -51,13 +51,12 @@ def consumption_checks(store: Store) -> tuple[list[SupplierCompliance], list[Fin
 def _mass_balance(lot: dict[str, Any], key: str, edges: list[Edge]) -> list[Finding]:
     """A lot consumed in more than its quantity, counting consumptions in the lot's own unit.
 
-    A consumption without a unit is taken to be in the lot's; one in a unit the lot does not state
-    (a lot without a uom, or another uom) cannot be compared with its quantity, so it is not counted."""
+    Only consumptions in the lot's unit count (:func:`~tracegraph.trace.model.in_lot_unit`): one in a unit the
+    lot does not state cannot be compared with its quantity."""
     had, uom = lot.get("quantity"), lot.get("uom")
     if had is None:
         return []
-    same_unit = [e for e in edges if e.props.get("quantity") is not None
-                 and e.props.get("uom") in (None, uom)]
+    same_unit = [e for e in edges if e.props.get("quantity") is not None and in_lot_unit(e.props.get("uom"), uom)]
     used = sum(e.props["quantity"] for e in same_unit)
     if used <= had * (1 + 1e-9):
         return []

@@ -132,7 +132,8 @@ def print_version(snapshot: ScopeVersion) -> None:
 def hold_cmd(ctx: typer.Context, recall_id: str,
              item: Annotated[list[str] | None, typer.Option(help="Kind:id to hold; default: affected stock.")] = None,
              user: User = None, why: Why = "") -> None:
-    """Put affected stock on hold (every lot and serial in stock and its container, or --item ...)."""
+    """Put affected stock on hold (every lot and serial in stock and its container, and every lot whose remaining
+    quantity the records cannot tell; or --item ...)."""
     with _recalls(ctx, user) as svc:
         placed = svc.hold(recall_id, item, why)
     console.print(f"placed {len(placed):,} hold(s)")

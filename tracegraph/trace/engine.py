@@ -24,10 +24,13 @@ was consumed and shipped loose, in its unit: ``remaining``) or any of its units 
 rest was consumed or shipped, so a hold list from the in-stock items misses no partial lot. Each
 unit of a serialised lot that was shipped (loose or in a container) or consumed takes one from its
 lot, in a count unit (``EA``, ``H87``, ``C62`` or none). Otherwise (nothing left, or the records
-cannot tell: no quantity, a use without quantity or in another unit, a lot shipped inside a
-container) the furthest it or its units went decides: shipped, else consumed, else in stock. A
-serialised lot's units have their own whereabouts (the lot lists only its own shipments and
-consumptions). ``containers`` are those it is packed in now (a lot may be split between several).
+cannot tell: no quantity, a use without quantity or in a unit other than the lot's, a lot shipped inside
+a container) the furthest it or its units went decides: shipped, else consumed, else in stock (the
+recall workflow's default hold still takes a lot whose ``remaining`` is unknown). A use without a
+unit is in its lot's unit; a lot that states no unit counts only such uses, as the mass-balance
+check does. A serialised lot's units have their own whereabouts (the lot lists only its own
+shipments and consumptions). ``containers`` are those it is packed in now (a lot may be split
+between several).
 
 Explanations (``explain``): a chain of records (edges with their properties) from the start to
 the target, each link joined to the next, time-consistent through containers; a shortest one by
@@ -73,7 +76,7 @@ from ..store import Edge, NodeRef, Store
 from ..store.columns import (KIND_CODE, NO_END, NO_START, EdgeColumns, GraphColumns, ViewChanged, distinct, member,
                              moment_number, moment_numbers, ordered)
 from .columns import CONSUMED, IN_STOCK, SHIPPED, Carried, HeldColumns, WhereColumns, positions_in
-from .model import GROUP_OF_KIND, GROUPS, KIND_OF_GROUP, Held, Limits, Link, TraceStart, Whereabouts, within
+from .model import GROUP_OF_KIND, GROUPS, KIND_OF_GROUP, Held, Limits, Link, TraceStart, Whereabouts, in_lot_unit, within
 
 Direction = Literal["forward", "backward"]
 P = ParamSpec("P")
@@ -599,7 +602,7 @@ class TraceEngine:
         use_lot = positions_in(lots, use_item[of_lot])
         lot_use_uom = [u for u, mine in zip(use_uom, of_lot.tolist()) if mine]
         unknown = np.isnan(use_quantity[of_lot]) | np.array(
-            [bool(u and lot_uom[i] and u != lot_uom[i]) for u, i in zip(lot_use_uom, use_lot.tolist())], dtype=bool)
+            [not in_lot_unit(u, lot_uom[i]) for u, i in zip(lot_use_uom, use_lot.tolist())], dtype=bool)
         out_units = np.bincount(unit_lot[unit_shipped | unit_consumed], minlength=lots.size)
         taken = np.bincount(use_lot, weights=np.nan_to_num(use_quantity[of_lot]), minlength=lots.size) + out_units
         blind = np.bincount(use_lot, weights=unknown, minlength=lots.size) > 0

@@ -72,6 +72,13 @@ def within(start: str, end: str | None, moment: str) -> bool:
     return moment_number(start) <= at < moment_number(end)
 
 
+def in_lot_unit(use_uom: str | None, lot_uom: str | None) -> bool:
+    """Whether a use of a lot (a consumption, a loose shipment line) is in the lot's unit, so that its quantity
+    counts against the lot's: one without a unit is; a lot that states no unit takes only such uses. The one
+    rule for what is left of a lot (recall whereabouts) and for its mass balance (quality checks)."""
+    return not use_uom or use_uom == lot_uom
+
+
 class Held(NamedTuple):
     """An item inside a container during [start, end); end None means still inside."""
 
