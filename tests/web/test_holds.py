@@ -110,7 +110,8 @@ def test_the_record_page_and_traces_through_it_show_the_hold(held_page: Any, hel
     # and the tables of the trace mark the held rows
     page.click("#counts-forward tr[data-group=containers] a")
     page.wait_for_selector("#table-containers tr")
-    rows = page.eval_on_selector_all("#table-containers tr", "rs => rs.map(r => [r.cells[0].querySelector('a').textContent, r.className])")
+    rows = page.eval_on_selector_all("#table-containers tr",
+                                     "rs => rs.map(r => [r.cells[0].querySelector('a').textContent, r.className])")
     containers = trace.ids["containers"][:25]
     assert [r[0] for r in rows] == containers
     assert {c for c, cls in rows if cls == "held"} == {c for c in containers if f"Container:{c}" in trace.holds} != set()
