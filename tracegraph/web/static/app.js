@@ -233,14 +233,14 @@ function pageLinked(area, kind, id, n) {
   const { field, kinds, relation_fields: fields } = n.list;
   const root = kind[0].toLowerCase() + kind.slice(1);  // the API's field for one record: lot, processStep, ...
   const end = n.direction === "out" ? "to" : "from";  // a relationship's far end
-  const node = fields ? `${end} { ${recordFields(kinds)} } ${fields.map(camel).join(" ")}` : undefined;
+  const node = fields ? `${end} { ${recordFields(kinds)} } ${fields.map(camel).join(" ")}` : recordFields(kinds);
   return pageList(area, { id: `linked-${n.rel}-${n.direction}`, skip: 0, after: null,
     title: (conn) => `All ${fmt(conn.totalCount)} ${relWords(n)}`,
     head: fields ? ["record", "details"] : null,
     cells: fields ? (r) => el("td", { class: "muted" }, details(Object.fromEntries(fields.map((f) => [f, r.link[camel(f)]])))) : null,
     fetch: async (after) => {
       const conn = (await gql(`query($id: ID!, $after: String) { ${root}(id: $id) {
-        ${field}(first: ${PAGE}, after: $after) { ${listFields(kinds, node)} } } }`, { id, after }))[root][field];
+        ${field}(first: ${PAGE}, after: $after) { ${listFields(node)} } } }`, { id, after }))[root][field];
       return fields ? { ...conn, nodes: conn.nodes.map((link) => ({ ...link[end], link })) } : conn;
     } }, []);
 }
@@ -263,7 +263,7 @@ async function customerTrace(area, id) {
 }
 
 // A customer's shipments, a page at a time, each with the lines that left in it (a shipment with more
-// than a page of lines shows the first; its own page lists them all).
+// lines than the API's largest list shows that many; its own page lists them all).
 function pageShipments(area, id) {
   const line = (i) => [`${i.from.__typename} `, recordLink(i.from.__typename, i.from.id),
     i.retractedAt ? el("span", { class: "muted" }, ` (retracted ${i.retractedAt})`) : null];
@@ -275,7 +275,7 @@ function pageShipments(area, id) {
     title: (conn) => `Shipments (${fmt(conn.totalCount)})`, head: ["shipment", "shipped at", "items shipped"],
     cells: (s) => [el("td", {}, s.shippedAt), lines(s.itemsConnection)],
     fetch: async (after) => (await gql(`query($id: ID!, $after: String) { customer(id: $id) {
-      shipmentsConnection(first: ${PAGE}, after: $after) { ${listFields([], shipment)} } } }`,
+      shipmentsConnection(first: ${PAGE}, after: $after) { ${listFields(shipment)} } } }`,
     { id, after })).customer.shipmentsConnection }, []);
 }
 
@@ -336,13 +336,13 @@ function expansionNote(view, layer) {
 // Record fields a list shows for records of ``kinds``: the kind and id, and recall holds for the kinds a recall holds.
 const recordFields = (kinds) => `__typename id ${kinds.filter((k) => HOLDABLE.includes(k))
   .map((k) => `... on ${k} { recallHolds { recallId } }`).join(" ")}`;
-// A connection's page; ``node``: what each node gives (a relationship gives its far end, see linkedList).
-const listFields = (kinds, node = recordFields(kinds)) => `totalCount pageInfo { hasNextPage endCursor } nodes { ${node} }`;
+// What a list asks of a page of a connection; ``node``: of each node (recordFields, or more).
+const listFields = (node) => `totalCount pageInfo { hasNextPage endCursor } nodes { ${node} }`;
 
 // A list of records, a page at a time in ``area``: ``list.fetch(after)`` answers one page of a
 // connection (nodes with __typename and id), which starts after the cursor ``list.after`` (past
-// ``list.skip`` records); ``cursors`` end the pages read before this one. ``list.head`` and
-// ``list.cells(node)`` add columns after the record's. ``focus`` ("next" or "previous"): the pager
+// ``list.skip`` records); ``cursors`` end the pages read before this one. ``list.cells(node)``
+// adds cells after the record's; ``list.head`` names all the columns. ``focus`` ("next" or "previous"): the pager
 // button just pressed, which keeps the keyboard focus (the heading has it once that button is disabled).
 async function pageList(area, list, cursors, focus) {
   const conn = await list.fetch(cursors.length ? cursors[cursors.length - 1] : list.after);
@@ -376,7 +376,7 @@ function pageGroup(area, start, direction, group) {
   return pageList(area, { id: `table-${group}`, skip: 0, after: null,
     title: (conn) => `${group.replace("_", " ")} (${fmt(conn.totalCount)})`,
     fetch: async (after) => (await gql(`query($s: TraceStartInput!, $after: String) { ${root}(start: $s) {
-      ${field}(first: ${PAGE}, after: $after) { ${listFields([kind])} } } }`, { s: start, after }))[root][field] }, []);
+      ${field}(first: ${PAGE}, after: $after) { ${listFields(recordFields([kind]))} } } }`, { s: start, after }))[root][field] }, []);
 }
 
 // The records a capped group stands for: its layer's, after the last one drawn.
@@ -385,7 +385,7 @@ function pageLayer(area, start, direction, group) {
   return pageList(area, { id: `more-${group.layer}`, skip: group.drawn, after: group.after,
     title: (conn) => `The ${group.key}, not drawn (${fmt(conn.totalCount)} in all)`,
     fetch: async (after) => (await gql(`query($s: TraceStartInput!, $d: TraceDirection!, $l: String!, $after: String) {
-      traceLayer(start: $s, direction: $d, layer: $l, first: ${PAGE}, after: $after) { ${listFields([kind])} } }`,
+      traceLayer(start: $s, direction: $d, layer: $l, first: ${PAGE}, after: $after) { ${listFields(recordFields([kind]))} } }`,
     { s: start, d: direction.toUpperCase(), l: group.layer, after })).traceLayer }, []);
 }
 
