@@ -32,7 +32,7 @@ UNSOURCED, BAD_SUPPLIERS = CAP + 250, 30
 FINDING = "check subject { kind id } detail records { kind id } source { file row field reason }"
 
 
-def _plant(unsourced: int) -> Tables:
+def unsourced_plant(unsourced: int) -> Tables:
     """Units of a lot nobody supplied, all shipped; suppliers without their required name (rejected)."""
     t = Tables()
     t.lot("F", product="P1", quantity=unsourced)
@@ -50,7 +50,7 @@ def _plant(unsourced: int) -> Tables:
 def _served(root: Path, unsourced: int) -> Iterator[tuple[str, str, Graph]]:
     """The plant loaded into a SQLite file and served; its URL, an analyst's key and the graph."""
     with Graph(SQLiteStore(root / "g.db")) as graph:
-        assert len(graph.load_tables(write_csv(root / "tables", _plant(unsourced).rows)).rejected) == BAD_SUPPLIERS
+        assert len(graph.load_tables(write_csv(root / "tables", unsourced_plant(unsourced).rows)).rejected) == BAD_SUPPLIERS
         key = ApiKeys(graph.store).create("analyst", name="quality engineer")[0]
         with serve(create_app(graph)) as url:
             yield url, key, graph

@@ -339,25 +339,28 @@ const recordFields = (kinds) => `__typename id ${kinds.filter((k) => HOLDABLE.in
 // What a list asks of a page of a connection; ``node``: of each node (recordFields, or more).
 const listFields = (node) => `totalCount pageInfo { hasNextPage endCursor } nodes { ${node} }`;
 
-// A list of records, a page at a time in ``area``: ``list.fetch(after)`` answers one page of a
-// connection (nodes with __typename and id), which starts after the cursor ``list.after`` (past
-// ``list.skip`` records); ``cursors`` end the pages read before this one. ``list.cells(node)``
-// adds cells after the record's; ``list.head`` names all the columns. ``focus`` ("next" or "previous"): the pager
+// A list, a page at a time in ``area``: ``list.fetch(after)`` answers one page of a connection, which
+// starts after the cursor ``list.after`` (past ``list.skip`` nodes); ``cursors`` end the pages read before
+// this one. ``list.first``, when given, is that first page already read with the page's own query (drawing
+// it asks nothing and announces nothing). A node is a record (__typename and id) whose row
+// ``list.cells(node)`` goes on after the record's cell, unless ``list.row(node)`` draws the whole row;
+// ``list.head`` names all the columns; ``list.intro`` goes under the heading. ``focus`` ("next" or "previous"): the pager
 // button just pressed, which keeps the keyboard focus (the heading has it once that button is disabled).
 async function pageList(area, list, cursors, focus) {
-  const conn = await list.fetch(cursors.length ? cursors[cursors.length - 1] : list.after);
+  const conn = !cursors.length && list.first ? list.first
+    : await list.fetch(cursors.length ? cursors[cursors.length - 1] : list.after);
   const first = list.skip + cursors.length * PAGE + 1;
   const range = `${fmt(first)}–${fmt(first + conn.nodes.length - 1)} of ${fmt(conn.totalCount)}`;
   const page = (read, pressed) => guarded(() => pageList(area, list, read, pressed), area);
   const heading = el("h2", { tabindex: "-1" }, list.title(conn));
-  area.replaceChildren(heading,
+  area.replaceChildren(heading, list.intro || null,
     el("table", { id: list.id }, list.head ? el("tr", {}, list.head.map((h) => el("th", {}, h))) : null,
-      conn.nodes.map((n) => {
+      conn.nodes.map(list.row || ((n) => {
         const on = (n.recallHolds || []).map((h) => h.recallId);
         return el("tr", { class: on.length ? "held" : null, "data-id": n.id },
           el("td", {}, recordLink(n.__typename, n.id), on.length ? [" ", el("span", { class: "hold" }, `on hold: ${on.join(", ")}`)] : null),
           list.cells ? list.cells(n) : null);
-      })),
+      }))),
     el("div", { class: "pager" },
       el("button", { type: "button", "data-page": "previous", disabled: cursors.length === 0,
         onclick: () => page(cursors.slice(0, -1), "previous") }, "‹ Previous"),
@@ -365,7 +368,7 @@ async function pageList(area, list, cursors, focus) {
       el("button", { type: "button", "data-page": "next", disabled: !conn.pageInfo.hasNextPage,
         onclick: () => page([...cursors, conn.pageInfo.endCursor], "next") }, "Next ›")));
   if (focus) (area.querySelector(`.pager button[data-page="${focus}"]:enabled`) || heading).focus();
-  announce(`${list.title(conn)}: ${range}`);
+  if (focus || conn !== list.first) announce(`${list.title(conn)}: ${range}`);
 }
 
 // A trace group's records (e.g. all its serials), from the counts table.
@@ -573,13 +576,12 @@ function pageAffected(area, items, page, explain) {
 }
 
 // ----------------------------------------------------------------------------------- data quality
-const FINDINGS_SHOWN = 500;  // per check: one with thousands must not crowd out the others
+const FINDING = "detail records { kind id } source { file row field }";
 async function showQuality() {
   show(el("h1", {}, "Data quality"), el("p", { class: "muted" }, "Checking the whole graph…"));
   const { quality: q } = await gql(`{ quality {
     traceCoverage { shippedSerials covered share target meetsTarget }
-    checks { check description findings
-      items(first: ${FINDINGS_SHOWN}) { subject { kind id } detail records { kind id } source { file row field } } }
+    checks { check description findings itemsConnection(first: ${PAGE}) { ${listFields(FINDING)} } }
     supplierCompliance { supplierId consumedLots failedLots shareFailed }
     completeness { kind field required records filled fillRate invalid rejected } } }`);
   const cov = q.traceCoverage;
@@ -612,15 +614,7 @@ async function showQuality() {
       el("td", { class: "num" }, el("span", { class: "bar", style: `width:${Math.round(40 * c.fillRate)}px` }), " ", pct(c.fillRate)),
       el("td", { class: `num ${c.invalid ? "error" : ""}` }, fmt(c.invalid)),
       el("td", { class: `num ${c.rejected ? "error" : ""}` }, fmt(c.rejected)))));
-  const findings = q.checks.filter((c) => c.findings).map((c) => el("section", { id: `check-${c.check}` },
-    el("h2", {}, `${c.check} (${fmt(c.findings)})`), el("p", { class: "muted" }, c.description),
-    c.items.length < c.findings ? el("p", { class: "muted cut" }, `The first ${fmt(c.items.length)} of ${fmt(c.findings)} `
-      + "are listed; `tracegraph quality --json` lists them all.") : null,
-    el("table", { class: "findings" }, el("tr", {}, el("th", {}, "finding"), el("th", {}, "records behind it")),
-      c.items.map((f) => el("tr", {}, el("td", {}, f.detail),
-        // a record a load rejected is not in the graph: point at the source row to fix instead
-        el("td", {}, f.source ? el("span", { class: "source-row" }, `${f.source.file} row ${f.source.row}, field ${f.source.field} (not loaded)`)
-          : f.records.map((r, i) => [i ? ", " : "", `${r.kind} `, recordLink(r.kind, r.id)])))))));
+  const findings = q.checks.filter((c) => c.findings).map((c) => pageFindings(c));
   show(el("h1", {}, "Data quality"), cards, el("h2", {}, "Checks"), checks,
     el("div", { class: "split" }, el("section", {}, el("h2", {}, "Supplier compliance"), suppliers),
       el("section", {}, el("h2", {}, "Completeness against the data dictionary"), completeness)),
@@ -628,6 +622,24 @@ async function showQuality() {
   // a link to one check's findings (/quality#check-…) lands on them once they are drawn
   const target = location.hash && document.getElementById(location.hash.slice(1));
   if (target) target.scrollIntoView();
+}
+
+// One check's findings, a page at a time: the first page came with the dashboard's query, so drawing it
+// assesses nothing again; each later page is the same check's findingsConnection, which lists its findings
+// in the order and with the cursors of itemsConnection but assesses one check's page, not every check's.
+function pageFindings(c) {
+  const section = el("section", { id: `check-${c.check}` });
+  guarded(() => pageList(section, { id: `findings-${c.check}`, skip: 0, after: null, first: c.itemsConnection,
+    title: (conn) => `${c.check} (${fmt(conn.totalCount)})`, intro: el("p", { class: "muted" }, c.description),
+    head: ["finding", "records behind it"],
+    row: (f) => el("tr", {}, el("td", {}, f.detail),
+      // a record a load rejected is not in the graph: point at the source row to fix instead
+      el("td", {}, f.source ? el("span", { class: "source-row" }, `${f.source.file} row ${f.source.row}, field ${f.source.field} (not loaded)`)
+        : f.records.map((r, i) => [i ? ", " : "", `${r.kind} `, recordLink(r.kind, r.id)]))),
+    fetch: async (after) => (await gql(`query($c: String!, $after: String) { quality {
+      findingsConnection(check: $c, first: ${PAGE}, after: $after) { ${listFields(FINDING)} } } }`,
+    { c: c.check, after })).quality.findingsConnection }, []), section);
+  return section;
 }
 
 // ------------------------------------------------------------------------------------------- start
