@@ -20,9 +20,11 @@ from tracegraph import Graph
 from tracegraph.api.app import create_app
 from tracegraph.api.context import ApiSettings
 from tracegraph.api.keys import ApiKeys
-from tracegraph.store import SQLiteStore
+from tracegraph.api.types import NEIGHBOURS
+from tracegraph.schema import REL_KINDS
+from tracegraph.store import Batch, Edge, SQLiteStore
 
-from canonical import Tables, write_csv
+from canonical import Tables, at, write_csv
 from .conftest import codes, serve
 
 CAP = ApiSettings().max_page_size
@@ -139,3 +141,85 @@ def test_a_list_field_still_gives_its_first_page_and_a_bad_cursor_is_bad_input(
                  {})
     assert codes(over["errors"]) == {"LIMIT_EXCEEDED"}
 
+
+
+def test_every_relationship_a_record_may_have_many_of_has_a_connection() -> None:
+    """The record page lists a relationship cut short through its connection: one missing here leaves
+    only "… N more". A relationship derived from a field of the record (a serial's lot) has one at most."""
+    listed = {(kind, spec.rel, spec.direction) for kind, specs in NEIGHBOURS.items() for spec in specs
+              if spec.shape != "one"}
+    missing = [(kind, rel.name, direction) for rel in REL_KINDS
+               for direction, ends in (("out", rel.source), ("in", rel.target)) for kind in ends
+               if (kind, rel.name, direction) not in listed
+               and not (rel.derived_from and rel.derived_from[0] == kind)]
+    assert missing == []
+
+
+def test_a_products_serials_page_to_the_whole_set(crowded: tuple[str, str, Tables, Graph]) -> None:
+    t, graph = crowded[2], crowded[3]
+    pages, totals = _every_page(crowded, 'product(id: "P1")', "serialsConnection", "id", 777)
+    found = [n["id"] for n in pages]
+    expected = [r["serial_id"] for r in t.rows["serials"] if r["product_id"] == "P1"]
+    _whole(found, totals, expected)
+    assert found == sorted(e.src[1] for e in graph.store.edges("OF_PRODUCT", [("Product", "P1")], "in"))
+
+
+LINKS = 30  # more than a page of the record page (25)
+
+
+@pytest.fixture(scope="module")
+def linked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Tables, Graph]]:
+    """A lot and products with more identifiers, attachments, documents and package links than a page,
+    written as the EPCIS and GUDID loaders write them (no table loads these relationships)."""
+    root = tmp_path_factory.mktemp("linked")
+    t = Tables()
+    t.lot("L1", product="P1", quantity=1)
+    with Graph(SQLiteStore(root / "g.db")) as graph:
+        assert graph.load_tables(write_csv(root / "tables", t.rows)).rejected == []
+        batch = Batch()
+        for i in range(LINKS):
+            key = f"{i * 7 % LINKS:02d}"  # keys out of the order they were made in
+            batch.add_node("Identifier", {"identifier": f"urn:epc:id:x:{key}", "scheme": "EPC"})
+            batch.add_edge(Edge("IDENTIFIES", ("Identifier", f"urn:epc:id:x:{key}"), ("Lot", "L1")))
+            for asset in (f"A-IN-{key}", f"A-OUT-{key}"):
+                batch.add_node("Asset", {"asset_id": asset})
+            batch.add_edge(Edge("ATTACHED_TO", ("Asset", f"A-IN-{key}"), ("Lot", "L1"), {"attached_at": at(i)}))
+            batch.add_edge(Edge("ATTACHED_TO", ("Lot", "L1"), ("Asset", f"A-OUT-{key}"), {"attached_at": at(i)}))
+            batch.add_node("BizTransaction", {"biz_transaction_id": f"PO-{key}", "type": "po"})
+            batch.add_edge(Edge("REFERS_TO", ("Lot", "L1"), ("BizTransaction", f"PO-{key}")))
+            batch.add_edge(Edge("REFERS_TO", ("Lot", f"L-{key}"), ("BizTransaction", "PO-00")))
+            batch.add_node("Lot", {"lot_id": f"L-{key}"})
+            for product in (f"CASE-{key}", f"UNIT-{key}"):
+                batch.add_node("Product", {"product_id": product})
+            batch.add_edge(Edge("CONTAINS_DI", ("Product", f"CASE-{key}"), ("Product", "P1"), {"quantity": i + 1}))
+            batch.add_edge(Edge("CONTAINS_DI", ("Product", "P1"), ("Product", f"UNIT-{key}"), {"quantity": i + 1}))
+        graph.store.write(batch)
+        key = ApiKeys(graph.store).create("reader", name="test reader")[0]
+        with serve(create_app(graph)) as url:
+            yield url, key, t, graph
+
+
+@pytest.mark.parametrize(("kind", "key", "field", "rel", "direction", "node"), [
+    ("Lot", "L1", "identifiersConnection", "IDENTIFIES", "in", "__typename id"),
+    ("Lot", "L1", "attachmentsConnection", "ATTACHED_TO", "in", "from { __typename id } attachedAt"),
+    ("Lot", "L1", "attachedToConnection", "ATTACHED_TO", "out", "to { __typename id } attachedAt"),
+    ("Lot", "L1", "bizTransactionsConnection", "REFERS_TO", "out", "__typename id"),
+    ("BizTransaction", "PO-00", "itemsConnection", "REFERS_TO", "in", "__typename id"),
+    ("Product", "P1", "containedInConnection", "CONTAINS_DI", "in", "from { __typename id } quantity"),
+    ("Product", "P1", "containsConnection", "CONTAINS_DI", "out", "to { __typename id } quantity"),
+])
+def test_identifiers_attachments_documents_and_packages_page_to_every_link_once(
+        linked: tuple[str, str, Tables, Graph], kind: str, key: str, field: str, rel: str, direction: str,
+        node: str) -> None:
+    root = f'{kind[0].lower()}{kind[1:]}(id: "{key}")'
+    found, totals = _every_page(linked, root, field, node, 7)
+    edges = linked[3].store.edges(rel, [(kind, key)], direction)
+    assert len(edges) >= LINKS and totals == {len(edges)}
+    far = [e.dst if direction == "out" else e.src for e in edges]
+    if "from" in node or "to" in node:
+        end = "to" if direction == "out" else "from"
+        got = [((n[end]["__typename"], n[end]["id"]), n.get("attachedAt", n.get("quantity"))) for n in found]
+        prop = "attached_at" if rel == "ATTACHED_TO" else "quantity"
+        assert sorted(map(repr, got)) == sorted(repr((f, e.props[prop])) for f, e in zip(far, edges))
+    else:
+        assert [(n["__typename"], n["id"]) for n in found] == sorted(far)

@@ -127,3 +127,15 @@ def test_a_customer_with_more_shipments_than_one_request_pages_to_every_shipment
     assert len(rows) == SHIPMENTS and {s for s, _, _ in rows} == shipments  # each once
     assert {s: items for s, _, items in rows} == lines
     screenshot(crowded_page, "17-customer-shipments-last-page")
+
+
+def test_a_products_serials_beyond_the_ten_shown_page_to_every_serial_once(
+        crowded_page: Any, crowded: tuple[Site, Path]) -> None:
+    """A product's units (OF_PRODUCT) list through ``Product.serialsConnection``, like a lot's."""
+    expected = sorted(r["serial_id"] for r in _rows(crowded[1], "serials") if r["product_id"] == "P1")
+    assert len(expected) == SERIALS + SHIPMENTS > ApiSettings().max_page_size
+    _open(crowded_page, "Product", "P1")
+    _list_all(crowded_page, "OF_PRODUCT in")
+    assert crowded_page.text_content("#linked-list h2") == f"All {len(expected):,} incoming OF_PRODUCT links"
+    listed = [cells[0] for cells in every_row(crowded_page, "#linked-list", len(expected))]
+    assert listed == expected
