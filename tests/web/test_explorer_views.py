@@ -199,3 +199,16 @@ def test_the_chain_explaining_an_affected_lot_or_serial_is_highlighted(page: Any
         edges = page.evaluate("() => window.tg.graphs.forward.edges('.chain').map(e => [e.data('rel'), e.data('from')])")
         assert {rel for rel, _ in edges} == {link.rel for link in chain}
         screenshot(page, f"10-recall-chain-{kind.lower()}")
+
+
+def test_the_affected_items_page_by_keyboard_to_every_item_once_keeping_the_focus(
+        page: Any, graph: tracegraph.Graph) -> None:
+    """The recall page's affected table is the page's shared paged list: Enter on "Next ›" keeps the focus
+    there (on the heading at the end) and the live region says each range."""
+    lots = ["RL-0000001", "RL-0000002"]
+    affected = sorted(graph.recall_scope(lots=lots).whereabouts.items(), key=lambda rw: f"{rw[0][0]}:{rw[0][1]}")
+    assert len(affected) > 2 * 25
+    _open(page, f"/recall?lots={','.join(lots)}")
+    page.wait_for_selector("#affected-items tr td")
+    rows = every_row(page, "#affected", len(affected), drawn_with_page=True)
+    assert rows == [[f"{kind} {key}", w.status, ", ".join(w.customers), "Explain"] for (kind, key), w in affected]

@@ -548,7 +548,8 @@ async function showRecall(lots) {
     graphArea,
     el("div", { class: "split" }, el("section", {}, el("h2", {}, `Affected customers (${fmt(scope.byCustomer.length)})`), customers),
       el("section", {}, chainBox, el("div", { id: "affected" }))));
-  pageAffected(main().querySelector("#affected"), scope.allAffected, 0, explain);
+  const affected = main().querySelector("#affected");
+  guarded(() => pageAffected(affected, scope.allAffected, explain), affected);
   await guarded(() => drawTrace(graphArea, { lots }, "forward", [], (drawn) => { cy = drawn; }), graphArea);
 }
 
@@ -556,23 +557,24 @@ async function showRecall(lots) {
 const explainButton = (kind, id, onclick) => el("button", { type: "button", onclick,
   "aria-label": `Explain why ${kind} ${id} is in scope` }, "Explain");
 
-function pageAffected(area, items, page, explain) {
-  const first = page * PAGE;
-  const shown = items.slice(first, first + PAGE);
-  area.replaceChildren(el("h2", {}, `Affected lots and serials (${fmt(items.length)})`),
-    el("table", { id: "affected-items" }, el("tr", {}, ["item", "status", "customers", ""].map((h) => el("th", {}, h))),
-      shown.map((w) => {
-        const tr = el("tr", {});
-        tr.append(el("td", {}, `${w.item.__typename} `, recordLink(w.item.__typename, w.item.id)), el("td", {}, w.status.toLowerCase()),
-          el("td", {}, w.customerIds.join(", ")),
-          el("td", {}, explainButton(w.item.__typename, w.item.id, () => guarded(() => explain(w.item.__typename, w.item.id, tr)))));
-        return tr;
-      })),
-    el("div", { class: "pager" },
-      el("button", { type: "button", disabled: page === 0, onclick: () => pageAffected(area, items, page - 1, explain) }, "‹ Previous"),
-      el("span", { class: "muted" }, items.length ? `${fmt(first + 1)}–${fmt(first + shown.length)} of ${fmt(items.length)}` : ""),
-      el("button", { type: "button", disabled: first + PAGE >= items.length,
-        onclick: () => pageAffected(area, items, page + 1, explain) }, "Next ›")));
+// The scope's affected items, read with the page, through the page's pageList: a page is a slice of
+// them and its cursor the position after its last, so paging never computes the scope again.
+function pageAffected(area, items, explain) {
+  const slice = (after) => {
+    const start = after ? Number(after) : 0;
+    const nodes = items.slice(start, start + PAGE);
+    return { totalCount: items.length, nodes,
+      pageInfo: { hasNextPage: start + PAGE < items.length, endCursor: String(start + nodes.length) } };
+  };
+  return pageList(area, { id: "affected-items", skip: 0, after: null, first: slice(null), fetch: async (after) => slice(after),
+    title: () => `Affected lots and serials (${fmt(items.length)})`, head: ["item", "status", "customers", ""],
+    row: (w) => {
+      const tr = el("tr", {});
+      tr.append(el("td", {}, `${w.item.__typename} `, recordLink(w.item.__typename, w.item.id)), el("td", {}, w.status.toLowerCase()),
+        el("td", {}, w.customerIds.join(", ")),
+        el("td", {}, explainButton(w.item.__typename, w.item.id, () => guarded(() => explain(w.item.__typename, w.item.id, tr)))));
+      return tr;
+    } }, []);
 }
 
 // ----------------------------------------------------------------------------------- data quality
