@@ -43,6 +43,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     t.ship("SH-2", "C-2", 6, "FG-2")
     t.product(GTIN)
     t.lot(f"(01){GTIN}(10)A77", product=GTIN)
+    t.lot(f"(01){GTIN}(10)A7721S1", product=GTIN)  # also a reading of 01...10A7721S1 with the FNC1 dropped
     t.product("A123PROD1")
     t.serial("+A123PROD1/$+S55", product="A123PROD1")
     root = tmp_path_factory.mktemp("notices")
@@ -97,15 +98,16 @@ def test_shared_openfda_record_matches_its_lot(db: Path) -> None:
 
 
 def test_lot_list_with_every_separator(db: Path, tmp_path: Path) -> None:
-    reading = _read(db, _notice(tmp_path, "Lot Numbers: L-100, L-101; L-102 and 99999999.", envelope=True))
+    reading = _read(db, _notice(tmp_path, "Lot Numbers: L-100, L-101; L-102 and 99999999, SN-9002.", envelope=True))
     assert _tokens(reading) == {"L-100": ("lot", "matched", {"Lot": ["L-100"]}),
                                 "L-101": ("lot", "matched", {"Lot": ["L-101"]}),
                                 "L-102": ("lot", "matched", {"Lot": ["L-102"]}),
-                                "99999999": ("lot", "no record", {})}
-    assert reading["lots"] == ["L-100", "L-101", "L-102"]
-    assert [t["text"] for t in reading["unmatched"]] == ["99999999"]
+                                "99999999": ("lot", "no record", {}),
+                                "SN-9002": ("lot", "no record", {})}  # a serial's id, given as a lot
+    assert reading["lots"] == ["L-100", "L-101", "L-102"] and reading["serials"] == []
+    assert [t["text"] for t in reading["unmatched"]] == ["99999999", "SN-9002"]
     text = _run(db, str(tmp_path / "notice.json"))
-    assert "unmatched: 1\n  '99999999' (no record)" in text.stdout
+    assert "unmatched: 2\n  '99999999' (no record)\n  'SN-9002' (no record)" in text.stdout
 
 
 def test_serial_list_and_a_lot_id_given_as_a_serial(db: Path, tmp_path: Path) -> None:
@@ -127,6 +129,13 @@ def test_gs1_udi_hri_and_one_with_a_wrong_check_digit(db: Path, tmp_path: Path) 
     assert (kind, status, records) == ("udi", "not understood", {})
     assert "check digit" in reading["unmatched"][0]["reason"].lower()
     assert reading["lots"] == [f"(01){GTIN}(10)A77"]
+
+
+def test_ambiguous_udi_is_never_used(db: Path, tmp_path: Path) -> None:
+    text = f"01{GTIN}10A7721S1"  # lot A7721S1, or lot A77 and serial S1 if a scanner dropped the FNC1
+    reading = _read(db, _notice(tmp_path, f"UDI {text}"))
+    assert _tokens(reading)[text][:2] == ("udi", "unclear") and "dropped FNC1" in reading["unmatched"][0]["reason"]
+    assert reading["lots"] == [] and reading["serials"] == []
 
 
 def test_hibc_string_and_device_identifier(db: Path, tmp_path: Path) -> None:
@@ -156,6 +165,7 @@ def test_extraction_drops_no_word_with_a_digit() -> None:
         ("catalog", "7"), ("lot", "A1"), ("lot", "A2"), ("lot", "A3"), ("lot", "A4"), ("unlabelled", "2026-01-31"),
         ("udi", "(01)00888480590095(10)X1"), ("udi", "+A123PROD1/$+S554.")]
     assert all(text[t.start:t.start + len(t.text)] == t.text for t in tokens)
+    assert [t.text for t in extract("code_info", "Lot NO1234 to be returned; Lot Nos. 5, 6")] == ["NO1234", "5", "6"]
     description = "Nail, 180 degrees. Catalog no. 00-2254-195-09."  # prose: only labelled ids are read
     assert extract("product_description", description) == [
         Token("product_description", description.index("00-"), "00-2254-195-09", "catalog")]
@@ -191,7 +201,8 @@ def test_open_needs_a_classification_and_one_kind(db: Path, tmp_path: Path) -> N
     notice = _notice(tmp_path, "Lot L-100")
     done = _run(db, str(notice), "--open")
     assert done.returncode == 2 and "give --class" in done.stderr
-    assert _read(db, notice, "--open", "--class", "III")["recall"]["classification"] == "III"
+    opened = _run(db, str(notice), "--open", "--class", "III")
+    assert opened.returncode == 0 and re.search(r"opened RC-\S+ \(class III\): lots L-100\n", opened.stdout)
     both = _run(db, str(_notice(tmp_path, "Lot L-100, serial SN-9001", classification="Class II")), "--open")
     assert both.returncode == 2 and "matches lots (L-100) and serials (SN-9001)" in both.stderr
 

@@ -2,7 +2,7 @@
 
 A notice lists the affected lots as free text (openFDA ``code_info``: "Lot # 20118000.") and names catalog
 or model numbers in ``product_description``; few carry a UDI. This module holds every rule that turns that
-text into candidate ids (:data:`RULES`, applied by :func:`extract`) and matches each id against the store
+text into candidate ids (the numbered rules below, applied by :func:`extract`) and matches each id against the store
 through :class:`Graph` (:func:`match`). Nothing is dropped silently: a token that looks like an id but is not
 understood (a hyphenated pair that may be a range, a UDI whose check digit fails) is reported with why.
 """
@@ -57,7 +57,7 @@ _LABELS: tuple[tuple[str, str], ...] = (
     ("catalog", r"catalog(?:ue)?|cat\.|ref|model|part|item"),
 )
 _LABEL = re.compile(r"\b(?:" + "|".join(f"(?P<{kind}>{words})" for kind, words in _LABELS) + r")(?![\w/])"
-                    r"(?:\s*(?:#|no\.?|nos\.?|numbers?|codes?|:))*", re.IGNORECASE)
+                    r"(?:\s*(?:#|:|(?:nos?|numbers?|codes?)\b\.?))*", re.IGNORECASE)
 _ITEM = r"[A-Za-z0-9](?:[A-Za-z0-9._/\-]*[A-Za-z0-9])?"
 _NEXT = re.compile(rf"(?:\s*[,;&]\s*(?:(?:and|or)\s+)?|\s+(?:(?:and|or)\s+)?|\s*)(?P<item>{_ITEM})",
                    re.IGNORECASE)
@@ -139,7 +139,7 @@ def extract(name: str, text: str) -> list[Token]:
         position = label.end()
         while (item := _NEXT.match(masked, position)) and _digits(item["item"]):
             end = item.end()
-            if through := _RANGE_WORD.match(masked, end):
+            if (through := _RANGE_WORD.match(masked, end)) and _digits(through["item"]):
                 end = through.end()
             take(item.start("item"), end, kind, _range_note(text[item.start("item"):end]))
             position = end
