@@ -95,6 +95,8 @@ def test_shared_openfda_record_matches_its_lot(db: Path) -> None:
     assert text.returncode == 0, text.stderr
     assert "Zimmer Inc." in text.stdout and re.search(r"lot\s+'20118000'\s+Lot 20118000", text.stdout)
     assert "unmatched: 0" in text.stdout
+    with tracegraph.connect(str(db), read_only=True) as g:  # the Python API reads it alike
+        assert g.recall_notice(DATA / "one-recall.json").as_dict() == reading
 
 
 def test_lot_list_with_every_separator(db: Path, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from ..trace.triggers import RecallTrigger
 from .audit import Head
 from .export import write_csv, write_html
 from .model import ScopeVersion
-from .notices import open_recall, read_notice
+from .notices import open_recall
 from .service import RecallService
 from .signatures import SIGNERS, intact, unrecorded
 
@@ -115,7 +115,7 @@ def from_notice_cmd(ctx: typer.Context, notice: Annotated[Path, typer.Argument(h
     """Read a recall notice: every lot, serial, catalog number and UDI in its free text and the records each
     matches (or not); --open opens a recall whose trigger is the matched lots or serials."""
     with _graph(ctx, read_only=not opening) as graph:
-        reading = read_notice(graph, notice)
+        reading = graph.recall_notice(notice)
         recall = open_recall(graph.recalls(user), reading, classification, reason, owner, why) if opening else None
     if as_json:
         _print_json({**reading.as_dict(), **({"recall": recall.as_dict()} if recall else {})})
