@@ -118,6 +118,13 @@ def _print_identification(result: Identification) -> None:
         for kind, records in r.records.items():
             for record in records:
                 console.print(f"  {kind} {next(iter(record.values()))}", highlight=False)
+        missing = [f"{p.part} {p.value} (no {p.kind.lower()} has it)" for p in r.named_parts(matched=False)]
+        for line in missing:
+            console.print(f"  not in the store: {line}", highlight=False)
+        if r.records and missing:  # partly matched: the product is held, the unit scanned is not
+            found = ", ".join(f"{p.part} {p.value} ({p.kind.lower()})" for p in r.named_parts(matched=True))
+            err.print(f"warning: {r.text!r}: not in the store: {', '.join(missing)}; matched: {found}",
+                      highlight=False, soft_wrap=True)
     if result.ambiguous:
         err.print("the text allows more than one reading (a scanner may have dropped FNC1); "
                   "rescan or use the bracketed form")

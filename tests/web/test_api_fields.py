@@ -9,6 +9,7 @@ from typing import Any
 import tracegraph
 from tracegraph.quality import CHECKS
 from tracegraph.web import STATIC
+from tracegraph.web.view import LAYERS
 
 from .conftest import Site
 from .conftest import post as _post  # one GraphQL request over HTTP
@@ -62,3 +63,31 @@ def test_explorer_and_quality_fields_refuse_bad_input_and_respect_roles(site: Si
     assert [c["check"] for c in checks["data"]["quality"]["checks"]] == list(CHECKS)
     assert _code(_post(site, '{ quality { checks { check } } }', key=site.reader_key)) == "FORBIDDEN"
     assert _code(_post(site, trace % "limit: 5", key=site.reader_key)) == "FORBIDDEN"
+
+
+def test_trace_layer_pages_each_layer_of_the_picture(site: Site, graph: tracegraph.Graph) -> None:
+    """Every layer of RL-0000003's forward picture, 7 at a time: lots by role (the generator's id prefixes
+    name it), the other layers as the engine's groups."""
+    query = """query($s: TraceStartInput!, $l: String!, $after: String) {
+        traceLayer(start: $s, direction: FORWARD, layer: $l, first: 7, after: $after) {
+          totalCount pageInfo { hasNextPage endCursor } nodes { __typename id } } }"""
+    ids = graph.forward(lot="RL-0000003").ids
+    role = {"purchased_lots": "RL-", "subassembly_lots": "SL-", "finished_lots": "FL-"}
+    kinds = {"Supplier": "suppliers", "Serial": "serials", "Container": "containers", "Shipment": "shipments",
+             "Customer": "customers"}
+    for layer in LAYERS:
+        expected = ([k for k in ids["lots"] if k.startswith(role[layer])] if layer in role else ids[layer])
+        listed: list[tuple[str, str]] = []
+        after = None
+        while True:
+            page = _post(site, query, {"s": {"lots": ["RL-0000003"]}, "l": layer, "after": after})["data"]["traceLayer"]
+            assert page["totalCount"] == len(expected)
+            listed += [(n["__typename"], n["id"]) for n in page["nodes"]]
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+        assert [key for _, key in listed] == sorted(expected), layer
+        assert all(kind == "Lot" if layer in role else kinds[kind] == layer for kind, _ in listed), layer
+    layer = '{ traceLayer(start: {lots: ["RL-0000003"]}, direction: FORWARD, layer: "%s") { totalCount } }'
+    assert _code(_post(site, layer % "pallets")) == "BAD_INPUT"
+    assert _code(_post(site, layer % "serials", key=site.reader_key)) == "FORBIDDEN"

@@ -91,19 +91,19 @@ def test_tables_page_through_a_trace_group(page: Any, graph: tracegraph.Graph) -
 def test_a_large_layer_collapses_into_a_counted_group_that_expands_on_click(
         page: Any, graph: tracegraph.Graph) -> None:
     lot = "RL-0000001"
-    serials = graph.forward(lot=lot).ids["serials"]
-    assert DEFAULT_LIMIT < len(serials) <= EXPAND_CAP
+    containers = graph.forward(lot=lot).ids["containers"]  # one expansion draws them all (tests/web/test_expand.py
+    assert DEFAULT_LIMIT < len(containers) <= EXPAND_CAP  # has one that draws only the first EXPAND_CAP)
     page.goto(f"{page.url.split('#')[0]}#/record/Lot/{lot}")
     page.wait_for_selector("#counts-forward")
     nodes = _graph_nodes(page, "forward")
-    assert "group:serials" in nodes and not any(n.startswith("Serial:") for n in nodes)
-    label = page.evaluate("() => window.tg.graphs.forward.getElementById('group:serials').data('label')")
-    assert label == f"{len(serials):,} serials"
+    assert "group:containers" in nodes and not any(n.startswith("Container:") for n in nodes)
+    label = page.evaluate("() => window.tg.graphs.forward.getElementById('group:containers').data('label')")
+    assert label == f"{len(containers):,} containers"
     screenshot(page, "3-lot-forward-collapsed")
-    page.mouse.click(*_point(page, "forward", "group:serials"))
-    page.wait_for_function("() => window.tg.graphs.forward.getElementById('group:serials').empty()")
+    page.mouse.click(*_point(page, "forward", "group:containers"))
+    page.wait_for_function("() => window.tg.graphs.forward.getElementById('group:containers').empty()")
     nodes = _graph_nodes(page, "forward")
-    assert {n for n in nodes if n.startswith("Serial:")} == {f"Serial:{s}" for s in serials}
+    assert {n for n in nodes if n.startswith("Container:")} == {f"Container:{c}" for c in containers}
 
 
 def test_recall_scope_counts_customers_and_the_explaining_chain(page: Any, graph: tracegraph.Graph) -> None:

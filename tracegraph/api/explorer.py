@@ -1,11 +1,13 @@
 """Root fields behind the web trace explorer: search by id, a record's page, a drawable trace.
 
 The pictures come from :mod:`tracegraph.web.view` over the engine's answers; tables page through
-the trace connections of :mod:`tracegraph.api.traces`.
+the trace connections of :mod:`tracegraph.api.traces`, and what a picture's group stands for through
+``traceLayer``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
@@ -13,11 +15,13 @@ import strawberry
 from strawberry.scalars import JSON
 
 from ..errors import BadInput, LimitExceeded
-from ..web.view import DEFAULT_LIMIT, LAYERS, record_view, trace_view
-from .context import Context
+from ..trace import TraceResult
+from ..web.view import DEFAULT_LIMIT, LAYER_KINDS, LAYERS, layer_keys, record_view, trace_view
+from .connections import Connection, encode_cursor, paginate
+from .context import DEFAULT_PAGE_SIZE, Context
 from .permissions import requires
-from .traces import TraceStartInput
-from .types import RecordKind
+from .traces import TraceStartInput, page_records
+from .types import Record, RecordKind
 
 SEARCHABLE: tuple[str, ...] = ("Serial", "Lot", "Container", "Supplier", "Customer", "Shipment", "Product",
                                "Material", "ProcessStep", "Inspection")
@@ -33,6 +37,19 @@ class SearchHit:
 class TraceDirection(Enum):
     FORWARD = "forward"
     BACKWARD = "backward"
+
+
+def _check_layers(names: list[str]) -> None:
+    unknown = sorted(set(names) - set(LAYERS))
+    if unknown:
+        raise BadInput(f"unknown layer(s) {', '.join(unknown)}; layers: {', '.join(LAYERS)}")
+
+
+def _trace(ctx: Context, start: TraceStartInput, direction: TraceDirection) -> Callable[[], TraceResult]:
+    """The engine's trace of ``start`` in ``direction``, to run in a worker thread."""
+    ids = start.ids(ctx) if direction is TraceDirection.FORWARD else start.backward_ids(ctx)
+    g = ctx.graph
+    return lambda: g.forward(**ids) if direction is TraceDirection.FORWARD else g.backward(**ids)
 
 
 @strawberry.type
@@ -62,17 +79,30 @@ class ExplorerQuery:
     async def trace_graph(self, info: strawberry.Info, start: TraceStartInput, direction: TraceDirection,
                           expand: list[str] | None = None, limit: int = DEFAULT_LIMIT) -> JSON:
         ctx: Context = info.context
-        ids = start.ids(ctx) if direction is TraceDirection.FORWARD else start.backward_ids(ctx)
-        unknown = sorted(set(expand or ()) - set(LAYERS))
-        if unknown:
-            raise BadInput(f"unknown layer(s) {', '.join(unknown)}; layers: {', '.join(LAYERS)}")
+        trace = _trace(ctx, start, direction)
+        _check_layers(expand or [])
         if limit < 1:
             raise BadInput("limit must be at least 1")
         if limit > ctx.settings.max_page_size:
             raise LimitExceeded(f"limit may be at most {ctx.settings.max_page_size}, not {limit}")
 
         def draw() -> dict[str, Any]:
-            g = ctx.graph
-            trace = g.forward(**ids) if direction is TraceDirection.FORWARD else g.backward(**ids)
-            return trace_view(g.store, trace, limit=limit, expand=tuple(expand or ()))
+            view = trace_view(ctx.graph.store, trace(), limit=limit, expand=tuple(expand or ()))
+            for node in view["nodes"]:  # where the list of a capped layer's rest starts, as this API's cursor
+                if "after" in node:
+                    node["after"] = encode_cursor(node["after"])
+            return view
         return await ctx.run(draw)
+
+    @strawberry.field(permission_classes=[requires("trace")],
+                      description="The records of one layer of traceGraph's picture (e.g. `serials`, "
+                                  "`purchased_lots`) in key order, a page at a time: what a group stands for. "
+                                  "A capped group's `after` starts the page after its last drawn record.")
+    async def trace_layer(self, info: strawberry.Info, start: TraceStartInput, direction: TraceDirection,
+                          layer: str, first: int = DEFAULT_PAGE_SIZE,
+                          after: str | None = None) -> Connection[Record]:
+        ctx: Context = info.context
+        trace = _trace(ctx, start, direction)
+        _check_layers([layer])
+        keys = await ctx.run(lambda: layer_keys(ctx.graph.store, trace(), layer))
+        return await paginate(ctx, keys, first, after, lambda page: page_records(ctx, LAYER_KINDS[layer], page))

@@ -10,7 +10,8 @@ import strawberry
 from ..errors import BadInput
 from ..quality import CHECKS, QualityReport, model
 from ..store import NodeRef
-from .context import Context
+from .connections import Connection, paginate_by
+from .context import DEFAULT_PAGE_SIZE, Context
 from .permissions import requires
 
 
@@ -58,6 +59,14 @@ def _finding(f: model.Finding) -> QualityFinding:
                           records=[_ref(r) for r in f.records], source=f.source and _to(SourceRow, f.source))
 
 
+async def _page(info: strawberry.Info, found: list[model.Finding], first: int,
+                after: str | None) -> Connection[QualityFinding]:
+    """A page of ``found`` (in the report's order); a cursor holds its finding's key, not a position."""
+    async def load(page: list[model.Finding]) -> list[QualityFinding]:
+        return [_finding(f) for f in page]
+    return await paginate_by(info.context, found, model.Finding.order_key, first, after, load)
+
+
 @strawberry.type(description="How many findings one check has, what it looks for, and its findings.")
 class QualityCheck:
     check: str
@@ -66,9 +75,15 @@ class QualityCheck:
     found: strawberry.Private[list[model.Finding]]
 
     @strawberry.field(description="This check's findings, the first `first` (so that a check with many "
-                                  "findings cannot crowd the others out of one list).")
-    def items(self, info: strawberry.Info, first: int = 100) -> list[QualityFinding]:
+                                  "findings cannot crowd the others out of one list); `itemsConnection` pages "
+                                  "through all, with the total.")
+    def items(self, info: strawberry.Info, first: int = DEFAULT_PAGE_SIZE) -> list[QualityFinding]:
         return [_finding(f) for f in self.found[:info.context.page_size(first)]]
+
+    @strawberry.field(description="All this check's findings, a page at a time in the report's order.")
+    async def items_connection(self, info: strawberry.Info, first: int = DEFAULT_PAGE_SIZE,
+                               after: str | None = None) -> Connection[QualityFinding]:
+        return await _page(info, self.found, first, after)
 
 
 @strawberry.type(description="Data quality and KPIs over the whole graph.")
@@ -92,12 +107,22 @@ class Quality:
     def completeness(self) -> list[FieldCompleteness]:  # type: ignore[valid-type]
         return [_to(FieldCompleteness, c) for c in self.report.completeness]
 
-    @strawberry.field(description="Findings, of one check if given; the first `first`.")
-    def findings(self, info: strawberry.Info, check: str | None = None, first: int = 100) -> list[QualityFinding]:
+    def _found(self, check: str | None) -> list[model.Finding]:
         if check is not None and check not in CHECKS:
             raise BadInput(f"unknown check {check!r}; checks: {', '.join(CHECKS)}")
-        found = self.report.by_check()[check] if check else self.report.findings
-        return [_finding(f) for f in found[:info.context.page_size(first)]]
+        return self.report.by_check()[check] if check else self.report.findings
+
+    @strawberry.field(description="Findings, of one check if given; the first `first` (`findingsConnection` "
+                                  "pages through all, with the total).")
+    def findings(self, info: strawberry.Info, check: str | None = None,
+                 first: int = DEFAULT_PAGE_SIZE) -> list[QualityFinding]:
+        return [_finding(f) for f in self._found(check)[:info.context.page_size(first)]]
+
+    @strawberry.field(description="Findings, of one check if given; all of them, a page at a time in the "
+                                  "report's order (by check, then as each check lists them).")
+    async def findings_connection(self, info: strawberry.Info, check: str | None = None,
+                                  first: int = DEFAULT_PAGE_SIZE, after: str | None = None) -> Connection[QualityFinding]:
+        return await _page(info, self._found(check), first, after)
 
 
 @strawberry.type

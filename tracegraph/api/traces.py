@@ -64,7 +64,7 @@ class TraceStartInput:
         return ids
 
 
-async def _page_records(ctx: Context, kind: str, keys: list[str], only_ids: bool = False) -> list[Any]:
+async def page_records(ctx: Context, kind: str, keys: list[str], only_ids: bool = False) -> list[Any]:
     """The records of ``keys``, in order; NOT_FOUND names every key without one.
 
     With ``only_ids`` (nothing but ``id`` is asked of them) only their existence is read, and each
@@ -84,7 +84,7 @@ async def _page_records(ctx: Context, kind: str, keys: list[str], only_ids: bool
 def _record_pages(info: strawberry.Info, kind: str) -> Callable[[list[str]], Awaitable[list[Any]]]:
     """How :func:`paginate` turns a page of keys into the records of the connection ``info`` resolves."""
     only_ids = nodes_ask_only(info, _ID_FIELDS)
-    return lambda keys: _page_records(info.context, kind, keys, only_ids)
+    return lambda keys: page_records(info.context, kind, keys, only_ids)
 
 
 def _group_field(group: str) -> Any:
@@ -155,7 +155,7 @@ class Whereabouts:
 
     @strawberry.field(description="The affected lot or serial.")
     async def item(self, info: strawberry.Info) -> Record:
-        return (await _page_records(info.context, self.w.item[0], [self.w.item[1]]))[0]
+        return (await page_records(info.context, self.w.item[0], [self.w.item[1]]))[0]
 
     @strawberry.field
     def status(self) -> ItemStatus:
@@ -269,7 +269,7 @@ class SupplierExposure:
 
     @strawberry.field(description="Materials this supplier is the only source of.")
     async def sole_source_materials(self, info: strawberry.Info) -> list[MaterialType]:
-        return await _page_records(info.context, "Material", self.exposure.sole_source_materials)
+        return await page_records(info.context, "Material", self.exposure.sole_source_materials)
 
 
 @strawberry.input(description="What a recall is about: any mix of ids; at least one.")

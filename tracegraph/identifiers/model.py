@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 # Parts a UDI or logistic identifier can carry, in the order people read them.
 PART_NAMES: tuple[str, ...] = ("gtin", "hibc_di", "lot", "serial", "expiry", "production_date", "sscc",
                                "gln", "gln_extension", "quantity")
+
+# The kind of record each part names, so that a reading can tell which of its parts no record has.
+PART_KINDS: dict[str, str] = {"gtin": "Product", "hibc_di": "Product", "lot": "Lot", "serial": "Serial",
+                              "sscc": "Container"}
+
+
+class NamedPart(NamedTuple):
+    """A part of a reading that names a record: ``serial SN-9`` names a Serial."""
+
+    part: str
+    value: str
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,7 @@ class Identification:
     reading: Parsed
     records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # kind -> records
     alternatives: list[Identification] = field(default_factory=list)  # one per ambiguous reading
+    looked_up: bool = False  # whether a store was asked (without one, no part can be said to match or not)
 
     @property
     def ambiguous(self) -> bool:
@@ -48,9 +61,18 @@ class Identification:
         """Whether any reading of the text matches a record."""
         return any(i.records for i in [self, *self.alternatives])
 
+    def named_parts(self, matched: bool) -> list[NamedPart]:
+        """The parts that name a record and do (``matched``) or do not have one of their kind among the records:
+        a UDI whose product is held but whose serial is not names a unit the store does not hold. Empty either
+        way when no store was asked."""
+        return [NamedPart(name, value, PART_KINDS[name]) for name, value in self.reading.parts.items()
+                if self.looked_up and name in PART_KINDS and (PART_KINDS[name] in self.records) == matched]
+
     def as_dict(self) -> dict[str, Any]:
+        parts = {key: [p._asdict() for p in self.named_parts(matched)] if self.looked_up else None
+                 for key, matched in (("matched", True), ("unmatched", False))}
         return {"text": self.text, **self.reading.as_dict(), "ambiguous": self.ambiguous,
-                "records": self.records, "alternatives": [a.as_dict() for a in self.alternatives]}
+                "records": self.records, **parts, "alternatives": [a.as_dict() for a in self.alternatives]}
 
 
 def _item_key(parts: dict[str, str], name: str, ai: str, hibc_flag: str) -> str | None:

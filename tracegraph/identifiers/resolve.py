@@ -100,7 +100,9 @@ def identify(text: str, store: Store | None = None) -> Identification:
         reading = plain
 
     def one(r: Parsed) -> Identification:
-        return Identification(text, r, _lookup(store, r, text) if store is not None else {})
+        if store is None:
+            return Identification(text, r)
+        return Identification(text, r, _lookup(store, r, text), looked_up=True)
     result = one(reading)
     if reading.ambiguities:
         result.alternatives = [one(alt) for alt in reading.ambiguities]

@@ -24,10 +24,7 @@ def assess(store: Store, engine: TraceEngine | None = None) -> QualityReport:
     rejected = rejected_findings(store)
     coverage, chain_findings = chain_checks(store, engine)
     suppliers, consumption_findings = consumption_checks(store)
-    order = list(CHECKS)
-    everything = sorted(findings + rejected + chain_findings + consumption_findings,
-                        key=lambda f: (order.index(f.check), f.source is not None,
-                                       (f.source.file, f.source.row) if f.source else (), f.subject, f.detail))
+    everything = sorted(findings + rejected + chain_findings + consumption_findings, key=Finding.order_key)
     return QualityReport(with_rejected(rows, rejected), coverage, suppliers, everything)
 
 

@@ -35,6 +35,13 @@ class Finding:
     records: tuple[NodeRef, ...] = ()
     source: SourceRow | None = None  # set when the defect is a record a load rejected, so not in the graph
 
+    def order_key(self) -> tuple[str, ...]:
+        """Where the finding sits in a report: by check in :data:`CHECKS` order, the graph's findings before a
+        load's rejected records (by file and row), then by subject and detail. All strings, sorting as the
+        finding does, so that an API cursor can hold the key and continue after it."""
+        rejected = ("1", self.source.file, f"{self.source.row:012d}") if self.source else ("0", "", "")
+        return (f"{list(CHECKS).index(self.check):03d}", *rejected, *self.subject, self.detail)
+
     def as_dict(self) -> dict[str, Any]:
         return {"check": self.check, "subject": {"kind": self.subject[0], "id": self.subject[1]},
                 "detail": self.detail, "records": [{"kind": k, "id": i} for k, i in self.records],

@@ -5,6 +5,8 @@ sub-assembly lots, finished lots, serials, containers, shipments, customers. Wha
 comes from the engine's :class:`~tracegraph.trace.TraceResult` (its ids, containment intervals
 and shipment contents); this module only fetches, set-at-a-time, the records that join them, and
 collapses a layer with more than ``limit`` nodes into one counted group until it is expanded.
+An expansion draws at most :data:`EXPAND_CAP` of the layer; the rest stay one counted group that
+the page lists a page at a time (GraphQL ``traceLayer``), so every record stays reachable.
 Recall holds come from the same place every trace and record gets them (:class:`~tracegraph.Graph`).
 """
 
@@ -26,8 +28,14 @@ LAYERS: tuple[str, ...] = ("suppliers", "purchased_lots", "subassembly_lots", "f
 LAYER_TITLES = {"suppliers": "Suppliers", "purchased_lots": "Purchased lots", "subassembly_lots": "Sub-assemblies",
                 "finished_lots": "Finished lots", "serials": "Serials", "containers": "Containers",
                 "shipments": "Shipments", "customers": "Customers"}
+LAYER_KINDS = {"suppliers": "Supplier", "purchased_lots": "Lot", "subassembly_lots": "Lot", "finished_lots": "Lot",
+               "serials": "Serial", "containers": "Container", "shipments": "Shipment", "customers": "Customer"}
 DEFAULT_LIMIT = 50  # nodes a layer shows before it collapses (8 layers: a few hundred nodes at most)
-EXPAND_CAP = 2000  # nodes an expanded layer shows; the rest stay in a group
+# Nodes one expansion draws; the rest stay in a group the page lists. Neo4j Browser's default
+# (maxNeighbours) too: a 100-node column is already taller than the graph box, and expanding a lot's
+# 2,000 serials now keeps headless Chromium busy about 0.2 s where drawing them all froze it for
+# 3.5-4.8 s (longest task, medians; python -m bench.web_expand).
+EXPAND_CAP = 100
 
 
 def node_id(ref: NodeRef) -> str:
@@ -42,12 +50,10 @@ class _Link:
     props: tuple[tuple[str, Any], ...]
 
 
-def _layers(store: Store, trace: TraceResult) -> tuple[dict[NodeRef, str], dict[str, dict[str, Any]],
-                                                        dict[str, dict[str, Any]]]:
-    """Each drawn node's layer, plus the lot and serial records used to join them."""
+def _layers(store: Store, trace: TraceResult) -> tuple[dict[NodeRef, str], dict[str, dict[str, Any]]]:
+    """Each reached node's layer, plus the lot records that tell a lot's role (and join it to its supplier)."""
     ids = trace.ids
     lots = store.get("Lot", ids["lots"])
-    serials = store.get("Serial", ids["serials"])
     products = set(ids["products"])
     layer: dict[NodeRef, str] = {("Supplier", k): "suppliers" for k in ids["suppliers"]}
     for key, lot in lots.items():
@@ -56,7 +62,13 @@ def _layers(store: Store, trace: TraceResult) -> tuple[dict[NodeRef, str], dict[
     for kind, group in (("Serial", "serials"), ("Container", "containers"), ("Shipment", "shipments"),
                         ("Customer", "customers")):
         layer.update({(kind, k): group for k in ids[group]})
-    return layer, lots, serials
+    return layer, lots
+
+
+def layer_keys(store: Store, trace: TraceResult, name: str) -> list[str]:
+    """The keys of one layer's nodes in key order, the order :func:`trace_view` draws them in."""
+    layer, _ = _layers(store, trace)
+    return sorted(key for (_, key), in_layer in layer.items() if in_layer == name)
 
 
 def _links(store: Store, trace: TraceResult, layer: dict[NodeRef, str], lots: dict[str, dict[str, Any]],
@@ -96,10 +108,13 @@ def trace_view(store: Store, trace: TraceResult, *, limit: int = DEFAULT_LIMIT,
     """Nodes, counted groups and edges for drawing ``trace``; JSON-ready.
 
     A layer with more than ``limit`` nodes becomes one group node (``group:<layer>``) unless it is
-    in ``expand``; an expanded layer shows up to :data:`EXPAND_CAP` nodes and groups the rest.
+    in ``expand``; an expanded layer shows its first :data:`EXPAND_CAP` nodes and groups the rest
+    in a ``more`` group, which says how many are ``drawn`` and the last key drawn (``after``: where a
+    list of the rest starts).
     Edges into a group are merged and counted.
     """
-    layer, lots, serials = _layers(store, trace)
+    layer, lots = _layers(store, trace)
+    serials = store.get("Serial", trace.ids["serials"])
     members: dict[str, list[NodeRef]] = defaultdict(list)
     for ref, name in sorted(layer.items()):
         members[name].append(ref)
@@ -121,9 +136,10 @@ def trace_view(store: Store, trace: TraceResult, *, limit: int = DEFAULT_LIMIT,
         if hidden:
             group = f"group:{name}"
             shown_as.update(dict.fromkeys(hidden, group))
-            nodes.append({"id": group, "kind": "Group", "key": f"{len(hidden):,} {LAYER_TITLES[name].lower()}",
-                          "layer": name, "count": len(hidden), "start": False,
-                          "held": sum(node_id(ref) in trace.holds for ref in hidden)})
+            more = {"more": True, "drawn": len(visible), "after": visible[-1][1]} if visible else {}
+            nodes.append({"id": group, "kind": "Group", "layer": name, "count": len(hidden), "start": False,
+                          "key": f"{len(hidden):,} {'more ' if visible else ''}{LAYER_TITLES[name].lower()}",
+                          "held": sum(node_id(ref) in trace.holds for ref in hidden), **more})
     merged: dict[tuple[str, str, str], dict[str, Any]] = {}
     for link in _links(store, trace, layer, lots, serials):
         src, dst = shown_as[link.src], shown_as[link.dst]

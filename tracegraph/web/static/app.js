@@ -9,6 +9,7 @@ const MAX_START = 1000;  // the API's limit on start ids (ApiSettings.max_start_
 const MAX_PAGE = 1000;  // the API's largest list (ApiSettings.max_page_size)
 const LAYER_OF_KIND = { Supplier: ["suppliers"], Lot: ["purchased_lots", "subassembly_lots", "finished_lots"],
   Serial: ["serials"], Container: ["containers"], Shipment: ["shipments"], Customer: ["customers"] };
+const KIND_OF_LAYER = Object.fromEntries(Object.entries(LAYER_OF_KIND).flatMap(([kind, layers]) => layers.map((l) => [l, kind])));
 const COLORS = { Supplier: "#7a5af8", Lot: "#0b6bcb", Serial: "#0e9384", Container: "#dc6803",
   Shipment: "#c11574", Customer: "#344054", Group: "#98a2b3" };
 const TRACE_GROUPS = ["lots", "serials", "containers", "shipments", "customers", "suppliers", "process_steps",
@@ -43,6 +44,8 @@ const recordLink = (kind, id) => el("a", { href: recordHref(kind, id) }, id);
 const camel = (name) => name.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
 const fmt = (n) => Number(n).toLocaleString("en");
 const pct = (x) => `${(100 * x).toFixed(2)}%`;
+// Said once by a screen reader (the page's one polite live region): what an action changed off the focus.
+const announce = (text) => { document.getElementById("announce").textContent = text; };
 
 class Stop extends Error {}  // the login form is showing; abandon the page being drawn
 
@@ -243,7 +246,8 @@ async function customerTrace(area, id) {
 const TRACE_GRAPH = `query($s: TraceStartInput!, $d: TraceDirection!, $x: [String!]) {
   traceGraph(start: $s, direction: $d, expand: $x) }`;
 
-async function drawTrace(area, start, direction, expand, onDrawn) {
+// ``focus``: the layer whose row beside the graph gets the keyboard focus (its Expand button was pressed).
+async function drawTrace(area, start, direction, expand, onDrawn, focus) {
   area.replaceChildren(el("p", { class: "muted" }, "Tracing…"));
   const { traceGraph: view } = await gql(TRACE_GRAPH, { s: start, d: direction.toUpperCase(), x: expand });
   const box = el("div", { class: "graph", id: `graph-${direction}` });
@@ -252,42 +256,91 @@ async function drawTrace(area, start, direction, expand, onDrawn) {
     el("tr", {}, el("th", {}, "kind"), el("th", { class: "num" }, "count")),
     TRACE_GROUPS.filter((g) => view.counts[g]).map((g) => el("tr", { "data-group": g },
       el("td", {}, el("a", { href: "#", onclick: (ev) => { ev.preventDefault();
-        guarded(() => pageGroup(tables, start, direction, g, []), tables); } }, g.replace("_", " "))),
+        guarded(() => pageGroup(tables, start, direction, g), tables); } }, g.replace("_", " "))),
       el("td", { class: "num" }, fmt(view.counts[g])))));
   const held = view.on_hold ? el("p", { class: "hold-count", id: `on-hold-${direction}` },
     `${fmt(view.on_hold)} reached records are on recall hold (red octagons).`) : null;
+  const heading = el("h2", { tabindex: "-1" }, `${direction === "forward" ? "Forward" : "Backward"} trace: counts per kind`);
+  const expandLayer = (layer, byKey) => guarded(() => drawTrace(area, start, direction, [...expand, layer], onDrawn,
+    byKey ? layer : null), area);
+  const listMore = (group) => guarded(() => pageLayer(tables, start, direction, group), tables);
+  // a group stands for a layer's records not drawn: a collapsed layer expands, a capped one's rest is listed
+  const onGroup = (group, byKey) => (group.more ? listMore(group) : expandLayer(group.layer, byKey));
   area.replaceChildren(el("div", { class: "trace" }, box,
-    el("aside", {}, el("h2", {}, `${direction === "forward" ? "Forward" : "Backward"} trace: counts per kind`),
-      counts, held, tables)));
-  const cy = drawGraph(box, view, direction,
-    (layer) => guarded(() => drawTrace(area, start, direction, [...expand, layer], onDrawn), area));
+    el("aside", {}, heading, counts, held, groupRows(view, direction, onGroup), tables)));
+  const cy = drawGraph(box, view, direction, onGroup);
+  if (expand.length) announce(expansionNote(view, expand[expand.length - 1]));
+  if (focus) (area.querySelector(`#groups-${direction} tr[data-layer="${focus}"] button`) || heading).focus();
   if (onDrawn) onDrawn(cy);
   return cy;
 }
 
-async function pageGroup(area, start, direction, group, cursors) {
-  const root = direction === "forward" ? "forwardTrace" : "backwardTrace";
-  const field = camel(group);  // one of TRACE_GROUPS, never user text
-  const kind = KIND_OF_GROUP[group];
-  const holds = HOLDABLE.includes(kind) ? "recallHolds { recallId }" : "";
-  const data = await gql(`query($s: TraceStartInput!, $after: String) { ${root}(start: $s) {
-    ${field}(first: ${PAGE}, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { id ${holds} } } } }`,
-  { s: start, after: cursors[cursors.length - 1] || null });
-  const conn = data[root][field];
-  const first = cursors.length * PAGE + 1;
-  area.replaceChildren(el("h2", {}, `${group.replace("_", " ")} (${fmt(conn.totalCount)})`),
-    el("table", { id: `table-${group}` }, conn.nodes.map((n) => {
+// The graph's groups as rows with a button each, so a keyboard or screen-reader user can do what a
+// click on a group node does.
+function groupRows(view, direction, onGroup) {
+  const groups = view.nodes.filter((n) => n.kind === "Group");
+  if (!groups.length) return null;
+  return el("table", { class: "groups", id: `groups-${direction}` },
+    el("caption", {}, "Not drawn in the graph"),
+    groups.map((g) => el("tr", { "data-layer": g.layer }, el("td", {}, nodeLabel(g)),
+      el("td", {}, el("button", { type: "button", onclick: () => onGroup(g, true),
+        "aria-label": `${g.more ? "List" : "Expand"} the ${g.key}` }, g.more ? "List" : "Expand")))));
+}
+
+// What an expansion drew, and where the rest are.
+function expansionNote(view, layer) {
+  const { title, count } = view.layers.find((l) => l.name === layer);
+  const rest = view.nodes.find((n) => n.id === `group:${layer}`);
+  const drawn = count - (rest ? rest.count : 0);
+  return `Drew ${fmt(drawn)} of ${fmt(count)} ${title.toLowerCase()}`
+    + (rest ? `; the ${rest.key} are listed beside the graph.` : ".");
+}
+
+// Record fields a list shows: the id, and recall holds for the kinds a recall holds.
+const listFields = (kind) => `totalCount pageInfo { hasNextPage endCursor } nodes { id
+  ${HOLDABLE.includes(kind) ? `... on ${kind} { recallHolds { recallId } }` : ""} }`;
+
+// A list of records of ``list.kind``, a page at a time in ``area``: ``list.fetch(after)`` answers one
+// page of a connection, which starts after the cursor ``list.after`` (past ``list.skip`` records);
+// ``cursors`` end the pages read before this one.
+async function pageList(area, list, cursors) {
+  const conn = await list.fetch(cursors.length ? cursors[cursors.length - 1] : list.after);
+  const first = list.skip + cursors.length * PAGE + 1;
+  const range = `${fmt(first)}–${fmt(first + conn.nodes.length - 1)} of ${fmt(conn.totalCount)}`;
+  const page = (read) => guarded(() => pageList(area, list, read), area);
+  area.replaceChildren(el("h2", {}, list.title(conn)),
+    el("table", { id: list.id }, conn.nodes.map((n) => {
       const on = (n.recallHolds || []).map((h) => h.recallId);
-      return el("tr", { class: on.length ? "held" : null }, el("td", {}, recordLink(kind, n.id)),
+      return el("tr", { class: on.length ? "held" : null }, el("td", {}, recordLink(list.kind, n.id)),
         on.length ? el("td", { class: "hold" }, `on hold: ${on.join(", ")}`) : null);
     })),
     el("div", { class: "pager" },
-      el("button", { type: "button", disabled: cursors.length === 0,
-        onclick: () => guarded(() => pageGroup(area, start, direction, group, cursors.slice(0, -1)), area) }, "‹ Previous"),
-      el("span", { class: "muted" }, `${fmt(first)}–${fmt(first + conn.nodes.length - 1)} of ${fmt(conn.totalCount)}`),
+      el("button", { type: "button", disabled: cursors.length === 0, onclick: () => page(cursors.slice(0, -1)) }, "‹ Previous"),
+      el("span", { class: "muted" }, range),
       el("button", { type: "button", disabled: !conn.pageInfo.hasNextPage,
-        onclick: () => guarded(() => pageGroup(area, start, direction, group, [...cursors, conn.pageInfo.endCursor]), area) },
-      "Next ›")));
+        onclick: () => page([...cursors, conn.pageInfo.endCursor]) }, "Next ›")));
+  announce(`${list.title(conn)}: ${range}`);
+}
+
+// A trace group's records (e.g. all its serials), from the counts table.
+function pageGroup(area, start, direction, group) {
+  const root = direction === "forward" ? "forwardTrace" : "backwardTrace";
+  const field = camel(group);  // one of TRACE_GROUPS, never user text
+  const kind = KIND_OF_GROUP[group];
+  return pageList(area, { id: `table-${group}`, kind, skip: 0, after: null,
+    title: (conn) => `${group.replace("_", " ")} (${fmt(conn.totalCount)})`,
+    fetch: async (after) => (await gql(`query($s: TraceStartInput!, $after: String) { ${root}(start: $s) {
+      ${field}(first: ${PAGE}, after: $after) { ${listFields(kind)} } } }`, { s: start, after }))[root][field] }, []);
+}
+
+// The records a capped group stands for: its layer's, after the last one drawn.
+function pageLayer(area, start, direction, group) {
+  const kind = KIND_OF_LAYER[group.layer];
+  return pageList(area, { id: `more-${group.layer}`, kind, skip: group.drawn, after: group.after,
+    title: (conn) => `The ${group.key}, not drawn (${fmt(conn.totalCount)} in all)`,
+    fetch: async (after) => (await gql(`query($s: TraceStartInput!, $d: TraceDirection!, $l: String!, $after: String) {
+      traceLayer(start: $s, direction: $d, layer: $l, first: ${PAGE}, after: $after) { ${listFields(kind)} } }`,
+    { s: start, d: direction.toUpperCase(), l: group.layer, after })).traceLayer }, []);
 }
 
 function edgeText(d) {
@@ -332,12 +385,12 @@ function nodeLabel(n) {
   return n.kind === "Group" && n.held ? `${n.key} (${fmt(n.held)} on hold)` : n.key;
 }
 
-function drawGraph(box, view, name, onExpand) {
+function drawGraph(box, view, name, onGroup) {
   const cy = cytoscape({
     container: box,
     elements: [
       ...view.nodes.map((n) => ({ data: { id: n.id, label: nodeLabel(n), kind: n.kind, key: n.key, layer: n.layer,
-        holds: n.holds || [], held: n.held || 0, color: COLORS[n.kind] || "#667085" },
+        holds: n.holds || [], held: n.held || 0, color: COLORS[n.kind] || "#667085", viewNode: n },
       classes: [n.kind === "Group" ? "group" : "", n.start ? "start" : "", (n.holds || []).length || n.held ? "held" : ""].join(" ") })),
       ...view.edges.map((e) => ({ data: { ...e } })),
     ],
@@ -364,7 +417,7 @@ function drawGraph(box, view, name, onExpand) {
   cy.fit(undefined, 30);
   cy.on("tap", "node", (ev) => {
     const d = ev.target.data();
-    if (d.kind === "Group") onExpand(d.layer);
+    if (d.kind === "Group") onGroup(d.viewNode);
     else location.hash = recordHref(d.kind, d.key).slice(1);
   });
   cy.on("mouseover", "edge", (ev) => { ev.target.addClass("hover"); showTip(ev, edgeText(ev.target.data())); });
