@@ -146,6 +146,11 @@ def test_hibc_string_and_device_identifier(db: Path, tmp_path: Path) -> None:
                                                                   "Serial": ["+A123PROD1/$+S55"]}),
                                 GTIN: ("device_identifier", "matched", {"Product": [GTIN]})}
     assert reading["serials"] == ["+A123PROD1/$+S55"]
+    ended = _read(db, _notice(tmp_path, f"Serial {HIBC_SERIAL}."))  # a full stop after it, or its check character?
+    (token,) = ended["notices"][0]["tokens"]
+    assert (token["text"], token["status"], token["records"]["Serial"]) == (
+        f"{HIBC_SERIAL}.", "matched", ["+A123PROD1/$+S55"])
+    assert token["reason"] == "read without its final '.', a full stop"
 
 
 def test_hyphenated_range_is_reported_never_expanded(db: Path, tmp_path: Path) -> None:

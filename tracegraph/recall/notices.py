@@ -22,6 +22,7 @@ from ..trace.triggers import RecallTrigger
 
 if TYPE_CHECKING:
     from ..graph import Graph
+    from ..identifiers import Identification
     from .model import Recall
     from .service import RecallService
 
@@ -188,12 +189,28 @@ def _looked_up(token: Token) -> str:
     return token.text
 
 
+def _identify(graph: Graph, token: Token) -> tuple[Identification, str]:
+    """``graph.identify`` of the token, and how it was read when not as written: an HIBC string that ends a
+    sentence keeps its full stop (a '.' is also a valid check character), so one that fails is read again
+    without it."""
+    text = _looked_up(token)
+    try:
+        return graph.identify(text), ""
+    except BadInput as first:
+        if not (token.kind == "udi" and text.startswith("+") and text.endswith(".")):
+            raise
+        try:
+            return graph.identify(text[:-1]), "read without its final '.', a full stop"
+        except BadInput:
+            raise first from None
+
+
 def match(graph: Graph, token: Token) -> Match:
     """The records ``token`` names, of the kinds its label allows (identifiers resolved by ``graph.identify``:
     canonical keys, stored Identifiers, GS1 and HIBC readings; materials by key)."""
     wanted = NAMES[token.kind]
     try:
-        found = graph.identify(_looked_up(token))
+        found, how = _identify(graph, token)
     except BadInput as e:
         return Match(token, status="not understood", reason=str(e))
     records = {kind: [r[KINDS[kind].key] for r in rs] for kind, rs in found.records.items()}
@@ -205,7 +222,7 @@ def match(graph: Graph, token: Token) -> Match:
         result.status, result.reason = "unclear", "ambiguous: a scanner may have dropped FNC1; not used"
     elif result.records:
         result.status = "matched"
-        result.reason = token.note and f"matched as written; it {token.note.split('; ')[0]}"
+        result.reason = how or token.note and f"matched as written; it {token.note.split('; ')[0]}"
     elif token.note:
         result.status, result.reason = "unclear", token.note
     elif others:
