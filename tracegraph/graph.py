@@ -17,6 +17,7 @@ from .loaders.tables import AUDIT_ACTION, LoadReport, Progress, load_tables
 from .quality import QualityReport, assess
 from .recall.audit import AuditLog, default_user, digest
 from .recall.model import HOLDS, holds_on
+from .recall.notices import Reading, read_notice
 from .recall.service import RecallService
 from .schema import KINDS
 from .store import Batch, NodeRef, Store, Writer, open_store, redact
@@ -129,6 +130,11 @@ class Graph:
     def start_of(self, text: str) -> TraceStart:
         """The trace start any identifier of a lot, serial or container names (never a guess)."""
         return _identifiers().trace_start(self.identify(text))
+
+    def recall_notice(self, path: str | Path) -> Reading:
+        """A recall notice file (openFDA device recall records) read: the lots, serials, catalog numbers and UDIs
+        in its free text, each with the records it matches here or why it matches none."""
+        return read_notice(self, path)
 
     def attachments(self, kind: str, key: str, at: str | None = None) -> list[Link]:
         """What is (or was, ``at`` a time) attached to a record or it to: EPCIS associations."""

@@ -20,6 +20,7 @@ from ..trace.triggers import RecallTrigger
 from .audit import Head
 from .export import write_csv, write_html
 from .model import ScopeVersion
+from .notices import open_recall
 from .service import RecallService
 from .signatures import SIGNERS, intact, unrecorded
 
@@ -100,6 +101,35 @@ def open_cmd(ctx: typer.Context, reason: Annotated[str, typer.Option(help="Why t
     else:
         console.print(f"opened {recall.recall_id} (class {recall.classification}): {trigger.describe()}",
                       highlight=False)
+
+
+@recall_app.command("from-notice")
+def from_notice_cmd(ctx: typer.Context, notice: Annotated[Path, typer.Argument(help="An openFDA device recall "
+                                                                               "record, a list or {results}.")],
+                    opening: Annotated[bool, typer.Option("--open", help="Open a recall of the matched lots "
+                                                          "or serials.")] = False,
+                    classification: Annotated[str | None, typer.Option("--class", help="I, II or III (default: "
+                                                                        "the notice's).")] = None,
+                    reason: Annotated[str | None, typer.Option(help="Default: the notice's reason.")] = None,
+                    owner: Opt = None, user: User = None, why: Why = "", as_json: Json = False) -> None:
+    """Read a recall notice: every lot, serial, catalog number and UDI in its free text and the records each
+    matches (or not); --open opens a recall whose trigger is the matched lots or serials."""
+    with _graph(ctx, read_only=not opening) as graph:
+        reading = graph.recall_notice(notice)
+        recall = open_recall(graph.recalls(user), reading, classification, reason, owner, why) if opening else None
+    if as_json:
+        _print_json({**reading.as_dict(), **({"recall": recall.as_dict()} if recall else {})})
+        return
+    lines = []
+    for n, matches in zip(reading.notices, reading.matches):
+        lines += [f"notice {n.number} of {notice}", *(f"  {key:<22} {value}" for key, value in n.shown.items())]
+        for m in matches:
+            found = "; ".join(f"{kind} {', '.join(keys)}" for kind, keys in m.records.items()) or m.status
+            lines.append(f"  {m.token.kind:<18} {m.token.text!r:<28} {found}" + (f"  ({m.reason})" if m.reason else ""))
+    lines += [f"unmatched: {len(reading.unmatched)}", *(f"  {m.token.text!r} ({m.status})" for m in reading.unmatched)]
+    if recall:
+        lines.append(f"opened {recall.recall_id} (class {recall.classification}): {recall.trigger_value.describe()}")
+    console.print("\n".join(lines), highlight=False, markup=False, soft_wrap=True)
 
 
 @recall_app.command("scope")

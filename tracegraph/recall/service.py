@@ -126,8 +126,9 @@ class RecallService:
     # -- acting --------------------------------------------------------------------------------
     @_serialized
     def open(self, trigger: RecallTrigger, reason: str, classification: str, owner: str | None = None,
-             why: str = "") -> Recall:
-        """Open a recall; the trigger must implicate at least one lot or serial."""
+             why: str = "", source: dict[str, Any] | None = None) -> Recall:
+        """Open a recall; the trigger must implicate at least one lot or serial. ``source`` (e.g. the recall
+        notice it was read from, with the file's SHA-256) is recorded in the audit entry."""
         if classification not in CLASSIFICATIONS:
             raise BadInput(f"classification must be one of {', '.join(CLASSIFICATIONS)}, not {classification!r}")
         if not reason.strip():
@@ -138,7 +139,8 @@ class RecallService:
         recall = Recall(recall_id, reason.strip(), classification, owner or self.actor, trigger.as_dict(), now(),
                         self.actor)
         self._save(recall, "recall.open", why or reason, None,
-                   {k: v for k, v in recall.as_dict().items() if k in ("reason", "classification", "owner", "trigger")})
+                   {**{k: v for k, v in recall.as_dict().items() if k in ("reason", "classification", "owner", "trigger")},
+                    **({"source": source} if source else {})})
         return recall
 
     @_serialized
