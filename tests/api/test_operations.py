@@ -37,8 +37,24 @@ def test_several_operations_without_an_operation_name_is_an_error_naming_them(se
     assert codes([error]) == {"BAD_INPUT"}
     assert error["message"] == ("operationName is required: the document has 2 operations (Mine, Theirs); "
                                 "name the one to run")
-    anonymous = _error(_post(server, "query Mine { me { role } } { me { name } }"))
-    assert "(Mine, an anonymous one)" in anonymous["message"]
+
+
+
+def test_an_anonymous_operation_beside_others_is_the_error_the_spec_names(server: Server) -> None:
+    """An anonymous operation cannot be named, so "name the one to run" would be no help: the document breaks
+    the spec's Lone Anonymous Operation rule, which is what the client is told, and nothing runs (a mutation
+    among them included: validation stops the document first)."""
+    for document, name in (("query Mine { me { role } } { me { name } }", None),
+                           ("query Mine { me { role } } { me { name } }", "Mine"),
+                           ("{ me { role } } { me { name } }", None),
+                           ('mutation { createApiKey(role: READER, name: "anonymous-made") { key } } '
+                            "query Look { me { role } }", None)):
+        body = _post(server, document, name).json()
+        assert body["data"] is None and body["errors"], body
+        assert codes(body["errors"]) == {"BAD_INPUT"}, (document, name, body)
+        assert all("anonymous operation must be the only defined operation" in e["message"]
+                   for e in body["errors"]), body
+    assert "anonymous-made" not in {k.name for k in ApiKeys(server.store).list()}
 
 
 def test_without_an_operation_name_no_operation_of_several_runs_not_even_a_mutation(server: Server) -> None:

@@ -78,6 +78,8 @@ class OperationChoice(SchemaExtension):
         wanted = context._provided_operation_name
         if (wanted is None and len(names) == 1) or (wanted is not None and wanted in names):
             return
+        if wanted is None and None in names:  # beside others, which no name can pick: validation's Lone Anonymous
+            return  # Operation rule says why, before anything runs
         listed = ", ".join(n or "an anonymous one" for n in names)
         if wanted is not None:
             has = ("it has one anonymous operation (send no operationName)" if names == [None]
