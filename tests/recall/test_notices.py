@@ -221,3 +221,31 @@ def test_a_file_that_is_not_a_notice(db: Path, tmp_path: Path) -> None:
     assert done.returncode == 2 and f"{bad}: record 2 is not a JSON object" in done.stderr
     bad.write_text("not json", encoding="utf-8")
     assert "not a JSON recall notice" in _run(db, str(bad)).stderr
+
+
+def test_a_udi_whose_product_matches_but_whose_lot_does_not_is_reported(db: Path, tmp_path: Path) -> None:
+    """The product is held, the lot the UDI names (A78) is not: the token is no plain match, it is listed among
+    the unmatched (text, --json and the opened recall's audit entry) with the part the store lacks."""
+    notice = _notice(tmp_path, f"UDI (01){GTIN}(10)A78 and (01){GTIN}(10)A77.", classification="Class II")
+    reading = _read(db, notice)
+    assert _tokens(reading)[f"(01){GTIN}(10)A78"] == ("udi", "partly matched", {"Product": [GTIN]})
+    (unmatched,) = reading["unmatched"]
+    assert unmatched["text"] == f"(01){GTIN}(10)A78" and "lot A78" in unmatched["reason"]
+    assert reading["lots"] == [f"(01){GTIN}(10)A77"]
+    text = _run(db, str(notice))
+    assert "unmatched: 1" in text.stdout and f"'(01){GTIN}(10)A78' (partly matched)" in text.stdout
+    recall = _read(db, notice, "--open")["recall"]
+    with tracegraph.connect(str(db)) as g:
+        (entry,) = [e for e in g.audit.entries(f"recall:{recall['recall_id']}") if e["action"] == "recall.open"]
+        assert entry["after"]["source"]["unmatched"] == [f"(01){GTIN}(10)A78"]
+
+
+def test_a_udi_whose_lot_matches_but_whose_serial_does_not_still_recalls_the_lot(db: Path, tmp_path: Path) -> None:
+    """A unit the store does not hold, of a lot it does: the lot is taken (wider, never narrower) and the serial
+    reported."""
+    reading = _read(db, _notice(tmp_path, f"UDI (01){GTIN}(10)A77(21)S404"))
+    token = f"(01){GTIN}(10)A77(21)S404"
+    kind, status, records = _tokens(reading)[token]
+    assert (kind, status, records["Lot"]) == ("udi", "partly matched", [f"(01){GTIN}(10)A77"])
+    assert [m["text"] for m in reading["unmatched"]] == [token] and "serial S404" in reading["unmatched"][0]["reason"]
+    assert reading["lots"] == [f"(01){GTIN}(10)A77"]

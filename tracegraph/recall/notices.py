@@ -97,7 +97,8 @@ class Notice:
 
 @dataclass
 class Match:
-    """What one token names in the store. ``status``: matched, no record, unclear or not understood."""
+    """What one token names in the store. ``status``: matched, partly matched (a UDI some of whose parts name no
+    record: its product is held, the lot or serial it names is not), no record, unclear or not understood."""
 
     token: Token
     records: dict[str, list[str]] = field(default_factory=dict)  # kind -> keys
@@ -220,6 +221,10 @@ def match(graph: Graph, token: Token) -> Match:
     others = sorted(k for k, v in records.items() if k not in wanted and v)
     if found.ambiguous:
         result.status, result.reason = "unclear", "ambiguous: a scanner may have dropped FNC1; not used"
+    elif result.records and (missing := found.named_parts(matched=False)):
+        result.status = "partly matched"  # the unit or lot the notice names is not the product it matched
+        result.reason = "not in the store: " + ", ".join(f"{p.part} {p.value} (no {p.kind.lower()} has it)"
+                                                           for p in missing)
     elif result.records:
         result.status = "matched"
         result.reason = how or token.note and f"matched as written; it {token.note.split('; ')[0]}"
@@ -248,7 +253,10 @@ class Reading:
         return self._keys("Serial")
 
     def _keys(self, kind: str) -> list[str]:
-        return sorted({k for ms in self.matches for m in ms if m.status == "matched" for k in m.records.get(kind, [])})
+        """The ``kind`` records the notice names; a partly matched UDI's count (its lot when its serial is not
+        held: a wider recall, never a narrower one), and the token is also listed as unmatched."""
+        return sorted({k for ms in self.matches for m in ms if m.status in ("matched", "partly matched")
+                       for k in m.records.get(kind, [])})
 
     @property
     def unmatched(self) -> list[Match]:
