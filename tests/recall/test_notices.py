@@ -249,3 +249,12 @@ def test_a_udi_whose_lot_matches_but_whose_serial_does_not_still_recalls_the_lot
     assert (kind, status, records["Lot"]) == ("udi", "partly matched", [f"(01){GTIN}(10)A77"])
     assert [m["text"] for m in reading["unmatched"]] == [token] and "serial S404" in reading["unmatched"][0]["reason"]
     assert reading["lots"] == [f"(01){GTIN}(10)A77"]
+
+
+@pytest.mark.parametrize("udi", [f"(01){GTIN} (10)A77", f"(01) {GTIN} (17) 261231 (10) A77"])
+def test_a_gs1_udi_printed_with_spaces_between_its_elements_is_one_udi(db: Path, tmp_path: Path, udi: str) -> None:
+    """HRI as printed under a barcode, a space between elements (as the resolver reads it): one token whose lot
+    matches, not a product token and a lone '(10)A77' that names no record."""
+    reading = _read(db, _notice(tmp_path, f"UDI {udi}, distributed nationwide."))
+    assert _tokens(reading) == {udi: ("udi", "matched", {"Product": [GTIN], "Lot": [f"(01){GTIN}(10)A77"]})}
+    assert reading["lots"] == [f"(01){GTIN}(10)A77"] and reading["unmatched"] == []

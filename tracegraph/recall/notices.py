@@ -42,10 +42,10 @@ NAMES: dict[str, tuple[str, ...]] = {
 
 # -- the extraction rules, in the order they apply -------------------------------------------------------------
 # 1. UDI strings anywhere in a scanned field: a GS1 Digital Link URI, bracketed GS1 HRI (a space may follow
-#    each AI), an HIBC string (starts with "+", HIBC characters only), a GS1 element string (AI 01 + 14 digits
+#    each AI and each element but the last, as printed under a barcode and as the resolver reads it), an HIBC string (starts with "+", HIBC characters only), a GS1 element string (AI 01 + 14 digits
 #    or AI 00 + 18 digits, then more). Each is one token of kind "udi", parsed and checked when matched.
 _UDI = re.compile(r"https?://\S+/(?:01|00)/\S+"
-                  r"|(?:\(\d{2,4}\) ?[^\s()]+)+"
+                  r"|\(\d{2,4}\) ?[^\s()]+(?: ?\(\d{2,4}\) ?[^\s()]+)*"
                   r"|(?<![\w+])\+[A-Z$][A-Z0-9$/+%.\-]{3,}"
                   r"|\b(?:01\d{14}|00\d{18})[0-9A-Za-z]*")
 # 2. Labelled lists: a label, optional qualifiers (#, No., Nos., Number(s), Code(s), ':'), then items separated
