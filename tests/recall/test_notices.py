@@ -258,3 +258,21 @@ def test_a_gs1_udi_printed_with_spaces_between_its_elements_is_one_udi(db: Path,
     reading = _read(db, _notice(tmp_path, f"UDI {udi}, distributed nationwide."))
     assert _tokens(reading) == {udi: ("udi", "matched", {"Product": [GTIN], "Lot": [f"(01){GTIN}(10)A77"]})}
     assert reading["lots"] == [f"(01){GTIN}(10)A77"] and reading["unmatched"] == []
+
+
+@pytest.mark.parametrize("field", ["code_info", "product_description"])
+def test_a_range_written_with_a_spaced_hyphen_or_a_dash_is_one_range_item(field: str) -> None:
+    """'SN1001 - SN1050' and '7000–7010' are ranges as 'A to B' is: one item with its note, never two ids read
+    as if the notice named only its ends (nor, in a description, a list that stops at the dash and drops the rest)."""
+    text = "Serial numbers SN1001 - SN1050; Lot 7000\u20137010 and 7100; Lots 1234 - 99 and 1300"
+    tokens = [(t.kind, t.text, t.note.split(";")[0]) for t in extract(field, text)]
+    hyphen = "may be the range SN1001 to SN1050 or one id written with a hyphen"
+    assert tokens == [("serial", "SN1001 - SN1050", hyphen),
+                      ("lot", "7000\u20137010", "the range 7000 to 7010"), ("lot", "7100", ""),
+                      ("lot", "1234", ""), ("lot", "99", ""), ("lot", "1300", "")]  # 1234 - 99: no range, a list
+
+
+def test_a_spaced_range_in_a_notice_is_unclear_not_matched_on_its_ends(db: Path, tmp_path: Path) -> None:
+    reading = _read(db, _notice(tmp_path, "see description", product_description="Kit, lots 1234 - 1240."))
+    assert _tokens(reading)["1234 - 1240"] == ("lot", "unclear", {})
+    assert reading["lots"] == [] and [m["text"] for m in reading["unmatched"]] == ["1234 - 1240"]
