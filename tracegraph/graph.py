@@ -38,6 +38,7 @@ class Graph:
         self.engine = TraceEngine(store, limits)
         self.user = user or default_user()
         self.audit = AuditLog(store)
+        self._quality: tuple[int, QualityReport] | None = None  # the last report and the store revision it is of
 
     def forward(self, *, lot: Ids = None, serial: Ids = None, container: Ids = None, supplier: Ids = None,
                 material: Ids = None) -> TraceResult:
@@ -144,8 +145,18 @@ class Graph:
         return self.store.counts()
 
     def quality(self) -> QualityReport:
-        """Data-quality findings and KPIs over the whole graph (see :mod:`tracegraph.quality`)."""
-        return assess(self.store, self.engine)
+        """Data-quality findings and KPIs over the whole graph (see :mod:`tracegraph.quality`).
+
+        The report is kept until the store is written (:meth:`Store.revision`), so a dashboard that pages
+        through findings pays for one assessment, not one per page. Treat it as read-only."""
+        revision = self.store.revision()
+        kept = self._quality
+        if revision is not None and kept is not None and kept[0] == revision:
+            return kept[1]
+        report = assess(self.store, self.engine)
+        if revision is not None and self.store.revision() == revision:  # no write landed while it was assessed
+            self._quality = (revision, report)
+        return report
 
     def close(self) -> None:
         self.store.close()

@@ -22,7 +22,7 @@ from tracegraph.api.app import create_app
 from tracegraph.api.context import ApiSettings
 from tracegraph.api.keys import ApiKeys
 from tracegraph.quality import Finding
-from tracegraph.store import SQLiteStore
+from tracegraph.store import Batch, Edge, SQLiteStore
 
 from canonical import Tables, write_csv
 from .conftest import codes, serve
@@ -165,3 +165,27 @@ def test_the_cut_lists_still_work_and_bad_arguments_are_refused(findings_server:
     over = _post(findings_server, f'query {{ quality {{ checks {{ itemsConnection(first: {CAP + 1}) '
                                   f'{{ totalCount }} }} }} }}')
     assert codes(over["errors"]) == {"LIMIT_EXCEEDED"}
+
+
+def test_findings_with_equal_keys_each_get_a_page_place(tmp_path: Path) -> None:
+    """Two parallel consumptions (one lot into another at two steps, as another loader may write them) with
+    the same bad quantity give two findings with equal check, subject and detail: a page of one must not
+    make them one, or the total disagrees with the report and the second is never listed."""
+    t = Tables()
+    for lot in ("IN", "OUT"):
+        t.lot(lot, product="P1", quantity=10)
+    with Graph(SQLiteStore(tmp_path / "g.db")) as graph:
+        assert graph.load_tables(write_csv(tmp_path / "tables", t.rows)).rejected == []
+        graph.store.write(Batch(edges={"CONSUMED_INTO": [
+            Edge("CONSUMED_INTO", ("Lot", "IN"), ("Lot", "OUT"), {"step_id": step, "quantity": -5})
+            for step in ("S1", "S2")]}))
+        report = [_as_gql(f) for f in graph.quality().by_check()["invalid_value"]]
+        key = ApiKeys(graph.store).create("analyst", name="quality engineer")[0]
+        with serve(create_app(graph)) as url:
+            server = (url, key, graph)
+            for check in ("invalid_value", None):
+                found, totals, _ = _every_page(server, check, 1)
+                expected = report if check else [_as_gql(f) for f in graph.quality().findings]
+                assert found == expected and totals == {len(expected)}
+    equal = [f for f in report if f["detail"].endswith("quantity -5 is below the minimum 0")]
+    assert len(equal) == 2 and equal[0] == equal[1], "the plant must give two equal findings"

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import tracegraph
 from tracegraph.graph import Graph
 from tracegraph.quality import QualityReport
 from tracegraph.store import Batch, Edge, Store
+
+from canonical import write_csv as write_tables
+
+from quality.conftest import TABLES, as_records
 
 
 def _found(report: QualityReport, check: str) -> list[tuple[tuple[str, str], list[tuple[str, str]]]]:
@@ -128,3 +135,22 @@ def test_completeness_of_records_written_without_validation(store: Store) -> Non
 def test_empty_store_has_no_findings(store: Store) -> None:
     report = Graph(store).quality()
     assert report.findings == [] and report.coverage.shipped_serials == 0 and report.suppliers == []
+
+
+def test_a_report_is_kept_until_the_store_is_written(tmp_path: Path) -> None:
+    """The dashboard pages through findings, asking for the report each time: one assessment serves them all
+    while nothing changes, and a write by anyone (here another connection to the file) makes a new one."""
+    db = f"sqlite:///{tmp_path / 'plant.db'}"
+    with tracegraph.connect(db) as graph, tracegraph.connect(db) as other:
+        loaded = graph.load_tables(write_tables(tmp_path / "tables", as_records(TABLES)))
+        assert loaded.rejected == []
+        first = graph.quality()
+        assert graph.quality() is first
+        batch = Batch()
+        batch.add_node("Lot", {"lot_id": "O2", "item_id": "SA1"})  # never received nor produced, then consumed
+        batch.add_edge(Edge("CONSUMED_INTO", ("Lot", "O2"), ("Lot", "F2"), {"step_id": "ST3", "quantity": 1.0}))
+        other.store.write(batch)
+        again = graph.quality()
+        assert again is not first
+        assert [f.subject for f in again.by_check()["orphan_consumed_lot"]] == [("Lot", "O1"), ("Lot", "O2")]
+        assert [f.subject for f in first.by_check()["orphan_consumed_lot"]] == [("Lot", "O1")]

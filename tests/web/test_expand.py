@@ -19,7 +19,7 @@ from tracegraph.api.keys import ApiKeys
 from tracegraph.web.view import DEFAULT_LIMIT, EXPAND_CAP
 
 from .big_lot import BIG, SMALL, big_lot_tables
-from .conftest import Site, screenshot, serve, signed_in
+from .conftest import Site, post, screenshot, serve, signed_in
 from .test_browser import _graph_nodes, _point
 
 
@@ -130,3 +130,22 @@ def test_a_small_expansion_draws_every_serial(big_page: Any, big: tuple[Site, di
     assert "group:serials" not in _graph_nodes(big_page, "forward")
     assert not big_page.is_visible("#groups-forward tr[data-layer=serials]")
     assert big_page.text_content("#announce") == f"Drew {len(serials)} of {len(serials)} serials."
+
+
+def test_expanding_never_draws_fewer_than_the_layer_showed_unexpanded(tmp_path: Path) -> None:
+    """``traceGraph(limit:)`` draws a layer of up to ``limit`` nodes whole. Expanding that layer must not
+    then draw fewer of them (the cap keeps a page from drawing thousands, not a caller's own limit)."""
+    serials = 3 * EXPAND_CAP
+    db = tmp_path / "mid.db"
+    with tracegraph.connect(str(db)) as graph:
+        assert graph.load_tables(write_csv(tmp_path / "tables", big_lot_tables(serials, 10).rows)).rejected == []
+        key, _ = ApiKeys(graph.store).create("analyst", "api client")
+    query = ('query($e: [String!]) { traceGraph(start: {lots: ["%s"]}, direction: FORWARD, limit: %d, expand: $e) }'
+             % (BIG, serials))
+    with serve(db, tmp_path / "serve.log") as url:
+        site = Site(url, db, key, key)
+        for expand in (None, ["serials"]):
+            view = post(site, query, {"e": expand})["data"]["traceGraph"]
+            drawn = [n["key"] for n in view["nodes"] if n["kind"] == "Serial"]
+            assert len(drawn) == serials, (expand, len(drawn))
+            assert not any(n["kind"] == "Group" and n["layer"] == "serials" for n in view["nodes"])

@@ -93,8 +93,16 @@ async def paginate(ctx: Context, keys: Sequence[str], first: int, after: str | N
 
 async def paginate_by(ctx: Context, items: Sequence[T], key: Callable[[T], Iterable[str]], first: int,
                       after: str | None, load: Callable[[list[T]], Awaitable[list[Any]]]) -> Connection[Any]:
-    """:func:`paginate` over ``items`` already sorted by ``key``, a tuple of strings unique to each item."""
-    by_key = {tuple_key(key(item)): item for item in items}
+    """:func:`paginate` over ``items`` already sorted by ``key``, a tuple of strings. Items with equal keys
+    (two quality findings alike but for their edge's step) keep their order and each its own cursor: the key
+    is followed by how many equal ones came before it."""
+    by_key: dict[str, T] = {}
+    last, seen = "", 0
+    for item in items:
+        base = tuple_key(key(item))
+        seen = seen + 1 if base == last else 0
+        last = base
+        by_key[base + tuple_key((f"{seen:09d}",))] = item
     return await paginate(ctx, list(by_key), first, after, lambda keys: load([by_key[k] for k in keys]))
 
 

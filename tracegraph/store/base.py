@@ -299,6 +299,11 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def revision(self) -> int | None:
+        """A number that moves with every write to the graph, by any process, for caches of answers over the
+        whole graph; None where the backend keeps none (such answers are then computed every time)."""
+        return None
+
     def warm(self) -> None:
         """Build whatever in-memory caches the first query would build, so that it is not slow.
 

@@ -318,6 +318,10 @@ class SQLiteStore(Store):
                 del index  # and is built without this one held
         raise StoreError(f"{self.path} keeps changing while its index is built; try again")
 
+    def revision(self) -> int:
+        """The write counter (see :func:`change_counter`), which every write bumps in its transaction."""
+        return change_counter(self._con())
+
     def warm(self) -> None:
         """Build the adjacency index of every relationship now (a 1M-serial store takes seconds)."""
         self._relations([rel.name for rel in REL_KINDS])

@@ -109,7 +109,7 @@ def trace_view(store: Store, trace: TraceResult, *, limit: int = DEFAULT_LIMIT,
     """Nodes, counted groups and edges for drawing ``trace``; JSON-ready.
 
     A layer with more than ``limit`` nodes becomes one group node (``group:<layer>``) unless it is
-    in ``expand``; an expanded layer shows its first :data:`EXPAND_CAP` nodes and groups the rest
+    in ``expand``; an expanded layer shows its first :data:`EXPAND_CAP` nodes (``limit`` if more) and groups the rest
     in a ``more`` group, which says how many are ``drawn`` and the last key drawn (``after``: where a
     list of the rest starts).
     Edges into a group are merged and counted.
@@ -127,7 +127,7 @@ def trace_view(store: Store, trace: TraceResult, *, limit: int = DEFAULT_LIMIT,
         return sorted({h["recall_id"] for h in trace.holds.get(node_id(ref), [])})
     for name in LAYERS:
         refs = members.get(name, [])
-        cap = EXPAND_CAP if name in expand else limit
+        cap = max(EXPAND_CAP, limit) if name in expand else limit  # expanding never draws fewer
         visible = refs if len(refs) <= cap else refs[:cap] if name in expand else []
         for ref in visible:
             shown_as[ref] = node_id(ref)

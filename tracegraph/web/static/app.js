@@ -628,7 +628,7 @@ async function showQuality() {
 
 // One check's findings, a page at a time: the first page came with the dashboard's query, so drawing it
 // assesses nothing again; each later page is the same check's findingsConnection, which lists its findings
-// in the order and with the cursors of itemsConnection but assesses one check's page, not every check's.
+// in the order and with the cursors of itemsConnection (from the report the server keeps until the store is written).
 function pageFindings(c) {
   const section = el("section", { id: `check-${c.check}` });
   guarded(() => pageList(section, { id: `findings-${c.check}`, skip: 0, after: null, first: c.itemsConnection,
