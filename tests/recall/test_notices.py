@@ -221,3 +221,58 @@ def test_a_file_that_is_not_a_notice(db: Path, tmp_path: Path) -> None:
     assert done.returncode == 2 and f"{bad}: record 2 is not a JSON object" in done.stderr
     bad.write_text("not json", encoding="utf-8")
     assert "not a JSON recall notice" in _run(db, str(bad)).stderr
+
+
+def test_a_udi_whose_product_matches_but_whose_lot_does_not_is_reported(db: Path, tmp_path: Path) -> None:
+    """The product is held, the lot the UDI names (A78) is not: the token is no plain match, it is listed among
+    the unmatched (text, --json and the opened recall's audit entry) with the part the store lacks."""
+    notice = _notice(tmp_path, f"UDI (01){GTIN}(10)A78 and (01){GTIN}(10)A77.", classification="Class II")
+    reading = _read(db, notice)
+    assert _tokens(reading)[f"(01){GTIN}(10)A78"] == ("udi", "partly matched", {"Product": [GTIN]})
+    (unmatched,) = reading["unmatched"]
+    assert unmatched["text"] == f"(01){GTIN}(10)A78" and "lot A78" in unmatched["reason"]
+    assert reading["lots"] == [f"(01){GTIN}(10)A77"]
+    text = _run(db, str(notice))
+    assert "unmatched: 1" in text.stdout and f"'(01){GTIN}(10)A78' (partly matched)" in text.stdout
+    recall = _read(db, notice, "--open")["recall"]
+    with tracegraph.connect(str(db)) as g:
+        (entry,) = [e for e in g.audit.entries(f"recall:{recall['recall_id']}") if e["action"] == "recall.open"]
+        assert entry["after"]["source"]["unmatched"] == [f"(01){GTIN}(10)A78"]
+
+
+def test_a_udi_whose_lot_matches_but_whose_serial_does_not_still_recalls_the_lot(db: Path, tmp_path: Path) -> None:
+    """A unit the store does not hold, of a lot it does: the lot is taken (wider, never narrower) and the serial
+    reported."""
+    reading = _read(db, _notice(tmp_path, f"UDI (01){GTIN}(10)A77(21)S404"))
+    token = f"(01){GTIN}(10)A77(21)S404"
+    kind, status, records = _tokens(reading)[token]
+    assert (kind, status, records["Lot"]) == ("udi", "partly matched", [f"(01){GTIN}(10)A77"])
+    assert [m["text"] for m in reading["unmatched"]] == [token] and "serial S404" in reading["unmatched"][0]["reason"]
+    assert reading["lots"] == [f"(01){GTIN}(10)A77"]
+
+
+@pytest.mark.parametrize("udi", [f"(01){GTIN} (10)A77", f"(01) {GTIN} (17) 261231 (10) A77"])
+def test_a_gs1_udi_printed_with_spaces_between_its_elements_is_one_udi(db: Path, tmp_path: Path, udi: str) -> None:
+    """HRI as printed under a barcode, a space between elements (as the resolver reads it): one token whose lot
+    matches, not a product token and a lone '(10)A77' that names no record."""
+    reading = _read(db, _notice(tmp_path, f"UDI {udi}, distributed nationwide."))
+    assert _tokens(reading) == {udi: ("udi", "matched", {"Product": [GTIN], "Lot": [f"(01){GTIN}(10)A77"]})}
+    assert reading["lots"] == [f"(01){GTIN}(10)A77"] and reading["unmatched"] == []
+
+
+@pytest.mark.parametrize("field", ["code_info", "product_description"])
+def test_a_range_written_with_a_spaced_hyphen_or_a_dash_is_one_range_item(field: str) -> None:
+    """'SN1001 - SN1050' and '7000–7010' are ranges as 'A to B' is: one item with its note, never two ids read
+    as if the notice named only its ends (nor, in a description, a list that stops at the dash and drops the rest)."""
+    text = "Serial numbers SN1001 - SN1050; Lot 7000\u20137010 and 7100; Lots 1234 - 99 and 1300"
+    tokens = [(t.kind, t.text, t.note.split(";")[0]) for t in extract(field, text)]
+    hyphen = "may be the range SN1001 to SN1050 or one id written with a hyphen"
+    assert tokens == [("serial", "SN1001 - SN1050", hyphen),
+                      ("lot", "7000\u20137010", "the range 7000 to 7010"), ("lot", "7100", ""),
+                      ("lot", "1234", ""), ("lot", "99", ""), ("lot", "1300", "")]  # 1234 - 99: no range, a list
+
+
+def test_a_spaced_range_in_a_notice_is_unclear_not_matched_on_its_ends(db: Path, tmp_path: Path) -> None:
+    reading = _read(db, _notice(tmp_path, "see description", product_description="Kit, lots 1234 - 1240."))
+    assert _tokens(reading)["1234 - 1240"] == ("lot", "unclear", {})
+    assert reading["lots"] == [] and [m["text"] for m in reading["unmatched"]] == ["1234 - 1240"]

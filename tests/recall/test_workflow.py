@@ -158,6 +158,27 @@ def test_default_hold_takes_lots_whose_stock_the_records_cannot_tell(tmp_path: P
         assert sorted(svc.hold(recall.recall_id)) == ["Lot:B", "Lot:N"]
 
 
+def test_default_hold_takes_the_case_a_lot_of_unknown_stock_is_packed_in(tmp_path: Path) -> None:
+    """A lot whose remaining quantity is unknown is held because it may be partly on site; if it is packed in a
+    case now, the case is where that stock is, so the case is held as an in-stock lot's case is (one picked by
+    scanning the case would otherwise show no hold)."""
+    t = Tables()
+    t.lot("B", material="RESIN", quantity=10, uom="KG")
+    t.lot("OUT", material="PART", quantity=1)
+    t.consume("ST1", "B", "OUT", quantity=2, uom="G")  # another unit: what is left of B is unknown
+    t.pack("B", "K5", 1)  # ... and it is in case K5 now
+    t.ship("SH1", "CUST-1", 5, "OUT", quantity=1)
+    with tracegraph.connect(str(tmp_path / "unsure-case.db"), user="alice") as graph:
+        assert graph.load_tables(write_tables(tmp_path / "tables", t.rows)).rejected == []
+        svc = graph.recalls("alice")
+        recall = svc.open(RecallTrigger("lots", ("B",)), "resin contamination", "II")
+        scope, _ = svc.scope(recall.recall_id)
+        assert (scope.where["Lot:B"]["status"], scope.where["Lot:B"]["remaining"]) == ("consumed", None)
+        assert scope.where["Lot:B"]["containers"] == ["K5"]
+        assert sorted(svc.hold(recall.recall_id)) == ["Container:K5", "Lot:B"]
+        assert set(graph.forward(lot="B").holds) == {"Container:K5", "Lot:B"}
+
+
 def test_default_hold_covers_every_container_of_a_split_lot(tmp_path: Path) -> None:
     t = Tables()
     t.lot("R1", material="RESIN", quantity=10)

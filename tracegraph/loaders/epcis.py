@@ -295,12 +295,18 @@ class _Builder:
                 transformations.add(event.get("transformationID") or eid)
             self._object(eid, event)
         for kind, rel, start, end in _MEMBERSHIPS:
-            for spellings in (parents[kind][key] for key in sorted(parents[kind])):
-                parent = min(spellings)
-                self._replay(rel, start, end, parent,
-                             self._related("parent_id", self._spellings(parent, spellings), fresh, kind))
+            named = {min(spellings): spellings for spellings in parents[kind].values()}
+            related = self._related("parent_id", self._spellings(named), fresh, kind)
+            things = {uri: self._parent(rel, uri) for uri in named}
+            members: dict[NodeRef, list[Edge]] = defaultdict(list)  # what the store holds in each, read once
+            for edge in self.store.edges(rel, {thing.ref for thing in things.values()}, "in"):
+                members[edge.dst].append(edge)
+            for uri in sorted(named, key=lambda uri: things[uri].key):
+                self._replay(rel, start, end, things[uri], related[uri], members[things[uri].ref])
+        related = self._related("transformation_id", {tid: {tid} for tid in transformations}, fresh,
+                                "TransformationEvent")
         for tid in sorted(transformations):
-            self._transformation(tid, self._related("transformation_id", {tid}, fresh, "TransformationEvent"))
+            self._transformation(tid, related[tid])
         self._ship_to()
         return self._finish()
 
@@ -310,34 +316,46 @@ class _Builder:
             [q["epcClass"] for n in ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
              for q in event.get(n) or []]
 
-    def _spellings(self, parent_uri: str, spellings: set[str]) -> set[str]:
-        """Every spelling of one parent (an SSCC as EPC URN or as Digital Link on any domain, ...): this batch's,
-        the standard forms, and those earlier captures wrote; this batch's are kept as Identifiers for later."""
-        thing = self._thing(parent_uri)
-        forms = {thing.key, *spellings, *(form for form, _ in identifier_forms(thing.parts))}
-        for uri in sorted(forms - {thing.key} - set(self.records["Identifier"])):
-            self._put("Identifier", uri, scheme="epc" if uri.startswith("urn:epc:") else "digital-link")
-            self._edge("IDENTIFIES", ("Identifier", uri), thing.ref)
-        held = self.store.edges("IDENTIFIES", [thing.ref], "in")
-        return forms | {edge.src[1] for edge in held}
+    def _spellings(self, parents: dict[str, set[str]]) -> dict[str, set[str]]:
+        """Every spelling of each parent (parent URI -> this batch's spellings of it; an SSCC as EPC URN or as
+        Digital Link on any domain, ...): this batch's, the standard forms, and those earlier captures wrote
+        (one store read for all parents); this batch's are kept as Identifiers for later."""
+        things = {uri: self._thing(uri) for uri in parents}
+        stored: dict[NodeRef, set[str]] = defaultdict(set)
+        for edge in self.store.edges("IDENTIFIES", {thing.ref for thing in things.values()}, "in"):
+            stored[edge.dst].add(edge.src[1])
+        out = {}
+        for uri, thing in things.items():
+            forms = {thing.key, *parents[uri], *(form for form, _ in identifier_forms(thing.parts))}
+            known = self.records["Identifier"]  # looked up, not copied, per parent
+            for form in sorted(f for f in forms if f != thing.key and f not in known):
+                self._put("Identifier", form, scheme="epc" if form.startswith("urn:epc:") else "digital-link")
+                self._edge("IDENTIFIES", ("Identifier", form), thing.ref)
+            out[uri] = forms | stored[thing.ref]
+        return out
 
-    def _related(self, column: str, values: set[str], fresh: list[tuple[str, Event, dict[str, Any]]],
-                 kind: str) -> list[tuple[str, Event]]:
-        """Every capture of events of ``kind`` whose ``column`` is one of ``values``: held ones and this batch's."""
-        out: dict[tuple[str, str], tuple[str, Event]] = {}
+    def _related(self, column: str, groups: dict[str, set[str]], fresh: list[tuple[str, Event, dict[str, Any]]],
+                 kind: str) -> dict[str, list[tuple[str, Event]]]:
+        """For each group (a parent, a transformation) every capture of events of ``kind`` whose ``column`` is
+        one of the group's values, held ones and this batch's, in time order. One store read and one pass over
+        the events for all groups: a document with thousands of parents is not read once per parent."""
+        values = set().union(*groups.values())
         field_name = {"parent_id": "parentID", "transformation_id": "transformationID"}[column]
-        held = self.store.get("Event", self.store.find("Event", column, values))
+        held = self.store.get("Event", self.store.find("Event", column, values)) if values else {}
         for eid, record in held.items():
             self.events.setdefault(eid, record)
-        for eid in list(held) + [e for e, _, _ in fresh]:
+        found: dict[str, dict[tuple[str, str], tuple[str, Event]]] = defaultdict(dict)
+        for eid in dict.fromkeys(list(held) + [e for e, _, _ in fresh]):
             for capture in json.loads(self.events[eid]["captures"]):  # matched per capture: ids repeat
-                if capture["type"] == kind and capture.get(field_name) in values:
-                    out[(eid, json.dumps(capture, sort_keys=True))] = (eid, capture)
+                if capture["type"] == kind and (value := capture.get(field_name)) in values:
+                    found[value][(eid, json.dumps(capture, sort_keys=True))] = (eid, capture)
         if kind == "TransformationEvent":  # events without a transformationID are keyed by their eventID
             for eid, event, _ in fresh:
                 if eid in values and not event.get("transformationID"):
-                    out[(eid, _capture(event))] = (eid, event)
-        return sorted(out.values(), key=lambda p: (normalize_datetime(p[1]["eventTime"]), p[0]))
+                    found[eid][(eid, _capture(event))] = (eid, event)
+        return {group: sorted({k: v for value in group_values for k, v in found[value].items()}.values(),
+                              key=lambda p: (normalize_datetime(p[1]["eventTime"]), p[0]))
+                for group, group_values in groups.items()}
 
     def _declared(self, eid: str) -> str | None:
         return self.events[eid].get("error_declared_at")
@@ -446,12 +464,18 @@ class _Builder:
         found.update(d for d in documents if d in self.records["Shipment"] or self.store.get("Shipment", [d]))
         return min(found) if found else None
 
-    def _replay(self, rel: str, start: str, end: str, parent_uri: str, events: list[tuple[str, Event]]) -> None:
-        """Time-bounded membership of one parent, from all its aggregation (association) events in time order."""
+    def _parent(self, rel: str, parent_uri: str) -> Thing:
+        """The record ``parent_uri`` names, as a parent of ``rel`` (a serialised case is its Container)."""
         parent = self._thing(parent_uri)
         if parent.kind not in RELS[rel].target:
             parent = Thing(RELS[rel].target[0], parent.key, parent.parts)
             self._put(parent.kind, parent.key)
+        return parent
+
+    def _replay(self, rel: str, start: str, end: str, parent: Thing, events: list[tuple[str, Event]],
+                members: list[Edge]) -> None:
+        """Time-bounded membership of one parent, from all its aggregation (association) events in time order;
+        ``members``: the parent's ``rel`` edges the store holds."""
         open_: dict[NodeRef, dict[str, Any]] = {}
         wrong: list[dict[str, Any]] = []  # opened by erroneous events only: kept, retracted in _finish
         intervals: list[dict[str, Any]] = []
@@ -485,7 +509,7 @@ class _Builder:
             edge.props[end] = interval["end"]  # a replay may reopen what an erroneous DELETE closed
             made.add((interval["child"], interval["start"]))
         replayed = {eid for eid, _ in events}
-        for held in self.store.edges(rel, [parent.ref], "in"):
+        for held in members:
             evidence = json.loads(held.props.get("evidence") or "[]")
             if (held.src, held.props[start]) not in made and replayed.intersection(evidence):
                 # an interval an earlier, partial replay opened (e.g. an OBSERVE captured before its ADD):

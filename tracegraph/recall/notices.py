@@ -42,15 +42,17 @@ NAMES: dict[str, tuple[str, ...]] = {
 
 # -- the extraction rules, in the order they apply -------------------------------------------------------------
 # 1. UDI strings anywhere in a scanned field: a GS1 Digital Link URI, bracketed GS1 HRI (a space may follow
-#    each AI), an HIBC string (starts with "+", HIBC characters only), a GS1 element string (AI 01 + 14 digits
-#    or AI 00 + 18 digits, then more). Each is one token of kind "udi", parsed and checked when matched.
+#    each AI and each element but the last, as printed under a barcode and as the resolver reads it), an HIBC
+#    string (starts with "+", HIBC characters only), a GS1 element string (AI 01 + 14 digits or AI 00 + 18
+#    digits, then more). Each is one token of kind "udi", parsed and checked when matched.
 _UDI = re.compile(r"https?://\S+/(?:01|00)/\S+"
-                  r"|(?:\(\d{2,4}\) ?[^\s()]+)+"
+                  r"|\(\d{2,4}\) ?[^\s()]+(?: ?\(\d{2,4}\) ?[^\s()]+)*"
                   r"|(?<![\w+])\+[A-Z$][A-Z0-9$/+%.\-]{3,}"
                   r"|\b(?:01\d{14}|00\d{18})[0-9A-Za-z]*")
 # 2. Labelled lists: a label, optional qualifiers (#, No., Nos., Number(s), Code(s), ':'), then items separated
-#    by ',', ';', '&', 'and', 'or' or spaces. An item is letters, digits and inner . _ / - with at least one
-#    digit; the first word without a digit ends the list. "A to B" / "A through B" is one (range) item.
+#    by ',', ';', '&', 'and', 'or', spaces or a dash. An item is letters, digits and inner . _ / - with at least
+#    one digit; the first word without a digit ends the list. "A to B" / "A through B" is one (range) item, and
+#    so is "A - B" or "A–B" (a spaced hyphen, an en or em dash) when it reads as a range (see _RANGE).
 _LABELS: tuple[tuple[str, str], ...] = (
     ("lot", r"lots?|batch(?:es)?"),
     ("serial", r"serials?|s/n|sn"),
@@ -60,14 +62,15 @@ _LABELS: tuple[tuple[str, str], ...] = (
 _LABEL = re.compile(r"\b(?:" + "|".join(f"(?P<{kind}>{words})" for kind, words in _LABELS) + r")(?![\w/])"
                     r"(?:\s*(?:#|:|(?:nos?|numbers?|codes?)\b\.?))*", re.IGNORECASE)
 _ITEM = r"[A-Za-z0-9](?:[A-Za-z0-9._/\-]*[A-Za-z0-9])?"
-_NEXT = re.compile(rf"(?:\s*[,;&]\s*(?:(?:and|or)\s+)?|\s+(?:(?:and|or)\s+)?|\s*)(?P<item>{_ITEM})",
+_DASH = r"\s*[\u2013\u2014]\s*|\s+-\s*|-\s+"  # a hyphen within an item is part of it
+_NEXT = re.compile(rf"(?:\s*[,;&]\s*(?:(?:and|or)\s+)?|{_DASH}|\s+(?:(?:and|or)\s+)?|\s*)(?P<item>{_ITEM})",
                    re.IGNORECASE)
-_RANGE_WORD = re.compile(rf"\s*(?:to|through|thru)\s+(?P<item>{_ITEM})", re.IGNORECASE)
+_RANGE_WORD = re.compile(rf"(?:\s*(?P<word>to|through|thru)\s+|{_DASH})(?P<item>{_ITEM})", re.IGNORECASE)
 # 3. In code_info only (it lists codes; a description is prose): every other word with a digit, "unlabelled".
 _WORD = re.compile(_ITEM)
 # A hyphenated pair of numbers of one length, the second larger (optionally one letter prefix): a range or
 # one id written with a hyphen; never expanded.
-_RANGE = re.compile(r"^(?P<prefix>[A-Za-z]*)(?P<a>\d+)\s*(?:-|to|through|thru)\s*(?P=prefix)?(?P<b>\d+)$",
+_RANGE = re.compile(r"^(?P<prefix>[A-Za-z]*)(?P<a>\d+)\s*(?:-|\u2013|\u2014|to|through|thru)\s*(?P=prefix)?(?P<b>\d+)$",
                     re.IGNORECASE)
 _MASK = "\0"  # replaces consumed text, and ends a list
 
@@ -97,7 +100,8 @@ class Notice:
 
 @dataclass
 class Match:
-    """What one token names in the store. ``status``: matched, no record, unclear or not understood."""
+    """What one token names in the store. ``status``: matched, partly matched (a UDI some of whose parts name no
+    record: its product is held, the lot or serial it names is not), no record, unclear or not understood."""
 
     token: Token
     records: dict[str, list[str]] = field(default_factory=dict)  # kind -> keys
@@ -140,7 +144,9 @@ def extract(name: str, text: str) -> list[Token]:
         position = label.end()
         while (item := _NEXT.match(masked, position)) and _digits(item["item"]):
             end = item.end()
-            if (through := _RANGE_WORD.match(masked, end)) and _digits(through["item"]):
+            through = _RANGE_WORD.match(masked, end)
+            if through and _digits(through["item"]) and (  # a dash that reads as no range separates two items
+                    through["word"] or _range_note(text[item.start("item"):through.end()])):
                 end = through.end()
             take(item.start("item"), end, kind, _range_note(text[item.start("item"):end]))
             position = end
@@ -220,6 +226,10 @@ def match(graph: Graph, token: Token) -> Match:
     others = sorted(k for k, v in records.items() if k not in wanted and v)
     if found.ambiguous:
         result.status, result.reason = "unclear", "ambiguous: a scanner may have dropped FNC1; not used"
+    elif result.records and (missing := found.named_parts(matched=False)):
+        result.status = "partly matched"  # the unit or lot the notice names is not the product it matched
+        result.reason = "not in the store: " + ", ".join(f"{p.part} {p.value} (no {p.kind.lower()} has it)"
+                                                           for p in missing)
     elif result.records:
         result.status = "matched"
         result.reason = how or token.note and f"matched as written; it {token.note.split('; ')[0]}"
@@ -248,7 +258,10 @@ class Reading:
         return self._keys("Serial")
 
     def _keys(self, kind: str) -> list[str]:
-        return sorted({k for ms in self.matches for m in ms if m.status == "matched" for k in m.records.get(kind, [])})
+        """The ``kind`` records the notice names; a partly matched UDI's count (its lot when its serial is not
+        held: a wider recall, never a narrower one), and the token is also listed as unmatched."""
+        return sorted({k for ms in self.matches for m in ms if m.status in ("matched", "partly matched")
+                       for k in m.records.get(kind, [])})
 
     @property
     def unmatched(self) -> list[Match]:

@@ -162,16 +162,16 @@ class RecallService:
 
     @_serialized
     def hold(self, recall_id: str, items: Collection[str] | None = None, why: str = "") -> list[str]:
-        """Put affected stock on hold: by default every lot and serial in stock and the containers it is in, and
-        every lot whose records cannot tell how much of it is left (``remaining`` unknown), which may be partly
-        on site whatever the furthest it went: a needless hold costs a look, a missed one lets stock be used."""
+        """Put affected stock on hold: by default every lot and serial in stock, every lot whose records cannot
+        tell how much of it is left (``remaining`` unknown), which may be partly on site whatever the furthest it
+        went (a needless hold costs a look, a missed one lets stock be used), and the containers each is in."""
         recall = self._open_recall(recall_id)
         scope = self.version(recall_id)
         if items is None:  # a lot split between containers is held in every one of them
             stock = [item for item, w in scope.where.items() if w["status"] == "in_stock"]
             unsure = [item for item, w in scope.where.items()
                       if w["status"] != "in_stock" and item.startswith("Lot:") and w["remaining"] is None]
-            items = stock + unsure + sorted({ref("Container", c) for item in stock
+            items = stock + unsure + sorted({ref("Container", c) for item in stock + unsure
                                              for c in scope.where[item]["containers"]})
         else:
             self._check_in_scope(scope, items, ("lots", "serials", "containers"))
