@@ -118,7 +118,7 @@ def _print_identification(result: Identification) -> None:
         for kind, records in r.records.items():
             for record in records:
                 console.print(f"  {kind} {next(iter(record.values()))}", highlight=False)
-        missing = [f"{p.part} {p.value} (no {p.kind.lower()} has it)" for p in r.named_parts(matched=False)]
+        missing = [p.unheld for p in r.named_parts(matched=False)]
         for line in missing:
             console.print(f"  not in the store: {line}", highlight=False)
         if r.records and missing:  # partly matched: the product is held, the unit scanned is not

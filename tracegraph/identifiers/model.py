@@ -21,6 +21,11 @@ class NamedPart(NamedTuple):
     value: str
     kind: str
 
+    @property
+    def unheld(self) -> str:
+        """How a part no record has is said, wherever it is: ``serial SN-9 (no serial has it)``."""
+        return f"{self.part} {self.value} (no {self.kind.lower()} has it)"
+
 
 @dataclass(frozen=True)
 class Parsed:

@@ -325,9 +325,9 @@ class _Builder:
         for edge in self.store.edges("IDENTIFIES", {thing.ref for thing in things.values()}, "in"):
             stored[edge.dst].add(edge.src[1])
         out = {}
+        known = self.records["Identifier"]  # this batch's, growing as the loop adds to it
         for uri, thing in things.items():
             forms = {thing.key, *parents[uri], *(form for form, _ in identifier_forms(thing.parts))}
-            known = self.records["Identifier"]  # looked up, not copied, per parent
             for form in sorted(f for f in forms if f != thing.key and f not in known):
                 self._put("Identifier", form, scheme="epc" if form.startswith("urn:epc:") else "digital-link")
                 self._edge("IDENTIFIES", ("Identifier", form), thing.ref)

@@ -228,8 +228,7 @@ def match(graph: Graph, token: Token) -> Match:
         result.status, result.reason = "unclear", "ambiguous: a scanner may have dropped FNC1; not used"
     elif result.records and (missing := found.named_parts(matched=False)):
         result.status = "partly matched"  # the unit or lot the notice names is not the product it matched
-        result.reason = "not in the store: " + ", ".join(f"{p.part} {p.value} (no {p.kind.lower()} has it)"
-                                                           for p in missing)
+        result.reason = "not in the store: " + ", ".join(p.unheld for p in missing)
     elif result.records:
         result.status = "matched"
         result.reason = how or token.note and f"matched as written; it {token.note.split('; ')[0]}"
