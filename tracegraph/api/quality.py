@@ -59,6 +59,11 @@ def _finding(f: model.Finding) -> QualityFinding:
                           records=[_ref(r) for r in f.records], source=f.source and _to(SourceRow, f.source))
 
 
+def _first(info: strawberry.Info, found: list[model.Finding], first: int) -> list[QualityFinding]:
+    """The first ``first`` of ``found`` (at most the page cap): the cut lists beside each connection."""
+    return [_finding(f) for f in found[:info.context.page_size(first)]]
+
+
 async def _page(info: strawberry.Info, found: list[model.Finding], first: int,
                 after: str | None) -> Connection[QualityFinding]:
     """A page of ``found`` (in the report's order); a cursor holds its finding's key, not a position."""
@@ -78,7 +83,7 @@ class QualityCheck:
                                   "findings cannot crowd the others out of one list); `itemsConnection` pages "
                                   "through all, with the total.")
     def items(self, info: strawberry.Info, first: int = DEFAULT_PAGE_SIZE) -> list[QualityFinding]:
-        return [_finding(f) for f in self.found[:info.context.page_size(first)]]
+        return _first(info, self.found, first)
 
     @strawberry.field(description="All this check's findings, a page at a time in the report's order.")
     async def items_connection(self, info: strawberry.Info, first: int = DEFAULT_PAGE_SIZE,
@@ -116,7 +121,7 @@ class Quality:
                                   "pages through all, with the total).")
     def findings(self, info: strawberry.Info, check: str | None = None,
                  first: int = DEFAULT_PAGE_SIZE) -> list[QualityFinding]:
-        return [_finding(f) for f in self._found(check)[:info.context.page_size(first)]]
+        return _first(info, self._found(check), first)
 
     @strawberry.field(description="Findings, of one check if given; all of them, a page at a time in the "
                                   "report's order (by check, then as each check lists them).")

@@ -67,7 +67,10 @@ def _layers(store: Store, trace: TraceResult) -> tuple[dict[NodeRef, str], dict[
 
 
 def layer_keys(store: Store, trace: TraceResult, name: str) -> list[str]:
-    """The keys of one layer's nodes in key order, the order :func:`trace_view` draws them in."""
+    """The keys of one layer's nodes in key order, the order :func:`trace_view` draws them in. Only a lot
+    layer needs the lot records (a lot's role); the others are the trace's ids, read without the store."""
+    if LAYER_KINDS[name] != "Lot":
+        return sorted(trace.ids[name])
     layer, _ = _layers(store, trace)
     return sorted(key for (_, key), in_layer in layer.items() if in_layer == name)
 
