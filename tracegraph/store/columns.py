@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from ..errors import StoreError
 from ..schema import KINDS, RELS, normalize_datetime
 from .base import Direction, Edge, NodeRef, Store
 
+T = TypeVar("T")
 KIND_NAMES: tuple[str, ...] = tuple(KINDS)
 KIND_CODE: dict[str, int] = {name: code for code, name in enumerate(KIND_NAMES)}
 
@@ -243,6 +244,12 @@ class GraphColumns(ABC):
 
     def prepare(self, kinds: Iterable[str]) -> None:
         """Build now whatever reading these kinds' records will need (a server warming up)."""
+
+    def whole_graph(self, name: str, build: Callable[[], T]) -> T | None:
+        """``build()``, an answer about the whole graph, kept under ``name`` for as long as this version of the
+        graph lasts and shared by every view of it; None where the graph is not in memory (a view that reads
+        the store as it goes would read all of it)."""
+        return None
 
     def keys(self, nids: np.ndarray) -> list[str]:
         return [key for _, key in self.refs(nids)]

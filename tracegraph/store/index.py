@@ -178,6 +178,9 @@ class IndexColumns(GraphColumns):
     def prepare(self, kinds: Iterable[str]) -> None:
         self._built(lambda con: self.index.tables(con, list(kinds)))
 
+    def whole_graph(self, name: str, build: Callable[[], T]) -> T:
+        return self.index.whole_graph(name, build)
+
     def nids(self, refs: Iterable[NodeRef]) -> np.ndarray:
         return self.index.nids(refs)
 
@@ -198,7 +201,7 @@ class IndexColumns(GraphColumns):
         nids = ordered(nids, self.size)
         kinds = self.kinds(nids)
         parts = []
-        for code in sorted(set(kinds.tolist()), key=KIND_NAMES.__getitem__):
+        for code in sorted(np.flatnonzero(np.bincount(kinds)).tolist(), key=KIND_NAMES.__getitem__):
             mine = nids[kinds == code]
             table = self.index.built(KIND_NAMES[code])
             if table is None and mine.size < FEW:  # sorting a few keys beats building the kind's table
@@ -276,6 +279,8 @@ class AdjacencyIndex:
         finally:
             con.execute("COMMIT")
         self._build_lock = threading.Lock()
+        self._whole: dict[str, Any] = {}  # answers about the whole graph (IndexColumns.whole_graph)
+        self._whole_lock = threading.Lock()
         self._scratch = np.full(size, -1, dtype=np.int32)  # depth per nid during reach, reset after
         self._reach_lock = threading.Lock()
 
@@ -315,6 +320,16 @@ class AdjacencyIndex:
 
     def _table(self, con: sqlite3.Connection, kind: str) -> KindTable:
         return KindTable(con, kind, self.ref_of, self.row_in_kind)
+
+    def whole_graph(self, name: str, build: Callable[[], T]) -> T:
+        """``build()`` once for this version (one thread builds it; others wait for it)."""
+        found = self._whole.get(name)
+        if found is None:
+            with self._whole_lock:
+                found = self._whole.get(name)
+                if found is None:
+                    found = self._whole[name] = build()
+        return found
 
     def built(self, kind: str) -> KindTable | None:
         """The records of ``kind`` as columns, if something built them already."""

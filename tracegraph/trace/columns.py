@@ -9,12 +9,12 @@ first ask, so a recall scope over 100k items pays for Python objects only where 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 import numpy as np
 
 from ..store.columns import (KIND_CODE, KIND_NAMES, EdgeColumns, EdgeSource, GraphColumns, ViewChanged, distinct,
-                             object_column, slots)
+                             object_column, ranges, slots)
 from ..schema import KINDS
 from .model import Held, Link, Whereabouts
 
@@ -80,9 +80,13 @@ class Carried:
         none = np.empty(0, dtype=np.int64)
         return cls(None, None, none, none)
 
-    def shipments(self) -> np.ndarray:
-        parts = [e.dst for e in (self.loose, self.boxes) if e is not None]
-        return distinct(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(item, shipment) for each way a shipment took an item: its own line (these first), or inside a
+        container on the shipment's line."""
+        none = np.empty(0, dtype=np.int64)
+        loose = self.loose
+        return (np.concatenate([none if loose is None else loose.src, self.boxed_item]),
+                np.concatenate([none if loose is None else loose.dst, self.boxed_shipment]))
 
     def links(self, view: GraphColumns) -> dict[str, list[Link]]:
         """shipment -> the links that put a reached item on it, item links first."""
@@ -104,11 +108,14 @@ class WhereColumns:
     status: np.ndarray  # positions in STATUSES
     remaining: np.ndarray  # NaN where unknown (or a serial)
     shipped_pairs: tuple[np.ndarray, np.ndarray]
-    consumed_pairs: tuple[np.ndarray, np.ndarray]
-    in_pairs: tuple[np.ndarray, np.ndarray]
+    lot_quantity: np.ndarray  # per shipped pair, the quantity of a loose lot line (else 0)
+    consumed: tuple[np.ndarray, np.ndarray] | None  # None: read from ``part_of`` when first asked for
+    inside: tuple[np.ndarray, np.ndarray] | None
     shipment: np.ndarray  # the carried shipments, with their customer and time
     customer_key: np.ndarray
     shipped_at: np.ndarray
+    part_of: tuple[WhereColumns, np.ndarray] | None = None  # restricted from these, at these item positions
+    _frame_made: dict[str, np.ndarray] | None = field(default=None, repr=False)
 
     def customer_pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """(item, position in ``shipment``) of every shipment that took an item (a pair may repeat)."""
@@ -124,6 +131,61 @@ class WhereColumns:
     def _customer_pairs(self) -> tuple[np.ndarray, np.ndarray]:
         items, shipments = self.shipped_pairs
         return items, np.searchsorted(self.shipment, shipments)
+
+    @property
+    def consumed_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.consumed is None:
+            self.consumed = self._part("consumed_pairs")
+        return self.consumed
+
+    @property
+    def in_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.inside is None:
+            self.inside = self._part("in_pairs")
+        return self.inside
+
+    def restrict(self, items: np.ndarray) -> WhereColumns:
+        """The same for some of the items, in the order of ``item`` (lots, then serials, each in key order):
+        how a trace reads the whereabouts a view keeps for every item (:mod:`tracegraph.trace.facts`). What
+        a recall's counts do not need is read when first asked for."""
+        at = self._slot[items]
+        shipped = self._rows_of("shipped_pairs", at)
+        shipped_to = self.shipped_pairs[1][shipped]
+        shipments = distinct(shipped_to)
+        kept = np.searchsorted(self.shipment, shipments)
+        return WhereColumns(items, self.status[at], self.remaining[at], (self.shipped_pairs[0][shipped], shipped_to),
+                            self.lot_quantity[shipped], None, None, shipments, self.customer_key[kept],
+                            self.shipped_at[kept], part_of=(self, at))
+
+    def _part(self, pairs: str) -> tuple[np.ndarray, np.ndarray]:
+        """Those of the whole's ``pairs`` that are about these items."""
+        assert self.part_of is not None
+        whole, at = self.part_of
+        rows = whole._rows_of(pairs, at)
+        items, others = getattr(whole, pairs)
+        return items[rows], others[rows]
+
+    def _rows_of(self, pairs: str, at: np.ndarray) -> np.ndarray:
+        """The rows of ``pairs`` about the items at positions ``at``."""
+        order, indptr = self._rows_by_item[pairs]
+        starts = indptr[at]
+        return order[ranges(starts, indptr[at + 1] - starts)[0]]
+
+    @cached_property
+    def _slot(self) -> np.ndarray:
+        """Node number -> position in ``item``."""
+        return slots(int(self.item.max(initial=-1)) + 1, self.item)
+
+    @cached_property
+    def _rows_by_item(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Of each kind of pairs, the rows grouped by item position: (rows in that order, CSR indptr)."""
+        out = {}
+        for name in ("shipped_pairs", "consumed_pairs", "in_pairs"):
+            position = self._slot[getattr(self, name)[0]]
+            indptr = np.zeros(self.item.size + 1, dtype=np.int64)
+            np.cumsum(np.bincount(position, minlength=self.item.size), out=indptr[1:])
+            out[name] = (np.argsort(position, kind="stable"), indptr)
+        return out
 
     def rows(self, view: GraphColumns) -> dict[tuple[str, str], Whereabouts]:
         refs = view.refs(self.item)
@@ -154,7 +216,20 @@ class WhereColumns:
 
     def frame_columns(self, view: GraphColumns) -> dict[str, np.ndarray]:
         """The ``affected`` table's columns (see :func:`tracegraph.notebook.scope_frames`), items in key
-        order, lists joined with ";": built from the columns, with a Python object only per row of text."""
+        order, lists joined with ";": built from the columns, with a Python object only per row of text (or
+        taken from those of the whereabouts these were restricted from)."""
+        if self.part_of is not None:
+            whole, at = self.part_of
+            return {name: column[at] for name, column in whole._frame(view).items()}
+        return self._frame(view)
+
+    def _frame(self, view: GraphColumns) -> dict[str, np.ndarray]:
+        """:meth:`frame_columns`, made once (the views that read these whereabouts number nodes alike)."""
+        if self._frame_made is None:
+            self._frame_made = self._make_frame(view)
+        return self._frame_made
+
+    def _make_frame(self, view: GraphColumns) -> dict[str, np.ndarray]:
         n = self.item.size
         kinds = view.kinds(self.item)
         try:  # the items are lots, then serials

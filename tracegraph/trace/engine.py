@@ -73,9 +73,10 @@ from ..gcpause import paused_gc
 from ..schema import GENEALOGY_RELS, KINDS, RELS, normalize_datetime
 from ..store import Direction as EdgeDirection
 from ..store import Edge, NodeRef, Store
-from ..store.columns import (KIND_CODE, NO_END, NO_START, EdgeColumns, GraphColumns, ViewChanged, distinct, member,
-                             moment_number, moment_numbers, ordered)
+from ..store.columns import (KIND_CODE, KIND_NAMES, NO_END, NO_START, EdgeColumns, GraphColumns, ViewChanged, distinct,
+                             member, moment_number, moment_numbers, ordered)
 from .columns import CONSUMED, IN_STOCK, SHIPPED, Carried, HeldColumns, WhereColumns, positions_in
+from .facts import ItemFacts
 from .model import GROUP_OF_KIND, GROUPS, KIND_OF_GROUP, Held, Limits, Link, TraceStart, Whereabouts, in_lot_unit, within
 
 Direction = Literal["forward", "backward"]
@@ -141,9 +142,7 @@ class TraceResult:
     _reached: tuple[np.ndarray, np.ndarray] = field(repr=False)  # genealogy nodes and their hop counts
     _nodes: dict[str, np.ndarray] = field(repr=False)  # group -> node numbers in key order
     _keys: dict[str, list[str]] = field(repr=False)  # the groups given by key (process steps), in order
-    _held: HeldColumns = field(repr=False)
-    _carried: Carried = field(repr=False)
-    _consumed: EdgeColumns = field(repr=False)  # live consumptions of the reached items, in the trace's direction
+    _facts: ItemFacts = field(repr=False)  # of the reached items, or of every item (see tracegraph.trace.facts)
     holds: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # "Kind:key" -> recall holds on it
     # a trace never changes: chains found (of lots, serials, shipments) and its shipment records, kept
     _chains: dict[NodeRef, list[Link]] = field(default_factory=dict, repr=False)
@@ -163,12 +162,25 @@ class TraceResult:
     @cached_property
     def held(self) -> list[Held]:
         """Every container that held a reached item, and when (a forward trace's; none for a backward one)."""
-        return self._held.rows(self._view)
+        return self._downstream[0].rows(self._view)
 
     @cached_property
     def carried(self) -> dict[str, list[Link]]:
         """shipment -> the links that put a reached item on it."""
-        return self._carried.links(self._view)
+        return self._downstream[1].links(self._view)
+
+    @cached_property
+    def _downstream(self) -> tuple[HeldColumns, Carried]:
+        """The containment and shipments of the reached items: kept with facts worked out for them, else
+        worked out now (for explanations) by the same rules."""
+        reached = self._reached[0]
+        if self.direction == "backward":
+            return HeldColumns.empty(), Carried.empty()
+        held, carried = self._facts.held, self._facts.carried  # the kept facts' are dropped once used
+        if held is not None and carried is not None and self._facts.covers(reached):
+            return held, carried
+        held, _ = self._engine._containment(self._view, reached, self._facts.deepest_of(self._facts.positions(reached)))
+        return held, self._engine._shipments(self._view, reached, held)
 
     def refs(self) -> list[str]:
         """Every reached record as "Kind:key"."""
@@ -315,7 +327,11 @@ class TraceEngine:
     def warm(self) -> None:
         """Build now what the first trace would build (a server does before it reports ready)."""
         self.store.warm()
-        self.store.columns().prepare(GROUP_OF_KIND)
+        view = self.store.columns()
+        view.prepare(GROUP_OF_KIND)
+        whole = self._whole_graph_facts(view)
+        if whole is not None:  # and every item's whereabouts, for the first recall
+            whole.where(view).frame_columns(view)
 
     # -- public questions --------------------------------------------------------------------
     @_on_a_fresh_view
@@ -332,7 +348,7 @@ class TraceEngine:
     @paused_gc()
     def recall_scope(self, trigger: TraceStart, limits: Limits | None = None) -> RecallScope:
         trace = self.forward(trigger, limits)
-        where = self._whereabouts(trace)
+        where = trace._facts.where_of(trace._view, trace._nodes["lots"], trace._nodes["serials"])
         items, at = where.customer_pairs()
         names, code_of = where.customers
         n = max(len(names), 1)
@@ -345,7 +361,8 @@ class TraceEngine:
         lots = np.bincount(codes[is_lot], minlength=n)
         serials = np.bincount(codes[~is_lot], minlength=n)
         shipments = np.bincount(code_of, minlength=n)
-        quantity = np.bincount(code_of, weights=self._lot_quantities_shipped(trace, where.shipment), minlength=n)
+        per_shipment = np.bincount(at, weights=where.lot_quantity, minlength=where.shipment.size)
+        quantity = np.bincount(code_of, weights=per_shipment, minlength=n)
         counts = {name: {"lots": int(lots[i]), "serials": int(serials[i]), "shipments": int(shipments[i]),
                          "lot_quantity": float(quantity[i])} for i, name in enumerate(names.tolist())}
         return RecallScope(trace, counts, where)
@@ -426,30 +443,27 @@ class TraceEngine:
         if depths.size and int(depths.max()) > limits.max_depth:
             raise LimitExceeded(f"the genealogy is deeper than the limit of {limits.max_depth} hops")
         self._check_size(reached.size, limits)
-        # every group as node numbers, but process steps: a consumption names its step by key
-        found: dict[str, list[np.ndarray]] = {g: [] for g in GROUPS if g != "process_steps"}
-        found["lots"].append(view.of_kind(reached, "Lot"))
-        found["serials"].append(view.of_kind(reached, "Serial"))
-        found["suppliers"].append(view.nids(("Supplier", k) for k in start.suppliers))
-        found["materials"].append(view.nids(("Material", k) for k in start.materials))
-        found["containers"].append(view.nids([("Container", k) for k in start.containers]
-                                             + [ref for ref in entry if ref[0] == "Container"]))
-        held, carried = HeldColumns.empty(), Carried.empty()
-        if direction == "forward":
-            held = self._containment(view, reached, limits)
-            found["containers"].append(held.container)
-            carried = self._shipments(view, reached, held)
-            shipments = carried.shipments()
-            found["shipments"].append(shipments)
-            customers = view.fields("Shipment", shipments, ["customer_id"])["customer_id"].tolist()
-            found["customers"].append(view.nids(("Customer", c) for c in customers if c is not None))
-        consumed = view.edges("CONSUMED_INTO", reached, step).live()
-        steps = self._context(view, reached, step, consumed, found)
-        groups = {g: view.in_key_order(np.concatenate(parts or [np.empty(0, dtype=np.int64)]))
-                  for g, parts in found.items()}
+        forward = direction == "forward"
+        facts = self._facts(view, reached, forward, limits)
+        at = facts.positions(reached)
+        if forward:
+            if facts.deepest_of(at) > limits.max_depth:
+                raise LimitExceeded(f"containers nest deeper than the limit of {limits.max_depth}")
+            self._check_size(int(facts.held_rows[at].sum()), limits)
+        consumed = (facts.consumed if forward and facts.consumed is not None and facts.covers(reached)
+                    else view.edges("CONSUMED_INTO", reached, step).live())
+        # process steps by key (a consumption names its step); the other groups as node numbers, in key order
+        inside = member(consumed.dst if forward else consumed.src, reached)
+        steps = set(consumed.column("step_id")[inside].tolist())
+        step_nodes = view.nids(("ProcessStep", s) for s in steps)
+        nodes = view.in_key_order(np.concatenate([
+            reached, facts.related.of_rows(at), view.edges("RECORDED_AT", step_nodes, "in").src,
+            view.nids(("Supplier", k) for k in start.suppliers), view.nids(("Material", k) for k in start.materials),
+            view.nids([("Container", k) for k in start.containers] + [ref for ref in entry if ref[0] == "Container"])]))
+        groups = _by_group(view, nodes)
         self._check_size(sum(map(len, groups.values())) + len(steps), limits)
         return TraceResult(direction, start, entry, self, view, (reached, depths), groups,
-                           {"process_steps": sorted(steps)}, held, carried, consumed)
+                           {"process_steps": sorted(steps)}, facts)
 
     def _reach(self, view: GraphColumns, seeds: np.ndarray, step: Literal["out", "in"],
                max_depth: int) -> tuple[np.ndarray, np.ndarray]:
@@ -512,34 +526,95 @@ class TraceEngine:
         seeds += [ref for ref in entry if ref[0] in _ITEM_KINDS]
         return seeds, entry
 
-    def _containment(self, view: GraphColumns, items: np.ndarray, limits: Limits) -> HeldColumns:
-        """Every container that held a reached item, and when, through nested containers: each level
-        joins what is inside a child, and when, to the child's packings, keeping the intersections."""
+    # -- what each reached item brings (see tracegraph.trace.facts) -----------------------------------
+    def _facts(self, view: GraphColumns, reached: np.ndarray, forward: bool, limits: Limits) -> ItemFacts:
+        """The facts of the reached items: for a forward trace, the whole graph's where the view keeps them and
+        they followed containers deep enough for these limits; else worked out for these items (a backward
+        trace needs only their context, and is seldom large)."""
+        whole = self._whole_graph_facts(view) if forward else None
+        if whole is not None and (limits.max_depth <= whole.depth_limit
+                                  or whole.deepest_of(whole.positions(reached)) <= whole.depth_limit):
+            return whole
+        return self._item_facts(view, reached, forward, limits.max_depth, kept=False)
+
+    def _whole_graph_facts(self, view: GraphColumns) -> ItemFacts | None:
+        """Every lot's and serial's facts, kept with the view's version of the graph (where it is in memory)."""
+        def build() -> ItemFacts:
+            nodes = np.arange(view.size, dtype=np.int64)
+            kinds = view.kinds(nodes)
+            items = nodes[(kinds == KIND_CODE["Lot"]) | (kinds == KIND_CODE["Serial"])]
+            return self._item_facts(view, items, True, self.limits.max_depth, kept=True)
+        return view.whole_graph("trace facts", build)
+
+    def _item_facts(self, view: GraphColumns, items: np.ndarray, downstream: bool, max_depth: int,
+                    kept: bool) -> ItemFacts:
+        """The facts of ``items`` (sorted), downstream ones too if asked, containers followed ``max_depth`` deep.
+        ``kept``: facts kept for many traces, which keep their whereabouts but not the rows they are made of."""
+        lots, serials = view.of_kind(items, "Lot"), view.of_kind(items, "Serial")
+        supplied, of_item = view.edges("SUPPLIED", lots, "in"), view.edges("OF_ITEM", lots, "out")
+        of_product, inspects = view.edges("OF_PRODUCT", serials, "out"), view.edges("INSPECTS", items, "in")
+        context = [(supplied.dst, supplied.src), (of_item.src, of_item.dst), (of_product.src, of_product.dst),
+                   (inspects.dst, inspects.src)]
+        if not downstream:
+            return ItemFacts.make(items, view.size, context, False, HeldColumns.empty(),
+                                  np.zeros(items.size, dtype=np.int64), max_depth, Carried.empty(), None, None)
+        held, deepest = self._containment(view, items, max_depth)
+        carried = self._shipments(view, items, held)
+        shipped_item, shipped_to = carried.pairs()
+        shipments = distinct(shipped_to)
+        customer = self._customer_nodes(view, shipments)[np.searchsorted(shipments, shipped_to)]
+        known = customer >= 0
+        related = context + [(held.item, held.container), (shipped_item, shipped_to),
+                             (shipped_item[known], customer[known])]
+
+        def where(facts: ItemFacts, view: GraphColumns) -> WhereColumns:
+            assert facts.held is not None and facts.carried is not None and facts.consumed is not None
+            made = self._whereabouts(view, view.in_key_order(lots), view.in_key_order(serials), facts.held,
+                                     facts.carried, facts.consumed)
+            if kept:  # a trace works out its own rows when it needs them (an explanation)
+                facts.held = facts.carried = facts.consumed = None
+            return made
+        consumed = view.edges("CONSUMED_INTO", items, "out").live()
+        return ItemFacts.make(items, view.size, related, True, held, deepest, max_depth, carried, consumed, where)
+
+    @staticmethod
+    def _customer_nodes(view: GraphColumns, shipments: np.ndarray) -> np.ndarray:
+        """Each shipment's customer, by the customer_id it names (-1: none, or no such customer)."""
+        keys = view.fields("Shipment", shipments, ["customer_id"])["customer_id"].tolist()
+        found = view.nids(("Customer", k) for k in keys if k is not None)
+        nid_of = dict(zip(view.keys(found), found.tolist()))
+        return np.array([nid_of.get(k, -1) for k in keys], dtype=np.int64)
+
+    def _containment(self, view: GraphColumns, items: np.ndarray, max_depth: int) -> tuple[HeldColumns, np.ndarray]:
+        """Every container that held an item, and when, through nested containers: each level joins what
+        is inside a child, and when, to the child's packings, keeping the intersections. Also, per item,
+        the deepest level whose packings were looked at: at most ``max_depth`` + 1, where this stops."""
         parts: list[HeldColumns] = []
+        deepest = np.zeros(items.size, dtype=np.int64)
         none = np.full(items.size, -1, dtype=np.int64)
-        item, node = items, items  # what is inside ``node`` during [lo, hi), set by packings lo_edge, hi_edge
+        at, node = np.arange(items.size), items  # each row's item (its position), and what it is inside of
+        # ``node`` holds it during [lo, hi), set by packings lo_edge, hi_edge
         lo, hi = np.full(items.size, NO_START, dtype=np.int64), np.full(items.size, NO_END, dtype=np.int64)
         lo_edge, hi_edge = none, none
-        level, total = 0, 0
+        level = 0
         while node.size:
             level += 1
             f, edges = view.live_edges_of("PACKED_IN", node, "out")  # each row inside a child, with its packings
-            if len(edges) and level > limits.max_depth:
-                raise LimitExceeded(f"containers nest deeper than the limit of {limits.max_depth}")
+            deepest[at[f]] = level
+            if level > max_depth:
+                break
             packed, unpacked = edges.moments("packed_at"), edges.moments("unpacked_at")
             inner_lo, inner_hi = lo[f], hi[f]
             later, earlier = packed > inner_lo, unpacked < inner_hi
             start, end = np.where(later, packed, inner_lo), np.where(earlier, unpacked, inner_hi)
             ok = np.flatnonzero(start < end)
             row, numbers = f[ok], edges.numbers[ok]
-            item, node, lo, hi = item[row], edges.dst[ok], start[ok], end[ok]
+            at, node, lo, hi = at[row], edges.dst[ok], start[ok], end[ok]
             lo_edge = np.where(later[ok], numbers, lo_edge[row])
             hi_edge = np.where(earlier[ok], numbers, hi_edge[row])
-            parts.append(HeldColumns(item, node, lo, hi, lo_edge, hi_edge, edges.src[ok], numbers,
-                                     np.full(item.size, level, dtype=np.int64), edges.source))
-            total += item.size
-            self._check_size(total, limits)
-        return HeldColumns.concat(parts)
+            parts.append(HeldColumns(items[at], node, lo, hi, lo_edge, hi_edge, edges.src[ok], numbers,
+                                     np.full(at.size, level, dtype=np.int64), edges.source))
+        return HeldColumns.concat(parts), deepest
 
     def _shipments(self, view: GraphColumns, items: np.ndarray, held: HeldColumns) -> Carried:
         """Shipments that carried a reached item, directly or inside a container at shipping time."""
@@ -558,33 +633,15 @@ class TraceEngine:
         moments = moment_numbers(view.fields("Shipment", each, ["shipped_at"])["shipped_at"])
         return moments[np.searchsorted(each, shipments)]
 
-    def _context(self, view: GraphColumns, items: np.ndarray, step: Literal["out", "in"],
-                 consumptions: EdgeColumns, found: dict[str, list[np.ndarray]]) -> set[str]:
-        """Suppliers, items, process steps and inspections of the reached lots and serials (``consumptions``:
-        their live ones, in the trace's direction); returns the keys of the steps, adds the others to
-        ``found``."""
-        lots, serials = view.of_kind(items, "Lot"), view.of_kind(items, "Serial")
-        found["suppliers"].append(view.edges("SUPPLIED", lots, "in").src)
-        of_item = view.edges("OF_ITEM", lots, "out").dst
-        found["materials"].append(view.of_kind(of_item, "Material"))
-        found["products"] += [view.of_kind(of_item, "Product"), view.edges("OF_PRODUCT", serials, "out").dst]
-        inside = member(consumptions.dst if step == "out" else consumptions.src, items)
-        steps = set(consumptions.column("step_id")[inside].tolist())
-        found["inspections"].append(view.edges("INSPECTS", items, "in").src)
-        step_nodes = view.nids(("ProcessStep", s) for s in steps)
-        found["inspections"].append(view.edges("RECORDED_AT", step_nodes, "in").src)
-        return steps
-
     # -- where things are now ------------------------------------------------------------------
-    def _whereabouts(self, trace: TraceResult) -> WhereColumns:
-        view, carried, held = trace._view, trace._carried, trace._held
-        lots, serials = trace._nodes["lots"], trace._nodes["serials"]
+    def _whereabouts(self, view: GraphColumns, lots: np.ndarray, serials: np.ndarray, held: HeldColumns,
+                     carried: Carried, consumptions: EdgeColumns) -> WhereColumns:
+        """Where each of these lots and serials (each in key order) is now, from their containment, their
+        shipments and their live consumptions."""
         items = np.concatenate([lots, serials])  # lots come first: a lot's position is its item position
         none = np.empty(0, dtype=np.int64)
         loose = carried.loose
-        shipped_item = np.concatenate([none if loose is None else loose.src, carried.boxed_item])
-        shipped_to = np.concatenate([none if loose is None else loose.dst, carried.boxed_shipment])
-        consumptions = trace._consumed  # a recall scope's trace is forward: what consumed each item
+        shipped_item, shipped_to = carried.pairs()
         # where the units of each lot went: shipped, else consumed, else in stock
         units = view.edges("HAS_SERIAL", lots, "out")
         unit_lot = positions_in(lots, units.src)
@@ -617,18 +674,13 @@ class TraceEngine:
         now = (held.end == NO_END) & (held.via == held.item)
         shipments = distinct(shipped_to)
         shipment = view.fields("Shipment", shipments, ["customer_id", "shipped_at"])
-        return WhereColumns(items, status, remaining, (shipped_item, shipped_to),
+        lot_line = np.zeros(shipped_item.size)  # a loose lot line's quantity (the loose lines come first)
+        if loose is not None and len(loose):
+            lot_line[:len(loose)] = np.where(view.kinds(loose.src) == KIND_CODE["Lot"],
+                                             np.nan_to_num(_quantities(loose.column("quantity"))), 0.0)
+        return WhereColumns(items, status, remaining, (shipped_item, shipped_to), lot_line,
                             (consumptions.src, consumptions.dst), (held.item[now], held.container[now]),
                             shipments, shipment["customer_id"], shipment["shipped_at"])
-
-    def _lot_quantities_shipped(self, trace: TraceResult, shipments: np.ndarray) -> np.ndarray:
-        """Per shipment (sorted numbers), the quantity of lots it carried loose (a line without one: 0)."""
-        loose = trace._carried.loose
-        if loose is None or not len(loose):
-            return np.zeros(shipments.size)
-        lots = trace._view.kinds(loose.src) == KIND_CODE["Lot"]
-        return np.bincount(np.searchsorted(shipments, loose.dst[lots]),
-                           weights=np.nan_to_num(_quantities(loose.column("quantity")[lots])), minlength=shipments.size)
 
     # -- explanations --------------------------------------------------------------------------
     def explain_many(self, trace: TraceResult, targets: Iterable[NodeRef]) -> dict[NodeRef, list[Link]]:
@@ -837,6 +889,17 @@ class _Search:
             chain.append(Link(edge.rel, edge.src, edge.dst, edge.props))
             node = edge.dst if edge.src == node else edge.src  # its other end, a step nearer the target
         return starts[self.best[1]] + chain
+
+
+def _by_group(view: GraphColumns, nodes: np.ndarray) -> dict[str, np.ndarray]:
+    """Nodes in (kind, key) order split into the result groups (process steps aside, which go by key)."""
+    groups = {g: np.empty(0, dtype=np.int64) for g in GROUPS if g != "process_steps"}
+    kinds = view.kinds(nodes)
+    for part in np.split(nodes, np.flatnonzero(kinds[1:] != kinds[:-1]) + 1):
+        group = GROUP_OF_KIND.get(KIND_NAMES[view.kinds(part[:1])[0]]) if part.size else None
+        if group in groups:
+            groups[group] = part  # type: ignore[index]
+    return groups
 
 
 def _quantities(column: np.ndarray) -> np.ndarray:
