@@ -14,7 +14,7 @@ from functools import cached_property
 import numpy as np
 
 from ..store.columns import (KIND_CODE, KIND_NAMES, EdgeColumns, EdgeSource, GraphColumns, ViewChanged, distinct,
-                             object_column, ranges, slots)
+                             object_column, row_entries, slots)
 from ..schema import KINDS
 from .model import Held, Link, Whereabouts
 
@@ -115,7 +115,7 @@ class WhereColumns:
     customer_key: np.ndarray
     shipped_at: np.ndarray
     part_of: tuple[WhereColumns, np.ndarray] | None = None  # restricted from these, at these item positions
-    _frame_made: dict[str, np.ndarray] | None = field(default=None, repr=False)
+    _frame_made: tuple[list[str], np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     def customer_pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """(item, position in ``shipment``) of every shipment that took an item (a pair may repeat)."""
@@ -149,27 +149,23 @@ class WhereColumns:
         how a trace reads the whereabouts a view keeps for every item (:mod:`tracegraph.trace.facts`). What
         a recall's counts do not need is read when first asked for."""
         at = self._slot[items]
-        shipped = self._rows_of("shipped_pairs", at)
-        shipped_to = self.shipped_pairs[1][shipped]
+        shipped_item, shipped_to, lot_quantity = self._rows_of("shipped_pairs", at)
         shipments = distinct(shipped_to)
         kept = np.searchsorted(self.shipment, shipments)
-        return WhereColumns(items, self.status[at], self.remaining[at], (self.shipped_pairs[0][shipped], shipped_to),
-                            self.lot_quantity[shipped], None, None, shipments, self.customer_key[kept],
-                            self.shipped_at[kept], part_of=(self, at))
+        return WhereColumns(items, self.status[at], self.remaining[at], (shipped_item, shipped_to), lot_quantity,
+                            None, None, shipments, self.customer_key[kept], self.shipped_at[kept], part_of=(self, at))
 
     def _part(self, pairs: str) -> tuple[np.ndarray, np.ndarray]:
         """Those of the whole's ``pairs`` that are about these items."""
         assert self.part_of is not None
         whole, at = self.part_of
-        rows = whole._rows_of(pairs, at)
-        items, others = getattr(whole, pairs)
-        return items[rows], others[rows]
+        items, others = whole._rows_of(pairs, at)[:2]
+        return items, others
 
-    def _rows_of(self, pairs: str, at: np.ndarray) -> np.ndarray:
-        """The rows of ``pairs`` about the items at positions ``at``."""
-        order, indptr = self._rows_by_item[pairs]
-        starts = indptr[at]
-        return order[ranges(starts, indptr[at + 1] - starts)[0]]
+    def _rows_of(self, pairs: str, at: np.ndarray) -> list[np.ndarray]:
+        """The columns of ``pairs`` (for shipped pairs, with ``lot_quantity``) about the items at ``at``."""
+        indptr, columns = self._rows_by_item[pairs]
+        return row_entries(indptr, at, *columns)
 
     @cached_property
     def _slot(self) -> np.ndarray:
@@ -177,14 +173,16 @@ class WhereColumns:
         return slots(int(self.item.max(initial=-1)) + 1, self.item)
 
     @cached_property
-    def _rows_by_item(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Of each kind of pairs, the rows grouped by item position: (rows in that order, CSR indptr)."""
+    def _rows_by_item(self) -> dict[str, tuple[np.ndarray, list[np.ndarray]]]:
+        """Each kind of pairs as CSR rows by item position: (indptr, its columns in that order)."""
         out = {}
         for name in ("shipped_pairs", "consumed_pairs", "in_pairs"):
-            position = self._slot[getattr(self, name)[0]]
+            columns = [*getattr(self, name)] + ([self.lot_quantity] if name == "shipped_pairs" else [])
+            position = self._slot[columns[0]]
             indptr = np.zeros(self.item.size + 1, dtype=np.int64)
             np.cumsum(np.bincount(position, minlength=self.item.size), out=indptr[1:])
-            out[name] = (np.argsort(position, kind="stable"), indptr)
+            order = np.argsort(position, kind="stable")
+            out[name] = (indptr, [column[order] for column in columns])
         return out
 
     def rows(self, view: GraphColumns) -> dict[tuple[str, str], Whereabouts]:
@@ -218,15 +216,24 @@ class WhereColumns:
         """The ``affected`` table's columns (see :func:`tracegraph.notebook.scope_frames`), items in key
         order, lists joined with ";": built from the columns, with a Python object only per row of text (or
         taken from those of the whereabouts these were restricted from)."""
-        if self.part_of is not None:
+        if self.part_of is None:
+            names, texts, remaining = self._frame(view)
+        else:
             whole, at = self.part_of
-            return {name: column[at] for name, column in whole._frame(view).items()}
-        return self._frame(view)
+            names, texts, remaining = whole._frame(view)
+            texts, remaining = np.take(texts, at, axis=0), remaining[at]  # a row of texts at a time
+        return {**{name: texts[:, i] for i, name in enumerate(names)}, "remaining": remaining}
 
-    def _frame(self, view: GraphColumns) -> dict[str, np.ndarray]:
-        """:meth:`frame_columns`, made once (the views that read these whereabouts number nodes alike)."""
+    def _frame(self, view: GraphColumns) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """:meth:`frame_columns` as (text column names, texts as rows, ``remaining``), made once (the views
+        that read these whereabouts number nodes alike)."""
         if self._frame_made is None:
-            self._frame_made = self._make_frame(view)
+            columns = self._make_frame(view)
+            remaining = columns.pop("remaining")
+            texts = np.empty((self.item.size, len(columns)), dtype=object)
+            for i, column in enumerate(columns.values()):
+                texts[:, i] = column
+            self._frame_made = (list(columns), texts, remaining)
         return self._frame_made
 
     def _make_frame(self, view: GraphColumns) -> dict[str, np.ndarray]:

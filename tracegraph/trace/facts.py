@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 import numpy as np
 
-from ..store.columns import EdgeColumns, GraphColumns, ranges, slots
+from ..store.columns import EdgeColumns, GraphColumns, row_entries, slots
 from .columns import Carried, HeldColumns, WhereColumns
 
 
@@ -38,9 +38,8 @@ class Related:
         return cls(indptr, nodes[np.argsort(at, kind="stable")])
 
     def of_rows(self, positions: np.ndarray) -> np.ndarray:
-        """The nodes related to the items at ``positions`` (repeats and all)."""
-        starts = self.indptr[positions]
-        return self.nodes[ranges(starts, self.indptr[positions + 1] - starts)[0]]
+        """The nodes related to the items at ``positions`` (ascending; repeats and all)."""
+        return row_entries(self.indptr, positions, self.nodes)[0]
 
 
 @dataclass
