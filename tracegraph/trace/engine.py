@@ -456,11 +456,11 @@ class TraceEngine:
         inside = member(consumed.dst if forward else consumed.src, reached)
         steps = set(consumed.column("step_id")[inside].tolist())
         step_nodes = view.nids(("ProcessStep", s) for s in steps)
-        nodes = view.in_key_order(np.concatenate([
-            reached, facts.related.of_rows(at), view.edges("RECORDED_AT", step_nodes, "in").src,
+        others = view.in_key_order(np.concatenate([  # never a lot or serial: those are the reached ones
+            facts.related.of_rows(at), view.edges("RECORDED_AT", step_nodes, "in").src,
             view.nids(("Supplier", k) for k in start.suppliers), view.nids(("Material", k) for k in start.materials),
             view.nids([("Container", k) for k in start.containers] + [ref for ref in entry if ref[0] == "Container"])]))
-        groups = _by_group(view, nodes)
+        groups = _by_group(view, np.concatenate([view.in_key_order(reached), others]))
         self._check_size(sum(map(len, groups.values())) + len(steps), limits)
         return TraceResult(direction, start, entry, self, view, (reached, depths), groups,
                            {"process_steps": sorted(steps)}, facts)
@@ -892,7 +892,8 @@ class _Search:
 
 
 def _by_group(view: GraphColumns, nodes: np.ndarray) -> dict[str, np.ndarray]:
-    """Nodes in (kind, key) order split into the result groups (process steps aside, which go by key)."""
+    """Nodes grouped by kind, each kind in key order, split into the result groups (process steps aside,
+    which go by key)."""
     groups = {g: np.empty(0, dtype=np.int64) for g in GROUPS if g != "process_steps"}
     kinds = view.kinds(nodes)
     for part in np.split(nodes, np.flatnonzero(kinds[1:] != kinds[:-1]) + 1):
