@@ -53,7 +53,10 @@ set-at-a-time primitives (``reach``, ``edges``, ``get``, ``find``). Traces, cont
 whereabouts are computed a whole column at a time on the store's columnar view (:meth:`Store.columns`:
 nodes as integers, edge and record fields as numpy arrays), which any backend builds from those
 primitives and the embedded store serves from its in-memory index; explanations walk the few records
-they need one at a time.
+they need one at a time. What a reached lot or serial brings to a forward trace or a recall (its
+containers, shipments, customers, context and whereabouts) does not depend on the start: the embedded
+store's view keeps it for every item, worked out once per version of the graph by these same rules,
+and a trace gathers its items' rows (:mod:`tracegraph.trace.facts`).
 """
 
 from __future__ import annotations
