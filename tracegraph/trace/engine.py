@@ -182,7 +182,8 @@ class TraceResult:
         held, carried = self._facts.held, self._facts.carried  # the kept facts' are dropped once used
         if held is not None and carried is not None and self._facts.covers(reached):
             return held, carried
-        held, _ = self._engine._containment(self._view, reached, self._facts.deepest_of(self._facts.positions(reached)))
+        deepest = self._facts.deepest_of(self._facts.positions(reached))  # checked against the trace's limit
+        held, _ = self._engine._containment(self._view, reached, deepest)
         return held, self._engine._shipments(self._view, reached, held)
 
     def refs(self) -> list[str]:
@@ -559,8 +560,8 @@ class TraceEngine:
         context = [(supplied.dst, supplied.src), (of_item.src, of_item.dst), (of_product.src, of_product.dst),
                    (inspects.dst, inspects.src)]
         if not downstream:
-            return ItemFacts.make(items, view.size, context, False, HeldColumns.empty(),
-                                  np.zeros(items.size, dtype=np.int64), max_depth, Carried.empty(), None, None)
+            return ItemFacts.make(items, view.size, context, HeldColumns.empty(), np.zeros(items.size, dtype=np.int64),
+                                  max_depth, Carried.empty(), None, None)
         held, deepest = self._containment(view, items, max_depth)
         carried = self._shipments(view, items, held)
         shipped_item, shipped_to = carried.pairs()
@@ -578,7 +579,7 @@ class TraceEngine:
                 facts.held = facts.carried = facts.consumed = None
             return made
         consumed = view.edges("CONSUMED_INTO", items, "out").live()
-        return ItemFacts.make(items, view.size, related, True, held, deepest, max_depth, carried, consumed, where)
+        return ItemFacts.make(items, view.size, related, held, deepest, max_depth, carried, consumed, where)
 
     @staticmethod
     def _customer_nodes(view: GraphColumns, shipments: np.ndarray) -> np.ndarray:

@@ -51,8 +51,8 @@ class ItemFacts:
 
     items: np.ndarray  # the items described: sorted node numbers
     slot: np.ndarray | None  # node number -> position in items, for facts of many items (else a search)
-    related: Related  # supplier, material or product, inspections; downstream facts too, if ``downstream``
-    downstream: bool  # with the containers that held it, the shipments that carried it and their customers
+    related: Related  # supplier, material or product, inspections; for a forward trace's facts, also the
+    # containers that held it, the shipments that carried it and their customers
     held_rows: np.ndarray  # per item, its (container, interval) rows
     deepest: np.ndarray  # per item, the deepest level of containers looked at for it (0: never packed)
     depth_limit: int  # containers were followed this deep; deepest is at most one more (looked, not followed)
@@ -92,14 +92,13 @@ class ItemFacts:
         return where.restrict(np.concatenate([lots, serials]))
 
     @classmethod
-    def make(cls, items: np.ndarray, size: int, related: list[tuple[np.ndarray, np.ndarray]], downstream: bool,
-             held: HeldColumns, deepest: np.ndarray, depth_limit: int, carried: Carried, consumed: EdgeColumns | None,
+    def make(cls, items: np.ndarray, size: int, related: list[tuple[np.ndarray, np.ndarray]], held: HeldColumns, deepest: np.ndarray, depth_limit: int, carried: Carried, consumed: EdgeColumns | None,
              make_where: Callable[[ItemFacts, GraphColumns], WhereColumns] | None) -> ItemFacts:
         """From (item, node) pairs by node number; ``items``: the sorted node numbers described, out of ``size``."""
         slot = slots(size, items) if items.size * 32 > size else None
         return cls(items, slot, Related.of(items.size, [(_positions(items, slot, i), node) for i, node in related]),
-                   downstream, np.bincount(_positions(items, slot, held.item), minlength=items.size), deepest,
-                   depth_limit, held, carried, consumed, make_where)
+                   np.bincount(_positions(items, slot, held.item), minlength=items.size), deepest, depth_limit, held,
+                   carried, consumed, make_where)
 
 
 def _positions(items: np.ndarray, slot: np.ndarray | None, nodes: np.ndarray) -> np.ndarray:
