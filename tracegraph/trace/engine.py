@@ -367,8 +367,8 @@ class TraceEngine:
         shipments = np.bincount(code_of, minlength=n)
         per_shipment = np.bincount(at, weights=where.lot_quantity, minlength=where.shipment.size)
         quantity = np.bincount(code_of, weights=per_shipment, minlength=n)
-        counts = {name: {"lots": int(lots[i]), "serials": int(serials[i]), "shipments": int(shipments[i]),
-                         "lot_quantity": float(quantity[i])} for i, name in enumerate(names.tolist())}
+        counts = {name: {"lots": lo, "serials": se, "shipments": sh, "lot_quantity": q} for name, lo, se, sh, q
+                  in zip(names.tolist(), lots.tolist(), serials.tolist(), shipments.tolist(), quantity.tolist())}
         return RecallScope(trace, counts, where)
 
     @_on_a_fresh_view
