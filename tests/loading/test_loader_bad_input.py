@@ -125,6 +125,18 @@ def test_a_byte_that_is_not_utf8_is_placed_by_line_and_byte_of_the_whole_file(st
     assert store.counts()["Customer"] == 0
 
 
+def test_a_character_cut_off_at_the_end_of_the_file_is_placed_on_the_last_line(store: Store, tmp_path: Path) -> None:
+    """A truncated copy: the decoder fails only when the file ends, and the last line alone says where."""
+    data = "customer_id,name\nC1,Clinic\nC2,Clí".encode()[:-1]  # the "í" cut in two
+    directory = tmp_path / "t"
+    directory.mkdir()
+    (directory / "customers.csv").write_bytes(data)
+    with pytest.raises(LoadError, match=rf"customers\.csv: is not UTF-8 text \(unexpected end of data at "
+                                        rf"line 3, byte {len(data) - 1}\)"):
+        Graph(store).load_tables(directory)
+    assert store.counts()["Customer"] == 0
+
+
 def test_a_table_without_rows_is_still_held_to_its_required_columns(store: Store, tmp_path: Path) -> None:
     """An empty delta export whose columns were renamed upstream: refused today, not the first day it has rows."""
     csv_dir = _write(tmp_path / "csv", {"customers.csv": "customer_id,name\nC1,Clinic\n",

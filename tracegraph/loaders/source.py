@@ -32,9 +32,10 @@ class HashingReader(io.RawIOBase):
 
 
 def not_utf8(lines: Iterable[bytes]) -> str:
-    """Why and where a file first stops being UTF-8, by line and byte of the whole file (a byte-order mark
-    counted): a decoder's own position is within the chunk it was decoding. Lines decode alone, since
-    no UTF-8 sequence holds a newline byte."""
+    """Why and where a file a decoder refused first stops being UTF-8, by line and byte of the whole file (a
+    byte-order mark counted): a decoder's own position is within the chunk it was decoding. Lines decode
+    alone, since no UTF-8 sequence holds a newline byte, so one of them fails as the file did (a sequence cut
+    off at the end of the file fails as the last line)."""
     offset = 0
     for number, line in enumerate(lines, start=1):
         try:
@@ -42,4 +43,3 @@ def not_utf8(lines: Iterable[bytes]) -> str:
         except UnicodeDecodeError as exc:
             return f"{exc.reason} at line {number}, byte {offset + exc.start}"
         offset += len(line)
-    return "unreadable"  # not reached: the caller's decoder failed on these bytes
