@@ -154,3 +154,20 @@ def test_sqlite_reads_a_long_log_a_page_at_a_time_and_one_target_by_its_index(tm
     assert len(sent) == 2 and all("'even'" in sql for sql in sent)  # two pages of at most 4
     plan = " ".join(str(row) for row in con.execute(f"EXPLAIN QUERY PLAN {sent[0]}"))
     assert "USING INDEX log_target" in plan, plan
+
+
+def test_sqlite_log_pages_start_small_and_grow_tenfold_to_the_most_read_at_a_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One entry (AuditLog.contains) costs one small page; a whole trail is read in a few big ones."""
+    store = SQLiteStore(tmp_path / "t.db")
+    monkeypatch.setattr(sqlite_store, "LOG_FIRST_PAGE", 2)
+    monkeypatch.setattr(sqlite_store, "LOG_PAGE", 50)
+    for _ in range(30):
+        store.append("log", lambda seq, prev: {"seq": seq})
+    con = store._con()  # noqa: SLF001 -- the statements entries() sends, as SQLite ran them
+    sent: list[str] = []
+    con.set_trace_callback(sent.append)
+    assert next(store.entries("log"))[0] == 1
+    assert [s for s, _ in store.entries("log")] == list(range(1, 31))
+    con.set_trace_callback(None)
+    assert [int(sql.rsplit("LIMIT", 1)[1]) for sql in sent] == [2, 2, 20, 50]

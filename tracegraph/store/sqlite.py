@@ -25,7 +25,8 @@ from .base import Batch, Counts, Direction, DocRef, Edge, EntryBuilder, LogEntry
 from .index import AdjacencyIndex, IndexColumns, Relation, Stale, bump_change_counter, change_counter
 
 SCHEMA_VERSION = 2  # 2: packing and attachments carry retracted_at
-LOG_PAGE = 10_000  # log entries read at a time
+LOG_PAGE = 10_000  # the most log entries read at a time
+LOG_FIRST_PAGE = 100  # a log read's first page; pages grow tenfold up to LOG_PAGE (see SQLiteStore.entries)
 _ADDED_IN_2 = (("PACKED_IN", "retracted_at"), ("ATTACHED_TO", "retracted_at"))  # (relationship, column)
 _SQL_TYPES = {FieldType.STRING: "TEXT", FieldType.ENUM: "TEXT", FieldType.DATETIME: "TEXT",
               FieldType.JSON: "TEXT", FieldType.INTEGER: "INTEGER", FieldType.DECIMAL: "REAL"}
@@ -423,9 +424,10 @@ class SQLiteStore(Store):
     def entries(self, log: str, start: int = 1, target: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
         # a page at a time, so that a long trail is never all in memory; the target's test is the
         # expression of the log_target index, word for word, or SQLite would not use it
-        # pages grow from 100 to LOG_PAGE, so that a caller who wants only the first entry reads few
+        # pages grow from LOG_FIRST_PAGE to LOG_PAGE, so that a caller who wants only the first entry
+        # (AuditLog.contains) reads few
         about = "" if target is None else " AND json_extract(body, '$.target') = ?"
-        page = min(100, LOG_PAGE)
+        page = min(LOG_FIRST_PAGE, LOG_PAGE)  # LOG_PAGE bounds every page, the first one too
         while True:
             rows = self._log_rows(f"SELECT seq, body FROM log WHERE log = ?{about} AND seq >= ? ORDER BY seq "
                                   f"LIMIT {page}", (log, *([] if target is None else [target]), start))
