@@ -296,8 +296,9 @@ class _Builder:
             self._object(eid, event)
         for kind, rel, start, end in _MEMBERSHIPS:
             named = {min(spellings): spellings for spellings in parents[kind].values()}
-            related = self._related("parent_id", self._spellings(named), fresh, kind)
-            things = {uri: self._parent(rel, uri) for uri in named}
+            read = {uri: self._thing(uri) for uri in named}  # each parent's URI parsed once, here
+            related = self._related("parent_id", self._spellings(named, read), fresh, kind)
+            things = {uri: self._parent(rel, thing) for uri, thing in read.items()}
             members: dict[NodeRef, list[Edge]] = defaultdict(list)  # what the store holds in each, read once
             for edge in self.store.edges(rel, {thing.ref for thing in things.values()}, "in"):
                 members[edge.dst].append(edge)
@@ -316,11 +317,11 @@ class _Builder:
             [q["epcClass"] for n in ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
              for q in event.get(n) or []]
 
-    def _spellings(self, parents: dict[str, set[str]]) -> dict[str, set[str]]:
+    def _spellings(self, parents: dict[str, set[str]], things: dict[str, Thing]) -> dict[str, set[str]]:
         """Every spelling of each parent (parent URI -> this batch's spellings of it; an SSCC as EPC URN or as
-        Digital Link on any domain, ...): this batch's, the standard forms, and those earlier captures wrote
-        (one store read for all parents); this batch's are kept as Identifiers for later."""
-        things = {uri: self._thing(uri) for uri in parents}
+        Digital Link on any domain, ...; ``things``: parent URI -> its record): this batch's, the standard
+        forms, and those earlier captures wrote (one store read for all parents); this batch's are kept as
+        Identifiers for later."""
         stored: dict[NodeRef, set[str]] = defaultdict(set)
         for edge in self.store.edges("IDENTIFIES", {thing.ref for thing in things.values()}, "in"):
             stored[edge.dst].add(edge.src[1])
@@ -464,9 +465,8 @@ class _Builder:
         found.update(d for d in documents if d in self.records["Shipment"] or self.store.get("Shipment", [d]))
         return min(found) if found else None
 
-    def _parent(self, rel: str, parent_uri: str) -> Thing:
-        """The record ``parent_uri`` names, as a parent of ``rel`` (a serialised case is its Container)."""
-        parent = self._thing(parent_uri)
+    def _parent(self, rel: str, parent: Thing) -> Thing:
+        """A parent's record as a parent of ``rel`` (a serialised case is its Container)."""
         if parent.kind not in RELS[rel].target:
             parent = Thing(RELS[rel].target[0], parent.key, parent.parts)
             self._put(parent.kind, parent.key)
