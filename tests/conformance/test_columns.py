@@ -17,7 +17,8 @@ from randomgraphs import random_starts, random_tables
 
 from tracegraph import Graph, TraceStart
 from tracegraph.schema import KINDS
-from tracegraph.store import Batch
+from tracegraph.store import Batch, Store
+from tracegraph.store.columns import KIND_NAMES
 from tracegraph.trace import GROUPS
 from tracegraph.trace.model import KIND_OF_GROUP
 
@@ -89,3 +90,25 @@ def test_nodes_of_several_kinds_are_in_kind_then_key_order(load_graph: Callable[
     nids = view.nids(refs)
     assert len({kind for kind, _ in view.refs(nids)}) == 3
     assert view.refs(view.in_key_order(nids[::-1])) == sorted(set(view.refs(nids)))
+
+
+def test_each_node_has_its_own_kind_as_a_view_numbers_more_and_more(store: Store) -> None:
+    """kinds() says each node's kind however many nodes the view has numbered since it was last asked
+    (hundreds here: past the room the primitives view starts with)."""
+    kinds = ("Lot", "Serial", "Container", "Customer", "Asset")
+    refs = [(kinds[i * 7 % len(kinds)], f"N{i:03}") for i in range(300)]
+    batch = Batch()
+    for kind, key in refs:
+        batch.add_stub(kind, key)
+    store.write(batch)
+    view = store.columns()
+    asked = []
+    for at in range(0, len(refs), 37):
+        nids = view.nids(refs[at:at + 37])
+        answer = view.kinds(nids)
+        asked.append((nids, answer))
+        for nids, answer in asked:  # what it said before still holds
+            assert [KIND_NAMES[code] for code in answer.tolist()] == [kind for kind, _ in view.refs(nids)]
+    everything = view.nids(refs)
+    assert sorted(zip(view.refs(everything), view.kinds(everything).tolist())) == sorted(
+        (ref, KIND_NAMES.index(ref[0])) for ref in refs)

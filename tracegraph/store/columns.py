@@ -318,7 +318,7 @@ class StoreColumns(GraphColumns):
         self.numbering = self
         self._ref_of: list[NodeRef] = []
         self._nid_of: dict[NodeRef, int] = {}
-        self._kind_of: list[int] = []
+        self._kind_of = np.empty(64, dtype=np.int8)  # by number; doubled when full, so kinds() copies no list
         self._exists: set[NodeRef] = set()  # refs checked against the store (edge ends exist by construction)
         self._sources: dict[str, _ListSource] = {}
 
@@ -327,7 +327,9 @@ class StoreColumns(GraphColumns):
         if nid is None:
             nid = self._nid_of[ref] = len(self._ref_of)
             self._ref_of.append(ref)
-            self._kind_of.append(KIND_CODE[ref[0]])
+            if nid == self._kind_of.size:
+                self._kind_of = np.concatenate((self._kind_of, np.empty_like(self._kind_of)))
+            self._kind_of[nid] = KIND_CODE[ref[0]]
         return nid
 
     def nids(self, refs: Iterable[NodeRef]) -> np.ndarray:
@@ -347,7 +349,7 @@ class StoreColumns(GraphColumns):
         return len(self._ref_of)
 
     def kinds(self, nids: np.ndarray) -> np.ndarray:
-        return np.array(self._kind_of, dtype=np.int8)[nids] if nids.size else np.empty(0, dtype=np.int8)
+        return self._kind_of[:self.size][nids] if nids.size else np.empty(0, dtype=np.int8)
 
     def in_key_order(self, nids: np.ndarray) -> np.ndarray:
         return np.array(sorted(set(nids.tolist()), key=self._ref_of.__getitem__), dtype=np.int64)
