@@ -16,8 +16,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..api.types import NEIGHBOURS
 from ..schema import REL_KINDS, RelKind
+from ..schema.neighbours import NEIGHBOURS
 from ..store import Edge, NodeRef, Store
 from ..trace import TraceResult, live_edges
 
