@@ -20,8 +20,8 @@ from tracegraph import Graph
 from tracegraph.api.app import create_app
 from tracegraph.api.context import ApiSettings
 from tracegraph.api.keys import ApiKeys
-from tracegraph.api.types import NEIGHBOURS
 from tracegraph.schema import REL_KINDS
+from tracegraph.schema.neighbours import NEIGHBOURS
 from tracegraph.store import Batch, Edge, SQLiteStore
 
 from canonical import Tables, at, write_csv

@@ -136,6 +136,11 @@ class RecallHold:
     why: str
 
 
+# a trace's whereabouts (api/traces.py) and a recall's affected items both report it
+REMAINING = ("How much of a lot is left on site, in its uom: its quantity less what was consumed and shipped loose "
+             "(a lot with some left is in stock); null for a serial, or when the records cannot tell.")
+
+
 @strawberry.type(description="One affected lot or serial of a scope version and what was done about it.")
 class AffectedItem:
     ref: str = strawberry.field(description="Kind:id, e.g. Serial:SN000000001.")
@@ -146,8 +151,7 @@ class AffectedItem:
     shipment_ids: list[str]
     container_id: str | None = strawberry.field(description="The container it was in (the first of `containerIds`).")
     container_ids: list[str] = strawberry.field(description="Every container it was in: more than one for a split lot.")
-    remaining: float | None = strawberry.field(description="How much of a lot was left on site, in its uom; null "
-                                                            "for a serial, or when the records could not tell.")
+    remaining: float | None = strawberry.field(description=f"{REMAINING} As it was when the scope was computed.")
     unit: bool = strawberry.field(description="Whether it needs a disposition before the recall closes.")
     disposition: str | None
     disposition_reason: str | None

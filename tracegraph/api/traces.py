@@ -22,7 +22,7 @@ from ..trace.model import Whereabouts as EngineWhereabouts
 from .connections import Connection, nodes_ask_only, paginate
 from .context import DEFAULT_PAGE_SIZE, Context
 from .permissions import requires
-from .recalls import actor
+from .recalls import REMAINING, actor
 from .types import RECORD_TYPES, Record, RecordKind, Relation, load_many, to_record, to_relation
 
 T = TypeVar("T")
@@ -143,10 +143,6 @@ class ItemStatus(Enum):
     SHIPPED = "shipped"
     CONSUMED = "consumed"
     IN_STOCK = "in_stock"
-
-
-REMAINING = ("How much of a lot is left on site, in its uom: its quantity less what was consumed and shipped loose "
-             "(a lot with some left is in stock); null for a serial, or when the records cannot tell.")
 
 
 @strawberry.type(description="Where one affected lot or serial is now.")

@@ -3,25 +3,26 @@
 Each node kind becomes an object type implementing ``Record`` with the kind's fields; each field
 that references another kind (``Lot.supplier_id``) adds an object field (``supplier``). Each
 relationship kind becomes a type implementing ``Relation``, with ``from``, ``to`` and its fields.
-:data:`NEIGHBOURS` adds the direct neighbours a person asks for. Every object field resolves
-through the request's DataLoaders, so a nested query costs one store call per level.
+Each kind's neighbour lists (:data:`~tracegraph.schema.neighbours.NEIGHBOURS`) add the direct
+neighbours a person asks for. Every object field resolves through the request's DataLoaders, so a
+nested query costs one store call per level.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
 from enum import Enum
 from functools import partial
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
 
 from ..errors import NotFound
 from ..schema import KINDS, NODE_KINDS, REL_KINDS, RELS, Field, FieldType
-from ..store import Direction, Edge, NodeRef
+from ..schema.neighbours import NEIGHBOURS, Neighbours
+from ..store import Edge, NodeRef
 from ..trace import Link, link_order, live
 from .connections import Connection, paginate_by
 from .context import DEFAULT_PAGE_SIZE, Context
@@ -113,72 +114,6 @@ def _reference_field(field: Field) -> Any:
 
     resolve.__annotations__ = {"info": strawberry.Info, "return": _lazy(kind) | None}
     return strawberry.field(resolver=resolve, description=f"The {kind} that {field.name} names.")
-
-
-@dataclass(frozen=True)
-class Neighbours:
-    """A field listing the records (``records``) or relationships (``relations``) next to a record."""
-
-    name: str
-    rel: str
-    direction: Direction
-    shape: Literal["one", "records", "relations"]
-    description: str
-
-
-# what identifies a thing, what was attached to it, and the business documents that name it
-_IDENTIFIED = Neighbours("identifiers", "IDENTIFIES", "in", "records", "Identifiers (UDI, EPC, ...) that mean it.")
-_ATTACHED = (
-    Neighbours("attachedTo", "ATTACHED_TO", "out", "relations", "What it was attached to, and when."),
-    Neighbours("attachments", "ATTACHED_TO", "in", "relations", "Equipment or sensors attached to it, and when."),
-)
-_DOCUMENTED = Neighbours("bizTransactions", "REFERS_TO", "out", "records", "Business documents that name it.")
-
-# lots and serials alike: the genealogy, packing and shipping around one item
-_ITEM_NEIGHBOURS = (
-    Neighbours("inputs", "CONSUMED_INTO", "in", "relations", "What was consumed to make it, in which step."),
-    Neighbours("outputs", "CONSUMED_INTO", "out", "relations", "What it was consumed into."),
-    Neighbours("packedIn", "PACKED_IN", "out", "relations", "Containers it was packed in, and when."),
-    Neighbours("shipments", "SHIPPED_IN", "out", "relations", "Shipments it left in directly."),
-    Neighbours("inspections", "INSPECTS", "in", "records", "Inspections of it."),
-    _IDENTIFIED, *_ATTACHED, _DOCUMENTED,
-)
-
-# Every relationship a record may have more than one of at an end is here: the record page lists a
-# relationship cut short through its connection (tracegraph/web/view.py), and tests/api/test_neighbour_pages.py
-# checks that none is missing.
-NEIGHBOURS: dict[str, tuple[Neighbours, ...]] = {
-    "Lot": (
-        Neighbours("item", "OF_ITEM", "out", "one", "The material or product this lot is of."),
-        Neighbours("serials", "HAS_SERIAL", "out", "records", "Units built in this lot."),
-        *_ITEM_NEIGHBOURS,
-    ),
-    "Serial": _ITEM_NEIGHBOURS,
-    "Container": (
-        Neighbours("contents", "PACKED_IN", "in", "relations", "What was packed in it, and when."),
-        Neighbours("packedIn", "PACKED_IN", "out", "relations", "Outer containers it was packed in, and when."),
-        Neighbours("shipments", "SHIPPED_IN", "out", "relations", "Shipments it left in."),
-        _IDENTIFIED, *_ATTACHED, _DOCUMENTED,
-    ),
-    "Asset": (_IDENTIFIED, *_ATTACHED),
-    "Supplier": (Neighbours("lots", "SUPPLIED", "out", "records", "Lots bought from this supplier."),),
-    "Material": (Neighbours("lots", "OF_ITEM", "in", "records", "Lots of this material."),),
-    "Product": (
-        Neighbours("lots", "OF_ITEM", "in", "records", "Lots of this product."),
-        Neighbours("serials", "OF_PRODUCT", "in", "records", "Units of this device model."),
-        Neighbours("contains", "CONTAINS_DI", "out", "relations", "The DIs one package of it holds, and how many."),
-        Neighbours("containedIn", "CONTAINS_DI", "in", "relations", "Packages that hold it, and how many."),
-        _IDENTIFIED,
-    ),
-    "Customer": (Neighbours("shipments", "SHIPPED_TO", "in", "records", "Shipments to this customer."),),
-    "Shipment": (Neighbours("items", "SHIPPED_IN", "in", "relations", "What left in it (directly)."), _DOCUMENTED),
-    "ProcessStep": (Neighbours("inspections", "RECORDED_AT", "in", "records", "Inspections recorded at it."),
-                    _DOCUMENTED),
-    "Inspection": (Neighbours("subject", "INSPECTS", "out", "one", "The inspected lot or serial."),),
-    "Identifier": (Neighbours("identifies", "IDENTIFIES", "out", "records",
-                              "The record it means (more than one only where sources disagree)."),),
-    "BizTransaction": (Neighbours("items", "REFERS_TO", "in", "records", "The items, shipments and steps it names."),),
-}
 
 
 def _paged_fields(name: str, description: str, item_type: Any, resolve: Any, resolve_connection: Any) -> dict[str, Any]:

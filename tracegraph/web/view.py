@@ -16,21 +16,22 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..api.types import NEIGHBOURS
 from ..schema import REL_KINDS, RelKind
+from ..schema.neighbours import NEIGHBOURS
 from ..store import Edge, NodeRef, Store
 from ..trace import TraceResult, live_edges
+from ..trace.model import KIND_OF_GROUP
 
 if TYPE_CHECKING:
     from ..graph import Graph
 
-LAYERS: tuple[str, ...] = ("suppliers", "purchased_lots", "subassembly_lots", "finished_lots", "serials",
-                           "containers", "shipments", "customers")
+LOT_LAYERS: tuple[str, ...] = ("purchased_lots", "subassembly_lots", "finished_lots")  # by the lot's role
+LAYERS: tuple[str, ...] = ("suppliers", *LOT_LAYERS, "serials", "containers", "shipments", "customers")
 LAYER_TITLES = {"suppliers": "Suppliers", "purchased_lots": "Purchased lots", "subassembly_lots": "Sub-assemblies",
                 "finished_lots": "Finished lots", "serials": "Serials", "containers": "Containers",
                 "shipments": "Shipments", "customers": "Customers"}
-LAYER_KINDS = {"suppliers": "Supplier", "purchased_lots": "Lot", "subassembly_lots": "Lot", "finished_lots": "Lot",
-               "serials": "Serial", "containers": "Container", "shipments": "Shipment", "customers": "Customer"}
+# the kind of a layer's records: every layer but a lot layer is the trace's result group of its name
+LAYER_KINDS = {name: "Lot" if name in LOT_LAYERS else KIND_OF_GROUP[name] for name in LAYERS}
 DEFAULT_LIMIT = 50  # nodes a layer shows before it collapses (8 layers: a few hundred nodes at most)
 # Nodes one expansion draws; the rest stay in a group the page lists. Neo4j Browser's default
 # (maxNeighbours) too: a 100-node column is already taller than the graph box, and expanding a lot's
@@ -56,20 +57,18 @@ def _layers(store: Store, trace: TraceResult) -> tuple[dict[NodeRef, str], dict[
     ids = trace.ids
     lots = store.get("Lot", ids["lots"])
     products = set(ids["products"])
-    layer: dict[NodeRef, str] = {("Supplier", k): "suppliers" for k in ids["suppliers"]}
-    for key, lot in lots.items():
-        layer[("Lot", key)] = ("purchased_lots" if lot.get("supplier_id") else
-                               "finished_lots" if lot.get("item_id") in products else "subassembly_lots")
-    for kind, group in (("Serial", "serials"), ("Container", "containers"), ("Shipment", "shipments"),
-                        ("Customer", "customers")):
-        layer.update({(kind, k): group for k in ids[group]})
+    layer: dict[NodeRef, str] = {
+        ("Lot", key): ("purchased_lots" if lot.get("supplier_id") else
+                       "finished_lots" if lot.get("item_id") in products else "subassembly_lots")
+        for key, lot in lots.items()}
+    layer.update({(LAYER_KINDS[name], k): name for name in LAYERS if name not in LOT_LAYERS for k in ids[name]})
     return layer, lots
 
 
 def layer_keys(store: Store, trace: TraceResult, name: str) -> list[str]:
     """The keys of one layer's nodes in key order, the order :func:`trace_view` draws them in. Only a lot
     layer needs the lot records (a lot's role); the others are the trace's ids, read without the store."""
-    if LAYER_KINDS[name] != "Lot":
+    if name not in LOT_LAYERS:
         return sorted(trace.ids[name])
     layer, _ = _layers(store, trace)
     return sorted(key for (_, key), in_layer in layer.items() if in_layer == name)
@@ -111,8 +110,8 @@ def trace_view(store: Store, trace: TraceResult, *, limit: int = DEFAULT_LIMIT,
                expand: tuple[str, ...] = ()) -> dict[str, Any]:
     """Nodes, counted groups and edges for drawing ``trace``; JSON-ready.
 
-    A layer with more than ``limit`` nodes becomes one group node (``group:<layer>``) unless it is
-    in ``expand``; an expanded layer shows its first :data:`EXPAND_CAP` nodes (``limit`` if more) and groups the rest
+    A layer with more than ``limit`` nodes becomes one group node (``group:<layer>``, with the kind of the
+    records it stands for in ``member_kind``) unless it is in ``expand``; an expanded layer shows its first :data:`EXPAND_CAP` nodes (``limit`` if more) and groups the rest
     in a ``more`` group, which says how many are ``drawn`` and the last key drawn (``after``: where a
     list of the rest starts).
     Edges into a group are merged and counted.
@@ -141,7 +140,8 @@ def trace_view(store: Store, trace: TraceResult, *, limit: int = DEFAULT_LIMIT,
             group = f"group:{name}"
             shown_as.update(dict.fromkeys(hidden, group))
             more = {"more": True, "drawn": len(visible), "after": visible[-1][1]} if visible else {}
-            nodes.append({"id": group, "kind": "Group", "layer": name, "count": len(hidden), "start": False,
+            nodes.append({"id": group, "kind": "Group", "member_kind": LAYER_KINDS[name], "layer": name,
+                          "count": len(hidden), "start": False,
                           "key": f"{len(hidden):,} {'more ' if visible else ''}{LAYER_TITLES[name].lower()}",
                           "held": sum(node_id(ref) in trace.holds for ref in hidden), **more})
     merged: dict[tuple[str, str, str], dict[str, Any]] = {}

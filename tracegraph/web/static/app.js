@@ -7,9 +7,6 @@ const KEY = "tracegraph.apiKey";
 const PAGE = 25;
 const MAX_START = 1000;  // the API's limit on start ids (ApiSettings.max_start_ids)
 const MAX_PAGE = 1000;  // the API's largest list (ApiSettings.max_page_size)
-const LAYER_OF_KIND = { Supplier: ["suppliers"], Lot: ["purchased_lots", "subassembly_lots", "finished_lots"],
-  Serial: ["serials"], Container: ["containers"], Shipment: ["shipments"], Customer: ["customers"] };
-const KIND_OF_LAYER = Object.fromEntries(Object.entries(LAYER_OF_KIND).flatMap(([kind, layers]) => layers.map((l) => [l, kind])));
 const COLORS = { Supplier: "#7a5af8", Lot: "#0b6bcb", Serial: "#0e9384", Container: "#dc6803",
   Shipment: "#c11574", Customer: "#344054", Group: "#98a2b3" };
 const TRACE_GROUPS = ["lots", "serials", "containers", "shipments", "customers", "suppliers", "process_steps",
@@ -384,11 +381,10 @@ function pageGroup(area, start, direction, group) {
 
 // The records a capped group stands for: its layer's, after the last one drawn.
 function pageLayer(area, start, direction, group) {
-  const kind = KIND_OF_LAYER[group.layer];
   return pageList(area, { id: `more-${group.layer}`, skip: group.drawn, after: group.after,
     title: (conn) => `The ${group.key}, not drawn (${fmt(conn.totalCount)} in all)`,
     fetch: async (after) => (await gql(`query($s: TraceStartInput!, $d: TraceDirection!, $l: String!, $after: String) {
-      traceLayer(start: $s, direction: $d, layer: $l, first: ${PAGE}, after: $after) { ${listFields(recordFields([kind]))} } }`,
+      traceLayer(start: $s, direction: $d, layer: $l, first: ${PAGE}, after: $after) { ${listFields(recordFields([group.member_kind]))} } }`,
     { s: start, d: direction.toUpperCase(), l: group.layer, after })).traceLayer }, []);
 }
 
@@ -483,8 +479,8 @@ function highlightChain(cy, chain) {
   const shown = (end) => {
     const id = `${end.__typename}:${end.id}`;
     if (cy.getElementById(id).nonempty()) return [id];
-    return (LAYER_OF_KIND[end.__typename] || []).map((layer) => `group:${layer}`)
-      .filter((group) => cy.getElementById(group).nonempty());
+    return cy.nodes(".group").filter((group) => group.data("viewNode").member_kind === end.__typename)
+      .map((group) => group.id());
   };
   cy.elements().removeClass("chain").addClass("faded");
   let marked = cy.collection();
