@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from servers import CLI, serve
+from servers import serve
 
 import tracegraph
 from tracegraph.api.keys import ApiKeys
@@ -18,6 +19,7 @@ from tracegraph.generate import generate
 from tracegraph.graph import Graph
 
 SERIALS, SEED = 2000, 11
+CLI = [sys.executable, "-m", "tracegraph.cli"]
 ROLES = {"reader": "rita", "analyst": "ann", "recall_coordinator": "alice", "admin": "adam"}
 
 
