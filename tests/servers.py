@@ -20,7 +20,7 @@ _LISTENING = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+) ")  # the
 
 
 def start_serve(db: Path, log_path: Path, *options: str, python: str = sys.executable,
-          cwd: Path | None = None) -> subprocess.Popen[bytes]:
+                cwd: Path | None = None) -> subprocess.Popen[bytes]:
     """``tracegraph --db DB serve --host 127.0.0.1 --port 0 [OPTIONS]`` run by ``python``, output in ``log_path``."""
     with log_path.open("wb") as log:  # the server keeps its own copy of the descriptor
         return subprocess.Popen([python, "-m", "tracegraph.cli", "--db", str(db), "serve", "--host", "127.0.0.1",
