@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -25,7 +24,7 @@ import tracegraph
 from tracegraph.api.keys import ApiKeys
 from tracegraph.generate import generate
 
-from .http import _free_port, _wait_ready
+from .http import _wait_ready, bound_port, start_serve
 
 PIECE = 1 << 20
 PREFIX = b'{"query": "{ me { role } }", "variables": {"pad": "'
@@ -82,11 +81,10 @@ def post_big(port: int, key: str, size: int, chunked: bool) -> tuple[int, float,
 
 
 def measure(python: str, db: Path, key: str, size: int, chunked: bool, runs: int) -> dict[str, float | int]:
-    port = _free_port()
-    server = subprocess.Popen([python, "-c", "from tracegraph.cli import app; app()", "--db", str(db), "serve",
-                               "--host", "127.0.0.1", "--port", str(port)], cwd=db.parent,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = db.parent / "serve.log"
+    server = start_serve(db, log, python=python, cwd=db.parent)
     try:
+        port = bound_port(server, log, 120)
         _wait_ready(port, server)
         idle = _peak_rss_mb(server.pid)
         results = [post_big(port, key, size, chunked) for _ in range(runs)]

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from servers import bound_port, start_serve  # noqa: E402  (serve on a port the OS picks, as the tests do)
 
 GROUPS = ("lots", "serials", "containers", "shipments", "customers", "suppliers", "processSteps", "materials",
           "products", "inspections")
@@ -50,12 +52,6 @@ class Client:
             after = page["pageInfo"]["endCursor"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _wait_ready(port: int, server: subprocess.Popen[bytes], seconds: float = 120.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -82,12 +78,10 @@ def forward_ms(db: Path, lot: str, runs: int, expected: dict[str, set[str]]) -> 
 
     with tracegraph.connect(f"sqlite:///{db}") as graph:
         key, record = ApiKeys(graph.store).create("analyst", "benchmark")
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-c", "from tracegraph.cli import app; app()", "--db", str(db),
-                               "serve", "--host", "127.0.0.1", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = db.parent / "serve.log"
+    server = start_serve(db, log)
     try:
-        return _measure(port, server, key, lot, runs, expected)
+        return _measure(bound_port(server, log, 120), server, key, lot, runs, expected)
     except (OSError, RuntimeError) as exc:  # the figure is then missing, with its reason; the run goes on
         return None, f"not measured: {exc}"
     finally:

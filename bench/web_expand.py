@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,7 +25,7 @@ from typing import Any
 import tracegraph
 from tracegraph.api.keys import ApiKeys
 
-from .http import _free_port, _wait_ready
+from .http import _wait_ready, bound_port, start_serve
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
@@ -88,11 +87,10 @@ def main() -> None:
             assert not report.rejected, report.rejected
             serials = len(graph.forward(lot=BIG).ids["serials"])
             key, _ = ApiKeys(graph.store).create("recall_coordinator", "bench web expand")
-        port = _free_port()
-        server = subprocess.Popen([sys.executable, "-m", "tracegraph.cli", "--db", str(db), "serve", "--host",
-                                   "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
+        log = Path(tmp) / "serve.log"
+        server = start_serve(db, log)
         try:
+            port = bound_port(server, log, 120)
             _wait_ready(port, server)
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox",

@@ -8,12 +8,12 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from servers import serve
 from typer.testing import CliRunner
 
 from tracegraph.api.keys import COLLECTION, ApiKeys
@@ -98,25 +98,11 @@ def test_serve_on_a_port_in_use_exits_2_not_3(empty_db: Path) -> None:
     assert f"error (BAD_INPUT): could not serve on 127.0.0.1:{port}" in done.stderr.replace("\n", "")
 
 
-def test_serve_runs_the_api_on_loopback(plant_db: Path, server: Server) -> None:
+def test_serve_runs_the_api_on_loopback(plant_db: Path, server: Server, tmp_path: Path) -> None:
     """The CLI path end to end: `tracegraph serve` in its own process answers health checks and queries, and
     refuses a body over its --max-body-bytes."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "tracegraph.cli", "--db", str(plant_db), "serve",
-                             "--port", str(port), "--max-body-bytes", "4096"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
-                time.sleep(0.1)
+    with serve(plant_db, tmp_path / "serve.log", "--max-body-bytes", "4096") as url:
+        assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}
         wait_ready(url)
         assert httpx.post(f"{url}/graphql", json={"query": "{ me { role } }"}).status_code == 401
         me = httpx.post(f"{url}/graphql", json={"query": "{ me { role } }"},
@@ -125,9 +111,6 @@ def test_serve_runs_the_api_on_loopback(plant_db: Path, server: Server) -> None:
         padded = httpx.post(f"{url}/graphql", json={"query": "{ me { role } }", "variables": {"pad": "x" * 4096}},
                             headers={"Authorization": f"Bearer {server.keys['reader']}"})
         assert padded.status_code == 413 and "at most 4,096 bytes" in padded.json()["errors"][0]["message"]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def test_admins_manage_keys_over_graphql(server: Server) -> None:

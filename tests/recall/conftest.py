@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import csv
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+from servers import serve
 
 import tracegraph
 from tracegraph.api.keys import ApiKeys
@@ -57,12 +55,6 @@ def table(plant: tuple[Path, Path]) -> Callable[[str], list[dict[str, str]]]:
     return rows
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """`tracegraph demo` builds the store, `tracegraph serve` serves it on 127.0.0.1; an API key per role."""
@@ -72,22 +64,5 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     assert "7. Open and scope a recall" in demo.stdout and "scope_hash" in demo.stdout
     with tracegraph.connect(str(db)) as g:
         keys = {role: ApiKeys(g.store).create(role, name)[0] for role, name in ROLES.items()}
-    port = _free_port()
-    log = (db.parent / "server.log").open("w")
-    proc = subprocess.Popen([*CLI, "--db", str(db), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("the server did not start")
+    with serve(db, db.parent / "server.log") as url:
         yield {"db": db, "url": url, "coordinator": keys["recall_coordinator"], **keys}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()

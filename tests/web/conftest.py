@@ -8,10 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from servers import serve
 
 import tracegraph
 from tracegraph.api.keys import ApiKeys
@@ -37,38 +34,6 @@ class Site:
     db: Path
     key: str
     reader_key: str
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def serve(db: Path, log_path: Path) -> Iterator[str]:
-    """``tracegraph serve`` on a free 127.0.0.1 port over ``db``; yields its base URL once healthy."""
-    port = _free_port()
-    log = log_path.open("w")
-    server = subprocess.Popen([sys.executable, "-m", "tracegraph.cli", "--db", str(db), "serve", "--host", "127.0.0.1",
-                               "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        # a time budget, not a count of polls: a busy machine may take longer than usual to start it
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/healthz", timeout=1).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"serve did not answer /healthz: {log_path.read_text()}") from None
-                time.sleep(0.1)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture(scope="session")
