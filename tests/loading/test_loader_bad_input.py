@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tracegraph import Graph, LoadError
+from tracegraph.loaders.source import not_utf8
 from tracegraph.schema import Defect
 from tracegraph.store import Store
 
@@ -135,6 +136,12 @@ def test_a_character_cut_off_at_the_end_of_the_file_is_placed_on_the_last_line(s
                                         rf"line 3, byte {len(data) - 1}\)"):
         Graph(store).load_tables(directory)
     assert store.counts()["Customer"] == 0
+
+
+def test_not_utf8_refuses_to_place_an_error_in_utf8_text() -> None:
+    """It is asked only after a decoder refused the bytes: given UTF-8 it says so rather than invent a place."""
+    with pytest.raises(ValueError, match="was given UTF-8 text"):
+        not_utf8([b"customer_id,name\n", "C1,Clínica\n".encode()])
 
 
 def test_a_table_without_rows_is_still_held_to_its_required_columns(store: Store, tmp_path: Path) -> None:

@@ -43,3 +43,4 @@ def not_utf8(lines: Iterable[bytes]) -> str:
         except UnicodeDecodeError as exc:
             return f"{exc.reason} at line {number}, byte {offset + exc.start}"
         offset += len(line)
+    raise ValueError("not_utf8 was given UTF-8 text: ask it only about bytes a decoder refused")
