@@ -65,6 +65,20 @@ def test_columns_hold_the_records_and_the_whereabouts(seed: int, load_graph: Cal
             assert _rows(trace.columns(group)) == expected, (seed, start, group)
 
 
+def test_affected_columns_are_the_callers_to_change(load_graph: Callable[..., Graph]) -> None:
+    """A recall scope keeps its affected table: a caller writing into the columns it got changes no later answer."""
+    tables = random_tables(5)
+    graph = load_graph(tables)
+    lots = [r["lot_id"] for r in tables.rows["lots"]]  # every lot: the scope holds every item
+    scope = graph.recall_scope(lots=lots)
+    first = scope.affected_columns()
+    expected = _rows(first)
+    for column in first.values():
+        column[:] = None if column.dtype == object else 0.0
+    assert _same(_rows(scope.affected_columns()), expected)
+    assert _same(_rows(graph.recall_scope(lots=lots).affected_columns()), expected)
+
+
 def test_columns_read_the_store_as_it_is_now(load_graph: Callable[..., Graph]) -> None:
     """Like records(), columns read after a write see the write (the trace's own view is not reused)."""
     tables = random_tables(3)

@@ -218,6 +218,7 @@ class WhereColumns:
         taken from those of the whereabouts these were restricted from)."""
         if self.part_of is None:
             names, texts, remaining = self._frame(view)
+            texts, remaining = texts.copy(), remaining.copy()  # the caller's to change, not the kept ones
         else:
             whole, at = self.part_of
             names, texts, remaining = whole._frame(view)
