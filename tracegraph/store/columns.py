@@ -113,8 +113,10 @@ def group_rows(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.nda
 def ordered(values: np.ndarray, size: int) -> np.ndarray:
     """Distinct non-negative integers below ``size`` in order: as they are when they are in order already, a
     scan of a mask when they are a good part of the range, else a sort."""
-    if values.size * 32 < size or (values[1:] > values[:-1]).all():
+    if values.size * 32 < size:
         return distinct(values)
+    if (values[1:] > values[:-1]).all():
+        return values
     mask = np.zeros(size, dtype=bool)
     mask[values] = True
     return np.flatnonzero(mask)

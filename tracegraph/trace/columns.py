@@ -217,17 +217,17 @@ class WhereColumns:
         order, lists joined with ";": built from the columns, with a Python object only per row of text (or
         taken from those of the whereabouts these were restricted from)."""
         if self.part_of is None:
-            names, texts, remaining = self._frame(view)
+            names, texts, remaining = self.affected_table(view)
             texts, remaining = texts.copy(), remaining.copy()  # the caller's to change, not the kept ones
         else:
             whole, at = self.part_of
-            names, texts, remaining = whole._frame(view)
+            names, texts, remaining = whole.affected_table(view)
             texts, remaining = np.take(texts, at, axis=0), remaining[at]  # a row of texts at a time
         return {**{name: texts[:, i] for i, name in enumerate(names)}, "remaining": remaining}
 
-    def _frame(self, view: GraphColumns) -> tuple[list[str], np.ndarray, np.ndarray]:
-        """:meth:`frame_columns` as (text column names, texts as rows, ``remaining``), made once (the views
-        that read these whereabouts number nodes alike)."""
+    def affected_table(self, view: GraphColumns) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """:meth:`frame_columns` as kept, made on first use: (text column names, texts as rows, ``remaining``).
+        Read-only (the views that read these whereabouts number nodes alike)."""
         if self._frame_made is None:
             columns = self._make_frame(view)
             remaining = columns.pop("remaining")

@@ -335,7 +335,7 @@ class TraceEngine:
         view.prepare(GROUP_OF_KIND)
         whole = self._whole_graph_facts(view)
         if whole is not None:  # and every item's whereabouts, for the first recall
-            whole.where(view).frame_columns(view)
+            whole.where(view).affected_table(view)
 
     # -- public questions --------------------------------------------------------------------
     @_on_a_fresh_view
