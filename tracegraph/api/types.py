@@ -173,9 +173,9 @@ def _neighbours_fields(kind: str, spec: Neighbours) -> dict[str, Any]:
 
     async def resolve_connection(self: Any, info: strawberry.Info, first: int = DEFAULT_PAGE_SIZE,
                                  after: str | None = None) -> Any:
-        # in the loader's order: far end, then what tells parallel edges apart
-        return await paginate_by(info.context, await edges(self, info), lambda e: (*far_ref(e), *link_order(e)),
-                                 first, after, partial(nodes, info.context))
+        # in the loader's order (link_order): far end, then what tells parallel edges apart
+        return await paginate_by(info.context, await edges(self, info), link_order, first, after,
+                                 partial(nodes, info.context))
 
     item_type = _lazy(_type_name(spec.rel)) if spec.shape == "relations" else far_type
     return _paged_fields(spec.name, spec.description, item_type, resolve, resolve_connection)
