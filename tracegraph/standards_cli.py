@@ -98,7 +98,7 @@ def register(app: typer.Typer, load_app: typer.Typer, trace_app: typer.Typer,
             except NoDatabase as exc:
                 result, unread = identify(text), f"no records were looked up: {exc}"
         if as_json:
-            print_json({**result.as_dict(), "records_looked_up": unread is None})
+            print_json({**result.as_dict(), "records_looked_up": result.looked_up})
         else:
             _print_identification(result)
         if unread:

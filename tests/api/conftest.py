@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +74,31 @@ class Server:
 
 def codes(errors: list[dict]) -> set[str]:
     return {e["extensions"]["code"] for e in errors}
+
+
+PAGE = "totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor }"
+
+
+def every_page(page_after: Callable[[str | None], dict[str, Any]], first: int) -> tuple[list[Any], set[int], int]:
+    """Every node of a connection, following endCursor: ``page_after(cursor)`` returns the connection's page
+    (asked for with :data:`PAGE` and ``nodes``). Also the totals the pages told and how many pages it took;
+    each page is checked to be full while more follow, with cursors that agree with its pageInfo."""
+    found: list[Any] = []
+    totals: set[int] = set()
+    after, pages = None, 0
+    while True:
+        page = page_after(after)
+        pages += 1
+        assert len(page["nodes"]) <= first and len(page["edges"]) == len(page["nodes"])
+        assert page["pageInfo"]["hasPreviousPage"] is (after is not None)
+        found += page["nodes"]
+        totals.add(page["totalCount"])
+        if not page["pageInfo"]["hasNextPage"]:
+            return found, totals, pages
+        assert len(page["nodes"]) == first, "a page short of `first` although more follow"
+        assert page["edges"][0]["cursor"] == page["pageInfo"]["startCursor"]
+        assert page["edges"][-1]["cursor"] == page["pageInfo"]["endCursor"]
+        after = page["pageInfo"]["endCursor"]
 
 
 @contextmanager

@@ -25,7 +25,7 @@ from tracegraph.schema.neighbours import NEIGHBOURS
 from tracegraph.store import Batch, Edge, SQLiteStore
 
 from canonical import Tables, at, write_csv
-from .conftest import codes, serve
+from .conftest import PAGE, codes, every_page, serve
 
 CAP = ApiSettings().max_page_size
 SERIALS, OUTPUTS, PACKED, SHIPMENTS = CAP + 1345, CAP // 2 + 250, CAP + 200, CAP + 100
@@ -70,22 +70,16 @@ def _post(crowded: tuple[str, str, Tables, Graph], query: str, variables: dict[s
 def _every_page(crowded: tuple[str, str, Tables, Graph], root: str, field: str, node: str,
                 first: int) -> tuple[list[Any], set[int]]:
     """Every node of ``root { field }``'s connection, page after page; and the totals each page told."""
-    query = (f"query($after: String) {{ {root} {{ {field}(first: {first}, after: $after) {{ totalCount "
-             f"pageInfo {{ hasNextPage endCursor }} edges {{ cursor }} nodes {{ {node} }} }} }} }}")
-    found: list[Any] = []
-    totals: set[int] = set()
-    after = None
-    while True:
+    query = (f"query($after: String) {{ {root} {{ {field}(first: {first}, after: $after) {{ {PAGE} "
+             f"nodes {{ {node} }} }} }} }}")
+
+    def page_after(after: str | None) -> dict[str, Any]:
         body = _post(crowded, query, {"after": after})
         assert "errors" not in body, body["errors"]
-        page = next(iter(body["data"].values()))[field]
-        assert len(page["nodes"]) <= first and len(page["edges"]) == len(page["nodes"])
-        found += page["nodes"]
-        totals.add(page["totalCount"])
-        if not page["pageInfo"]["hasNextPage"]:
-            return found, totals
-        assert page["edges"][-1]["cursor"] == page["pageInfo"]["endCursor"]
-        after = page["pageInfo"]["endCursor"]
+        return next(iter(body["data"].values()))[field]
+
+    found, totals, _ = every_page(page_after, first)
+    return found, totals
 
 
 def _whole(found: list[Any], totals: set[int], expected: list[Any]) -> None:
@@ -140,7 +134,6 @@ def test_a_list_field_still_gives_its_first_page_and_a_bad_cursor_is_bad_input(
     over = _post(crowded, f'query {{ lot(id: "BIG") {{ serialsConnection(first: {CAP + 1}) {{ totalCount }} }} }}',
                  {})
     assert codes(over["errors"]) == {"LIMIT_EXCEEDED"}
-
 
 
 def test_every_relationship_a_record_may_have_many_of_has_a_connection() -> None:

@@ -39,7 +39,6 @@ def test_several_operations_without_an_operation_name_is_an_error_naming_them(se
                                 "name the one to run")
 
 
-
 def test_an_anonymous_operation_beside_others_is_the_error_the_spec_names(server: Server) -> None:
     """An anonymous operation cannot be named, so "name the one to run" would be no help: the document breaks
     the spec's Lone Anonymous Operation rule, which is what the client is told, and nothing runs (a mutation

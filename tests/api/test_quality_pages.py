@@ -25,7 +25,7 @@ from tracegraph.quality import Finding
 from tracegraph.store import Batch, Edge, SQLiteStore
 
 from canonical import Tables, write_csv
-from .conftest import codes, serve
+from .conftest import PAGE, codes, every_page, serve
 
 CAP = ApiSettings().max_page_size
 UNSOURCED, BAD_SUPPLIERS = CAP + 250, 30
@@ -85,8 +85,7 @@ def _connection(body: dict[str, Any], check: str | None) -> dict[str, Any]:
 
 
 def _query(check: str | None, first: int) -> str:
-    page = (f"(first: {first}, after: $after) {{ totalCount pageInfo {{ hasNextPage hasPreviousPage startCursor "
-            f"endCursor }} edges {{ cursor }} nodes {{ {FINDING} }} }}")
+    page = f"(first: {first}, after: $after) {{ {PAGE} nodes {{ {FINDING} }} }}"
     if check is None:
         return f"query($after: String) {{ quality {{ findingsConnection{page} }} }}"
     return f"query($after: String) {{ quality {{ checks {{ check itemsConnection{page} }} }} }}"
@@ -94,22 +93,7 @@ def _query(check: str | None, first: int) -> str:
 
 def _every_page(server: tuple[str, str, Graph], check: str | None, first: int) -> tuple[list[dict], set[int], int]:
     """Every finding of the connection, page after page; the totals the pages told; how many pages."""
-    found: list[dict] = []
-    totals: set[int] = set()
-    after, pages = None, 0
-    while True:
-        page = _connection(_post(server, _query(check, first), {"after": after}), check)
-        pages += 1
-        assert len(page["nodes"]) <= first and len(page["edges"]) == len(page["nodes"])
-        assert page["pageInfo"]["hasPreviousPage"] is (after is not None)
-        found += page["nodes"]
-        totals.add(page["totalCount"])
-        if not page["pageInfo"]["hasNextPage"]:
-            return found, totals, pages
-        assert len(page["nodes"]) == first, "a page short of `first` although more follow"
-        assert page["edges"][-1]["cursor"] == page["pageInfo"]["endCursor"]
-        assert page["edges"][0]["cursor"] == page["pageInfo"]["startCursor"]
-        after = page["pageInfo"]["endCursor"]
+    return every_page(lambda after: _connection(_post(server, _query(check, first), {"after": after}), check), first)
 
 
 @pytest.mark.parametrize(("check", "first"), [("unsourced_shipped_serial", CAP), ("unsourced_shipped_serial", 333),

@@ -283,7 +283,8 @@ def test_a_later_shipping_event_without_destination_keeps_the_receiver(graph, tm
 def test_rejects_of_documents_read_before_a_failed_write_reach_the_caller(graph, tmp_path: Path) -> None:
     """Each document commits alone, so a load can fail (disk full, interrupted) after earlier documents were
     read: their rejected events are already in the caller's list, which `load epcis` writes to its rejects
-    file whatever the outcome. The store is real; only its third write is refused, as a full disk would."""
+    file whatever the outcome. The store is real; only the third document's write is refused, as a full disk
+    would (the first document is rolled back and never written, so that is the second write)."""
     bad = {**COMMISSION, "ilmd": {"cbvmda:lotNumber": "L7", "cbvmda:itemExpirationDate": "31/06/2028"}}
     first = _doc(tmp_path, "a.json", bad)  # rolled back: one rejected event
     writes: list[str] = []

@@ -107,9 +107,9 @@ class Context:
                 by_node: dict[NodeRef, list[Edge]] = defaultdict(list)
                 for e in found:
                     by_node[e.src if direction == "out" else e.dst].append(e)
-                # in the far end's key order, whatever order the backend keeps (lists page by `first`)
-                far = (lambda e: e.dst) if direction == "out" else (lambda e: e.src)
-                return [sorted(by_node.get(n, []), key=lambda e: (far(e), link_order(e))) for n in nodes]
+                # in the far end's key order, whatever order the backend keeps (lists page by `first`): the
+                # near end is the same for all of a node's edges, so link_order sorts them by the far end first
+                return [sorted(by_node.get(n, []), key=link_order) for n in nodes]
             self._edges[(rel, direction)] = DataLoader(load_fn=load)
         return self._edges[(rel, direction)]
 

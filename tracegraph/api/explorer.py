@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import Enum
+from functools import partial
 from typing import Any
 
 import strawberry
@@ -46,10 +47,10 @@ def _check_layers(names: list[str]) -> None:
 
 
 def _trace(ctx: Context, start: TraceStartInput, direction: TraceDirection) -> Callable[[], TraceResult]:
-    """The engine's trace of ``start`` in ``direction``, to run in a worker thread."""
-    ids = start.ids(ctx) if direction is TraceDirection.FORWARD else start.backward_ids(ctx)
-    g = ctx.graph
-    return lambda: g.forward(**ids) if direction is TraceDirection.FORWARD else g.backward(**ids)
+    """The engine's trace of ``start`` in ``direction``, to run in a worker thread (the ids are checked now)."""
+    if direction is TraceDirection.FORWARD:
+        return partial(ctx.graph.forward, **start.ids(ctx))
+    return partial(ctx.graph.backward, **start.backward_ids(ctx))
 
 
 @strawberry.type

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import strawberry
 
-from ..errors import BadInput, NotFound
+from ..errors import BadInput
 from ..trace import GROUPS
 from ..trace import RecallScope as EngineScope
 from ..trace import SupplierExposure as EngineExposure
@@ -23,7 +23,7 @@ from .connections import Connection, nodes_ask_only, paginate
 from .context import DEFAULT_PAGE_SIZE, Context
 from .permissions import requires
 from .recalls import REMAINING, actor
-from .types import RECORD_TYPES, Record, RecordKind, Relation, load_many, to_record, to_relation
+from .types import RECORD_TYPES, Record, RecordKind, Relation, load_each, load_many, require_all, to_relation
 
 T = TypeVar("T")
 
@@ -70,15 +70,11 @@ async def page_records(ctx: Context, kind: str, keys: list[str], only_ids: bool 
     With ``only_ids`` (nothing but ``id`` is asked of them) only their existence is read, and each
     is a bare :class:`Record`, which strawberry takes for any kind implementing it.
     """
-    if only_ids:
-        found = await ctx.existing().load((kind, tuple(keys)))
-        records = [Record(id=k) if k in found else None for k in keys]
-    else:
-        records = [None if r is None else to_record(kind, r) for r in await ctx.records(kind).load_many(keys)]
-    missing = [k for k, r in zip(keys, records) if r is None]
-    if missing:
-        raise NotFound(f"no {kind} with id {', '.join(map(repr, missing))}")
-    return records
+    if not only_ids:
+        return await load_each(ctx, [(kind, k) for k in keys])
+    found = await ctx.existing().load((kind, tuple(keys)))
+    require_all([(kind, k) for k in keys], {(kind, k) for k in found})
+    return [Record(id=k) for k in keys]
 
 
 def _record_pages(info: strawberry.Info, kind: str) -> Callable[[list[str]], Awaitable[list[Any]]]:

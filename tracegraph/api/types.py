@@ -77,22 +77,35 @@ def to_relation(edge: Edge | Link) -> Any:
                                     **{f.name: _value(f, edge.props.get(f.name)) for f in rel.fields})
 
 
-async def load_many(ctx: Context, refs: list[NodeRef]) -> list[Any]:
-    """Records for refs, in order, skipping any that have no record; one loader batch per kind."""
+async def _rows(ctx: Context, refs: list[NodeRef]) -> dict[NodeRef, dict[str, Any]]:
+    """The store records of refs that have one; one loader batch per kind."""
     kinds = list(dict.fromkeys(kind for kind, _ in refs))
     loaded = await asyncio.gather(*(ctx.records(kind).load_many([k for kk, k in refs if kk == kind])
                                     for kind in kinds))
-    rows = {(kind, row[KINDS[kind].key]): row for kind, found in zip(kinds, loaded) for row in found if row}
-    return [to_record(kind, rows[(kind, key)]) for kind, key in refs if (kind, key) in rows]
+    return {(kind, row[KINDS[kind].key]): row for kind, found in zip(kinds, loaded) for row in found if row}
+
+
+async def load_many(ctx: Context, refs: list[NodeRef]) -> list[Any]:
+    """Records for refs, in order, skipping any that have no record."""
+    rows = await _rows(ctx, refs)
+    return [to_record(ref[0], rows[ref]) for ref in refs if ref in rows]
+
+
+def require_all(refs: list[NodeRef], have: Any) -> None:
+    """NOT_FOUND naming every ref not in ``have``, by kind: a page has a node for each cursor."""
+    missing: dict[str, list[str]] = {}
+    for kind, key in refs:
+        if (kind, key) not in have:
+            missing.setdefault(kind, []).append(key)
+    if missing:
+        raise NotFound("; ".join(f"no {kind} with id {', '.join(map(repr, keys))}" for kind, keys in missing.items()))
 
 
 async def load_each(ctx: Context, refs: list[NodeRef]) -> list[Any]:
-    """Records for refs, in order; NOT_FOUND names any without one (a page has a node for each cursor)."""
-    found = await load_many(ctx, refs)
-    if len(found) < len(refs):
-        have = {(type(r).__name__, r.id) for r in found}
-        raise NotFound(f"no record for {', '.join(f'{k} {i!r}' for k, i in refs if (k, i) not in have)}")
-    return found
+    """Records for refs, in order; NOT_FOUND names any without one."""
+    rows = await _rows(ctx, refs)
+    require_all(refs, rows)
+    return [to_record(ref[0], rows[ref]) for ref in refs]
 
 
 async def load_one(ctx: Context, ref: NodeRef) -> Any:
@@ -160,9 +173,9 @@ def _neighbours_fields(kind: str, spec: Neighbours) -> dict[str, Any]:
 
     async def resolve_connection(self: Any, info: strawberry.Info, first: int = DEFAULT_PAGE_SIZE,
                                  after: str | None = None) -> Any:
-        # in the loader's order: far end, then what tells parallel edges apart
-        return await paginate_by(info.context, await edges(self, info), lambda e: (*far_ref(e), *link_order(e)),
-                                 first, after, partial(nodes, info.context))
+        # in the loader's order (link_order): far end, then what tells parallel edges apart
+        return await paginate_by(info.context, await edges(self, info), link_order, first, after,
+                                 partial(nodes, info.context))
 
     item_type = _lazy(_type_name(spec.rel)) if spec.shape == "relations" else far_type
     return _paged_fields(spec.name, spec.description, item_type, resolve, resolve_connection)
