@@ -16,7 +16,8 @@ def every_row(page: Any, area: str, total: int, drawn_with_page: bool = False, s
     title = page.text_content(f"{area} h2")
     page.focus(f"{area} .pager button[data-page=next]")
     while True:
-        cells = page.eval_on_selector_all(f"{area} tr:has(td)", "rs => rs.map(r => [...r.cells].map(c => c.textContent))")
+        cells = page.eval_on_selector_all(f"{area} tr:has(td)",
+                                          "rs => rs.map(r => [...r.cells].map(c => c.textContent))")
         assert cells, f"an empty page in {area}"
         span = f"{skip + len(rows) + 1:,}–{skip + len(rows) + len(cells):,} of {total:,}"
         assert page.text_content(f"{area} .pager span") == span
