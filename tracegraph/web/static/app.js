@@ -247,16 +247,18 @@ function pageLinked(area, kind, id, n) {
 // the customer received by the engine's rule (`received`: loose items, and what a shipped container held
 // when it left), never from everything that was ever in a shipped container.
 async function customerTrace(area, id) {
+  const shipments = el("section", { id: "customer-shipments-list" });
+  const heading = el("h2", {}, "What reached this customer: the backward trace from the lots and serials it received");
+  const traceArea = el("section", { id: "customer-trace" }, el("p", { class: "muted" }, "Tracing…"));
+  area.replaceChildren(shipments, heading, traceArea);
+  const listed = guarded(() => pageShipments(shipments, id), shipments);  // the trace does not wait for it
   const { customer } = await gql(`query($id: ID!) { customer(id: $id) { received(first: ${MAX_START}) { __typename id } } }`, { id });
   const start = { lots: [], serials: [] };
   for (const r of customer.received) start[START_FIELD[r.__typename]].push(r.id);
-  const shipments = el("section", { id: "customer-shipments-list" });
-  const traceArea = el("section", { id: "customer-trace" });
-  area.replaceChildren(shipments, el("h2", {}, "What reached this customer: the backward trace from the lots and serials it received",
-    customer.received.length === MAX_START ? ` (the first ${fmt(MAX_START)} of them)` : ""), traceArea);
-  await guarded(() => pageShipments(shipments, id), shipments);
+  if (customer.received.length === MAX_START) heading.append(` (the first ${fmt(MAX_START)} of them)`);
   if (customer.received.length) await drawTrace(traceArea, start, "backward", []);
   else traceArea.replaceChildren(el("p", { class: "muted" }, "No lot or serial has reached this customer."));
+  await listed;
 }
 
 // A customer's shipments, a page at a time, each with the lines that left in it (a shipment with more
