@@ -25,11 +25,10 @@ from typing import Any
 import tracegraph
 from tracegraph.api.keys import ApiKeys
 
-from .http import _wait_ready, bound_port, start_serve
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 from canonical import write_csv  # noqa: E402  (the tests' table writer: the same plant the tests load)
+from servers import serve  # noqa: E402  (the tests' 'tracegraph serve' on a port the OS picks)
 from web.big_lot import BIG, big_lot_tables  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -87,19 +86,10 @@ def main() -> None:
             assert not report.rejected, report.rejected
             serials = len(graph.forward(lot=BIG).ids["serials"])
             key, _ = ApiKeys(graph.store).create("recall_coordinator", "bench web expand")
-        log = Path(tmp) / "serve.log"
-        server = start_serve(db, log)
-        try:
-            port = bound_port(server, log, 120)
-            _wait_ready(port, server)
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox",
-                                                                            "--disable-gpu"])
-                runs = [_expand_once(browser, f"http://127.0.0.1:{port}", key) for _ in range(args.runs)]
-                browser.close()
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        with serve(db, Path(tmp) / "serve.log", timeout=120) as url, sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
+            runs = [_expand_once(browser, url, key) for _ in range(args.runs)]
+            browser.close()
     print(f"lot {BIG} with {serials:,} serials; expanding its serials, {args.runs} runs (median, then each run):")
     for name, unit in (("answer", "ms"), ("longest", "ms"), ("long_tasks", "ms"), ("drawn", "nodes")):
         values = [r[name] for r in runs]

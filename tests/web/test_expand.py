@@ -20,6 +20,7 @@ from tracegraph.web.view import DEFAULT_LIMIT, EXPAND_CAP
 
 from .big_lot import BIG, SMALL, big_lot_tables
 from .conftest import Site, post, screenshot, serve, signed_in
+from .paging import PAGE, every_row
 from .test_browser import _graph_nodes, _point
 
 
@@ -99,25 +100,14 @@ def test_the_rest_of_a_capped_expansion_pages_through_every_serial_once_by_keybo
     assert big_page.text_content(".group-table h2") == (
         f"The {rest:,} more serials, not drawn ({len(serials):,} in all)")
     screenshot(big_page, "15-big-lot-rest-listed")
-    listed: list[str] = []
-    pages: list[list[str]] = []
-    while True:
-        page = big_page.eval_on_selector_all("#more-serials a", "as => as.map(a => a.textContent)")
-        first = len(listed) + EXPAND_CAP + 1
-        assert big_page.text_content(".group-table .pager span") == (
-            f"{first:,}–{first + len(page) - 1:,} of {len(serials):,}")
-        listed += page
-        pages.append(page)
-        if big_page.is_disabled(".group-table button:text('Next ›')"):
-            break
-        big_page.click(".group-table button:text('Next ›')")
-        big_page.wait_for_function("f => document.querySelector('#more-serials a').textContent !== f", arg=page[0])
+    listed = [cells[0] for cells in every_row(big_page, ".group-table", len(serials), skip=EXPAND_CAP)]
     assert listed == serials[EXPAND_CAP:]  # every serial not drawn, once, in key order
     assert sorted(set(listed) | set(_drawn_serials(big_page))) == serials
-    assert len(listed) == rest
     big_page.click(".group-table button:text('‹ Previous')")
-    big_page.wait_for_function("f => document.querySelector('#more-serials a').textContent === f", arg=pages[-2][0])
-    assert big_page.eval_on_selector_all("#more-serials a", "as => as.map(a => a.textContent)") == pages[-2]
+    last = (rest - 1) % PAGE + 1  # serials on the last page
+    before = listed[-last - PAGE:-last]
+    big_page.wait_for_function("f => document.querySelector('#more-serials a').textContent === f", arg=before[0])
+    assert big_page.eval_on_selector_all("#more-serials a", "as => as.map(a => a.textContent)") == before
 
 
 def test_a_small_expansion_draws_every_serial(big_page: Any, big: tuple[Site, dict[str, list[str]]]) -> None:

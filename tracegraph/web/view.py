@@ -111,9 +111,9 @@ def trace_view(store: Store, trace: TraceResult, *, limit: int = DEFAULT_LIMIT,
     """Nodes, counted groups and edges for drawing ``trace``; JSON-ready.
 
     A layer with more than ``limit`` nodes becomes one group node (``group:<layer>``, with the kind of the
-    records it stands for in ``member_kind``) unless it is in ``expand``; an expanded layer shows its first :data:`EXPAND_CAP` nodes (``limit`` if more) and groups the rest
-    in a ``more`` group, which says how many are ``drawn`` and the last key drawn (``after``: where a
-    list of the rest starts).
+    records it stands for in ``member_kind``) unless it is in ``expand``; an expanded layer shows its first
+    :data:`EXPAND_CAP` nodes (``limit`` if more) and groups the rest in a ``more`` group, which says how
+    many are ``drawn`` and the last key drawn (``after``: where a list of the rest starts).
     Edges into a group are merged and counted.
     """
     layer, lots = _layers(store, trace)

@@ -231,7 +231,7 @@ function pageLinked(area, kind, id, n) {
   const root = kind[0].toLowerCase() + kind.slice(1);  // the API's field for one record: lot, processStep, ...
   const end = n.direction === "out" ? "to" : "from";  // a relationship's far end
   const node = fields ? `${end} { ${recordFields(kinds)} } ${fields.map(camel).join(" ")}` : recordFields(kinds);
-  return pageList(area, { id: `linked-${n.rel}-${n.direction}`, skip: 0, after: null,
+  return pageList(area, { id: `linked-${n.rel}-${n.direction}`,
     title: (conn) => `All ${fmt(conn.totalCount)} ${relWords(n)}`,
     head: fields ? ["record", "details"] : null,
     cells: fields ? (r) => el("td", { class: "muted" }, details(Object.fromEntries(fields.map((f) => [f, r.link[camel(f)]])))) : null,
@@ -239,7 +239,7 @@ function pageLinked(area, kind, id, n) {
       const conn = (await gql(`query($id: ID!, $after: String) { ${root}(id: $id) {
         ${field}(first: ${PAGE}, after: $after) { ${listFields(node)} } } }`, { id, after }))[root][field];
       return fields ? { ...conn, nodes: conn.nodes.map((link) => ({ ...link[end], link })) } : conn;
-    } }, []);
+    } });
 }
 
 // The engine traces from lots, serials and containers, not from a customer: a customer's page lists
@@ -247,16 +247,18 @@ function pageLinked(area, kind, id, n) {
 // the customer received by the engine's rule (`received`: loose items, and what a shipped container held
 // when it left), never from everything that was ever in a shipped container.
 async function customerTrace(area, id) {
+  const shipments = el("section", { id: "customer-shipments-list" });
+  const heading = el("h2", {}, "What reached this customer: the backward trace from the lots and serials it received");
+  const traceArea = el("section", { id: "customer-trace" }, el("p", { class: "muted" }, "Tracing…"));
+  area.replaceChildren(shipments, heading, traceArea);
+  const listed = guarded(() => pageShipments(shipments, id), shipments);  // the trace does not wait for it
   const { customer } = await gql(`query($id: ID!) { customer(id: $id) { received(first: ${MAX_START}) { __typename id } } }`, { id });
   const start = { lots: [], serials: [] };
   for (const r of customer.received) start[START_FIELD[r.__typename]].push(r.id);
-  const shipments = el("section", { id: "customer-shipments-list" });
-  const traceArea = el("section", { id: "customer-trace" });
-  area.replaceChildren(shipments, el("h2", {}, "What reached this customer: the backward trace from the lots and serials it received",
-    customer.received.length === MAX_START ? ` (the first ${fmt(MAX_START)} of them)` : ""), traceArea);
-  await guarded(() => pageShipments(shipments, id), shipments);
+  if (customer.received.length === MAX_START) heading.append(` (the first ${fmt(MAX_START)} of them)`);
   if (customer.received.length) await drawTrace(traceArea, start, "backward", []);
   else traceArea.replaceChildren(el("p", { class: "muted" }, "No lot or serial has reached this customer."));
+  await listed;
 }
 
 // A customer's shipments, a page at a time, each with the lines that left in it (a shipment with more
@@ -268,12 +270,12 @@ function pageShipments(area, id) {
     nodes.length < totalCount ? ` (the first ${fmt(nodes.length)} of ${fmt(totalCount)} lines: the shipment's page lists them all)` : null);
   const shipment = `${recordFields(["Shipment"])} shippedAt
     itemsConnection(first: ${MAX_PAGE}) { totalCount nodes { from { __typename id } retractedAt } }`;
-  return pageList(area, { id: "customer-shipments", skip: 0, after: null,
+  return pageList(area, { id: "customer-shipments",
     title: (conn) => `Shipments (${fmt(conn.totalCount)})`, head: ["shipment", "shipped at", "items shipped"],
     cells: (s) => [el("td", {}, s.shippedAt), lines(s.itemsConnection)],
     fetch: async (after) => (await gql(`query($id: ID!, $after: String) { customer(id: $id) {
       shipmentsConnection(first: ${PAGE}, after: $after) { ${listFields(shipment)} } } }`,
-    { id, after })).customer.shipmentsConnection }, []);
+    { id, after })).customer.shipmentsConnection });
 }
 
 // ------------------------------------------------------------------------------------------ traces
@@ -337,16 +339,17 @@ const recordFields = (kinds) => `__typename id ${kinds.filter((k) => HOLDABLE.in
 const listFields = (node) => `totalCount pageInfo { hasNextPage endCursor } nodes { ${node} }`;
 
 // A list, a page at a time in ``area``: ``list.fetch(after)`` answers one page of a connection, which
-// starts after the cursor ``list.after`` (past ``list.skip`` nodes); ``cursors`` end the pages read before
-// this one. ``list.first``, when given, is that first page already read with the page's own query (drawing
-// it asks nothing and announces nothing). A node is a record (__typename and id) whose row
-// ``list.cells(node)`` goes on after the record's cell, unless ``list.row(node)`` draws the whole row;
-// ``list.head`` names all the columns; ``list.intro`` goes under the heading. ``focus`` ("next" or "previous"): the pager
-// button just pressed, which keeps the keyboard focus (the heading has it once that button is disabled).
-async function pageList(area, list, cursors, focus) {
+// starts after the cursor ``list.after`` (past ``list.skip`` nodes; by default at its start); ``cursors``
+// end the pages read before this one (none: its first page). ``list.first``, when given, is that first page
+// already read with the page's own query (drawing it asks nothing and announces nothing). A node is a record
+// (__typename and id) whose row ``list.cells(node)`` goes on after the record's cell, unless ``list.row(node)``
+// draws the whole row; ``list.head`` names all the columns; ``list.intro`` goes under the heading. ``focus``
+// ("next" or "previous"): the pager button just pressed, which keeps the keyboard focus (the heading has it
+// once that button is disabled).
+async function pageList(area, list, cursors = [], focus = null) {
   const conn = !cursors.length && list.first ? list.first
-    : await list.fetch(cursors.length ? cursors[cursors.length - 1] : list.after);
-  const first = list.skip + cursors.length * PAGE + 1;
+    : await list.fetch(cursors.length ? cursors[cursors.length - 1] : list.after ?? null);
+  const first = (list.skip || 0) + cursors.length * PAGE + 1;
   const range = `${fmt(first)}–${fmt(first + conn.nodes.length - 1)} of ${fmt(conn.totalCount)}`;
   const page = (read, pressed) => guarded(() => pageList(area, list, read, pressed), area);
   const heading = el("h2", { tabindex: "-1" }, list.title(conn));
@@ -373,10 +376,10 @@ function pageGroup(area, start, direction, group) {
   const root = direction === "forward" ? "forwardTrace" : "backwardTrace";
   const field = camel(group);  // one of TRACE_GROUPS, never user text
   const kind = KIND_OF_GROUP[group];
-  return pageList(area, { id: `table-${group}`, skip: 0, after: null,
+  return pageList(area, { id: `table-${group}`,
     title: (conn) => `${group.replace("_", " ")} (${fmt(conn.totalCount)})`,
     fetch: async (after) => (await gql(`query($s: TraceStartInput!, $after: String) { ${root}(start: $s) {
-      ${field}(first: ${PAGE}, after: $after) { ${listFields(recordFields([kind]))} } } }`, { s: start, after }))[root][field] }, []);
+      ${field}(first: ${PAGE}, after: $after) { ${listFields(recordFields([kind]))} } } }`, { s: start, after }))[root][field] });
 }
 
 // The records a capped group stands for: its layer's, after the last one drawn.
@@ -385,7 +388,7 @@ function pageLayer(area, start, direction, group) {
     title: (conn) => `The ${group.key}, not drawn (${fmt(conn.totalCount)} in all)`,
     fetch: async (after) => (await gql(`query($s: TraceStartInput!, $d: TraceDirection!, $l: String!, $after: String) {
       traceLayer(start: $s, direction: $d, layer: $l, first: ${PAGE}, after: $after) { ${listFields(recordFields([group.member_kind]))} } }`,
-    { s: start, d: direction.toUpperCase(), l: group.layer, after })).traceLayer }, []);
+    { s: start, d: direction.toUpperCase(), l: group.layer, after })).traceLayer });
 }
 
 function edgeText(d) {
@@ -562,7 +565,7 @@ function pageAffected(area, items, explain) {
     return { totalCount: items.length, nodes,
       pageInfo: { hasNextPage: start + PAGE < items.length, endCursor: String(start + nodes.length) } };
   };
-  return pageList(area, { id: "affected-items", skip: 0, after: null, first: slice(null), fetch: async (after) => slice(after),
+  return pageList(area, { id: "affected-items", first: slice(null), fetch: async (after) => slice(after),
     title: () => `Affected lots and serials (${fmt(items.length)})`, head: ["item", "status", "customers", ""],
     row: (w) => {
       const tr = el("tr", {});
@@ -570,7 +573,7 @@ function pageAffected(area, items, explain) {
         el("td", {}, w.customerIds.join(", ")),
         el("td", {}, explainButton(w.item.__typename, w.item.id, () => guarded(() => explain(w.item.__typename, w.item.id, tr)))));
       return tr;
-    } }, []);
+    } });
 }
 
 // ----------------------------------------------------------------------------------- data quality
@@ -627,7 +630,7 @@ async function showQuality() {
 // in the order and with the cursors of itemsConnection (from the report the server keeps until the store is written).
 function pageFindings(c) {
   const section = el("section", { id: `check-${c.check}` });
-  guarded(() => pageList(section, { id: `findings-${c.check}`, skip: 0, after: null, first: c.itemsConnection,
+  guarded(() => pageList(section, { id: `findings-${c.check}`, first: c.itemsConnection,
     title: (conn) => `${c.check} (${fmt(conn.totalCount)})`, intro: el("p", { class: "muted" }, c.description),
     head: ["finding", "records behind it"],
     row: (f) => el("tr", {}, el("td", {}, f.detail),
