@@ -9,6 +9,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from biip.checksums import gs1_standard_check_digit
+
 import tracegraph
 
 from .test_epcis_semantics import _doc, _event
@@ -22,12 +24,7 @@ def _sscc(p: int) -> str:
 
 def _link(p: int) -> str:
     key = f"0401234500{p + 1:07d}"
-    return f"https://id.gs1.org/00/{key}{_check(key)}"
-
-
-def _check(digits: str) -> int:
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
-    return -total % 10
+    return f"https://id.gs1.org/00/{key}{gs1_standard_check_digit(key)}"
 
 
 def _unit(p: int, c: int) -> str:

@@ -296,7 +296,7 @@ class _Builder:
             self._object(eid, event)
         for kind, rel, start, end in _MEMBERSHIPS:
             named = {min(spellings): spellings for spellings in parents[kind].values()}
-            read = {uri: self._thing(uri) for uri in named}  # each parent's URI parsed once, here
+            read = {uri: self._thing(uri) for uri in named}  # each parent's record, made once for all its spellings
             related = self._related("parent_id", self._spellings(named, read), fresh, kind)
             things = {uri: self._parent(rel, thing) for uri, thing in read.items()}
             members: dict[NodeRef, list[Edge]] = defaultdict(list)  # what the store holds in each, read once

@@ -23,6 +23,7 @@ CHECKS: dict[str, str] = {
     "over_consumed_lot": "A lot consumed in more quantity than it had (mass balance).",
     "failed_lot_consumed": "A supplier's lot consumed although an inspection of it failed.",
 }
+_RANK = {check: f"{i:03d}" for i, check in enumerate(CHECKS)}  # a check's place in CHECKS, as a sortable string
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class Finding:
         load's rejected records (by file and row), then by subject and detail. All strings, sorting as the
         finding does, so that an API cursor can hold the key and continue after it."""
         rejected = ("1", self.source.file, f"{self.source.row:012d}") if self.source else ("0", "", "")
-        return (f"{list(CHECKS).index(self.check):03d}", *rejected, *self.subject, self.detail)
+        return (_RANK[self.check], *rejected, *self.subject, self.detail)
 
     def as_dict(self) -> dict[str, Any]:
         return {"check": self.check, "subject": {"kind": self.subject[0], "id": self.subject[1]},
