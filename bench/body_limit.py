@@ -24,7 +24,7 @@ import tracegraph
 from tracegraph.api.keys import ApiKeys
 from tracegraph.generate import generate
 
-from .http import _wait_ready, bound_port, start_serve
+from .http import wait_ready, bound_port, start_serve
 
 PIECE = 1 << 20
 PREFIX = b'{"query": "{ me { role } }", "variables": {"pad": "'
@@ -85,7 +85,7 @@ def measure(python: str, db: Path, key: str, size: int, chunked: bool, runs: int
     server = start_serve(db, log, python=python, cwd=db.parent)
     try:
         port = bound_port(server, log, 120)
-        _wait_ready(port, server)
+        wait_ready(port, server)
         idle = _peak_rss_mb(server.pid)
         results = [post_big(port, key, size, chunked) for _ in range(runs)]
         return {"status": results[0][0], "median_s": statistics.median(r[1] for r in results),

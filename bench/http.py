@@ -52,7 +52,7 @@ class Client:
             after = page["pageInfo"]["endCursor"]
 
 
-def _wait_ready(port: int, server: subprocess.Popen[bytes], seconds: float = 120.0) -> None:
+def wait_ready(port: int, server: subprocess.Popen[bytes], seconds: float = 120.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -93,7 +93,7 @@ def forward_ms(db: Path, lot: str, runs: int, expected: dict[str, set[str]]) -> 
 
 def _measure(port: int, server: subprocess.Popen[bytes], key: str, lot: str, runs: int,
              expected: dict[str, set[str]]) -> tuple[float | None, str]:
-    _wait_ready(port, server)
+    wait_ready(port, server)
     client = Client(port, key)
     for group, want in expected.items():
         got = client.every_id(group, [lot])
