@@ -24,7 +24,7 @@ import tracegraph
 from tracegraph.api.keys import ApiKeys
 from tracegraph.generate import generate
 
-from .http import wait_ready, bound_port, start_serve
+from .http import bound_port, start_serve, wait_ready
 
 PIECE = 1 << 20
 PREFIX = b'{"query": "{ me { role } }", "variables": {"pad": "'
