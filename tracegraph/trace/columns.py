@@ -107,30 +107,34 @@ class WhereColumns:
     item: np.ndarray
     status: np.ndarray  # positions in STATUSES
     remaining: np.ndarray  # NaN where unknown (or a serial)
-    shipped_pairs: tuple[np.ndarray, np.ndarray]
+    shipped_pairs: tuple[np.ndarray, np.ndarray]  # (item, position in ``shipment``), an item's pairs together
     lot_quantity: np.ndarray  # per shipped pair, the quantity of a loose lot line (else 0)
     consumed: tuple[np.ndarray, np.ndarray] | None  # None: read from ``part_of`` when first asked for
     inside: tuple[np.ndarray, np.ndarray] | None
-    shipment: np.ndarray  # the carried shipments, with their customer and time
+    shipment: np.ndarray  # the carried shipments (sorted), with their customer and time
     customer_key: np.ndarray
     shipped_at: np.ndarray
-    part_of: tuple[WhereColumns, np.ndarray] | None = None  # restricted from these, at these item positions
+    part_of: tuple[WhereColumns, np.ndarray, np.ndarray] | None = None  # restricted from these, at these item
+    # and shipment positions
     _frame_made: tuple[list[str], np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     def customer_pairs(self) -> tuple[np.ndarray, np.ndarray]:
-        """(item, position in ``shipment``) of every shipment that took an item (a pair may repeat)."""
-        return self._customer_pairs
+        """(item, position in ``shipment``) of every shipment that took an item (a pair may repeat), the pairs
+        of one item side by side."""
+        return self.shipped_pairs
 
     @cached_property
     def customers(self) -> tuple[np.ndarray, np.ndarray]:
         """The carried shipments' distinct customers, in order, and each shipment's position among them."""
-        names, code_of = np.unique(self.customer_key, return_inverse=True)
-        return names, code_of.reshape(-1)
-
-    @cached_property
-    def _customer_pairs(self) -> tuple[np.ndarray, np.ndarray]:
-        items, shipments = self.shipped_pairs
-        return items, np.searchsorted(self.shipment, shipments)
+        if self.part_of is None:
+            names, code_of = np.unique(self.customer_key, return_inverse=True)
+            return names, code_of.reshape(-1)
+        whole, _, kept = self.part_of  # those of the whole's customers these shipments went to
+        names, code_of = whole.customers
+        codes = code_of[kept]
+        used = np.zeros(names.size, dtype=bool)
+        used[codes] = True
+        return names[used], (np.cumsum(used) - 1)[codes]
 
     @property
     def consumed_pairs(self) -> tuple[np.ndarray, np.ndarray]:
@@ -150,15 +154,17 @@ class WhereColumns:
         a recall's counts do not need is read when first asked for."""
         at = self._slot[items]
         shipped_item, shipped_to, lot_quantity = self._rows_of("shipped_pairs", at)
-        shipments = distinct(shipped_to)
-        kept = np.searchsorted(self.shipment, shipments)
-        return WhereColumns(items, self.status[at], self.remaining[at], (shipped_item, shipped_to), lot_quantity,
-                            None, None, shipments, self.customer_key[kept], self.shipped_at[kept], part_of=(self, at))
+        taken = np.zeros(self.shipment.size, dtype=bool)
+        taken[shipped_to] = True
+        kept = np.flatnonzero(taken)
+        return WhereColumns(items, self.status[at], self.remaining[at], (shipped_item, (np.cumsum(taken) - 1)[shipped_to]),
+                            lot_quantity, None, None, self.shipment[kept], self.customer_key[kept],
+                            self.shipped_at[kept], part_of=(self, at, kept))
 
     def _part(self, pairs: str) -> tuple[np.ndarray, np.ndarray]:
         """Those of the whole's ``pairs`` that are about these items."""
         assert self.part_of is not None
-        whole, at = self.part_of
+        whole, at, _ = self.part_of
         items, others = whole._rows_of(pairs, at)[:2]
         return items, others
 
@@ -220,7 +226,7 @@ class WhereColumns:
             names, texts, remaining = self.affected_table(view)
             texts, remaining = texts.copy(), remaining.copy()  # the caller's to change, not the kept ones
         else:
-            whole, at = self.part_of
+            whole, at, _ = self.part_of
             names, texts, remaining = whole.affected_table(view)
             texts, remaining = np.take(texts, at, axis=0), remaining[at]  # a row of texts at a time
         return {**{name: texts[:, i] for i, name in enumerate(names)}, "remaining": remaining}

@@ -357,8 +357,12 @@ class TraceEngine:
         names, code_of = where.customers
         n = max(len(names), 1)
         codes = code_of[at]
-        # each (item, customer) once: an item counts for each customer; most items reached one, once
-        one = np.bincount(items, minlength=trace._view.size)[items] == 1
+        # each (item, customer) once: an item counts for each customer; most items reached one, once (an
+        # item's pairs are side by side)
+        one = np.ones(items.size, dtype=bool)
+        same = items[1:] == items[:-1]
+        one[1:] &= ~same
+        one[:-1] &= ~same
         pairs = distinct(items[~one] * n + codes[~one])
         items, codes = np.concatenate([items[one], pairs // n]), np.concatenate([codes[one], pairs % n])
         is_lot = trace._view.kinds(items) == KIND_CODE["Lot"]
@@ -682,7 +686,9 @@ class TraceEngine:
         if loose is not None and len(loose):
             lot_line[:len(loose)] = np.where(view.kinds(loose.src) == KIND_CODE["Lot"],
                                              np.nan_to_num(_quantities(loose.column("quantity"))), 0.0)
-        return WhereColumns(items, status, remaining, (shipped_item, shipped_to), lot_line,
+        by_item = np.argsort(shipped_item, kind="stable")  # an item's pairs side by side
+        return WhereColumns(items, status, remaining,
+                            (shipped_item[by_item], np.searchsorted(shipments, shipped_to)[by_item]), lot_line[by_item],
                             (consumptions.src, consumptions.dst), (held.item[now], held.container[now]),
                             shipments, shipment["customer_id"], shipment["shipped_at"])
 
