@@ -458,12 +458,8 @@ class TraceEngine:
             if facts.deepest_of(at) > limits.max_depth:
                 raise LimitExceeded(f"containers nest deeper than the limit of {limits.max_depth}")
             self._check_size(int(facts.held_rows[at].sum()), limits)
-        consumed = (facts.consumed if forward and facts.consumed is not None and facts.covers(reached)
-                    else view.edges("CONSUMED_INTO", reached, step).live())
         # process steps by key (a consumption names its step); the other groups as node numbers, in key order
-        inside = member(consumed.dst if forward else consumed.src, reached)
-        steps = set(consumed.column("step_id")[inside].tolist())
-        step_nodes = view.nids(("ProcessStep", s) for s in steps)
+        steps, step_nodes = facts.steps.of(at)
         others = view.in_key_order(np.concatenate([  # never a lot or serial: those are the reached ones
             facts.related.of_rows(at), view.edges("RECORDED_AT", step_nodes, "in").src,
             view.nids(("Supplier", k) for k in start.suppliers), view.nids(("Material", k) for k in start.materials),
@@ -471,7 +467,7 @@ class TraceEngine:
         groups = _by_group(view, np.concatenate([view.in_key_order(reached), others]))
         self._check_size(sum(map(len, groups.values())) + len(steps), limits)
         return TraceResult(direction, start, entry, self, view, (reached, depths), groups,
-                           {"process_steps": sorted(steps)}, facts)
+                           {"process_steps": steps}, facts)
 
     def _reach(self, view: GraphColumns, seeds: np.ndarray, step: Literal["out", "in"],
                max_depth: int) -> tuple[np.ndarray, np.ndarray]:
@@ -563,14 +559,21 @@ class TraceEngine:
         of_product, inspects = view.edges("OF_PRODUCT", serials, "out"), view.edges("INSPECTS", items, "in")
         context = [(supplied.dst, supplied.src), (of_item.src, of_item.dst), (of_product.src, of_product.dst),
                    (inspects.dst, inspects.src)]
+        # the consumptions a trace follows from them: the steps they name are the trace's (both ends are reached)
+        consumed = view.edges("CONSUMED_INTO", items, "out" if downstream else "in").live()
+        keys, codes = np.unique(consumed.column("step_id"), return_inverse=True)
+        steps = ((consumed.src if downstream else consumed.dst, codes.reshape(-1)), keys,
+                 self._node_numbers(view, "ProcessStep", keys.tolist()))
         if not downstream:
-            return ItemFacts.make(items, view.size, context, HeldColumns.empty(), np.zeros(items.size, dtype=np.int64),
-                                  max_depth, Carried.empty(), None, None)
+            return ItemFacts.make(items, view.size, related=context, steps=steps, held=HeldColumns.empty(),
+                                  deepest=np.zeros(items.size, dtype=np.int64), depth_limit=max_depth,
+                                  carried=Carried.empty(), consumed=None, make_where=None)
         held, deepest = self._containment(view, items, max_depth)
         carried = self._shipments(view, items, held)
         shipped_item, shipped_to = carried.pairs()
         shipments = distinct(shipped_to)
-        customer = self._customer_nodes(view, shipments)[np.searchsorted(shipments, shipped_to)]
+        customer_ids = view.fields("Shipment", shipments, ["customer_id"])["customer_id"].tolist()
+        customer = self._node_numbers(view, "Customer", customer_ids)[np.searchsorted(shipments, shipped_to)]
         known = customer >= 0
         related = context + [(held.item, held.container), (shipped_item, shipped_to),
                              (shipped_item[known], customer[known])]
@@ -582,14 +585,13 @@ class TraceEngine:
             if kept:  # a trace works out its own rows when it needs them (an explanation)
                 facts.held = facts.carried = facts.consumed = None
             return made
-        consumed = view.edges("CONSUMED_INTO", items, "out").live()
-        return ItemFacts.make(items, view.size, related, held, deepest, max_depth, carried, consumed, where)
+        return ItemFacts.make(items, view.size, related=related, steps=steps, held=held, deepest=deepest,
+                              depth_limit=max_depth, carried=carried, consumed=consumed, make_where=where)
 
     @staticmethod
-    def _customer_nodes(view: GraphColumns, shipments: np.ndarray) -> np.ndarray:
-        """Each shipment's customer, by the customer_id it names (-1: none, or no such customer)."""
-        keys = view.fields("Shipment", shipments, ["customer_id"])["customer_id"].tolist()
-        found = view.nids(("Customer", k) for k in keys if k is not None)
+    def _node_numbers(view: GraphColumns, kind: str, keys: list[str | None]) -> np.ndarray:
+        """The node of each key (-1: none, or no such record): what a field that names a record points at."""
+        found = view.nids((kind, k) for k in keys if k is not None)
         nid_of = dict(zip(view.keys(found), found.tolist()))
         return np.array([nid_of.get(k, -1) for k in keys], dtype=np.int64)
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 import numpy as np
 
-from ..store.columns import EdgeColumns, GraphColumns, row_entries, slots
+from ..store.columns import EdgeColumns, GraphColumns, ordered, row_entries, slots
 from .columns import Carried, HeldColumns, WhereColumns
 
 
@@ -43,6 +43,22 @@ class Related:
 
 
 @dataclass
+class Steps:
+    """The process steps of the consumptions a trace follows from each item (out of it forward, into it
+    backward), by key: a consumption names its step, which may have no record of its own."""
+
+    rows: Related  # per item, positions in keys
+    keys: np.ndarray  # the distinct step ids, sorted
+    nodes: np.ndarray  # per key, its node number (-1: no such record)
+
+    def of(self, at: np.ndarray) -> tuple[list[str], np.ndarray]:
+        """The steps of the items at positions ``at``: their keys in order, and the nodes of those recorded."""
+        codes = ordered(self.rows.of_rows(at), self.keys.size)
+        nodes = self.nodes[codes]
+        return self.keys[codes].tolist(), nodes[nodes >= 0]
+
+
+@dataclass
 class ItemFacts:
     """The facts of some lots and serials (see the module docstring), in columns by item position.
 
@@ -53,6 +69,7 @@ class ItemFacts:
     slot: np.ndarray | None  # node number -> position in items, for facts of many items (else a search)
     related: Related  # supplier, material or product, inspections; for a forward trace's facts, also the
     # containers that held it, the shipments that carried it and their customers
+    steps: Steps
     held_rows: np.ndarray  # per item, its (container, interval) rows
     deepest: np.ndarray  # per item, the deepest level of containers looked at for it (0: never packed)
     depth_limit: int  # containers were followed this deep; deepest is at most one more (looked, not followed)
@@ -92,11 +109,18 @@ class ItemFacts:
         return where.restrict(np.concatenate([lots, serials]))
 
     @classmethod
-    def make(cls, items: np.ndarray, size: int, related: list[tuple[np.ndarray, np.ndarray]], held: HeldColumns, deepest: np.ndarray, depth_limit: int, carried: Carried, consumed: EdgeColumns | None,
+    def make(cls, items: np.ndarray, size: int, *, related: list[tuple[np.ndarray, np.ndarray]],
+             steps: tuple[tuple[np.ndarray, np.ndarray], np.ndarray, np.ndarray], held: HeldColumns,
+             deepest: np.ndarray, depth_limit: int, carried: Carried, consumed: EdgeColumns | None,
              make_where: Callable[[ItemFacts, GraphColumns], WhereColumns] | None) -> ItemFacts:
-        """From (item, node) pairs by node number; ``items``: the sorted node numbers described, out of ``size``."""
+        """From (item, node) pairs by node number, and ``steps`` as ((item, position in keys) pairs, keys, nodes);
+        ``items``: the sorted node numbers described, out of ``size``."""
         slot = slots(size, items) if items.size * 32 > size else None
-        return cls(items, slot, Related.of(items.size, [(_positions(items, slot, i), node) for i, node in related]),
+
+        def rows(pairs: list[tuple[np.ndarray, np.ndarray]]) -> Related:
+            return Related.of(items.size, [(_positions(items, slot, i), node) for i, node in pairs])
+        step_pairs, step_keys, step_nodes = steps
+        return cls(items, slot, rows(related), Steps(rows([step_pairs]), step_keys, step_nodes),
                    np.bincount(_positions(items, slot, held.item), minlength=items.size), deepest, depth_limit, held,
                    carried, consumed, make_where)
 
