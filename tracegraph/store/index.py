@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from array import array
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -28,8 +29,6 @@ from .columns import (KIND_CODE, KIND_NAMES, EdgeColumns, GraphColumns, ViewChan
 
 
 UNKNOWN_KIND = len(KIND_NAMES)
-FEW = 20_000
-"""Fewer nodes of a kind than this are put in key order by sorting their keys, if its table is not built."""
 T = TypeVar("T")
 
 
@@ -67,7 +66,8 @@ class Relation:
     """Every edge of one relationship, by edge number, with its properties as columns."""
 
     @paused_gc()
-    def __init__(self, con: sqlite3.Connection, rel: str, size: int) -> None:
+    def __init__(self, con: sqlite3.Connection, rel: str, number: np.ndarray, size: int) -> None:
+        """``number``: the store's node id -> the index's node number (of ``size``; see :class:`AdjacencyIndex`)."""
         self.rel = rel
         self.fields = [f.name for f in RELS[rel].fields]
         table = RELS[rel].sql_table
@@ -82,7 +82,7 @@ class Relation:
             pairs = np.array(ends, dtype=np.int64)
         else:
             pairs = np.fromiter(chain.from_iterable(con.execute(f"SELECT src, dst FROM {table}")), dtype=np.int64)
-        self.src, self.dst = pairs[0::2].copy(), pairs[1::2].copy()
+        self.src, self.dst = number[pairs[0::2]], number[pairs[1::2]]
         self.by_direction = {"out": self._csr(self.src, self.dst, size), "in": self._csr(self.dst, self.src, size)}
         self._columns: dict[str, np.ndarray] = {}
         self._moments: dict[str, np.ndarray] = {}
@@ -135,7 +135,8 @@ class KindTable:
     product) share one object, so a million serials cost about a hundred megabytes here."""
 
     @paused_gc()
-    def __init__(self, con: sqlite3.Connection, kind: str, ref_of: list[NodeRef | None], row: np.ndarray) -> None:
+    def __init__(self, con: sqlite3.Connection, kind: str, ref_of: list[NodeRef], number: np.ndarray,
+                 row: np.ndarray) -> None:
         k = KINDS[kind]
         others = [f.name for f in k.fields if f.name != k.key]
         nids: list[int] = []
@@ -145,10 +146,10 @@ class KindTable:
             nids.append(r[0])
             for column, value in zip(values, r[1:]):
                 column.append(intern.setdefault(value, value))
-        self.nid = np.array(nids, dtype=np.int64)
+        self.nid = number[np.array(nids, dtype=np.int64)]
         row[self.nid] = np.arange(self.nid.size, dtype=row.dtype)
         self.columns = {name: object_column(column + [None]) for name, column in zip(others, values)}
-        self.columns[k.key] = object_column([ref_of[n][1] for n in nids] + [None])  # type: ignore[index]
+        self.columns[k.key] = object_column([ref_of[n][1] for n in self.nid.tolist()] + [None])
 
 
 class IndexColumns(GraphColumns):
@@ -198,22 +199,7 @@ class IndexColumns(GraphColumns):
         return bool(self._relation(rel).retracted().any())
 
     def in_key_order(self, nids: np.ndarray) -> np.ndarray:
-        nids = ordered(nids, self.size)
-        kinds = self.kinds(nids)
-        parts = []
-        for code in sorted(np.flatnonzero(np.bincount(kinds)).tolist(), key=KIND_NAMES.__getitem__):
-            mine = nids[kinds == code]
-            table = self.index.built(KIND_NAMES[code])
-            if table is None and mine.size < FEW:  # sorting a few keys beats building the kind's table
-                parts.append(np.array(sorted(mine.tolist(), key=self.index.ref_of.__getitem__), dtype=np.int64))
-                continue
-            table = table or self._table(KIND_NAMES[code])
-            rows = self.index.row_in_kind[mine]
-            parts.append(table.nid[ordered(rows[rows >= 0], table.nid.size)])
-            if (rows < 0).any():  # a node without a record row: not written by this store, but be exact
-                parts.append(np.array(sorted(mine[rows < 0].tolist(), key=self.index.ref_of.__getitem__),
-                                      dtype=np.int64))
-        return np.concatenate(parts) if parts else nids
+        return ordered(nids, self.size)  # nodes are numbered in (kind, key) order
 
     def reach(self, seeds: np.ndarray, rels: Collection[str], direction: Direction,
               max_depth: int) -> tuple[np.ndarray, np.ndarray]:
@@ -256,21 +242,25 @@ class AdjacencyIndex:
         con.execute("BEGIN")
         try:
             self.version = change_counter(con)
-            size = (con.execute("SELECT max(nid) FROM node").fetchone()[0] or 0) + 1
-            # one shared tuple per node: refs come back as the very keys the lookups hash
-            self.ref_of: list[NodeRef | None] = [None] * size
+            # nodes numbered in (kind, key) order, so that numbers in order are in key order: one shared tuple
+            # per node, so refs come back as the very keys the lookups hash
+            self.ref_of: list[NodeRef] = []
             self.nid_of: dict[NodeRef, int] = {}
             ref_of, nid_of = self.ref_of, self.nid_of
             codes: list[int] = []
-            for nid, kind, key in con.execute("SELECT nid, kind, key FROM node ORDER BY nid"):
-                ref_of[nid] = ref = (kind, key)
-                nid_of[ref] = nid
+            stored = array("q")  # the store's node ids, without an int object each
+            for nid, kind, key in con.execute("SELECT nid, kind, key FROM node ORDER BY kind, key"):
+                ref = (kind, key)
+                nid_of[ref] = len(ref_of)
+                ref_of.append(ref)
+                stored.append(nid)
                 codes.append(KIND_CODE.get(kind, UNKNOWN_KIND))  # a kind a later version added: never traced
-            self.size = size
-            self.kind_of = np.zeros(size, dtype=np.int8)  # nid -> position in KIND_NAMES
-            self.kind_of[np.fromiter(nid_of.values(), dtype=np.int64, count=len(nid_of))] = np.array(
-                codes, dtype=np.int8)
-            self.row_in_kind = np.full(size, -1, dtype=np.int32)  # nid -> its row in its kind's table
+            self.size = size = len(ref_of)
+            self.kind_of = np.array(codes, dtype=np.int8)  # number -> position in KIND_NAMES
+            ids = np.frombuffer(stored, dtype=np.int64)
+            self.number = np.full(int(ids.max(initial=-1)) + 1, -1, dtype=np.int64)  # the store's node id -> number
+            self.number[ids] = np.arange(size, dtype=np.int64)
+            self.row_in_kind = np.full(size, -1, dtype=np.int32)  # number -> its row in its kind's table
             # the relationships and the record tables asked for, on this version or an earlier one (sorted
             # makes a list of each set at once, so another thread's note meanwhile cannot disturb it)
             self.asked = asked
@@ -292,7 +282,7 @@ class AdjacencyIndex:
 
     def refs(self, nids: np.ndarray) -> list[NodeRef]:
         ref_of = self.ref_of
-        return [ref_of[n] for n in nids.tolist()]  # type: ignore[misc]
+        return [ref_of[n] for n in nids.tolist()]
 
     # -- edges -----------------------------------------------------------------------------------
     def relation(self, con: sqlite3.Connection, rel: str) -> Relation:
@@ -316,10 +306,10 @@ class AdjacencyIndex:
         return [self.table(con, kind) for kind in kinds]
 
     def _relation(self, con: sqlite3.Connection, rel: str) -> Relation:
-        return Relation(con, rel, self.size)
+        return Relation(con, rel, self.number, self.size)
 
     def _table(self, con: sqlite3.Connection, kind: str) -> KindTable:
-        return KindTable(con, kind, self.ref_of, self.row_in_kind)
+        return KindTable(con, kind, self.ref_of, self.number, self.row_in_kind)
 
     def whole_graph(self, name: str, build: Callable[[], T]) -> T:
         """``build()`` once for this version (one thread builds it; others wait for it)."""
@@ -330,10 +320,6 @@ class AdjacencyIndex:
                 if found is None:
                     found = self._whole[name] = build()
         return found
-
-    def built(self, kind: str) -> KindTable | None:
-        """The records of ``kind`` as columns, if something built them already."""
-        return self._tables.get(kind)
 
     def _once(self, con: sqlite3.Connection, built: dict[str, T], name: str, build: Callable[[], T]) -> T:
         """``built[name]``, built once, from the tables as they were when the index was (else Stale)."""
