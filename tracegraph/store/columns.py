@@ -88,15 +88,18 @@ def ranges(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def row_entries(indptr: np.ndarray, rows: np.ndarray, *columns: np.ndarray) -> list[np.ndarray]:
     """The entries of CSR rows ``rows`` of each column, row after row. Rows that follow one another are read
-    as one slice (a lot's units sit side by side), which beats an index array when the runs are long."""
+    as one slice (a lot's units sit side by side), and a slice beats an index array where it reads many
+    entries (a lot's units, or a run of rows of a few each)."""
+    if not rows.size:
+        return [column[:0] for column in columns]
     breaks = np.flatnonzero(rows[1:] != rows[:-1] + 1) + 1
-    if breaks.size * 16 >= rows.size:  # short runs (or no rows)
+    first = indptr[rows[np.concatenate(([0], breaks))]]
+    end = indptr[rows[np.concatenate((breaks - 1, [rows.size - 1]))] + 1]
+    if first.size * 32 > int((end - first).sum()):  # few entries per slice
         starts = indptr[rows]
         at = ranges(starts, indptr[rows + 1] - starts)[0]
         return [column[at] for column in columns]
-    first = indptr[rows[np.concatenate(([0], breaks))]].tolist()
-    end = indptr[rows[np.concatenate((breaks - 1, [rows.size - 1]))] + 1].tolist()
-    return [np.concatenate([column[a:b] for a, b in zip(first, end)] + [column[:0]]) for column in columns]
+    return [np.concatenate([column[a:b] for a, b in zip(first.tolist(), end.tolist())]) for column in columns]
 
 
 def group_rows(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

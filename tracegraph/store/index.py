@@ -16,6 +16,7 @@ import threading
 from array import array
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import chain
 from typing import Any, TypeVar
 
@@ -25,7 +26,7 @@ from ..gcpause import paused_gc
 from ..schema import KINDS, RELS
 from .base import Direction, Edge, NodeRef
 from .columns import (KIND_CODE, KIND_NAMES, EdgeColumns, GraphColumns, ViewChanged, distinct, moment_numbers,
-                      object_column, ordered, ranges, retracted_flags)
+                      object_column, ordered, ranges, retracted_flags, row_entries)
 
 
 UNKNOWN_KIND = len(KIND_NAMES)
@@ -60,6 +61,11 @@ class _Adjacency:
     indptr: np.ndarray  # near nid -> first position
     order: np.ndarray  # position -> edge number
     far: np.ndarray  # position -> far nid
+
+    @cached_property
+    def has_edges(self) -> np.ndarray:
+        """Whether each node has any edge here: a search skips the others (a recall's last level, its units)."""
+        return self.indptr[1:] > self.indptr[:-1]
 
 
 class Relation:
@@ -362,13 +368,12 @@ class AdjacencyIndex:
             depth = 0
             while frontier.size and depth <= max_depth:
                 depth += 1
-                found = distinct(np.concatenate([a.far[_positions(a.indptr, frontier)[0]] for a in adjacency]))
+                found = distinct(np.concatenate([row_entries(a.indptr, frontier[a.has_edges[frontier]], a.far)[0]
+                                                 for a in adjacency]))
                 frontier = found[depth_of[found] < 0]
                 depth_of[frontier] = depth
                 levels.append(frontier)
-            reached = np.concatenate(levels)
-            # in order: a scan of the depths when the answer is a good part of the graph, else a sort
-            reached = np.flatnonzero(depth_of >= 0) if reached.size * 32 > self.size else np.sort(reached)
+            reached = np.sort(np.concatenate(levels), kind="stable")  # each level is in order: a merge of a few
             depths = depth_of[reached].copy()
             depth_of[reached] = -1
         return reached, depths
