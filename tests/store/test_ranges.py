@@ -1,5 +1,5 @@
 """``ranges``, the row expansion under every CSR read and join, and ``row_entries``, which reads runs of
-consecutive rows as slices, against plain Python loops."""
+consecutive rows (or long rows) as slices, against plain Python loops."""
 
 from __future__ import annotations
 
@@ -21,11 +21,12 @@ def test_ranges_match_a_loop(most: int) -> None:
         assert positions.dtype == rows.dtype == np.int64
 
 
-@pytest.mark.parametrize("run", [1, 3, 40])
-def test_row_entries_match_a_loop(run: int) -> None:
-    """Rows in runs of about ``run`` consecutive ones: short runs take the index path, long ones slices."""
+@pytest.mark.parametrize(("run", "longest"), [(1, 3), (3, 3), (40, 3), (1, 120)])
+def test_row_entries_match_a_loop(run: int, longest: int) -> None:
+    """Rows in runs of about ``run`` consecutive ones of up to ``longest`` entries each: few entries per run
+    take the index path, many (long runs, long rows) slices."""
     rng = np.random.default_rng(run)
-    indptr = np.concatenate(([0], np.cumsum(rng.integers(0, 4, 2000))))
+    indptr = np.concatenate(([0], np.cumsum(rng.integers(0, longest + 1, 2000))))
     values, other = rng.integers(0, 10**6, int(indptr[-1])), rng.random(int(indptr[-1]))
     for size in (0, 1, 2, 17, 600):
         starts = np.sort(rng.choice(np.arange(0, 2000, run), max(1, size // run), replace=False))
