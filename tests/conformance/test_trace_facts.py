@@ -110,3 +110,31 @@ def test_a_write_gives_the_next_recall_new_facts(load_graph: Callable[..., Graph
     after = graph.recall_scope(lots=["L1"])
     assert after.by_customer == {"CUST1": {"lots": 0, "serials": 1, "shipments": 1, "lot_quantity": 0.0}}
     assert after.whereabouts[("Serial", "S1")].status == "shipped"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_related_rows_give_every_node_of_a_run_of_items(seed: int) -> None:
+    """A trace reads the nodes related to its items as the first row of each run of consecutive items and the
+    others' nodes new since the row before (:class:`~tracegraph.trace.facts.Related`): the same set as every
+    row read whole, on rows where neighbours share most nodes and on rows that share none."""
+    import numpy as np
+
+    from tracegraph.trace.facts import Related
+    rng = np.random.default_rng(seed)
+    count = 300
+    shared = rng.integers(0, 40, count) // 3  # neighbours mostly name the same few nodes, and repeat them
+    pairs = [(np.arange(count), shared), (np.arange(count), shared),
+             (rng.integers(0, count, 500), rng.integers(0, 10_000, 500))]
+    related = Related.of(count, pairs)
+    rows: dict[int, set[int]] = {}
+    for at, nodes in pairs:
+        for i, node in zip(at.tolist(), nodes.tolist()):
+            rows.setdefault(i, set()).add(node)
+    for size in (0, 1, 2, 50, 299, 300):
+        positions = np.sort(rng.choice(count, size, replace=False))
+        if size > 2:  # and a long run of consecutive items
+            start = int(rng.integers(0, count - size // 2))
+            positions = np.unique(np.concatenate([positions, np.arange(start, start + size // 2)]))
+        found = related.union(positions)
+        assert set(found.tolist()) == set().union(*(rows.get(i, set()) for i in positions.tolist()))
+    assert related.new_nodes.size < related.nodes.size  # neighbours share nodes: the new ones are fewer

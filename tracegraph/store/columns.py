@@ -88,16 +88,15 @@ def ranges(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def row_entries(indptr: np.ndarray, rows: np.ndarray, *columns: np.ndarray) -> list[np.ndarray]:
     """The entries of CSR rows ``rows`` of each column, row after row. Rows that follow one another are read
-    as one slice (a lot's units sit side by side), and a slice beats an index array where it reads many
-    entries (a lot's units, or a run of rows of a few each)."""
+    as one run (a lot's units sit side by side); runs are read as slices where they hold many entries each,
+    else by an index array."""
     if not rows.size:
         return [column[:0] for column in columns]
     breaks = np.flatnonzero(rows[1:] != rows[:-1] + 1) + 1
     first = indptr[rows[np.concatenate(([0], breaks))]]
     end = indptr[rows[np.concatenate((breaks - 1, [rows.size - 1]))] + 1]
-    if first.size * 32 > int((end - first).sum()):  # few entries per slice
-        starts = indptr[rows]
-        at = ranges(starts, indptr[rows + 1] - starts)[0]
+    if first.size * 32 > int((end - first).sum()):  # few entries per slice: the runs' positions instead
+        at = ranges(first, end - first)[0]
         return [column[at] for column in columns]
     return [np.concatenate([column[a:b] for a, b in zip(first.tolist(), end.tolist())]) for column in columns]
 

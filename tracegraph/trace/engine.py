@@ -461,7 +461,7 @@ class TraceEngine:
         # process steps by key (a consumption names its step); the other groups as node numbers, in key order
         steps, step_nodes = facts.steps.of(at)
         others = view.in_key_order(np.concatenate([  # never a lot or serial: those are the reached ones
-            facts.related.of_rows(at), view.edges("RECORDED_AT", step_nodes, "in").src,
+            facts.related.union(at), view.edges("RECORDED_AT", step_nodes, "in").src,
             view.nids(("Supplier", k) for k in start.suppliers), view.nids(("Material", k) for k in start.materials),
             view.nids([("Container", k) for k in start.containers] + [ref for ref in entry if ref[0] == "Container"])]))
         groups = _by_group(view, np.concatenate([view.in_key_order(reached), others]))

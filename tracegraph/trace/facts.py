@@ -17,29 +17,51 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 import numpy as np
 
-from ..store.columns import EdgeColumns, GraphColumns, ordered, row_entries, slots
+from ..store.columns import EdgeColumns, GraphColumns, distinct, ordered, row_entries, slots
 from .columns import Carried, HeldColumns, WhereColumns
 
 
 @dataclass
 class Related:
-    """Nodes related to each item, as CSR rows by the item's position among the items described."""
+    """Nodes related to each item, as CSR rows by the item's position among the items described (each node
+    once per row), and each row less the row before it (``new``): the nodes related to a run of consecutive
+    items are the first one's row and the others' new ones. Neighbours share most of theirs (a lot's units:
+    its product, their case, its shipment and customer), so a trace reads a fraction of the rows."""
 
     indptr: np.ndarray
     nodes: np.ndarray
+    new_indptr: np.ndarray
+    new_nodes: np.ndarray
 
     @classmethod
     def of(cls, count: int, pairs: list[tuple[np.ndarray, np.ndarray]]) -> Related:
         """From (item position, node) pairs, which may repeat."""
         at = np.concatenate([p for p, _ in pairs] + [np.empty(0, dtype=np.int64)])
         nodes = np.concatenate([n for _, n in pairs] + [np.empty(0, dtype=np.int64)])
-        indptr = np.zeros(count + 1, dtype=np.int64)
-        np.cumsum(np.bincount(at, minlength=count), out=indptr[1:])
-        return cls(indptr, nodes[np.argsort(at, kind="stable")])
+        span = int(nodes.max(initial=0)) + 1
+        key = distinct(at * span + nodes)  # by item, then node
+        at, nodes = key // span, key % span
+        previous = key - span  # the same node in the row before
+        found = np.searchsorted(key, previous)
+        new = np.ones(key.size, dtype=bool)
+        inside = found < key.size
+        new[inside] = key[found[inside]] != previous[inside]
+        return cls(_indptr(at, count), nodes, _indptr(at[new], count), nodes[new])
 
-    def of_rows(self, positions: np.ndarray) -> np.ndarray:
-        """The nodes related to the items at ``positions`` (ascending; repeats and all)."""
-        return row_entries(self.indptr, positions, self.nodes)[0]
+    def union(self, positions: np.ndarray) -> np.ndarray:
+        """Every node related to any of the items at ``positions`` (ascending), some more than once."""
+        if not positions.size:
+            return self.nodes[:0]
+        firsts = positions[np.concatenate(([True], positions[1:] != positions[:-1] + 1))]  # of each run
+        return np.concatenate([row_entries(self.indptr, firsts, self.nodes)[0],
+                               row_entries(self.new_indptr, positions, self.new_nodes)[0]])
+
+
+def _indptr(at: np.ndarray, count: int) -> np.ndarray:
+    """CSR row starts of entries sorted by row ``at``, for rows 0 to ``count`` - 1."""
+    indptr = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(np.bincount(at, minlength=count), out=indptr[1:])
+    return indptr
 
 
 @dataclass
@@ -53,7 +75,7 @@ class Steps:
 
     def of(self, at: np.ndarray) -> tuple[list[str], np.ndarray]:
         """The steps of the items at positions ``at``: their keys in order, and the nodes of those recorded."""
-        codes = ordered(self.rows.of_rows(at), self.keys.size)
+        codes = ordered(self.rows.union(at), self.keys.size)
         nodes = self.nodes[codes]
         return self.keys[codes].tolist(), nodes[nodes >= 0]
 
