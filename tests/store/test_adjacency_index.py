@@ -171,6 +171,26 @@ def test_nodes_are_numbered_in_key_order(tmp_path: Path) -> None:
     store.close()
 
 
+def test_a_node_without_a_record_reads_as_none(tmp_path: Path) -> None:
+    """Every node this store writes has a record row (a stub's is its key alone), so a kind's nodes are one
+    range of numbers, read row by row. A node row another writer left without a record breaks the range: its
+    fields read None, and the others' still read right."""
+    db = tmp_path / "gap.db"
+    store = SQLiteStore(db)
+    store.write(Batch(nodes={"Lot": [{"lot_id": k, "item_id": f"M-{k}"} for k in ("A", "C", "D")]}))
+    con = sqlite3.connect(db)
+    con.execute("INSERT INTO node (kind, key) VALUES ('Lot', 'B')")  # between A and C in key order
+    con.execute("PRAGMA user_version = 99")  # as a write would move the counter
+    con.commit()
+    con.close()
+    view = store.columns()
+    lots = view.nids([("Lot", k) for k in ("A", "B", "C", "D")])
+    assert view.refs(lots) == [("Lot", "A"), ("Lot", "B"), ("Lot", "C"), ("Lot", "D")]
+    assert view.fields("Lot", lots[:3], ["lot_id", "item_id"])["item_id"].tolist() == ["M-A", None, "M-C"]
+    assert view.fields("Lot", lots[[0, 2, 3]], ["item_id"])["item_id"].tolist() == ["M-A", "M-C", "M-D"]
+    store.close()
+
+
 def test_a_kept_scope_gives_its_rows_after_another_writer(plant: Path, tmp_path: Path) -> None:
     """The scope's view belongs to the index as it was; a write through another connection moves the index
     on, and the rows of the scope computed before are still given (keys never change)."""

@@ -154,6 +154,9 @@ class KindTable:
                 column.append(intern.setdefault(value, value))
         self.nid = number[np.array(nids, dtype=np.int64)]
         row[self.nid] = np.arange(self.nid.size, dtype=row.dtype)
+        # nodes are numbered in key order: where every node of the kind has a record, they are one range
+        self.first = int(self.nid[0]) if self.nid.size else 0
+        self.dense = not self.nid.size or int(self.nid[-1]) - self.first + 1 == self.nid.size
         self.columns = {name: object_column(column + [None]) for name, column in zip(others, values)}
         self.columns[k.key] = object_column([ref_of[n][1] for n in self.nid.tolist()] + [None])
 
@@ -230,7 +233,10 @@ class IndexColumns(GraphColumns):
         if not nids.size:
             return {name: np.empty(0, dtype=object) for name in names}
         table = self._table(kind)
-        rows = np.where(self.index.kind_of[nids] == KIND_CODE[kind], self.index.row_in_kind[nids], -1)
+        if table.dense and int(nids.min()) >= table.first and int(nids.max()) < table.first + table.nid.size:
+            rows = nids - table.first  # all of this kind, each with a record
+        else:
+            rows = np.where(self.index.kind_of[nids] == KIND_CODE[kind], self.index.row_in_kind[nids], -1)
         return {name: table.columns[name][rows] for name in names}
 
 

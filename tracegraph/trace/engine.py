@@ -500,12 +500,12 @@ class TraceEngine:
         """
         for kind, keys in (("Lot", start.lots), ("Serial", start.serials), ("Container", start.containers),
                            ("Supplier", start.suppliers), ("Material", start.materials)):
-            missing = sorted(set(keys) - set(self.store.get(kind, keys)))
+            missing = sorted(set(keys) - set(self.store.find(kind, KINDS[kind].key, keys))) if keys else []
             if missing:
                 raise NotFound(f"no {kind} with id {', '.join(map(repr, missing))}")
         seeds: list[NodeRef] = [("Lot", k) for k in start.lots] + [("Serial", k) for k in start.serials]
-        seeds += [("Lot", k) for k in self.store.find("Lot", "supplier_id", start.suppliers)]
-        seeds += [("Lot", k) for k in self.store.find("Lot", "item_id", start.materials)]
+        for field, keys in (("supplier_id", start.suppliers), ("item_id", start.materials)):
+            seeds += [("Lot", k) for k in self.store.find("Lot", field, keys)] if keys else []
         entry: dict[NodeRef, list[Link]] = {}
         # top-down, one level at a time: (container, inside the start from, until, links from the start)
         frontier: dict[NodeRef, list[tuple[str, str | None, list[Link]]]] = {
