@@ -115,11 +115,11 @@ def test_a_write_gives_the_next_recall_new_facts(load_graph: Callable[..., Graph
 @pytest.mark.parametrize("seed", range(5))
 def test_related_rows_give_every_node_of_a_run_of_items(seed: int) -> None:
     """A trace reads the nodes related to its items as the first row of each run of consecutive items and the
-    others' nodes new since the row before (:class:`~tracegraph.trace.facts.Related`): the same set as every
+    others' nodes new since the row before (:class:`~tracegraph.trace.columns.Related`): the same set as every
     row read whole, on rows where neighbours share most nodes and on rows that share none."""
     import numpy as np
 
-    from tracegraph.trace.facts import Related
+    from tracegraph.trace.columns import Related
     rng = np.random.default_rng(seed)
     count = 300
     shared = rng.integers(0, 40, count) // 3  # neighbours mostly name the same few nodes, and repeat them

@@ -14,7 +14,7 @@ from functools import cached_property
 import numpy as np
 
 from ..store.columns import (KIND_CODE, KIND_NAMES, EdgeColumns, EdgeSource, GraphColumns, ViewChanged, distinct,
-                             object_column, row_entries, slots)
+                             object_column, ordered, row_entries, slots)
 from ..schema import KINDS
 from .model import Held, Link, Whereabouts
 
@@ -100,22 +100,64 @@ class Carried:
 
 
 @dataclass
+class Related:
+    """Nodes related to each item, as CSR rows by the item's position among the items described (each node
+    once per row), and each row less the row before it (``new``): the nodes related to a run of consecutive
+    items are the first one's row and the others' new ones. Neighbours share most of theirs (a lot's units:
+    its product, their case, its shipment and customer), so a trace reads a fraction of the rows."""
+
+    indptr: np.ndarray
+    nodes: np.ndarray
+    new_indptr: np.ndarray
+    new_nodes: np.ndarray
+
+    @classmethod
+    def of(cls, count: int, pairs: list[tuple[np.ndarray, np.ndarray]]) -> Related:
+        """From (item position, node) pairs, which may repeat."""
+        at = np.concatenate([p for p, _ in pairs] + [np.empty(0, dtype=np.int64)])
+        nodes = np.concatenate([n for _, n in pairs] + [np.empty(0, dtype=np.int64)])
+        span = int(nodes.max(initial=0)) + 1
+        key = distinct(at * span + nodes)  # by item, then node
+        at, nodes = key // span, key % span
+        previous = key - span  # the same node in the row before
+        found = np.searchsorted(key, previous)
+        new = np.ones(key.size, dtype=bool)
+        inside = found < key.size
+        new[inside] = key[found[inside]] != previous[inside]
+        return cls(csr_starts(at, count), nodes, csr_starts(at[new], count), nodes[new])
+
+    def union(self, positions: np.ndarray) -> np.ndarray:
+        """Every node related to any of the items at ``positions`` (ascending), some more than once."""
+        if not positions.size:
+            return self.nodes[:0]
+        firsts = positions[np.concatenate(([True], positions[1:] != positions[:-1] + 1))]  # of each run
+        return np.concatenate([row_entries(self.indptr, firsts, self.nodes)[0],
+                               row_entries(self.new_indptr, positions, self.new_nodes)[0]])
+
+
+def csr_starts(rows: np.ndarray, count: int) -> np.ndarray:
+    """CSR row starts (``indptr``) of entries sorted by their row, ``rows``, for rows 0 to ``count`` - 1."""
+    indptr = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=count), out=indptr[1:])
+    return indptr
+
+
+@dataclass
 class WhereColumns:
     """Where each affected lot and serial is now (rules in :mod:`tracegraph.trace.engine`), as columns;
     ``*_pairs`` join an item to the shipments that took it, what consumed it and the containers it is in."""
 
-    item: np.ndarray
+    item: np.ndarray  # lots, then serials, each in key order
+    lots: int  # how many of them are lots
     status: np.ndarray  # positions in STATUSES
     remaining: np.ndarray  # NaN where unknown (or a serial)
     shipped_pairs: tuple[np.ndarray, np.ndarray]  # (item, position in ``shipment``), an item's pairs together
     lot_quantity: np.ndarray  # per shipped pair, the quantity of a loose lot line (else 0)
-    consumed: tuple[np.ndarray, np.ndarray] | None  # None: read from ``part_of`` when first asked for
-    inside: tuple[np.ndarray, np.ndarray] | None
+    consumed_pairs: tuple[np.ndarray, np.ndarray]
+    in_pairs: tuple[np.ndarray, np.ndarray]
     shipment: np.ndarray  # the carried shipments (sorted), with their customer and time
     customer_key: np.ndarray
     shipped_at: np.ndarray
-    part_of: tuple[WhereColumns, np.ndarray, np.ndarray] | None = None  # restricted from these, at these item
-    # and shipment positions
     _frame_made: tuple[list[str], np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     def customer_pairs(self) -> tuple[np.ndarray, np.ndarray]:
@@ -126,47 +168,48 @@ class WhereColumns:
     @cached_property
     def customers(self) -> tuple[np.ndarray, np.ndarray]:
         """The carried shipments' distinct customers, in order, and each shipment's position among them."""
-        if self.part_of is None:
-            names, code_of = np.unique(self.customer_key, return_inverse=True)
-            return names, code_of.reshape(-1)
-        whole, _, kept = self.part_of  # those of the whole's customers these shipments went to
-        names, code_of = whole.customers
-        codes = code_of[kept]
-        used = np.zeros(names.size, dtype=bool)
-        used[codes] = True
-        return names[used], (np.cumsum(used) - 1)[codes]
+        names, code_of = np.unique(self.customer_key, return_inverse=True)
+        return names, code_of.reshape(-1)
 
-    @property
-    def consumed_pairs(self) -> tuple[np.ndarray, np.ndarray]:
-        if self.consumed is None:
-            self.consumed = self._part("consumed_pairs")
-        return self.consumed
+    def positions(self, items: np.ndarray) -> np.ndarray:
+        """Positions in ``item`` of some of the items."""
+        return self._slot[items]
 
-    @property
-    def in_pairs(self) -> tuple[np.ndarray, np.ndarray]:
-        if self.inside is None:
-            self.inside = self._part("in_pairs")
-        return self.inside
+    def counts_by_customer(self, at: np.ndarray | None = None) -> dict[str, dict[str, float]]:
+        """Per customer of the shipments that took the items at positions ``at`` (ascending; every item by
+        default): how many of those lots and of those serials it received (each once, however many of the
+        shipments took it), how many of the shipments it got, and the quantity of their loose lot lines."""
+        at = np.arange(self.item.size) if at is None else at
+        lots = int(np.searchsorted(at, self.lots))  # the lots come first
+        names, code_of = self.customers
+        n = max(names.size, 1)
+        indptr, codes = self._customers_by_item
+        lot_counts = np.bincount(row_entries(indptr, at[:lots], codes)[0], minlength=n)
+        serial_counts = np.bincount(row_entries(indptr, at[lots:], codes)[0], minlength=n)
+        shipments = ordered(self._shipments_by_item.union(at), self.shipment.size)
+        shipment_counts = np.bincount(code_of[shipments], minlength=n)
+        _, shipped, quantity = self._rows_of("shipped_pairs", at[:lots])  # only a lot line has a quantity
+        quantities = np.bincount(code_of[shipped], weights=quantity, minlength=n)
+        used = np.flatnonzero(shipment_counts)
+        return {name: {"lots": lo, "serials": se, "shipments": sh, "lot_quantity": q} for name, lo, se, sh, q in zip(
+            names[used].tolist(), lot_counts[used].tolist(), serial_counts[used].tolist(),
+            shipment_counts[used].tolist(), quantities[used].tolist())}
 
-    def restrict(self, items: np.ndarray) -> WhereColumns:
-        """The same for some of the items, in the order of ``item`` (lots, then serials, each in key order):
-        how a trace reads the whereabouts a view keeps for every item (:mod:`tracegraph.trace.facts`). What
-        a recall's counts do not need is read when first asked for."""
-        at = self._slot[items]
+    def restrict(self, at: np.ndarray) -> WhereColumns:
+        """The same for the items at positions ``at`` (ascending)."""
         shipped_item, shipped_to, lot_quantity = self._rows_of("shipped_pairs", at)
         taken = np.zeros(self.shipment.size, dtype=bool)
         taken[shipped_to] = True
         kept = np.flatnonzero(taken)
-        return WhereColumns(items, self.status[at], self.remaining[at], (shipped_item, (np.cumsum(taken) - 1)[shipped_to]),
-                            lot_quantity, None, None, self.shipment[kept], self.customer_key[kept],
-                            self.shipped_at[kept], part_of=(self, at, kept))
+        return WhereColumns(self.item[at], int(np.searchsorted(at, self.lots)), self.status[at], self.remaining[at],
+                            (shipped_item, (np.cumsum(taken) - 1)[shipped_to]), lot_quantity,
+                            tuple(self._rows_of("consumed_pairs", at)), tuple(self._rows_of("in_pairs", at)),
+                            self.shipment[kept], self.customer_key[kept], self.shipped_at[kept])
 
-    def _part(self, pairs: str) -> tuple[np.ndarray, np.ndarray]:
-        """Those of the whole's ``pairs`` that are about these items."""
-        assert self.part_of is not None
-        whole, at, _ = self.part_of
-        items, others = whole._rows_of(pairs, at)[:2]
-        return items, others
+    def prepare(self, view: GraphColumns) -> None:
+        """Make now what a selection of these items reads (a server warming up)."""
+        self.affected_table(view)
+        _ = self._customers_by_item, self._shipments_by_item, self._rows_by_item
 
     def _rows_of(self, pairs: str, at: np.ndarray) -> list[np.ndarray]:
         """The columns of ``pairs`` (for shipped pairs, with ``lot_quantity``) about the items at ``at``."""
@@ -185,11 +228,23 @@ class WhereColumns:
         for name in ("shipped_pairs", "consumed_pairs", "in_pairs"):
             columns = [*getattr(self, name)] + ([self.lot_quantity] if name == "shipped_pairs" else [])
             position = self._slot[columns[0]]
-            indptr = np.zeros(self.item.size + 1, dtype=np.int64)
-            np.cumsum(np.bincount(position, minlength=self.item.size), out=indptr[1:])
             order = np.argsort(position, kind="stable")
-            out[name] = (indptr, [column[order] for column in columns])
+            out[name] = (csr_starts(position[order], self.item.size), [column[order] for column in columns])
         return out
+
+    @cached_property
+    def _customers_by_item(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each item's distinct customers (positions in ``customers``), as CSR rows by item position."""
+        items, shipments = self.shipped_pairs
+        n = max(self.customers[0].size, 1)
+        pairs = distinct(self._slot[items] * n + self.customers[1][shipments])
+        return csr_starts(pairs // n, self.item.size), pairs % n
+
+    @cached_property
+    def _shipments_by_item(self) -> Related:
+        """Each item's shipments (positions in ``shipment``), as related rows by item position."""
+        items, shipments = self.shipped_pairs
+        return Related.of(self.item.size, [(self._slot[items], shipments)])
 
     def rows(self, view: GraphColumns) -> dict[tuple[str, str], Whereabouts]:
         refs = view.refs(self.item)
@@ -220,16 +275,9 @@ class WhereColumns:
 
     def frame_columns(self, view: GraphColumns) -> dict[str, np.ndarray]:
         """The ``affected`` table's columns (see :func:`tracegraph.notebook.scope_frames`), items in key
-        order, lists joined with ";": built from the columns, with a Python object only per row of text (or
-        taken from those of the whereabouts these were restricted from)."""
-        if self.part_of is None:
-            names, texts, remaining = self.affected_table(view)
-            texts, remaining = texts.copy(), remaining.copy()  # the caller's to change, not the kept ones
-        else:
-            whole, at, _ = self.part_of
-            names, texts, remaining = whole.affected_table(view)
-            texts, remaining = np.take(texts, at, axis=0), remaining[at]  # a row of texts at a time
-        return {**{name: texts[:, i] for i, name in enumerate(names)}, "remaining": remaining}
+        order, lists joined with ";": built from the columns, with a Python object only per row of text."""
+        names, texts, remaining = self.affected_table(view)
+        return _frame(names, texts.copy(), remaining.copy())  # the caller's to change, not the kept ones
 
     def affected_table(self, view: GraphColumns) -> tuple[list[str], np.ndarray, np.ndarray]:
         """:meth:`frame_columns` as kept, made on first use: (text column names, texts as rows, ``remaining``).
@@ -301,3 +349,28 @@ def positions_in(nodes: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Positions in ``nodes`` (distinct node numbers in any order) of each value, which must be among them."""
     order = np.argsort(nodes)
     return order[np.searchsorted(nodes[order], values)]
+
+
+@dataclass
+class WhereSelection:
+    """Where some of the items of ``whole`` are now (those at positions ``at``, ascending): how a recall reads
+    the whereabouts a view keeps for every item (:mod:`tracegraph.trace.facts`). The counts and the affected
+    table come from the whole's; the whereabouts as objects from a copy of their rows, made when first asked for."""
+
+    whole: WhereColumns
+    at: np.ndarray
+
+    def counts_by_customer(self) -> dict[str, dict[str, float]]:
+        return self.whole.counts_by_customer(self.at)
+
+    def frame_columns(self, view: GraphColumns) -> dict[str, np.ndarray]:
+        names, texts, remaining = self.whole.affected_table(view)
+        return _frame(names, np.take(texts, self.at, axis=0), remaining[self.at])  # a row of texts at a time
+
+    def rows(self, view: GraphColumns) -> dict[tuple[str, str], Whereabouts]:
+        return self.whole.restrict(self.at).rows(view)
+
+
+def _frame(names: list[str], texts: np.ndarray, remaining: np.ndarray) -> dict[str, np.ndarray]:
+    """The ``affected`` table's columns from its texts as rows and ``remaining``."""
+    return {**{name: texts[:, i] for i, name in enumerate(names)}, "remaining": remaining}

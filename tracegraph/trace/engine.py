@@ -78,7 +78,7 @@ from ..store import Direction as EdgeDirection
 from ..store import Edge, NodeRef, Store
 from ..store.columns import (KIND_CODE, KIND_NAMES, NO_END, NO_START, EdgeColumns, GraphColumns, ViewChanged, distinct,
                              member, moment_number, moment_numbers, ordered)
-from .columns import CONSUMED, IN_STOCK, SHIPPED, Carried, HeldColumns, WhereColumns, positions_in
+from .columns import CONSUMED, IN_STOCK, SHIPPED, Carried, HeldColumns, WhereColumns, WhereSelection, positions_in
 from .facts import ItemFacts
 from .model import GROUP_OF_KIND, GROUPS, KIND_OF_GROUP, Held, Limits, Link, TraceStart, Whereabouts, in_lot_unit, within
 
@@ -270,7 +270,7 @@ class TraceResult:
 class RecallScope:
     trace: TraceResult
     by_customer: dict[str, dict[str, float]]
-    _where: WhereColumns = field(repr=False)
+    _where: WhereColumns | WhereSelection = field(repr=False)
 
     @cached_property
     def whereabouts(self) -> dict[NodeRef, Whereabouts]:
@@ -335,7 +335,7 @@ class TraceEngine:
         view.prepare(GROUP_OF_KIND)
         whole = self._whole_graph_facts(view)
         if whole is not None:  # and every item's whereabouts, for the first recall
-            whole.where(view).affected_table(view)
+            whole.where(view).prepare(view)
 
     # -- public questions --------------------------------------------------------------------
     @_on_a_fresh_view
@@ -353,27 +353,7 @@ class TraceEngine:
     def recall_scope(self, trigger: TraceStart, limits: Limits | None = None) -> RecallScope:
         trace = self.forward(trigger, limits)
         where = trace._facts.where_of(trace._view, trace._nodes["lots"], trace._nodes["serials"])
-        items, at = where.customer_pairs()
-        names, code_of = where.customers
-        n = max(len(names), 1)
-        codes = code_of[at]
-        # each (item, customer) once: an item counts for each customer; most items reached one, once (an
-        # item's pairs are side by side)
-        one = np.ones(items.size, dtype=bool)
-        same = items[1:] == items[:-1]
-        one[1:] &= ~same
-        one[:-1] &= ~same
-        pairs = distinct(items[~one] * n + codes[~one])
-        items, codes = np.concatenate([items[one], pairs // n]), np.concatenate([codes[one], pairs % n])
-        is_lot = trace._view.kinds(items) == KIND_CODE["Lot"]
-        lots = np.bincount(codes[is_lot], minlength=n)
-        serials = np.bincount(codes[~is_lot], minlength=n)
-        shipments = np.bincount(code_of, minlength=n)
-        per_shipment = np.bincount(at, weights=where.lot_quantity, minlength=where.shipment.size)
-        quantity = np.bincount(code_of, weights=per_shipment, minlength=n)
-        counts = {name: {"lots": lo, "serials": se, "shipments": sh, "lot_quantity": q} for name, lo, se, sh, q
-                  in zip(names.tolist(), lots.tolist(), serials.tolist(), shipments.tolist(), quantity.tolist())}
-        return RecallScope(trace, counts, where)
+        return RecallScope(trace, where.counts_by_customer(), where)
 
     @_on_a_fresh_view
     def supplier_exposure(self, supplier_id: str, limits: Limits | None = None) -> SupplierExposure:
@@ -689,7 +669,7 @@ class TraceEngine:
             lot_line[:len(loose)] = np.where(view.kinds(loose.src) == KIND_CODE["Lot"],
                                              np.nan_to_num(_quantities(loose.column("quantity"))), 0.0)
         by_item = np.argsort(shipped_item, kind="stable")  # an item's pairs side by side
-        return WhereColumns(items, status, remaining,
+        return WhereColumns(items, lots.size, status, remaining,
                             (shipped_item[by_item], np.searchsorted(shipments, shipped_to)[by_item]), lot_line[by_item],
                             (consumptions.src, consumptions.dst), (held.item[now], held.container[now]),
                             shipments, shipment["customer_id"], shipment["shipped_at"])

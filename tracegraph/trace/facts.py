@@ -17,51 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 import numpy as np
 
-from ..store.columns import EdgeColumns, GraphColumns, distinct, ordered, row_entries, slots
-from .columns import Carried, HeldColumns, WhereColumns
-
-
-@dataclass
-class Related:
-    """Nodes related to each item, as CSR rows by the item's position among the items described (each node
-    once per row), and each row less the row before it (``new``): the nodes related to a run of consecutive
-    items are the first one's row and the others' new ones. Neighbours share most of theirs (a lot's units:
-    its product, their case, its shipment and customer), so a trace reads a fraction of the rows."""
-
-    indptr: np.ndarray
-    nodes: np.ndarray
-    new_indptr: np.ndarray
-    new_nodes: np.ndarray
-
-    @classmethod
-    def of(cls, count: int, pairs: list[tuple[np.ndarray, np.ndarray]]) -> Related:
-        """From (item position, node) pairs, which may repeat."""
-        at = np.concatenate([p for p, _ in pairs] + [np.empty(0, dtype=np.int64)])
-        nodes = np.concatenate([n for _, n in pairs] + [np.empty(0, dtype=np.int64)])
-        span = int(nodes.max(initial=0)) + 1
-        key = distinct(at * span + nodes)  # by item, then node
-        at, nodes = key // span, key % span
-        previous = key - span  # the same node in the row before
-        found = np.searchsorted(key, previous)
-        new = np.ones(key.size, dtype=bool)
-        inside = found < key.size
-        new[inside] = key[found[inside]] != previous[inside]
-        return cls(_indptr(at, count), nodes, _indptr(at[new], count), nodes[new])
-
-    def union(self, positions: np.ndarray) -> np.ndarray:
-        """Every node related to any of the items at ``positions`` (ascending), some more than once."""
-        if not positions.size:
-            return self.nodes[:0]
-        firsts = positions[np.concatenate(([True], positions[1:] != positions[:-1] + 1))]  # of each run
-        return np.concatenate([row_entries(self.indptr, firsts, self.nodes)[0],
-                               row_entries(self.new_indptr, positions, self.new_nodes)[0]])
-
-
-def _indptr(at: np.ndarray, count: int) -> np.ndarray:
-    """CSR row starts of entries sorted by row ``at``, for rows 0 to ``count`` - 1."""
-    indptr = np.zeros(count + 1, dtype=np.int64)
-    np.cumsum(np.bincount(at, minlength=count), out=indptr[1:])
-    return indptr
+from ..store.columns import EdgeColumns, GraphColumns, ordered, slots
+from .columns import Carried, HeldColumns, Related, WhereColumns, WhereSelection
 
 
 @dataclass
@@ -123,12 +80,12 @@ class ItemFacts:
                     self._where = self._make_where(self, view)
         return self._where
 
-    def where_of(self, view: GraphColumns, lots: np.ndarray, serials: np.ndarray) -> WhereColumns:
+    def where_of(self, view: GraphColumns, lots: np.ndarray, serials: np.ndarray) -> WhereColumns | WhereSelection:
         """Where these items (lots and serials, each in key order) are now."""
         where = self.where(view)
         if where.item.size == lots.size + serials.size:  # these facts are the trace's own
             return where
-        return where.restrict(np.concatenate([lots, serials]))
+        return WhereSelection(where, where.positions(np.concatenate([lots, serials])))
 
     @classmethod
     def make(cls, items: np.ndarray, size: int, *, related: list[tuple[np.ndarray, np.ndarray]],
