@@ -2,7 +2,9 @@
 
 SQLite answers one breadth-first hop with an indexed query per relationship, paying a JSON round
 trip for the frontier and a B-tree probe per node; the index answers it with numpy slices, so a
-trace costs in proportion to its answer, not to the graph. It is a cache of the tables, never a
+trace costs in proportion to its answer, not to the graph. It numbers nodes in (kind, key) order, not
+by the store's ids, so that numbers in order are in key order: a trace's groups need no sort of keys,
+and a lot's units, side by side, are read as slices. It is a cache of the tables, never a
 second source of truth: built from them on first use, inside one read transaction, and thrown
 away when the store's change counter moves (a write by this process or by any other). The version
 built next reads what the last one was asked for together with its nodes, so that a question does not

@@ -54,7 +54,7 @@ whereabouts are computed a whole column at a time on the store's columnar view (
 nodes as integers, edge and record fields as numpy arrays), which any backend builds from those
 primitives and the embedded store serves from its in-memory index; explanations walk the few records
 they need one at a time. What a reached lot or serial brings to a forward trace or a recall (its
-containers, shipments, customers, context and whereabouts) does not depend on the start: the embedded
+containers, shipments, customers, context, process steps and whereabouts) does not depend on the start: the embedded
 store's view keeps it for every item, worked out once per version of the graph by these same rules,
 and a trace gathers its items' rows (:mod:`tracegraph.trace.facts`).
 """

@@ -1,8 +1,9 @@
 """What a trace needs to know about each lot and serial it reaches, whatever the trace started from.
 
-Both directions add an item's supplier, material or product and inspections; a forward trace adds
-the containers that held it, the shipments that carried it (loose or inside a container) and their
-customers; a recall adds where it is now. None of that depends on the start, only on the item. So a
+Both directions add an item's supplier, material or product and inspections, and the process steps of
+the consumptions the trace follows from it; a forward trace adds the containers that held it, the
+shipments that carried it (loose or inside a container) and their customers; a recall adds where it is
+now, and counts its customers and shipments. None of that depends on the start, only on the item. So a
 view that holds the whole graph in memory (the embedded store's index) has the engine work it out
 once for every item, by the rules of :mod:`tracegraph.trace.engine`, and keeps it with that version
 of the graph: a trace then gathers the rows of the items it reached, a few passes over them instead
