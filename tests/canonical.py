@@ -2,7 +2,8 @@
 
 ``Tables`` keeps rows as plain dicts (table name -> list of rows, exactly the interchange format)
 and adds the master data a row refers to on first use, so a test states only the genealogy it is
-about. The oracle reads these same rows; the engine sees them only through the real loader.
+about. The oracle reads these same rows; the engine sees them only through the real loader
+(``load_into``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+
+from tracegraph import Graph
+from tracegraph.loaders import LoadReport
+from tracegraph.store import Store
 
 T0 = datetime(2025, 3, 1, tzinfo=timezone.utc)
 
@@ -141,3 +146,11 @@ def write_csv(directory: Path, tables: dict[str, list[dict[str, Any]]]) -> Path:
             out.writeheader()
             out.writerows(rows)
     return directory
+
+
+def load_into(store: Store, tables: Tables | dict[str, list[dict[str, Any]]], directory: Path) -> LoadReport:
+    """Write the tables as CSV files and load them with the real loader; any reject fails the test."""
+    rows = tables.rows if isinstance(tables, Tables) else tables
+    report = Graph(store).load_tables(write_csv(directory, rows))
+    assert report.rejected == [], report.rejected
+    return report

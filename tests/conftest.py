@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 from backends import BACKENDS, Backend
-from canonical import Tables, write_csv
+from canonical import Tables, load_into
 
 from tracegraph import Graph
-from tracegraph.loaders import LoadReport
 from tracegraph.store import Store
 
 LoadGraph = Callable[[Tables | dict[str, list[dict[str, Any]]]], Graph]
@@ -34,14 +33,6 @@ def store(backend: Backend, tmp_path: Path) -> Iterator[Store]:
     s = backend.open_empty(tmp_path)
     yield s
     s.close()
-
-
-def load_into(store: Store, tables: Tables | dict[str, list[dict[str, Any]]], directory: Path) -> LoadReport:
-    """Write the tables as CSV files and load them with the real loader; any reject fails the test."""
-    rows = tables.rows if isinstance(tables, Tables) else tables
-    report = Graph(store).load_tables(write_csv(directory, rows))
-    assert report.rejected == [], report.rejected
-    return report
 
 
 @pytest.fixture

@@ -7,8 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from canonical import Tables, at
-from conftest import load_into
+from canonical import Tables, at, load_into
 
 from tracegraph import Graph
 from tracegraph.api.app import create_app

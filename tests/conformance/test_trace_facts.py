@@ -18,8 +18,7 @@ from typing import Any
 
 import pytest
 from backends import PrimitiveColumnsStore
-from canonical import Tables
-from conftest import load_into
+from canonical import Tables, load_into
 from randomgraphs import random_starts, random_tables
 
 from tracegraph import Graph, TraceStart

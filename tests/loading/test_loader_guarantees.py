@@ -14,8 +14,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from canonical import Tables, write_csv
-from conftest import load_into
+from canonical import Tables, load_into, write_csv
 
 from tracegraph import Graph, LoadError
 from tracegraph.cli_rejects import kept_rejects

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from conftest import lint
+from cypher_lint import lint
 
 from tracegraph.cypher import CYPHER_VERSION, template_names
 from tracegraph.schema import KINDS

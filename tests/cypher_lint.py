@@ -15,7 +15,7 @@ from tracegraph.schema import NODE_KINDS, REL_KINDS
 from tracegraph.store.base import ATTRIBUTES
 from tracegraph.store.neo4j_statements import STATE_KEYS, STATE_PROPERTIES, Statement
 
-LINTER = Path(__file__).resolve().parents[2] / "tools" / "cypher-lint"
+LINTER = Path(__file__).resolve().parents[1] / "tools" / "cypher-lint"
 
 
 def graph_schema() -> dict[str, list[str]]:
