@@ -85,6 +85,26 @@ def test_serve_refuses_a_non_loopback_host_without_keys(empty_db: Path) -> None:
     assert "refusing to serve on 0.0.0.0" in done.stderr and "apikey create" in done.stderr
 
 
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--max-body-bytes", "0", "max_body_bytes must be at least 1, not 0"),
+    ("--time-limit", "0", "request_time_limit must be more than 0, not 0.0")])
+def test_serve_refuses_a_limit_that_would_refuse_every_request(empty_db: Path, option: str, value: str,
+                                                               message: str) -> None:
+    """A body cap of 0 bytes, or no time for any store work, would make every request fail: serve says so
+    and exits 2 before it listens."""
+    done = subprocess.run([sys.executable, "-m", "tracegraph.cli", "--db", str(empty_db), "serve", option, value,
+                           "--port", "1"], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2, done.stderr
+    assert f"error (BAD_INPUT): {message}" in done.stderr.replace("\n", "")
+
+
+def test_settings_name_the_limit_that_cannot_be() -> None:
+    from tracegraph.api.context import ApiSettings
+    with pytest.raises(BadInput, match="store_threads must be at least 1, not 0"):
+        ApiSettings(store_threads=0)
+    assert ApiSettings(max_aliases=0).max_aliases == 0  # allowing no aliases at all is a policy, not a mistake
+
+
 def test_serve_on_a_port_in_use_exits_2_not_3(empty_db: Path) -> None:
     """uvicorn exits 3 when it cannot bind; 3 is the code of a broken audit trail, so serve says what failed
     and exits 2."""

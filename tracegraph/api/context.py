@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import partial
 from typing import Any, TypeVar
 
@@ -46,6 +46,18 @@ class ApiSettings:
     max_start_ids: int = 1000
     request_time_limit: float = 30.0  # seconds of store work per request
     store_threads: int = 4  # store work running at once; each thread holds its own SQLite connection and cache
+
+    def __post_init__(self) -> None:
+        """A limit that would refuse every request (a body cap of 0, no store threads) is a mistake: said at start."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "request_time_limit":
+                ok, needs = value > 0, "more than 0"
+            else:
+                least = 0 if f.name == "max_aliases" else 1  # no aliases at all is a policy
+                ok, needs = value >= least, f"at least {least}"
+            if not ok:
+                raise BadInput(f"{f.name} must be {needs}, not {value}")
 
     def check_start_ids(self, count: int, what: str = "a trace") -> None:
         """The one start-id limit, for traces and for the trigger ids of a recall alike."""
