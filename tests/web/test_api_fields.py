@@ -8,6 +8,7 @@ from typing import Any
 
 import tracegraph
 from tracegraph.quality import CHECKS
+from tracegraph.trace.model import GROUPS, KIND_OF_GROUP
 from tracegraph.web import STATIC
 from tracegraph.web.view import LAYERS
 
@@ -41,6 +42,8 @@ def test_trace_graph_counts_are_the_engines(site: Site, graph: tracegraph.Graph)
     view = body["data"]["traceGraph"]
     trace = graph.forward(lot="RL-0000003")
     assert view["counts"] == {g: len(ids) for g, ids in trace.ids.items()}
+    assert list(view["group_kinds"]) == list(GROUPS) == list(view["counts"])  # the counts table's order
+    assert view["group_kinds"] == KIND_OF_GROUP
     layers = {layer["name"]: layer["count"] for layer in view["layers"]}
     assert sum(layers[n] for n in ("purchased_lots", "subassembly_lots", "finished_lots")) == len(trace.ids["lots"])
     groups = [n for n in view["nodes"] if n["kind"] == "Group"]

@@ -75,8 +75,9 @@ class ExplorerQuery:
         return await ctx.run(record_view, ctx.graph, kind.value, id)
 
     @strawberry.field(permission_classes=[requires("trace")],
-                      description="A trace as layered nodes and edges to draw, with counts per kind; layers over "
-                                  "`limit` nodes collapse into counted groups unless named in `expand`.")
+                      description="A trace as layered nodes and edges to draw, with counts per result group and "
+                                  "the kind of each group's records; layers over `limit` nodes collapse into "
+                                  "counted groups unless named in `expand`.")
     async def trace_graph(self, info: strawberry.Info, start: TraceStartInput, direction: TraceDirection,
                           expand: list[str] | None = None, limit: int = DEFAULT_LIMIT) -> JSON:
         ctx: Context = info.context

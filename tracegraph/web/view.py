@@ -114,7 +114,8 @@ def trace_view(store: Store, trace: TraceResult, *, limit: int = DEFAULT_LIMIT,
     records it stands for in ``member_kind``) unless it is in ``expand``; an expanded layer shows its first
     :data:`EXPAND_CAP` nodes (``limit`` if more) and groups the rest in a ``more`` group, which says how
     many are ``drawn`` and the last key drawn (``after``: where a list of the rest starts).
-    Edges into a group are merged and counted.
+    Edges into a group are merged and counted. ``counts`` gives each result group's size, and ``group_kinds``
+    the kind of its records (what a page of the group asks for).
     """
     layer, lots = _layers(store, trace)
     serials = store.get("Serial", trace.ids["serials"])
@@ -158,7 +159,8 @@ def trace_view(store: Store, trace: TraceResult, *, limit: int = DEFAULT_LIMIT,
                        "from": node_id(link.src), "to": node_id(link.dst)}
     return {"direction": trace.direction, "layers": [{"name": n, "title": LAYER_TITLES[n],
                                                       "count": len(members.get(n, []))} for n in LAYERS],
-            "counts": {group: len(keys) for group, keys in trace.ids.items()}, "on_hold": len(trace.holds),
+            "counts": {group: len(keys) for group, keys in trace.ids.items()},
+            "group_kinds": {group: KIND_OF_GROUP[group] for group in trace.ids}, "on_hold": len(trace.holds),
             "nodes": nodes, "edges": list(merged.values())}
 
 

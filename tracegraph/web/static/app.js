@@ -9,11 +9,6 @@ const MAX_START = 1000;  // the API's limit on start ids (ApiSettings.max_start_
 const MAX_PAGE = 1000;  // the API's largest list (ApiSettings.max_page_size)
 const COLORS = { Supplier: "#7a5af8", Lot: "#0b6bcb", Serial: "#0e9384", Container: "#dc6803",
   Shipment: "#c11574", Customer: "#344054", Group: "#98a2b3" };
-const TRACE_GROUPS = ["lots", "serials", "containers", "shipments", "customers", "suppliers", "process_steps",
-  "materials", "products", "inspections"];
-const KIND_OF_GROUP = { lots: "Lot", serials: "Serial", containers: "Container", shipments: "Shipment",
-  customers: "Customer", suppliers: "Supplier", process_steps: "ProcessStep", materials: "Material",
-  products: "Product", inspections: "Inspection" };
 window.tg = { graphs: {} };  // drawn graphs by name, for people debugging in the console and for tests
 
 // ---------------------------------------------------------------------------------------- helpers
@@ -290,9 +285,9 @@ async function drawTrace(area, start, direction, expand, onDrawn, focus) {
   const tables = el("div", { class: "group-table" });
   const counts = el("table", { class: "counts", id: `counts-${direction}` },
     el("tr", {}, el("th", {}, "kind"), el("th", { class: "num" }, "count")),
-    TRACE_GROUPS.filter((g) => view.counts[g]).map((g) => el("tr", { "data-group": g },
+    Object.keys(view.counts).filter((g) => view.counts[g]).map((g) => el("tr", { "data-group": g },
       el("td", {}, el("a", { href: "#", onclick: (ev) => { ev.preventDefault();
-        guarded(() => pageGroup(tables, start, direction, g), tables); } }, g.replace("_", " "))),
+        guarded(() => pageGroup(tables, start, direction, g, view.group_kinds[g]), tables); } }, g.replace("_", " "))),
       el("td", { class: "num" }, fmt(view.counts[g])))));
   const held = view.on_hold ? el("p", { class: "hold-count", id: `on-hold-${direction}` },
     `${fmt(view.on_hold)} reached records are on recall hold (red octagons).`) : null;
@@ -371,11 +366,10 @@ async function pageList(area, list, cursors = [], focus = null) {
   if (focus || conn !== list.first) announce(`${list.title(conn)}: ${range}`);
 }
 
-// A trace group's records (e.g. all its serials), from the counts table.
-function pageGroup(area, start, direction, group) {
+// A trace group's records (e.g. all its serials, of kind Serial), from the counts table.
+function pageGroup(area, start, direction, group, kind) {
   const root = direction === "forward" ? "forwardTrace" : "backwardTrace";
-  const field = camel(group);  // one of TRACE_GROUPS, never user text
-  const kind = KIND_OF_GROUP[group];
+  const field = camel(group);  // a group the API named in traceGraph's counts, never user text
   return pageList(area, { id: `table-${group}`,
     title: (conn) => `${group.replace("_", " ")} (${fmt(conn.totalCount)})`,
     fetch: async (after) => (await gql(`query($s: TraceStartInput!, $after: String) { ${root}(start: $s) {
