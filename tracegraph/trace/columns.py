@@ -151,7 +151,7 @@ class WhereColumns:
     lots: int  # how many of them are lots
     status: np.ndarray  # positions in STATUSES
     remaining: np.ndarray  # NaN where unknown (or a serial)
-    shipped_pairs: tuple[np.ndarray, np.ndarray]  # (item, position in ``shipment``), an item's pairs together
+    shipped_pairs: tuple[np.ndarray, np.ndarray]  # (item, position in ``shipment``); a pair may repeat
     lot_quantity: np.ndarray  # per shipped pair, the quantity of a loose lot line (else 0)
     consumed_pairs: tuple[np.ndarray, np.ndarray]
     in_pairs: tuple[np.ndarray, np.ndarray]
@@ -159,11 +159,6 @@ class WhereColumns:
     customer_key: np.ndarray
     shipped_at: np.ndarray
     _frame_made: tuple[list[str], np.ndarray, np.ndarray] | None = field(default=None, repr=False)
-
-    def customer_pairs(self) -> tuple[np.ndarray, np.ndarray]:
-        """(item, position in ``shipment``) of every shipment that took an item (a pair may repeat), the pairs
-        of one item side by side."""
-        return self.shipped_pairs
 
     @cached_property
     def customers(self) -> tuple[np.ndarray, np.ndarray]:
@@ -252,7 +247,7 @@ class WhereColumns:
         order = {i: (t, k) for i, (t, k) in enumerate(zip(self.shipped_at.tolist(), shipment_keys))}
         customers = self.customer_key.tolist()
         sent: dict[int, set[int]] = defaultdict(set)
-        items, at = self.customer_pairs()
+        items, at = self.shipped_pairs
         for i, s in zip(items.tolist(), at.tolist()):
             sent[i].add(s)
         consumed: dict[int, set[tuple[str, str]]] = defaultdict(set)
@@ -320,7 +315,7 @@ class WhereColumns:
                     extra.append(";".join(texts[chosen].tolist()))
             return np.concatenate([texts, np.array(extra, dtype=object)])[code]
 
-        items, at = self.customer_pairs()
+        items, at = self.shipped_pairs
         shipped = slot[items]
         names, customer_code = self.customers
         shipment_keys = np.array(view.keys(self.shipment), dtype=object)

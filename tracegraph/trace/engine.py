@@ -668,10 +668,8 @@ class TraceEngine:
         if loose is not None and len(loose):
             lot_line[:len(loose)] = np.where(view.kinds(loose.src) == KIND_CODE["Lot"],
                                              np.nan_to_num(_quantities(loose.column("quantity"))), 0.0)
-        by_item = np.argsort(shipped_item, kind="stable")  # an item's pairs side by side
-        return WhereColumns(items, lots.size, status, remaining,
-                            (shipped_item[by_item], np.searchsorted(shipments, shipped_to)[by_item]), lot_line[by_item],
-                            (consumptions.src, consumptions.dst), (held.item[now], held.container[now]),
+        return WhereColumns(items, lots.size, status, remaining, (shipped_item, np.searchsorted(shipments, shipped_to)),
+                            lot_line, (consumptions.src, consumptions.dst), (held.item[now], held.container[now]),
                             shipments, shipment["customer_id"], shipment["shipped_at"])
 
     # -- explanations --------------------------------------------------------------------------
