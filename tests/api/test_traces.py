@@ -182,18 +182,20 @@ def test_recall_scope_matches_the_engine(server: Server) -> None:
     lot = _raw_lot(server)
     scope = server.graph.recall_scope(lots=[lot])
     items: list[dict[str, Any]] = []
-    after = None
-    while True:
+    after, pages = None, 0
+    while True:  # pages of 37: each is made for its items alone, from where the cursor says it starts
         data = server.query("""query($lot: ID!, $after: String) { recallScope(trigger: {lots: [$lot]}) {
             trace { counts { serials customers } }
             byCustomer { customerId lots serials shipments lotQuantity customer { id } }
-            affected(first: 500, after: $after) { totalCount pageInfo { hasNextPage endCursor }
+            affected(first: 37, after: $after) { totalCount pageInfo { hasNextPage endCursor }
                 nodes { item { __typename id } status customerIds shipmentIds containerId consumedInto { id } } } } }""",
                             {"lot": lot, "after": after}, role="recall_coordinator")["recallScope"]
         items += data["affected"]["nodes"]
+        pages += 1
         if not data["affected"]["pageInfo"]["hasNextPage"]:
             break
         after = data["affected"]["pageInfo"]["endCursor"]
+    assert pages > 2
     assert data["trace"]["counts"]["serials"] == len(scope.trace.ids["serials"])
     assert {c["customerId"]: {"lots": c["lots"], "serials": c["serials"], "shipments": c["shipments"],
                               "lot_quantity": c["lotQuantity"]} for c in data["byCustomer"]} == scope.by_customer

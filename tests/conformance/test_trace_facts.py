@@ -65,7 +65,15 @@ def test_kept_facts_answer_as_facts_per_trace(seed: int, tmp_path: Path) -> None
             assert {s: sorted(links) for s, links in a.carried.items()} == \
                 {s: sorted(links) for s, links in b.carried.items()}, (seed, start)
             assert sa.by_customer == sb.by_customer, (seed, start)
+            end = len(sa.affected_refs)
+            pages = [(0, 1), (1, 4), (3, end + 5), (end, end + 2)]
+            paged = [(sa.whereabouts_between(i, j), sb.whereabouts_between(i, j)) for i, j in pages]  # objects
+            # of these alone, before every item's are made (then a page is a slice of them)
             assert sa.whereabouts == sb.whereabouts, (seed, start)
+            everything = list(sa.whereabouts.values())
+            assert paged == [(everything[i:j], everything[i:j]) for i, j in pages], (seed, start)
+            assert [sa.whereabouts_between(i, j) for i, j in pages] == [everything[i:j] for i, j in pages]
+            assert sa.affected_refs == sorted(sa.affected_refs) == [f"{k}:{v}" for k, v in sa.whereabouts]
             assert _affected(sa) == _affected(sb), (seed, start)
             assert _explained(a) == _explained(b), (seed, start)
     finally:

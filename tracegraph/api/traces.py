@@ -6,6 +6,7 @@ lives here. Groups are connections over the engine's sorted ids, with key-based 
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Any, TypeVar
@@ -193,19 +194,15 @@ class CustomerCount:
 
 
 def _answered(ask: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Ask, and build the answer's objects (ids, whereabouts) here, in the worker thread and under the
-    request's time limit: the resolvers read them on the event loop, which a 100k-item scope would block."""
+    """Ask, and build the answer's ids here, in the worker thread and under the request's time limit: the
+    resolvers read them on the event loop, which a 100k-item scope would block. Whereabouts are made for the
+    page asked for (or all of them, in a worker thread too)."""
     result = ask(*args, **kwargs)
     trace = getattr(result, "trace", result)
     trace.ids  # noqa: B018 -- built on first use
     if isinstance(result, EngineScope):
-        result.whereabouts  # noqa: B018
+        result.affected_refs  # noqa: B018
     return result
-
-
-def _affected(scope: EngineScope) -> dict[str, EngineWhereabouts]:
-    """Affected lots and serials by "Kind:id", in that order."""
-    return dict(sorted(((f"{kind}:{key}", w) for (kind, key), w in scope.whereabouts.items()), key=lambda kw: kw[0]))
 
 
 @strawberry.type(description="Everything a recall of the trigger must reach, and where each item is now.")
@@ -219,17 +216,20 @@ class RecallScope:
     @strawberry.field(description="Affected lots and serials with where each is now; cursors key on Kind:id.")
     async def affected(self, info: strawberry.Info, first: int = DEFAULT_PAGE_SIZE,
                        after: str | None = None) -> Connection[Whereabouts]:
-        by_key = _affected(self.scope)
+        keys = self.scope.affected_refs
 
-        async def load(keys: list[str]) -> list[Whereabouts]:
-            return [Whereabouts(w=by_key[k]) for k in keys]
-        return await paginate(info.context, list(by_key), first, after, load)
+        async def load(page: list[str]) -> list[Whereabouts]:
+            start = bisect_left(keys, page[0]) if page else 0  # a page is a run of the keys
+            found = await info.context.run(self.scope.whereabouts_between, start, start + len(page))
+            return [Whereabouts(w=w) for w in found]
+        return await paginate(info.context, keys, first, after, load)
 
     @strawberry.field(description="Every affected lot and serial with where it is now, in Kind:id order, unpaged: "
                                   "for a client that pages one scope computation itself (each recallScope runs "
                                   "and audits the scope again).")
-    def all_affected(self) -> list[Whereabouts]:
-        return [Whereabouts(w=w) for w in _affected(self.scope).values()]
+    async def all_affected(self, info: strawberry.Info) -> list[Whereabouts]:
+        found = await info.context.run(lambda: list(self.scope.whereabouts.values()))
+        return [Whereabouts(w=w) for w in found]
 
     @strawberry.field(description="Counts per affected customer, by customer id.")
     def by_customer(self) -> list[CustomerCount]:

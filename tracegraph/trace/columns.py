@@ -241,7 +241,10 @@ class WhereColumns:
         items, shipments = self.shipped_pairs
         return Related.of(self.item.size, [(self._slot[items], shipments)])
 
-    def rows(self, view: GraphColumns) -> dict[tuple[str, str], Whereabouts]:
+    def rows(self, view: GraphColumns, at: np.ndarray | None = None) -> dict[tuple[str, str], Whereabouts]:
+        """Where each item (or each at positions ``at``, ascending) is now, as objects."""
+        if at is not None:
+            return self.restrict(at).rows(view)
         refs = view.refs(self.item)
         shipment_keys = view.keys(self.shipment)
         order = {i: (t, k) for i, (t, k) in enumerate(zip(self.shipped_at.tolist(), shipment_keys))}
@@ -350,7 +353,7 @@ def positions_in(nodes: np.ndarray, values: np.ndarray) -> np.ndarray:
 class WhereSelection:
     """Where some of the items of ``whole`` are now (those at positions ``at``, ascending): how a recall reads
     the whereabouts a view keeps for every item (:mod:`tracegraph.trace.facts`). The counts and the affected
-    table come from the whole's; the whereabouts as objects from a copy of their rows, made when first asked for."""
+    table come from the whole's; the whereabouts as objects from a copy of the rows asked for."""
 
     whole: WhereColumns
     at: np.ndarray
@@ -362,8 +365,8 @@ class WhereSelection:
         names, texts, remaining = self.whole.affected_table(view)
         return _frame(names, np.take(texts, self.at, axis=0), remaining[self.at])  # a row of texts at a time
 
-    def rows(self, view: GraphColumns) -> dict[tuple[str, str], Whereabouts]:
-        return self.whole.restrict(self.at).rows(view)
+    def rows(self, view: GraphColumns, at: np.ndarray | None = None) -> dict[tuple[str, str], Whereabouts]:
+        return self.whole.rows(view, self.at if at is None else self.at[at])
 
 
 def _frame(names: list[str], texts: np.ndarray, remaining: np.ndarray) -> dict[str, np.ndarray]:

@@ -277,6 +277,20 @@ class RecallScope:
         """Where each affected lot and serial is now, lots then serials in key order."""
         return self._where.rows(self.trace._view)
 
+    @cached_property
+    def affected_refs(self) -> list[str]:
+        """The affected lots and serials as "Kind:key", in the order of :attr:`whereabouts`, which is their
+        sorted order."""
+        return [f"Lot:{key}" for key in self.trace.ids["lots"]] + [f"Serial:{key}" for key in self.trace.ids["serials"]]
+
+    def whereabouts_between(self, start: int, stop: int) -> list[Whereabouts]:
+        """Where the affected lots and serials ``start`` to ``stop`` (in the order of :attr:`whereabouts`) are
+        now: a page of them, without the objects of the rest."""
+        if "whereabouts" in self.__dict__:  # made already
+            return list(self.whereabouts.values())[start:stop]
+        stop = min(stop, len(self.affected_refs))
+        return list(self._where.rows(self.trace._view, np.arange(start, max(start, stop))).values())
+
     def affected_columns(self) -> dict[str, np.ndarray]:
         """The ``affected`` table (kind, id, status, customers, shipments, container, consumed_into,
         containers, remaining) as columns: where every item is now, without a Python object per item."""
