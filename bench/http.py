@@ -1,8 +1,10 @@
-"""forwardTrace over HTTP against a running ``tracegraph serve`` (the GraphQL API, extra ``[api]``).
+"""forwardTrace and recallScope over HTTP against a running ``tracegraph serve`` (the GraphQL API, extra ``[api]``).
 
-The timed request is what an API client sends first: the counts of every group and the first page
-(up to 1,000 ids) of each. Once, untimed, every page of lots and serials is fetched and compared
-with the Python API's answer, so the figure is for a correct answer.
+The timed requests are what an API client sends first: for the forward trace, the counts of every group
+and the first page (up to 1,000 ids) of each; for the recall scope, the counts, the counts per customer
+and the first page of 100 affected items with where each is now. Once, untimed, every page of the
+forward trace's lots and serials is fetched and compared with the Python API's answer, and so are the
+recall scope's size and first page, so the figures are for correct answers.
 """
 
 from __future__ import annotations
@@ -27,6 +29,12 @@ FIRST_PAGES = ("query($lots: [ID!]!) { forwardTrace(start: {lots: $lots}) { coun
                + " } }")
 ONE_GROUP = ("query($lots: [ID!]!, $after: String) { forwardTrace(start: {lots: $lots}) { "
              "%s(first: 1000, after: $after) { pageInfo { hasNextPage endCursor } nodes { id } } } }")
+AFFECTED_PAGE = 100
+RECALL_FIRST_PAGE = ("query($lots: [ID!]!) { recallScope(trigger: {lots: $lots}) { "
+                     "trace { counts { " + " ".join(GROUPS) + " } } "
+                     "byCustomer { customerId lots serials shipments lotQuantity } "
+                     f"affected(first: {AFFECTED_PAGE}) {{ totalCount nodes {{ item {{ __typename id }} status "
+                     "customerIds shipmentIds containerId remaining } } } }")
 
 
 class Client:
@@ -68,8 +76,11 @@ def wait_ready(port: int, server: subprocess.Popen[bytes], seconds: float = 120.
     raise RuntimeError(f"the server was not ready within {seconds:g} s")
 
 
-def forward_ms(db: Path, lot: str, runs: int, expected: dict[str, set[str]]) -> tuple[float | None, str]:
-    """Median ms of the first-page forwardTrace request, or None and why it was not measured."""
+def http_ms(db: Path, forward_lot: str, recall_lots: list[str], runs: int, expected: dict[str, set[str]],
+            affected: list[tuple[str, str]]) -> tuple[dict[str, float] | None, str]:
+    """Median ms of the first requests of a forward trace and of a recall scope, or None and why they were not
+    measured. ``expected``: the forward trace's lot and serial ids; ``affected``: the recall scope's lots and
+    serials in order."""
     try:
         from tracegraph.api.keys import ApiKeys
     except ImportError as exc:
@@ -77,12 +88,23 @@ def forward_ms(db: Path, lot: str, runs: int, expected: dict[str, set[str]]) -> 
     import tracegraph
 
     with tracegraph.connect(f"sqlite:///{db}") as graph:
-        key, record = ApiKeys(graph.store).create("analyst", "benchmark")
+        key, record = ApiKeys(graph.store).create("recall_coordinator", "benchmark")
     log = db.parent / "serve.log"
     server = start_serve(db, log)
     try:
-        return _measure(bound_port(server, log, 120), server, key, lot, runs, expected)
-    except (OSError, RuntimeError) as exc:  # the figure is then missing, with its reason; the run goes on
+        port = bound_port(server, log, 120)
+        wait_ready(port, server)
+        client = Client(port, key)
+        for group, want in expected.items():
+            if client.every_id(group, [forward_lot]) != want:
+                return None, f"not measured: forwardTrace {group} over HTTP differ from the Python API"
+        scope = client.query(RECALL_FIRST_PAGE, {"lots": recall_lots})["recallScope"]["affected"]
+        if scope["totalCount"] != len(affected) or [(n["item"]["__typename"], n["item"]["id"]) for n in scope["nodes"]] \
+                != affected[:AFFECTED_PAGE]:
+            return None, "not measured: recallScope's affected items over HTTP differ from the Python API"
+        return {"forward": _median_ms(client, FIRST_PAGES, {"lots": [forward_lot]}, runs),
+                "recall_scope": _median_ms(client, RECALL_FIRST_PAGE, {"lots": recall_lots}, runs)}, ""
+    except (OSError, RuntimeError) as exc:  # the figures are then missing, with the reason; the run goes on
         return None, f"not measured: {exc}"
     finally:
         server.terminate()
@@ -91,18 +113,12 @@ def forward_ms(db: Path, lot: str, runs: int, expected: dict[str, set[str]]) -> 
             ApiKeys(graph.store).revoke(record.id)
 
 
-def _measure(port: int, server: subprocess.Popen[bytes], key: str, lot: str, runs: int,
-             expected: dict[str, set[str]]) -> tuple[float | None, str]:
-    wait_ready(port, server)
-    client = Client(port, key)
-    for group, want in expected.items():
-        got = client.every_id(group, [lot])
-        if got != want:
-            return None, f"not measured: forwardTrace {group} over HTTP differ from the Python API"
-    client.query(FIRST_PAGES, {"lots": [lot]})
+def _median_ms(client: Client, query: str, variables: dict[str, Any], runs: int) -> float:
+    """Median ms of ``runs`` requests after one untimed."""
+    client.query(query, variables)
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        client.query(FIRST_PAGES, {"lots": [lot]})
+        client.query(query, variables)
         times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000, ""
+    return statistics.median(times) * 1000

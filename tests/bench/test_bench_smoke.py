@@ -31,7 +31,7 @@ def test_bench_runs_and_baselines_agree(tmp_path: Path) -> None:
     for baseline, same in result["same_sets"].items():
         assert same == dict.fromkeys(QUESTIONS, True), baseline
         assert set(result["ratio"][baseline]) == QUESTIONS
-    assert result["http_forward_ms"] is not None, result["http_note"]
+    assert result["http_ms"] is not None and set(result["http_ms"]) == {"forward", "recall_scope"}, result["http_note"]
     table = (tmp_path / "results" / "20000.md").read_text()
     assert "| recall scope |" in table and table in done.stdout
 
