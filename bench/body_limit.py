@@ -85,7 +85,7 @@ def measure(python: str, db: Path, key: str, size: int, chunked: bool, runs: int
     server = start_serve(db, log, python=python, cwd=db.parent)
     try:
         port = bound_port(server, log, 120)
-        wait_ready(port, server)
+        wait_ready(f"http://127.0.0.1:{port}", server, 120)
         idle = _peak_rss_mb(server.pid)
         results = [post_big(port, key, size, chunked) for _ in range(runs)]
         return {"status": results[0][0], "median_s": statistics.median(r[1] for r in results),

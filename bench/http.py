@@ -12,14 +12,13 @@ from __future__ import annotations
 import http.client
 import json
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from servers import bound_port, start_serve  # noqa: E402  (serve on a port the OS picks, as the tests do)
+from servers import bound_port, start_serve, wait_ready  # noqa: E402  (serve on a port the OS picks, as the tests do)
 
 GROUPS = ("lots", "serials", "containers", "shipments", "customers", "suppliers", "processSteps", "materials",
           "products", "inspections")
@@ -60,22 +59,6 @@ class Client:
             after = page["pageInfo"]["endCursor"]
 
 
-def wait_ready(port: int, server: subprocess.Popen[bytes], seconds: float = 120.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server exited with code {server.returncode}")
-        try:
-            con = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            con.request("GET", "/readyz")
-            if con.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the server was not ready within {seconds:g} s")
-
-
 def http_ms(db: Path, forward_lot: str, recall_lots: list[str], runs: int, expected: dict[str, set[str]],
             affected: list[tuple[str, str]]) -> tuple[dict[str, float] | None, str]:
     """Median ms of the first requests of a forward trace and of a recall scope, or None and why they were not
@@ -93,7 +76,7 @@ def http_ms(db: Path, forward_lot: str, recall_lots: list[str], runs: int, expec
     server = start_serve(db, log)
     try:
         port = bound_port(server, log, 120)
-        wait_ready(port, server)
+        wait_ready(f"http://127.0.0.1:{port}", server, 120)
         client = Client(port, key)
         for group, want in expected.items():
             if client.every_id(group, [forward_lot]) != want:

@@ -8,6 +8,7 @@ once it listens, with the bound port.
 
 from __future__ import annotations
 
+import http.client
 import re
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 _LISTENING = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+) ")  # the space: the whole port is written
 
@@ -38,6 +40,30 @@ def bound_port(server: subprocess.Popen[bytes], log_path: Path, timeout: float =
             raise RuntimeError(f"serve did not start: {log_path.read_text()}")
         time.sleep(0.05)
     return int(listening[1])
+
+
+def wait_ready(url: str, server: subprocess.Popen[bytes] | None = None, timeout: float = 60) -> list[int]:
+    """Poll ``url``/readyz until it answers 200; the statuses seen, which before that may only be 503 (the
+    server builds its index first). Stops early if ``server`` exits."""
+    address = urlsplit(url)
+    seen: list[int] = []
+    deadline = time.monotonic() + timeout
+    while not seen or seen[-1] != 200:
+        if server is not None and server.poll() is not None:
+            raise RuntimeError(f"the server exited with code {server.returncode}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} was not ready within {timeout:g} s: {seen[-3:]}")
+        if seen:
+            time.sleep(0.02)
+        con = http.client.HTTPConnection(address.hostname or "127.0.0.1", address.port, timeout=10)
+        try:
+            con.request("GET", "/readyz")
+            seen.append(con.getresponse().status)
+        finally:
+            con.close()
+        if seen[-1] not in (200, 503):
+            raise RuntimeError(f"/readyz answered {seen[-1]}")
+    return seen
 
 
 @contextmanager

@@ -119,19 +119,6 @@ def serve(app: Any) -> Iterator[str]:
         thread.join(timeout=30)
 
 
-def wait_ready(url: str, timeout: float = 60) -> list[int]:
-    """Poll /readyz until it answers 200; the statuses seen, which before that may only be 503."""
-    seen: list[int] = []
-    deadline = time.monotonic() + timeout
-    while not seen or seen[-1] != 200:
-        assert time.monotonic() < deadline, f"{url} did not get ready: {seen[-3:]}"
-        if seen:
-            time.sleep(0.02)
-        seen.append(httpx.get(f"{url}/readyz", timeout=10).status_code)
-        assert seen[-1] in (200, 503), seen
-    return seen
-
-
 @pytest.fixture(scope="session")
 def plant_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated plant of about 2,000 units, loaded into a SQLite file, with one key per role."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from servers import wait_ready
 
-from .conftest import Server, wait_ready
+from .conftest import Server
 
 ME = "{ me { keyId role } }"
 

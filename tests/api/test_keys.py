@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from servers import serve
+from servers import serve, wait_ready
 from typer.testing import CliRunner
 
 from tracegraph.api.keys import COLLECTION, ApiKeys
@@ -21,7 +21,7 @@ from tracegraph.cli import app
 from tracegraph.errors import BadInput
 from tracegraph.store import SQLiteStore
 
-from .conftest import Server, codes, wait_ready
+from .conftest import Server, codes
 
 
 @pytest.fixture

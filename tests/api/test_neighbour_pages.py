@@ -10,7 +10,6 @@ unit packed twice), and the pages are checked against the rows the tables were l
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx

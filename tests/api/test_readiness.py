@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+from servers import wait_ready
 
 from tracegraph import Graph
 from tracegraph.api.app import create_app
 from tracegraph.schema import REL_KINDS
 from tracegraph.store import SQLiteStore
 
-from .conftest import serve, wait_ready
+from .conftest import serve
 
 
 def test_readyz_is_503_until_the_index_is_built_at_startup(plant_db: Path) -> None:

@@ -9,7 +9,6 @@ load rejected (more than one page of the dashboard). Oracle: ``Graph.quality().b
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
