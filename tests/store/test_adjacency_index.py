@@ -21,7 +21,7 @@ import pytest
 
 import tracegraph
 from tracegraph.generate import generate
-from tracegraph.schema import GENEALOGY_RELS, REL_KINDS, RELS
+from tracegraph.schema import GENEALOGY_RELS, KINDS, REL_KINDS, RELS
 from tracegraph.store import Batch, Edge, SQLiteStore
 
 
@@ -188,6 +188,35 @@ def test_a_node_without_a_record_reads_as_none(tmp_path: Path) -> None:
     assert view.refs(lots) == [("Lot", "A"), ("Lot", "B"), ("Lot", "C"), ("Lot", "D")]
     assert view.fields("Lot", lots[:3], ["lot_id", "item_id"])["item_id"].tolist() == ["M-A", None, "M-C"]
     assert view.fields("Lot", lots[[0, 2, 3]], ["item_id"])["item_id"].tolist() == ["M-A", "M-C", "M-D"]
+    store.close()
+
+
+def test_a_row_naming_a_node_the_store_lacks_is_a_store_error(tmp_path: Path) -> None:
+    """The index numbers nodes by their key order, through a table from the store's node ids: an edge or a
+    record another writer left naming an id no node has is said, not read as some other node."""
+    from tracegraph.errors import StoreError
+    db = tmp_path / "dangling.db"
+    store = SQLiteStore(db)
+    store.write(Batch(nodes={"Lot": [{"lot_id": k} for k in ("A", "B", "C")]},
+                      edges={"CONSUMED_INTO": [Edge("CONSUMED_INTO", ("Lot", "A"), ("Lot", "B"), {"step_id": "S1"})]}))
+    consumptions, lots = RELS["CONSUMED_INTO"].sql_table, KINDS["Lot"].sql_table
+    con = sqlite3.connect(db)
+    top = con.execute("SELECT max(nid) FROM node").fetchone()[0]
+    con.execute("DELETE FROM node WHERE key = 'C'")  # a hole in the ids, and a record without its node
+    removed = con.execute(f"SELECT nid FROM {lots} WHERE lot_id = 'C'").fetchone()[0]
+    for version, missing in enumerate((removed, top + 1, top + 10_000)):  # a hole, past the last id, far past
+        con.execute(f"UPDATE {consumptions} SET dst = ?", (missing,))
+        con.execute(f"PRAGMA user_version = {100 + version}")  # as a write moves the counter
+        con.commit()
+        with pytest.raises(StoreError, match=f"the {consumptions} table names a node id the node table lacks"):
+            store.reach([("Lot", "A")], ["CONSUMED_INTO"], "out", 5)
+    con.execute(f"UPDATE {consumptions} SET dst = (SELECT nid FROM node WHERE key = 'B')")
+    con.execute("PRAGMA user_version = 200")
+    con.commit()
+    assert store.reach([("Lot", "A")], ["CONSUMED_INTO"], "out", 5) == {("Lot", "A"): 0, ("Lot", "B"): 1}
+    with pytest.raises(StoreError, match=f"the {lots} table names a node id the node table lacks"):
+        store.columns().fields("Lot", store.columns().nids([("Lot", "A")]), ["lot_id"])
+    con.close()
     store.close()
 
 

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from ..errors import StoreError
 from ..gcpause import paused_gc
 from ..schema import KINDS, RELS
 from .base import Direction, Edge, NodeRef
@@ -54,6 +55,17 @@ def _positions(indptr: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.nd
     ``nodes`` of its row."""
     starts = indptr[nodes]
     return ranges(starts, indptr[nodes + 1] - starts)
+
+
+def renumber(number: np.ndarray, ids: np.ndarray, table: str) -> np.ndarray:
+    """The index's numbers of the store's node ``ids`` read from ``table``, through ``number`` (see
+    :class:`AdjacencyIndex`). An id the node table lacks, which only a writer around this store leaves, is a
+    StoreError, not some other node."""
+    known = (ids >= 0) & (ids < number.size)
+    numbered = np.where(known, number[np.where(known, ids, 0)], -1)
+    if (numbered < 0).any():
+        raise StoreError(f"the {table} table names a node id the node table lacks")
+    return numbered
 
 
 @dataclass
@@ -90,7 +102,8 @@ class Relation:
             pairs = np.array(ends, dtype=np.int64)
         else:
             pairs = np.fromiter(chain.from_iterable(con.execute(f"SELECT src, dst FROM {table}")), dtype=np.int64)
-        self.src, self.dst = number[pairs[0::2]], number[pairs[1::2]]
+        numbered = renumber(number, pairs, table)
+        self.src, self.dst = numbered[0::2], numbered[1::2]
         self.by_direction = {"out": self._csr(self.src, self.dst, size), "in": self._csr(self.dst, self.src, size)}
         self._columns: dict[str, np.ndarray] = {}
         self._moments: dict[str, np.ndarray] = {}
@@ -154,7 +167,7 @@ class KindTable:
             nids.append(r[0])
             for column, value in zip(values, r[1:]):
                 column.append(intern.setdefault(value, value))
-        self.nid = number[np.array(nids, dtype=np.int64)]
+        self.nid = renumber(number, np.array(nids, dtype=np.int64), k.sql_table)
         row[self.nid] = np.arange(self.nid.size, dtype=row.dtype)
         # nodes are numbered in key order: where every node of the kind has a record, they are one range
         self.first = int(self.nid[0]) if self.nid.size else 0
